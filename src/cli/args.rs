@@ -1,0 +1,56 @@
+//! Arguments shared by several subcommands, and their resolution into
+//! settings: no stage reads argv, the environment or the clock itself.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use jiff::civil::Date;
+
+use crate::cli::output::Printer;
+use secretary::diag::InputError;
+
+#[derive(Args, Debug, Clone)]
+pub struct PolicyArgs {
+    /// A directory of `.cedar` rules (or one file) to add; repeatable
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Leave out the built-in rules
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ColorArgs {
+    /// When to use colour: NO_COLOR and TERM=dumb turn `auto` off
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArgs {
+    pub fn printer(&self) -> Printer {
+        Printer::new(match self.color {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+        })
+    }
+}
+
+/// `--now`: the date every age is computed against. Defaults to today (UTC)
+/// so that CI runs agree wherever the runner is.
+pub fn resolve_now(now: Option<&str>) -> Result<Date, InputError> {
+    match now {
+        Some(text) => text.trim().parse::<Date>().map_err(|_| {
+            InputError::new("invalid-now", format!("`--now {text}` is not a date"))
+                .help("write it as `YYYY-MM-DD`, e.g. `--now 2026-01-31`")
+        }),
+        None => Ok(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+    }
+}

@@ -1,0 +1,126 @@
+//! `secretary check`: load, evaluate, print, exit.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::args::{resolve_now, ColorArgs, PolicyArgs};
+use super::Outcome;
+use secretary::findings::Severity;
+use secretary::render;
+use secretary::source::SourceTexts;
+use secretary::CheckRequest;
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Inventory files or directories of them [default: secretary.yaml]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on findings at or above this severity
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible results
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub color: ColorArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<FailOn> for Severity {
+    fn from(level: FailOn) -> Self {
+        match level {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
+}
+
+pub fn run(args: CheckArgs) -> Outcome {
+    let printer = args.color.printer();
+    let mut texts = SourceTexts::default();
+    let now = match resolve_now(args.now.as_deref()) {
+        Ok(now) => now,
+        Err(error) => {
+            printer.errors(&[error], &texts);
+            return Outcome::BadInput;
+        }
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("secretary.yaml")]
+    } else {
+        args.paths
+    };
+    let request = CheckRequest {
+        inventory_paths: paths,
+        policy_paths: args.policies.policies,
+        builtin_policies: !args.policies.no_builtin,
+        now,
+    };
+    let checked = match secretary::check(&request, &mut texts) {
+        Ok(checked) => checked,
+        Err(failure) => {
+            printer.errors(&failure.errors, &texts);
+            return Outcome::BadInput;
+        }
+    };
+    printer.warnings(&checked.rules.warnings, &texts);
+    let fail_on = Severity::from(args.fail_on);
+    let mut out = Vec::new();
+    let written = match args.format {
+        Format::Human => render::human::render(&mut out, &checked.report, fail_on),
+        Format::Json => render::json::render(&mut out, &checked.report, now, fail_on),
+    };
+    if let Err(err) = written {
+        eprintln!("error: cannot render the report: {err}");
+        return Outcome::BadInput;
+    }
+    printer.stdout(&out);
+
+    let broken: Vec<_> = checked.report.errors().collect();
+    if !broken.is_empty() {
+        // Name each broken rule's file and line on stderr, once per rule.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut errors = Vec::new();
+        for finding in broken {
+            if !seen.insert(finding.rule.clone()) {
+                continue;
+            }
+            let location = checked.rules.rule(&finding.rule).map(|r| r.location.clone());
+            errors.push(
+                secretary::diag::InputError::new("rule-evaluation-error", finding.message.clone())
+                    .at_opt(location)
+                    .help("a rule that errors is never treated as passing; fix the rule and run again"),
+            );
+        }
+        printer.errors(&errors, &texts);
+        return Outcome::BadInput;
+    }
+    if checked.report.fails_at(fail_on) {
+        Outcome::Findings
+    } else {
+        Outcome::Compliant
+    }
+}

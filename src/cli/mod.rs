@@ -1,0 +1,79 @@
+//! The command line: one file per subcommand. This is the only module that
+//! connects pipeline stages, prints, and chooses the exit code.
+
+mod args;
+mod check;
+mod init;
+mod output;
+mod policies;
+mod schema;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// How a run ended; each maps to one exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above `--fail-on`: exit 0.
+    Compliant,
+    /// Findings at or above `--fail-on`: exit 1.
+    Findings,
+    /// Bad input or usage, or a rule that failed to evaluate: exit 2.
+    BadInput,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Compliant => ExitCode::SUCCESS,
+            Outcome::Findings => ExitCode::from(1),
+            Outcome::BadInput => ExitCode::from(2),
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "secretary",
+    version,
+    about = "Check a secrets inventory against policy-as-code rules written in Cedar",
+    long_about = "secretary reads a YAML inventory of environments, services, identities, \
+secrets and env vars, turns it into Cedar entities, and reports every fact a `forbid` rule denies.\n\n\
+Exit codes: 0 compliant, 1 findings at or above --fail-on, 2 bad input or usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check an inventory against the rules
+    Check(check::CheckArgs),
+    /// List or explain the rules
+    #[command(subcommand)]
+    Policies(policies::PoliciesCommand),
+    /// Print the JSON Schema of inventory files (for editors)
+    Schema(schema::SchemaArgs),
+    /// Write a small commented starter inventory
+    Init(init::InitArgs),
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            // clap uses 2 for usage errors and 0 for --help / --version.
+            return ExitCode::from(err.exit_code().clamp(0, 2) as u8);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Policies(command) => policies::run(command),
+        Command::Schema(args) => schema::run(args),
+        Command::Init(args) => init::run(args),
+    };
+    outcome.into()
+}

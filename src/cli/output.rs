@@ -1,0 +1,46 @@
+//! Where output goes: results to stdout, errors and warnings to stderr.
+//! A closed pipe (`secretary check | head`) ends the run quietly.
+
+use std::io::{self, Write};
+
+use secretary::diag::InputError;
+use secretary::source::SourceTexts;
+
+pub struct Printer {
+    color: anstream::ColorChoice,
+}
+
+impl Printer {
+    pub fn new(color: anstream::ColorChoice) -> Self {
+        Self { color }
+    }
+
+    /// Writes a finished result to stdout in one go.
+    pub fn stdout(&self, bytes: &[u8]) {
+        let mut stream = anstream::AutoStream::new(io::stdout().lock(), self.color);
+        if let Err(err) = stream.write_all(bytes).and_then(|_| stream.flush()) {
+            if err.kind() != io::ErrorKind::BrokenPipe {
+                let _ = writeln!(io::stderr(), "error: cannot write output: {err}");
+            }
+        }
+    }
+
+    /// Writes input errors (or warnings) to stderr, with snippets.
+    pub fn errors(&self, errors: &[InputError], texts: &SourceTexts) {
+        let mut stream = anstream::AutoStream::new(io::stderr().lock(), self.color);
+        for error in errors {
+            let _ = write!(stream, "{}", error.render(texts));
+        }
+        if errors.len() > 1 {
+            let _ = writeln!(stream, "{} problems found", errors.len());
+        }
+    }
+
+    pub fn warnings(&self, warnings: &[InputError], texts: &SourceTexts) {
+        let mut stream = anstream::AutoStream::new(io::stderr().lock(), self.color);
+        for warning in warnings {
+            let text = warning.render(texts);
+            let _ = write!(stream, "{}", text.replacen("error[", "warning[", 1));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `secretary policies`: what the rules are and what they mean.
+
+use std::fmt::Write as _;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::args::PolicyArgs;
+use super::output::Printer;
+use super::Outcome;
+use secretary::policy::{self, Rule, RuleSources};
+use secretary::source::SourceTexts;
+
+#[derive(Subcommand, Debug)]
+pub enum PoliciesCommand {
+    /// List every rule with its annotations
+    List(ListArgs),
+    /// Print one rule's text and meaning
+    Explain(ExplainArgs),
+    /// Print the Cedar schema rules are validated against
+    Schema,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule's `@id`
+    pub id: String,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+}
+
+pub fn run(command: PoliciesCommand) -> Outcome {
+    let printer = Printer::new(anstream::ColorChoice::Never);
+    let (args, explain) = match command {
+        PoliciesCommand::Schema => {
+            printer.stdout(secretary::entities::schema::SCHEMA_TEXT.as_bytes());
+            return Outcome::Compliant;
+        }
+        PoliciesCommand::List(list) => (list.policies.clone(), None),
+        PoliciesCommand::Explain(explain) => (explain.policies.clone(), Some(explain)),
+    };
+    let mut texts = SourceTexts::default();
+    let schema = secretary::entities::schema::schema();
+    let sources = RuleSources {
+        builtin: !args.no_builtin,
+        user_paths: &args.policies,
+    };
+    let rules = match policy::load(&sources, &schema, &mut texts) {
+        Ok(rules) => rules,
+        Err(errors) => {
+            printer.errors(&errors, &texts);
+            return Outcome::BadInput;
+        }
+    };
+    match explain {
+        None => {
+            // `list` was asked for; find its format again.
+            printer.stdout(list_text(rules.rules.values()).as_bytes());
+            Outcome::Compliant
+        }
+        Some(explain) => match rules.rule(&explain.id) {
+            Some(rule) => {
+                printer.stdout(explain_text(rule).as_bytes());
+                Outcome::Compliant
+            }
+            None => {
+                let ids: Vec<&str> = rules.rules.keys().map(String::as_str).collect();
+                let help = match secretary::diag::did_you_mean(&explain.id, ids.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => "run `secretary policies list` to see every rule id".to_owned(),
+                };
+                printer.errors(
+                    &[secretary::diag::InputError::new("unknown-rule", format!("no rule has id `{}`", explain.id)).help(help)],
+                    &texts,
+                );
+                Outcome::BadInput
+            }
+        },
+    }
+}
+
+fn list_text<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
+    let mut out = String::new();
+    for rule in rules {
+        let _ = writeln!(out, "{} [{}]", rule.id, rule.severity);
+        if let Some(title) = &rule.title {
+            let _ = writeln!(out, "  title:    {title}");
+        }
+        let _ = writeln!(out, "  message:  {}", rule.message_text);
+        if !rule.controls.is_empty() {
+            let _ = writeln!(out, "  controls: {}", rule.controls.join("; "));
+        }
+        let actions: Vec<&str> = rule.actions.iter().map(|a| a.name()).collect();
+        let _ = writeln!(out, "  facts:    {}", actions.join(", "));
+        let _ = writeln!(out, "  source:   {}", rule.location);
+    }
+    out
+}
+
+fn explain_text(rule: &Rule) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} [{}]", rule.id, rule.severity);
+    if let Some(title) = &rule.title {
+        let _ = writeln!(out, "{title}");
+    }
+    let _ = writeln!(out);
+    if let Some(description) = &rule.description {
+        let _ = writeln!(out, "Why: {description}");
+    }
+    if let Some(remediation) = &rule.remediation {
+        let _ = writeln!(out, "Fix: {remediation}");
+    }
+    if !rule.controls.is_empty() {
+        let _ = writeln!(out, "Controls: {}", rule.controls.join("; "));
+    }
+    let actions: Vec<&str> = rule.actions.iter().map(|a| a.name()).collect();
+    let _ = writeln!(out, "Applies to facts: {}", actions.join(", "));
+    let _ = writeln!(out, "Source: {}{}", rule.location, if rule.builtin { " (built-in)" } else { "" });
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", rule.text);
+    out
+}

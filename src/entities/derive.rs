@@ -1,0 +1,88 @@
+//! Attributes Cedar cannot compute: they need the clock or a view across
+//! many entities at once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::civil::Date;
+
+use crate::inventory::model::Inventory;
+
+type InstanceKey<'a> = (&'a str, &'a str);
+
+#[derive(Default)]
+pub struct Derived<'a> {
+    /// Whole days from last rotation to `now`, per (secret, environment).
+    pub age_days: HashMap<InstanceKey<'a>, i64>,
+    /// Other environments of the same secret with the same fingerprint.
+    pub shared_environments: HashMap<InstanceKey<'a>, BTreeSet<&'a str>>,
+    /// Other secrets with an instance of the same fingerprint.
+    pub shared_secrets: HashMap<InstanceKey<'a>, BTreeSet<&'a str>>,
+    /// Wider-scoped secrets with the same name, per narrower secret.
+    pub shadows: HashMap<&'a str, BTreeSet<&'a str>>,
+}
+
+pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
+    let mut derived = Derived::default();
+    let mut by_fingerprint: HashMap<&str, Vec<InstanceKey<'_>>> = HashMap::new();
+
+    for secret in inventory.secrets.values() {
+        for (env, instance) in &secret.instances {
+            let key = (secret.id.as_str(), env.as_str());
+            if let Some(date) = instance.last_rotated {
+                // Validation guarantees date <= now, so this cannot fail; a
+                // missing age would only leave the rotation rule silent.
+                if let Ok(span) = date.until(now) {
+                    derived.age_days.insert(key, i64::from(span.get_days()));
+                }
+            }
+            if let Some(fingerprint) = &instance.fingerprint {
+                by_fingerprint.entry(fingerprint.as_str()).or_default().push(key);
+            }
+        }
+    }
+
+    for holders in by_fingerprint.values().filter(|h| h.len() > 1) {
+        for &(secret, env) in holders {
+            for &(other_secret, other_env) in holders {
+                if other_secret == secret && other_env != env {
+                    derived
+                        .shared_environments
+                        .entry((secret, env))
+                        .or_default()
+                        .insert(other_env);
+                } else if other_secret != secret {
+                    derived
+                        .shared_secrets
+                        .entry((secret, env))
+                        .or_default()
+                        .insert(other_secret);
+                }
+            }
+        }
+    }
+
+    let mut by_name: BTreeMap<&str, Vec<&crate::inventory::model::Secret>> = BTreeMap::new();
+    for secret in inventory.secrets.values() {
+        if secret.scope.is_some() {
+            by_name.entry(secret.name.as_str()).or_default().push(secret);
+        }
+    }
+    for group in by_name.values().filter(|g| g.len() > 1) {
+        for narrow in group {
+            for wide in group {
+                let (Some(n), Some(w)) = (&narrow.scope, &wide.scope) else {
+                    continue;
+                };
+                // Organization < team < workspace: a larger level is narrower.
+                if n.level > w.level {
+                    derived
+                        .shadows
+                        .entry(narrow.id.as_str())
+                        .or_default()
+                        .insert(wide.id.as_str());
+                }
+            }
+        }
+    }
+    derived
+}

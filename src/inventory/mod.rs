@@ -1,0 +1,134 @@
+//! Stage 1: load the inventory.
+//!
+//! Reads one or more YAML files or directories of them, deserializes each
+//! ([`yaml`]), and validates the whole into an [`Inventory`] ([`validate`]).
+//! It depends on no other stage; everything downstream reads the plain
+//! [`model`] types.
+
+pub mod model;
+pub mod period;
+pub mod raw;
+pub mod validate;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+pub use model::Inventory;
+
+use crate::diag::InputError;
+use crate::source::SourceTexts;
+
+/// The JSON Schema of an inventory file, for editors and `secretary schema`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(raw::RawDocument)).unwrap_or_default()
+}
+
+/// The inventory files a set of paths names: files as given, directories
+/// walked for `*.yaml` / `*.yml` in sorted order (so that "defined first"
+/// means the same thing on every machine).
+pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+                match entry {
+                    Ok(entry) if entry.file_type().is_file() && is_yaml(entry.path()) => {
+                        files.push(entry.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(err) => errors.push(
+                        InputError::new("unreadable-path", format!("cannot read `{}`: {err}", path.display()))
+                            .help("check the path and its permissions"),
+                    ),
+                }
+            }
+            if files.len() == before {
+                errors.push(
+                    InputError::new(
+                        "empty-inventory-directory",
+                        format!("directory `{}` contains no `.yaml` or `.yml` files", path.display()),
+                    )
+                    .help("point at an inventory file or a directory of them; `secretary init` writes a starter"),
+                );
+            }
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            errors.push(
+                InputError::new("missing-path", format!("inventory path `{}` does not exist", path.display()))
+                    .help("check the path, or run `secretary init` to write a starter inventory"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Loads and validates the inventory in `paths`. The texts of every file read
+/// are recorded in `texts` so that errors can be shown with a snippet.
+pub fn load(paths: &[PathBuf], now: Date, texts: &mut SourceTexts) -> Result<Inventory, Vec<InputError>> {
+    let files = inventory_files(paths)?;
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for path in files {
+        let display: Arc<str> = Arc::from(path.display().to_string());
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    errors.push(
+                        InputError::new("not-utf8", format!("inventory file `{display}` is not UTF-8 text"))
+                            .help("save the file as UTF-8"),
+                    );
+                    continue;
+                }
+            },
+            Err(err) => {
+                errors.push(
+                    InputError::new("unreadable-file", format!("cannot read inventory file `{display}`: {err}"))
+                        .help("check the path and its permissions"),
+                );
+                continue;
+            }
+        };
+        texts.insert(&display, &text);
+        match parse_text(&display, &text) {
+            Ok(file) => parsed.push(file),
+            Err(mut file_errors) => errors.append(&mut file_errors),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    validate::validate(parsed, now)
+}
+
+/// Parses one file's text. Exposed for the fuzz target.
+pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, Vec<InputError>> {
+    if text.trim().is_empty() {
+        return Err(vec![InputError::new("empty-file", format!("inventory file `{path}` is empty"))
+            .at(crate::source::Location::file_start(path))
+            .help("add `version: 1` and at least one section, or remove the file")]);
+    }
+    let (document, positions) = yaml::parse::<raw::RawDocument>(path, text)?;
+    Ok(validate::ParsedFile {
+        path: Arc::clone(path),
+        document,
+        positions,
+    })
+}

@@ -1,0 +1,184 @@
+//! The validated inventory: every reference resolves, every date and period
+//! parsed. Later stages (entities, reports) read only these types.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+pub use super::raw::{
+    Backend, Category, Classification, IdentityKind, RotationImpact, RotationMethod, ScopeLevel,
+    ServiceKind, Tier,
+};
+use crate::source::Location;
+
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The files the inventory was read from, in load order.
+    pub files: Vec<Arc<str>>,
+    pub environments: BTreeMap<String, Environment>,
+    pub services: BTreeMap<String, Service>,
+    pub identities: BTreeMap<String, Identity>,
+    pub stores: BTreeMap<String, Store>,
+    pub secrets: BTreeMap<String, Secret>,
+    /// One entry per (service, secret) pair named under `reads`.
+    pub reads: Vec<Read>,
+    pub env_vars: BTreeMap<String, EnvVar>,
+}
+
+#[derive(Debug)]
+pub struct Environment {
+    pub name: String,
+    pub tier: Tier,
+    pub description: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct Service {
+    pub name: String,
+    pub kind: ServiceKind,
+    pub public_facing: bool,
+    pub description: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct Identity {
+    pub name: String,
+    pub kind: IdentityKind,
+    pub description: Option<String>,
+    pub access: Option<String>,
+    pub scope: Option<String>,
+    pub allow: Vec<String>,
+    pub service: Option<String>,
+    pub rotation: Option<Period>,
+    pub aws: Option<AwsIdentity>,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct AwsIdentity {
+    pub account: String,
+    pub name: Option<String>,
+    pub arn: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pub name: String,
+    pub description: Option<String>,
+    pub encryption: String,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct Secret {
+    /// The key under `secrets:`; unique across the inventory.
+    pub id: String,
+    /// The name the system knows it by (defaults to the id).
+    pub name: String,
+    pub description: Option<String>,
+    pub classification: Classification,
+    pub category: Option<Category>,
+    pub owner: Option<String>,
+    pub scope: Option<Scope>,
+    pub risk: Option<String>,
+    pub rotation: Rotation,
+    pub never_log: bool,
+    /// Allowed readers (service names); `None` when the inventory does not restrict them.
+    pub readers: Option<Vec<String>>,
+    /// By environment name.
+    pub instances: BTreeMap<String, Instance>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub level: ScopeLevel,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Rotation {
+    pub period: Option<Period>,
+    pub method: Option<RotationMethod>,
+    pub breaks: Vec<RotationImpact>,
+    pub notes: Option<String>,
+}
+
+/// A rotation period as written (`90d`, `quarterly`) and in days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub text: String,
+    pub days: i64,
+}
+
+#[derive(Debug)]
+pub struct Instance {
+    pub environment: String,
+    pub backend: Backend,
+    pub env_var: Option<String>,
+    pub file: Option<SecretFile>,
+    pub reference: Option<String>,
+    pub store: Option<String>,
+    /// The mechanism, `none`, `provider-managed` or `unknown` (see [`super::raw::RawInstance`]).
+    pub encryption: String,
+    pub last_rotated: Option<Date>,
+    /// Opaque; only ever compared for equality, never printed.
+    pub fingerprint: Option<String>,
+    pub notes: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct SecretFile {
+    pub path: String,
+    /// Permission bits, e.g. `0o600`.
+    pub mode: Option<u32>,
+    pub owner: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Read {
+    pub service: String,
+    pub secret: String,
+    /// Empty means every environment.
+    pub environments: Vec<String>,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct EnvVar {
+    pub name: String,
+    /// The default as written. It may be a secret (a "hardcoded dev value"):
+    /// never print it for a variable that carries a secret.
+    pub default: Option<String>,
+    pub required: bool,
+    pub required_in: Vec<String>,
+    pub purpose: Option<String>,
+    pub category: Option<String>,
+    /// The secret it carries, declared or inferred from an instance's `env_var`.
+    pub secret: Option<String>,
+    pub services: Vec<String>,
+    pub location: Location,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Development => "development",
+            Tier::Staging => "staging",
+            Tier::Production => "production",
+        }
+    }
+}
+
+/// The snake_case name serde uses for an enum value, for entity attributes and
+/// reports, so the words users write in YAML are the words rules compare with.
+pub fn serde_name<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

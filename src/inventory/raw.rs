@@ -1,0 +1,446 @@
+//! The inventory as written: what one YAML file deserializes into.
+//!
+//! These types mirror the file format one to one and are the source of the
+//! JSON Schema that `secretary schema` prints, so their doc comments are user
+//! documentation. They hold strings for dates, durations and references;
+//! [`super::validate`] checks those and builds the [`super::model`].
+//!
+//! No `#[serde(flatten)]` and no untagged enums here: both make serde_yaml
+//! lose error positions.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// One inventory file. Every section is optional, so an inventory can be split
+/// across files (e.g. one per team); names must be unique across all files.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "secretary inventory")]
+pub struct RawDocument {
+    /// Format version of this file. Must be `1`.
+    pub version: u32,
+    /// Deployment environments, by name (e.g. `production`).
+    #[serde(default)]
+    pub environments: BTreeMap<String, RawEnvironment>,
+    /// Components that consume secrets (APIs, frontends, workers, CI, log sinks), by name.
+    #[serde(default)]
+    pub services: BTreeMap<String, RawService>,
+    /// Human and machine identities and their least-privilege boundaries, by name.
+    #[serde(default)]
+    pub identities: BTreeMap<String, RawIdentity>,
+    /// Storage layers and how they encrypt at rest (e.g. `redis`, `postgres`), by name.
+    #[serde(default)]
+    pub stores: BTreeMap<String, RawStore>,
+    /// Secrets, by id. The id is how rules and other sections refer to a secret.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, RawSecret>,
+    /// Which services actually read which secrets.
+    #[serde(default)]
+    pub reads: Vec<RawRead>,
+    /// The plain configuration inventory: every environment variable, secret or not, by name.
+    #[serde(default)]
+    pub env_vars: BTreeMap<String, RawEnvVar>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvironment {
+    /// How the environment is treated by rules: `development`, `staging` or `production`.
+    pub tier: Tier,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Development,
+    Staging,
+    Production,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// What the component is; rules use it (e.g. a `log_sink` must not read never-log secrets).
+    pub kind: ServiceKind,
+    /// Whether the component's code or output reaches users directly. A browser bundle is
+    /// public-facing: anything it reads is visible to anyone.
+    #[serde(default)]
+    pub public_facing: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Api,
+    Gateway,
+    Frontend,
+    Worker,
+    Inference,
+    Database,
+    Cache,
+    Ci,
+    LogSink,
+    Proxy,
+    Cli,
+    Agent,
+    Scheduler,
+    External,
+    Other,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    /// What kind of identity this is.
+    pub kind: IdentityKind,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Least-privilege boundary in words: what this identity may do (seed table "Access Level").
+    #[serde(default)]
+    pub access: Option<String>,
+    /// Least-privilege boundary in words: where it applies (e.g. `Per-deployment`, `CI/CD only`).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Machine-checkable allow list of actions (e.g. `ecr:BatchGetImage`, `logs:PutLogEvents`).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// The service this identity acts for, if any.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// How often this identity's credentials must rotate, e.g. `90d`.
+    #[serde(default)]
+    pub rotation: Option<String>,
+    /// For AWS IAM users and roles: where the identity lives.
+    #[serde(default)]
+    pub aws: Option<RawAwsIdentity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    /// A person.
+    Human,
+    /// An application role such as "regular user" or "admin".
+    AppRole,
+    /// A holder of an API key issued by the system.
+    ApiKeyConsumer,
+    /// A CI/CD pipeline (e.g. GitHub Actions).
+    Ci,
+    /// A process on the same host (e.g. a local CLI).
+    LocalProcess,
+    /// A non-human account in some other system.
+    ServiceAccount,
+    AwsIamUser,
+    AwsIamRole,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAwsIdentity {
+    /// The 12-digit AWS account id, quoted (e.g. `"748732838505"`).
+    pub account: String,
+    /// The IAM user or role name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The full ARN, if known.
+    #[serde(default)]
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The encryption-at-rest mechanism (e.g. `Fernet`, `AES-256-GCM`, `S3 SSE`), or `none`.
+    pub encryption: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecret {
+    /// The name the system knows the secret by, when it differs from the id. Several
+    /// secrets may share a name at different scopes (the narrowest scope wins).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How bad exposure is: `critical`, `important`, `sensitive` or `public`.
+    pub classification: Classification,
+    /// What the secret is for.
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// Who answers for the secret: a team or a person.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Where the secret is visible, for systems with scoped secrets.
+    #[serde(default)]
+    pub scope: Option<RawScope>,
+    /// What an attacker could do with it (e.g. "Forge any user session").
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// How and how often it rotates.
+    #[serde(default)]
+    pub rotation: Option<RawRotation>,
+    /// The value must never be written to logs.
+    #[serde(default)]
+    pub never_log: bool,
+    /// The services allowed to read the secret. Omit to leave readers unrestricted.
+    #[serde(default)]
+    pub readers: Option<Vec<String>>,
+    /// Where the secret lives in each environment, by environment name.
+    #[serde(default)]
+    pub instances: BTreeMap<String, RawInstance>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    Critical,
+    Important,
+    Sensitive,
+    Public,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Model and API providers (Anthropic, OpenAI, ...).
+    Provider,
+    /// Databases, caches, cloud storage, encryption keys.
+    Infrastructure,
+    /// Third-party integrations (GitHub PATs, Slack, webhooks, email).
+    Integration,
+    /// Per-task or per-agent credentials.
+    AgentSpecific,
+    /// The application's own signing and session keys.
+    Application,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScope {
+    /// `organization` (widest), `team` or `workspace` (narrowest).
+    pub level: ScopeLevel,
+    /// Which organization, team or workspace.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeLevel {
+    Organization,
+    Team,
+    Workspace,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRotation {
+    /// How often: a number and a unit, `d` (days), `w` (weeks) or `y` (years), e.g. `90d`;
+    /// or `monthly`, `quarterly`, `yearly`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// `manual` or `automated`.
+    #[serde(default)]
+    pub method: Option<RotationMethod>,
+    /// What rotating breaks.
+    #[serde(default)]
+    pub breaks: Vec<RotationImpact>,
+    /// Free-text notes on the procedure.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RotationMethod {
+    Manual,
+    Automated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RotationImpact {
+    /// Consumers must restart to pick up the new value.
+    RestartRequired,
+    /// Every token signed with the old value stops validating.
+    InvalidatesTokens,
+    /// Every session encrypted with the old value ends.
+    InvalidatesSessions,
+    /// Data encrypted with the old value must be re-encrypted.
+    ReencryptionRequired,
+    /// Several components must be deployed together.
+    CoordinatedDeploy,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    /// Where the value is stored in this environment.
+    pub backend: Backend,
+    /// The environment variable that delivers the value to the service, if any.
+    #[serde(default)]
+    pub env_var: Option<String>,
+    /// The file that delivers the value, if any (docker secrets, mounted files).
+    #[serde(default)]
+    pub file: Option<RawFile>,
+    /// A locator in the backend: an ARN, a Vault path, a `table.column`, a CI secret name.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The storage layer (from `stores`) that holds it.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Encryption at rest: a mechanism (e.g. `AES-256-GCM`, `KMS`, `bcrypt`) or `none`.
+    /// Defaults from the backend: `none` for plaintext columns, images and build args;
+    /// `provider-managed` for secret managers; otherwise `unknown`.
+    #[serde(default)]
+    pub encryption: Option<String>,
+    /// The date the value was last rotated, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub last_rotated: Option<String>,
+    /// An opaque keyed hash of the value, computed elsewhere, used to check that values
+    /// differ across environments and secrets. Never the value itself.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// A process environment variable set by the host or orchestrator.
+    EnvVar,
+    /// A `.env` file read at start-up (development only).
+    Dotenv,
+    /// A file on disk.
+    File,
+    /// A Docker secret mounted under `/run/secrets`.
+    DockerSecret,
+    AwsSecretsManager,
+    GcpSecretManager,
+    AzureKeyVault,
+    /// HashiCorp Vault.
+    Vault,
+    /// A platform's environment-variable store (Vercel, Railway, Fly.io, ECS task definition).
+    PlatformEnv,
+    /// A CI system's secret store (e.g. GitHub Actions repository secrets).
+    CiSecret,
+    /// A team password manager (1Password, Bitwarden).
+    PasswordManager,
+    /// An encrypted database column.
+    EncryptedDbColumn,
+    /// A one-way hash in a database column (the value itself is not recoverable).
+    HashedDbColumn,
+    /// A plaintext database column.
+    PlaintextDbColumn,
+    /// A locally encrypted store (e.g. Fernet in a database; development only).
+    LocalEncrypted,
+    /// Baked into a container image.
+    Image,
+    /// Passed as a container build argument (ends up in image history).
+    BuildArg,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    /// Path of the file as the service sees it, e.g. `/run/secrets/db_password`.
+    pub path: String,
+    /// Permission bits as an octal string, quoted, e.g. `"0600"`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// The owning user of the file.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRead {
+    /// The reading service.
+    pub service: String,
+    /// The secrets it reads, by id.
+    pub secrets: Vec<String>,
+    /// The environments where it reads them; omit for all environments.
+    #[serde(default)]
+    pub environments: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvVar {
+    /// The default used when the variable is unset. Only whether a default exists is ever
+    /// reported for variables that carry a secret, never the default itself.
+    #[serde(default)]
+    pub default: Option<ScalarString>,
+    /// The variable must be set in every environment.
+    #[serde(default)]
+    pub required: bool,
+    /// The variable must be set in these environments.
+    #[serde(default)]
+    pub required_in: Vec<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// A free-form group for documentation tables (e.g. `Security`, `Paths`).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The secret this variable carries, by id. Set it for every variable that holds a secret.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The services that read this variable.
+    #[serde(default)]
+    pub services: Vec<String>,
+}
+
+/// A YAML scalar kept as text: `3005`, `true` and `"eu.i.posthog.com"` all
+/// become strings, because env var defaults are strings whatever YAML thinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarString(pub String);
+
+impl<'de> Deserialize<'de> for ScalarString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ScalarString;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ScalarString(v.to_owned()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(ScalarString(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ScalarString(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(ScalarString(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(ScalarString(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for ScalarString {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}

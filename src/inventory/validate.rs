@@ -1,0 +1,550 @@
+//! From what the files say to a checked [`Inventory`].
+//!
+//! Deserialization already rejected unknown keys and wrong types. This pass
+//! checks what serde cannot: names defined twice across files, references to
+//! undeclared environments, services, stores and secrets, dates, periods and
+//! file modes. It reports every problem it finds, not just the first.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use super::model::*;
+use super::period::{parse_period, PERIOD_HELP};
+use super::raw::{RawDocument, RawInstance};
+use super::yaml::Positions;
+use crate::diag::{did_you_mean, InputError};
+use crate::source::Location;
+use crate::ypath;
+
+/// One parsed file, waiting for validation.
+pub struct ParsedFile {
+    pub path: Arc<str>,
+    pub document: RawDocument,
+    pub positions: Positions,
+}
+
+pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<InputError>> {
+    let mut v = Validator {
+        errors: Vec::new(),
+        now,
+    };
+    let names = v.collect_names(&files);
+    let mut inventory = Inventory {
+        files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
+        ..Inventory::default()
+    };
+    for file in &files {
+        v.file(file, &names, &mut inventory);
+    }
+    v.link_env_vars(&mut inventory);
+    if v.errors.is_empty() {
+        Ok(inventory)
+    } else {
+        Err(v.errors)
+    }
+}
+
+/// Every name each section defines, with where it was first defined.
+#[derive(Default)]
+struct Names {
+    environments: BTreeMap<String, Location>,
+    services: BTreeMap<String, Location>,
+    identities: BTreeMap<String, Location>,
+    stores: BTreeMap<String, Location>,
+    secrets: BTreeMap<String, Location>,
+    env_vars: BTreeMap<String, Location>,
+}
+
+struct Validator {
+    errors: Vec<InputError>,
+    now: Date,
+}
+
+impl Validator {
+    fn collect_names(&mut self, files: &[ParsedFile]) -> Names {
+        let mut names = Names::default();
+        for file in files {
+            let doc = &file.document;
+            let pos = &file.positions;
+            if doc.version != 1 {
+                self.errors.push(
+                    InputError::new(
+                        "unsupported-version",
+                        format!("inventory version `{}` is not supported", doc.version),
+                    )
+                    .at(pos.value(&ypath!["version"]))
+                    .help("set `version: 1`"),
+                );
+            }
+            let sections: [(&str, &str, Vec<&String>, &mut BTreeMap<String, Location>); 6] = [
+                ("environments", "environment", doc.environments.keys().collect(), &mut names.environments),
+                ("services", "service", doc.services.keys().collect(), &mut names.services),
+                ("identities", "identity", doc.identities.keys().collect(), &mut names.identities),
+                ("stores", "store", doc.stores.keys().collect(), &mut names.stores),
+                ("secrets", "secret", doc.secrets.keys().collect(), &mut names.secrets),
+                ("env_vars", "env var", doc.env_vars.keys().collect(), &mut names.env_vars),
+            ];
+            for (section, what, keys, seen) in sections {
+                for name in keys {
+                    let here = pos.key(&ypath![section, name]);
+                    if name.trim().is_empty() {
+                        self.errors.push(
+                            InputError::new("empty-name", format!("a {what} has an empty name"))
+                                .at(here.clone())
+                                .help("give it a name"),
+                        );
+                    }
+                    if section == "environments"
+                        && !name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    {
+                        self.errors.push(
+                            InputError::new(
+                                "invalid-name",
+                                format!("environment name `{name}` has characters other than letters, digits, `-`, `_` and `.`"),
+                            )
+                            .at(here.clone())
+                            .help("rename the environment, e.g. `production` or `eu-staging`"),
+                        );
+                    }
+                    match seen.get(name) {
+                        Some(first) if first.file != here.file || first.line != here.line => {
+                            self.errors.push(
+                                InputError::new(
+                                    "duplicate-name",
+                                    format!("{what} `{name}` is defined more than once"),
+                                )
+                                .at(here)
+                                .related(first.clone(), "first defined")
+                                .help(format!("keep one definition of `{name}` under `{section}:`, or rename one")),
+                            );
+                        }
+                        Some(_) => {}
+                        None => {
+                            seen.insert(name.clone(), here);
+                        }
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// Checks that `name` is one of `defined`; returns whether it is.
+    fn reference(
+        &mut self,
+        defined: &BTreeMap<String, Location>,
+        name: &str,
+        what: &str,
+        section: &str,
+        referrer: &str,
+        at: Location,
+    ) -> bool {
+        if defined.contains_key(name) {
+            return true;
+        }
+        let help = match did_you_mean(name, defined.keys().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`? Otherwise declare `{name}` under `{section}:`"),
+            None => format!("declare `{name}` under `{section}:` or fix the name"),
+        };
+        self.errors.push(
+            InputError::new(
+                "unknown-reference",
+                format!("{referrer} names {what} `{name}`, which is not declared"),
+            )
+            .at(at)
+            .help(help),
+        );
+        false
+    }
+
+    fn period(&mut self, text: &str, at: Location) -> Option<Period> {
+        match parse_period(text) {
+            Ok(period) => Some(period),
+            Err(problem) => {
+                self.errors.push(
+                    InputError::new("invalid-period", problem)
+                        .at(at)
+                        .help(PERIOD_HELP),
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, text: &str, what: &str, at: Location) -> Option<Date> {
+        let parsed = if text.len() == 10 {
+            text.parse::<Date>().ok()
+        } else {
+            None
+        };
+        let Some(date) = parsed else {
+            self.errors.push(
+                InputError::new("invalid-date", format!("{what} `{text}` is not a date"))
+                    .at(at)
+                    .help("write dates as `YYYY-MM-DD`, e.g. `2026-01-31`"),
+            );
+            return None;
+        };
+        if date > self.now {
+            self.errors.push(
+                InputError::new(
+                    "date-in-future",
+                    format!("{what} `{text}` is after the evaluation date `{}`", self.now),
+                )
+                .at(at)
+                .help("fix the date, or pass `--now` with the date the check should assume"),
+            );
+            return None;
+        }
+        Some(date)
+    }
+
+    fn file(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
+        let doc = &file.document;
+        let pos = &file.positions;
+
+        for (name, raw) in &doc.environments {
+            inventory
+                .environments
+                .entry(name.clone())
+                .or_insert_with(|| Environment {
+                    name: name.clone(),
+                    tier: raw.tier,
+                    description: raw.description.clone(),
+                    location: pos.key(&ypath!["environments", name]),
+                });
+        }
+
+        for (name, raw) in &doc.services {
+            inventory.services.entry(name.clone()).or_insert_with(|| Service {
+                name: name.clone(),
+                kind: raw.kind,
+                public_facing: raw.public_facing,
+                description: raw.description.clone(),
+                location: pos.key(&ypath!["services", name]),
+            });
+        }
+
+        for (name, raw) in &doc.stores {
+            inventory.stores.entry(name.clone()).or_insert_with(|| Store {
+                name: name.clone(),
+                description: raw.description.clone(),
+                encryption: raw.encryption.clone(),
+                location: pos.key(&ypath!["stores", name]),
+            });
+        }
+
+        for (name, raw) in &doc.identities {
+            let referrer = format!("identity `{name}`");
+            if let Some(service) = &raw.service {
+                self.reference(
+                    &names.services,
+                    service,
+                    "service",
+                    "services",
+                    &referrer,
+                    pos.value(&ypath!["identities", name, "service"]),
+                );
+            }
+            let rotation = raw.rotation.as_deref().and_then(|text| {
+                self.period(text, pos.value(&ypath!["identities", name, "rotation"]))
+            });
+            if let Some(aws) = &raw.aws {
+                if aws.account.len() != 12 || !aws.account.chars().all(|c| c.is_ascii_digit()) {
+                    self.errors.push(
+                        InputError::new(
+                            "invalid-aws-account",
+                            format!("AWS account `{}` of identity `{name}` is not a 12-digit account id", aws.account),
+                        )
+                        .at(pos.value(&ypath!["identities", name, "aws", "account"]))
+                        .help("write the account id as a quoted 12-digit string, e.g. `account: \"123456789012\"`"),
+                    );
+                }
+            }
+            inventory.identities.entry(name.clone()).or_insert_with(|| Identity {
+                name: name.clone(),
+                kind: raw.kind,
+                description: raw.description.clone(),
+                access: raw.access.clone(),
+                scope: raw.scope.clone(),
+                allow: raw.allow.clone(),
+                service: raw.service.clone(),
+                rotation,
+                aws: raw.aws.as_ref().map(|a| AwsIdentity {
+                    account: a.account.clone(),
+                    name: a.name.clone(),
+                    arn: a.arn.clone(),
+                }),
+                location: pos.key(&ypath!["identities", name]),
+            });
+        }
+
+        for (id, raw) in &doc.secrets {
+            let referrer = format!("secret `{id}`");
+            let base = ypath!["secrets", id];
+            let period = raw
+                .rotation
+                .as_ref()
+                .and_then(|r| r.period.as_deref())
+                .and_then(|text| self.period(text, pos.value(&ypath!["secrets", id, "rotation", "period"])));
+            if let Some(readers) = &raw.readers {
+                for (i, reader) in readers.iter().enumerate() {
+                    self.reference(
+                        &names.services,
+                        reader,
+                        "reader",
+                        "services",
+                        &referrer,
+                        pos.value(&ypath!["secrets", id, "readers", i]),
+                    );
+                }
+            }
+            let mut instances = BTreeMap::new();
+            for (env, raw_instance) in &raw.instances {
+                let at = pos.key(&ypath!["secrets", id, "instances", env]);
+                self.reference(&names.environments, env, "environment", "environments", &referrer, at.clone());
+                if let Some(instance) = self.instance(id, env, raw_instance, names, pos, at) {
+                    instances.insert(env.clone(), instance);
+                }
+            }
+            inventory.secrets.entry(id.clone()).or_insert_with(|| Secret {
+                id: id.clone(),
+                name: raw.name.clone().unwrap_or_else(|| id.clone()),
+                description: raw.description.clone(),
+                classification: raw.classification,
+                category: raw.category,
+                owner: raw.owner.clone().filter(|o| !o.trim().is_empty()),
+                scope: raw.scope.as_ref().map(|s| Scope {
+                    level: s.level,
+                    name: s.name.clone(),
+                }),
+                risk: raw.risk.clone(),
+                rotation: Rotation {
+                    period,
+                    method: raw.rotation.as_ref().and_then(|r| r.method),
+                    breaks: raw.rotation.as_ref().map(|r| r.breaks.clone()).unwrap_or_default(),
+                    notes: raw.rotation.as_ref().and_then(|r| r.notes.clone()),
+                },
+                never_log: raw.never_log,
+                readers: raw.readers.clone(),
+                instances,
+                location: pos.key(&base),
+            });
+        }
+
+        for (i, raw) in doc.reads.iter().enumerate() {
+            let referrer = "a read".to_owned();
+            let service_ok = self.reference(
+                &names.services,
+                &raw.service,
+                "service",
+                "services",
+                &referrer,
+                pos.value(&ypath!["reads", i, "service"]),
+            );
+            for (k, env) in raw.environments.iter().enumerate() {
+                self.reference(
+                    &names.environments,
+                    env,
+                    "environment",
+                    "environments",
+                    &referrer,
+                    pos.value(&ypath!["reads", i, "environments", k]),
+                );
+            }
+            if raw.secrets.is_empty() {
+                self.errors.push(
+                    InputError::new("empty-read", format!("read by `{}` lists no secrets", raw.service))
+                        .at(pos.value(&ypath!["reads", i]))
+                        .help("list the secrets the service reads under `secrets:`, or remove the entry"),
+                );
+            }
+            for (k, secret) in raw.secrets.iter().enumerate() {
+                let at = pos.value(&ypath!["reads", i, "secrets", k]);
+                let secret_ok = self.reference(&names.secrets, secret, "secret", "secrets", &referrer, at.clone());
+                if service_ok && secret_ok {
+                    inventory.reads.push(Read {
+                        service: raw.service.clone(),
+                        secret: secret.clone(),
+                        environments: raw.environments.clone(),
+                        location: at,
+                    });
+                }
+            }
+        }
+
+        for (name, raw) in &doc.env_vars {
+            let referrer = format!("env var `{name}`");
+            for (k, env) in raw.required_in.iter().enumerate() {
+                self.reference(
+                    &names.environments,
+                    env,
+                    "environment",
+                    "environments",
+                    &referrer,
+                    pos.value(&ypath!["env_vars", name, "required_in", k]),
+                );
+            }
+            for (k, service) in raw.services.iter().enumerate() {
+                self.reference(
+                    &names.services,
+                    service,
+                    "service",
+                    "services",
+                    &referrer,
+                    pos.value(&ypath!["env_vars", name, "services", k]),
+                );
+            }
+            if let Some(secret) = &raw.secret {
+                self.reference(
+                    &names.secrets,
+                    secret,
+                    "secret",
+                    "secrets",
+                    &referrer,
+                    pos.value(&ypath!["env_vars", name, "secret"]),
+                );
+            }
+            inventory.env_vars.entry(name.clone()).or_insert_with(|| EnvVar {
+                name: name.clone(),
+                default: raw.default.as_ref().map(|d| d.0.clone()),
+                required: raw.required,
+                required_in: raw.required_in.clone(),
+                purpose: raw.purpose.clone(),
+                category: raw.category.clone(),
+                secret: raw.secret.clone(),
+                services: raw.services.clone(),
+                location: pos.key(&ypath!["env_vars", name]),
+            });
+        }
+    }
+
+    fn instance(
+        &mut self,
+        id: &str,
+        env: &str,
+        raw: &RawInstance,
+        names: &Names,
+        pos: &Positions,
+        at: Location,
+    ) -> Option<Instance> {
+        let referrer = format!("instance `{id}` in `{env}`");
+        let path = |key: &str| ypath!["secrets", id, "instances", env, key];
+        if let Some(store) = &raw.store {
+            self.reference(&names.stores, store, "store", "stores", &referrer, pos.value(&path("store")));
+        }
+        let last_rotated = raw
+            .last_rotated
+            .as_deref()
+            .and_then(|text| self.date(text, "last_rotated", pos.value(&path("last_rotated"))));
+
+        if matches!(raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
+            self.errors.push(
+                InputError::new(
+                    "missing-file",
+                    format!("{referrer} is stored in a file but does not say which"),
+                )
+                .at(pos.value(&path("backend")))
+                .help("add `file: { path: /run/secrets/NAME, mode: \"0600\" }`"),
+            );
+        }
+        let mode = raw.file.as_ref().and_then(|f| f.mode.as_deref()).and_then(|text| {
+            let digits = text.trim_start_matches("0o");
+            match u32::from_str_radix(digits, 8) {
+                Ok(mode) if mode <= 0o7777 && !digits.is_empty() => Some(mode),
+                _ => {
+                    self.errors.push(
+                        InputError::new("invalid-file-mode", format!("file mode `{text}` is not an octal permission"))
+                            .at(pos.value(&ypath!["secrets", id, "instances", env, "file", "mode"]))
+                            .help("write the mode as a quoted octal string, e.g. `mode: \"0600\"`"),
+                    );
+                    None
+                }
+            }
+        });
+
+        let declared = raw.encryption.as_ref().map(|e| e.trim().to_owned());
+        if raw.backend == Backend::PlaintextDbColumn {
+            if let Some(mechanism) = declared.as_deref().filter(|e| !e.eq_ignore_ascii_case("none")) {
+                self.errors.push(
+                    InputError::new(
+                        "contradictory-encryption",
+                        format!("{referrer} is a plaintext column but declares encryption `{mechanism}`"),
+                    )
+                    .at(pos.value(&path("encryption")))
+                    .help("use `backend: encrypted_db_column` if the column is encrypted, or `encryption: none`"),
+                );
+            }
+        }
+        let encryption = match declared {
+            Some(e) if e.eq_ignore_ascii_case("none") => "none".to_owned(),
+            Some(e) if !e.is_empty() => e,
+            _ => default_encryption(raw.backend).to_owned(),
+        };
+        Some(Instance {
+            environment: env.to_owned(),
+            backend: raw.backend,
+            env_var: raw.env_var.clone(),
+            file: raw.file.as_ref().map(|f| SecretFile {
+                path: f.path.clone(),
+                mode,
+                owner: f.owner.clone(),
+            }),
+            reference: raw.reference.clone(),
+            store: raw.store.clone(),
+            encryption,
+            last_rotated,
+            fingerprint: raw.fingerprint.clone().filter(|f| !f.is_empty()),
+            notes: raw.notes.clone(),
+            location: at,
+        })
+    }
+
+    /// An env var that an instance delivers carries that secret, even when
+    /// the `env_vars` entry forgot to say so; rules on secret env vars must
+    /// not depend on the user remembering both places.
+    fn link_env_vars(&mut self, inventory: &mut Inventory) {
+        let mut delivered: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for secret in inventory.secrets.values() {
+            for instance in secret.instances.values() {
+                if let Some(var) = &instance.env_var {
+                    let ids = delivered.entry(var.as_str()).or_default();
+                    if !ids.contains(&secret.id.as_str()) {
+                        ids.push(secret.id.as_str());
+                    }
+                }
+            }
+        }
+        for (name, var) in inventory.env_vars.iter_mut() {
+            if var.secret.is_none() {
+                if let Some([only]) = delivered.get(name.as_str()).map(Vec::as_slice) {
+                    var.secret = Some((*only).to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// What "encrypted at rest" means for a backend when the inventory is silent.
+fn default_encryption(backend: Backend) -> &'static str {
+    match backend {
+        Backend::PlaintextDbColumn | Backend::Image | Backend::BuildArg | Backend::Dotenv => "none",
+        Backend::AwsSecretsManager
+        | Backend::GcpSecretManager
+        | Backend::AzureKeyVault
+        | Backend::Vault
+        | Backend::CiSecret
+        | Backend::PasswordManager => "provider-managed",
+        Backend::HashedDbColumn => "one-way-hash",
+        Backend::EnvVar
+        | Backend::File
+        | Backend::DockerSecret
+        | Backend::PlatformEnv
+        | Backend::EncryptedDbColumn
+        | Backend::LocalEncrypted => "unknown",
+    }
+}

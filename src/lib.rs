@@ -1,0 +1,87 @@
+//! secretary: a policy-as-code secrets compliance checker.
+//!
+//! The pipeline, one module per stage, each passing plain data to the next:
+//!
+//! 1. [`inventory`] loads and validates the YAML inventory;
+//! 2. (observations: live IAM, files — later stages of the product);
+//! 3. [`entities`] turns it into Cedar entities and one fact per thing to judge;
+//! 4. [`policy`] loads and validates the rules, [`evaluate`] asks Cedar about each fact;
+//! 5. [`findings`] holds the verdicts; [`render`] prints them.
+//!
+//! Only `cli` (in the binary's module tree) connects the stages, prints and
+//! picks the exit code. [`check`] runs the whole pipeline for tests and
+//! benchmarks.
+
+pub mod diag;
+pub mod entities;
+pub mod evaluate;
+pub mod findings;
+pub mod inventory;
+pub mod policy;
+pub mod render;
+pub mod source;
+
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+
+use crate::diag::InputError;
+use crate::findings::Report;
+use crate::inventory::Inventory;
+use crate::policy::{RuleSet, RuleSources};
+use crate::source::SourceTexts;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub inventory_paths: Vec<PathBuf>,
+    pub policy_paths: Vec<PathBuf>,
+    pub builtin_policies: bool,
+    /// The evaluation date: every age is computed against it.
+    pub now: Date,
+}
+
+/// The result of a check that could run.
+pub struct Checked {
+    pub inventory: Inventory,
+    pub rules: RuleSet,
+    pub report: Report,
+}
+
+/// Why a check could not run: bad input, with the texts needed to show it.
+pub struct CheckFailure {
+    pub errors: Vec<InputError>,
+}
+
+/// Runs the pipeline. Input texts are recorded in `texts` for error snippets.
+pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked, CheckFailure> {
+    let schema = entities::schema::schema();
+    // Load both inputs before failing, so one run reports every problem.
+    let inventory = inventory::load(&request.inventory_paths, request.now, texts);
+    let rules = policy::load(
+        &RuleSources {
+            builtin: request.builtin_policies,
+            user_paths: &request.policy_paths,
+        },
+        &schema,
+        texts,
+    );
+    let (inventory, rules) = match (inventory, rules) {
+        (Ok(inventory), Ok(rules)) => (inventory, rules),
+        (inventory, rules) => {
+            let mut errors = inventory.err().unwrap_or_default();
+            errors.extend(rules.err().unwrap_or_default());
+            return Err(CheckFailure { errors });
+        }
+    };
+    let store = entities::build(&inventory, request.now, &schema)
+        .map_err(|problem| CheckFailure {
+            errors: vec![InputError::new("internal", problem).help("this is a bug in secretary; please report it")],
+        })?;
+    let findings = evaluate::evaluate(&store, &rules, &schema);
+    Ok(Checked {
+        inventory,
+        rules,
+        report: Report::new(findings),
+    })
+}

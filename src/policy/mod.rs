@@ -1,0 +1,444 @@
+//! Stage 4a: the rules.
+//!
+//! Rules are Cedar `forbid` policies with annotations. This module loads the
+//! built-in rules (embedded from `policies/`) and the user's directories,
+//! checks every annotation, validates every policy in Cedar's strict mode
+//! against the shipped schema, and indexes the policies by the kind of fact
+//! they can apply to so the evaluator only runs the rules that matter.
+//! Any problem is an [`InputError`] with the policy file and line.
+
+pub mod message;
+mod split;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cedar_policy::{
+    ActionConstraint, Effect, Policy, PolicyId, PolicySet, ResourceConstraint, Schema,
+    ValidationMode, Validator,
+};
+use miette::Diagnostic;
+
+use crate::diag::{did_you_mean, InputError};
+use crate::entities::Action;
+use crate::findings::Severity;
+use crate::source::{Location, SourceTexts};
+
+/// The built-in rule files, embedded so the binary works anywhere.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("rotation.cedar", include_str!("../../policies/rotation.cedar")),
+    ("storage.cedar", include_str!("../../policies/storage.cedar")),
+    ("uniqueness.cedar", include_str!("../../policies/uniqueness.cedar")),
+    ("readers.cedar", include_str!("../../policies/readers.cedar")),
+    ("ownership.cedar", include_str!("../../policies/ownership.cedar")),
+    ("env_vars.cedar", include_str!("../../policies/env_vars.cedar")),
+];
+
+/// How built-in files are named in messages.
+pub const BUILTIN_PREFIX: &str = "<builtin>/";
+
+/// The annotation keys a rule may carry.
+pub const ANNOTATIONS: [&str; 7] = ["id", "severity", "message", "control", "title", "description", "remediation"];
+
+const PERMIT_ALL_ID: &str = "secretary-permit-all";
+
+/// One rule and what its annotations say.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub severity: Severity,
+    pub message: Vec<message::Piece>,
+    pub message_text: String,
+    pub controls: Vec<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub remediation: Option<String>,
+    /// Where the policy starts.
+    pub location: Location,
+    /// The policy as written.
+    pub text: String,
+    pub builtin: bool,
+    /// The kinds of fact the rule can apply to.
+    pub actions: Vec<Action>,
+}
+
+/// All loaded rules, indexed for evaluation.
+pub struct RuleSet {
+    /// By rule id.
+    pub rules: BTreeMap<String, Rule>,
+    /// The policies that can apply to facts of one action on one resource
+    /// type, each set with the blanket permit.
+    sets: HashMap<(Action, String), PolicySet>,
+    /// Validator warnings, worth showing but not fatal.
+    pub warnings: Vec<InputError>,
+}
+
+impl RuleSet {
+    /// The policies to evaluate for a fact of `action` on a `resource_type`.
+    pub fn policies_for(&self, action: Action, resource_type: &str) -> Option<&PolicySet> {
+        self.sets.get(&(action, resource_type.to_owned()))
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.get(id)
+    }
+}
+
+/// Where rules come from.
+pub struct RuleSources<'a> {
+    pub builtin: bool,
+    pub user_paths: &'a [PathBuf],
+}
+
+/// A policy file's text and the name it is shown under.
+struct PolicyFile {
+    display: Arc<str>,
+    text: String,
+    builtin: bool,
+}
+
+pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts) -> Result<RuleSet, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    if sources.builtin {
+        for (name, text) in BUILTIN_FILES {
+            files.push(PolicyFile {
+                display: Arc::from(format!("{BUILTIN_PREFIX}{name}")),
+                text: (*text).to_owned(),
+                builtin: true,
+            });
+        }
+    }
+    for path in sources.user_paths {
+        match read_policy_dir(path) {
+            Ok(mut found) => files.append(&mut found),
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
+    for file in &files {
+        texts.insert(&file.display, &file.text);
+    }
+
+    let known_attributes = crate::entities::schema::attribute_names();
+    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut policies: Vec<(Policy, Arc<str>, String)> = Vec::new();
+
+    for file in &files {
+        let set = match PolicySet::from_str(&file.text) {
+            Ok(set) => set,
+            Err(parse_errors) => {
+                for error in parse_errors.iter() {
+                    let offset = first_label_offset(error);
+                    errors.push(
+                        InputError::new("policy-syntax", format!("cannot parse policy: {error}"))
+                            .at(Location::from_offset(&file.display, &file.text, offset))
+                            .help(error.help().map(|h| h.to_string()).unwrap_or_else(|| {
+                                "fix the Cedar syntax; see https://docs.cedarpolicy.com/policies/syntax-policy.html".into()
+                            })),
+                    );
+                }
+                continue;
+            }
+        };
+        if set.templates().next().is_some() {
+            errors.push(
+                InputError::new("policy-template", "policy templates (with `?principal` or `?resource`) are not rules")
+                    .at(Location::file_start(&file.display))
+                    .help("write a static `forbid` policy without slots"),
+            );
+            continue;
+        }
+        let starts = split::statement_starts(&file.text);
+        // Cedar names the policies of a file policy0, policy1, ... in order.
+        let mut ordered: Vec<&Policy> = set.policies().collect();
+        ordered.sort_by_key(|p| p.id().to_string().trim_start_matches("policy").parse::<usize>().unwrap_or(0));
+        for (index, policy) in ordered.into_iter().enumerate() {
+            let start = starts.get(index).copied().unwrap_or(0);
+            let end = starts.get(index + 1).copied().unwrap_or(file.text.len());
+            let location = Location::from_offset(&file.display, &file.text, start);
+            let source = file.text[start..end].trim_end().to_owned();
+            let locate = |needle: &str| {
+                source
+                    .find(needle)
+                    .map(|o| Location::from_offset(&file.display, &file.text, start + o))
+                    .unwrap_or_else(|| location.clone())
+            };
+            match rule_from_policy(policy, &location, &locate, &source, file.builtin, &known_attributes) {
+                Ok(rule) => {
+                    if let Some(first) = rules.get(&rule.id) {
+                        errors.push(
+                            InputError::new("duplicate-rule-id", format!("rule id `{}` is used twice", rule.id))
+                                .at(locate("@id"))
+                                .related(first.location.clone(), "first used")
+                                .help("give each rule a unique `@id`"),
+                        );
+                        continue;
+                    }
+                    policies.push((policy.new_id(PolicyId::new(&rule.id)), Arc::clone(&file.display), file.text.clone()));
+                    rules.insert(rule.id.clone(), rule);
+                }
+                Err(mut problems) => errors.append(&mut problems),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut all = PolicySet::new();
+    let mut origin: HashMap<String, (Arc<str>, String)> = HashMap::new();
+    for (policy, display, text) in &policies {
+        origin.insert(policy.id().to_string(), (Arc::clone(display), text.clone()));
+        if let Err(err) = all.add(policy.clone()) {
+            errors.push(InputError::new("policy-set", format!("cannot add policy: {err}")));
+        }
+    }
+    let validator = Validator::new(schema.clone());
+    let result = validator.validate(&all, ValidationMode::Strict);
+    let locate_validation = |id: &str, diag: &dyn Diagnostic| -> Option<Location> {
+        let (display, text) = origin.get(id)?;
+        let offset = first_label_offset(diag);
+        Some(Location::from_offset(display, text, offset))
+    };
+    for error in result.validation_errors() {
+        let id = error.policy_id().to_string();
+        errors.push(
+            InputError::new("policy-invalid", format!("rule `{id}` does not match the schema: {error}"))
+                .at_opt(locate_validation(&id, error))
+                .help(
+                    error
+                        .help()
+                        .map(|h| h.to_string())
+                        .unwrap_or_else(|| "compare the rule with `policies/secretary.cedarschema` (`secretary policies schema`)".into()),
+                ),
+        );
+    }
+    let warnings = result
+        .validation_warnings()
+        .map(|warning| {
+            let id = warning.policy_id().to_string();
+            InputError::new("policy-warning", format!("rule `{id}`: {warning}"))
+                .at_opt(locate_validation(&id, warning))
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let permit_all = match Policy::parse(Some(PolicyId::new(PERMIT_ALL_ID)), "permit(principal, action, resource);") {
+        Ok(policy) => policy,
+        Err(err) => return Err(vec![InputError::new("internal", format!("internal error: {err}"))]),
+    };
+    let mut sets: HashMap<(Action, String), PolicySet> = HashMap::new();
+    for action in Action::ALL {
+        for resource_type in crate::entities::resource_types(action) {
+            let mut set = PolicySet::new();
+            let _ = set.add(permit_all.clone());
+            for (policy, _, _) in &policies {
+                if applies_to_action(policy, action) && applies_to_resource_type(policy, resource_type) {
+                    let _ = set.add(policy.clone());
+                }
+            }
+            sets.insert((action, (*resource_type).to_owned()), set);
+        }
+    }
+    Ok(RuleSet { rules, sets, warnings })
+}
+
+fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    if !path.exists() {
+        return Err(vec![InputError::new(
+            "missing-path",
+            format!("policy path `{}` does not exist", path.display()),
+        )
+        .help("pass a directory of `.cedar` files (or one file) to `--policies`")]);
+    }
+    let mut found = Vec::new();
+    if path.is_file() {
+        found.push(path.to_path_buf());
+    } else {
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "cedar") => {
+                    found.push(entry.into_path())
+                }
+                Ok(_) => {}
+                Err(err) => errors.push(InputError::new(
+                    "unreadable-path",
+                    format!("cannot read `{}`: {err}", path.display()),
+                )),
+            }
+        }
+        if found.is_empty() {
+            errors.push(
+                InputError::new("empty-policy-directory", format!("`{}` contains no `.cedar` files", path.display()))
+                    .help("put rules in files ending in `.cedar`"),
+            );
+        }
+    }
+    for file in found {
+        let display: Arc<str> = Arc::from(file.display().to_string());
+        match std::fs::read_to_string(&file) {
+            Ok(text) => files.push(PolicyFile { display, text, builtin: false }),
+            Err(err) => errors.push(
+                InputError::new("unreadable-file", format!("cannot read policy file `{display}`: {err}"))
+                    .help("check the path, its permissions and that it is UTF-8 text"),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+fn first_label_offset(diag: &dyn Diagnostic) -> usize {
+    diag.labels()
+        .and_then(|mut labels| labels.next())
+        .map(|label| label.offset())
+        .unwrap_or(0)
+}
+
+/// Checks one policy's annotations and turns them into a [`Rule`].
+fn rule_from_policy(
+    policy: &Policy,
+    location: &Location,
+    locate: &dyn Fn(&str) -> Location,
+    source: &str,
+    builtin: bool,
+    known_attributes: &std::collections::BTreeSet<String>,
+) -> Result<Rule, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let name = policy.annotation("id").unwrap_or("(no @id)").to_owned();
+    for (key, _) in policy.annotations() {
+        if !ANNOTATIONS.contains(&key) {
+            let help = match did_you_mean(key, ANNOTATIONS) {
+                Some(close) => format!("did you mean `@{close}`?"),
+                None => format!(
+                    "rules may carry {}",
+                    ANNOTATIONS.iter().map(|a| format!("`@{a}`")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            errors.push(
+                InputError::new("unknown-annotation", format!("rule `{name}` has unknown annotation `@{key}`"))
+                    .at(locate(&format!("@{key}")))
+                    .help(help),
+            );
+        }
+    }
+    if policy.effect() != Effect::Forbid {
+        errors.push(
+            InputError::new("permit-rule", format!("rule `{name}` is a `permit`; rules must be `forbid` policies"))
+                .at(location.clone())
+                .help("write the condition that is a problem as `forbid(...) when { ... };` — secretary permits everything else"),
+        );
+    }
+    let id = match policy.annotation("id") {
+        Some(id) if is_kebab(id) => id.to_owned(),
+        Some(id) => {
+            errors.push(
+                InputError::new("invalid-rule-id", format!("rule id `{id}` is not kebab-case"))
+                    .at(locate("@id"))
+                    .help("use lowercase letters, digits and dashes, e.g. `@id(\"rotation-overdue\")`"),
+            );
+            id.to_owned()
+        }
+        None => {
+            errors.push(
+                InputError::new("missing-annotation", "rule has no `@id`")
+                    .at(location.clone())
+                    .help("add `@id(\"my-rule\")` before the policy"),
+            );
+            String::new()
+        }
+    };
+    let severity = match policy.annotation("severity") {
+        Some(text) => match Severity::from_str(text) {
+            Ok(severity) => severity,
+            Err(problem) => {
+                errors.push(InputError::new("invalid-severity", format!("rule `{name}`: {problem}")).at(locate("@severity")));
+                Severity::Info
+            }
+        },
+        None => {
+            errors.push(
+                InputError::new("missing-annotation", format!("rule `{name}` has no `@severity`"))
+                    .at(location.clone())
+                    .help("add `@severity(\"high\")` (info, low, medium, high or critical)"),
+            );
+            Severity::Info
+        }
+    };
+    let message_text = policy.annotation("message").unwrap_or_default().to_owned();
+    if policy.annotation("message").is_none() {
+        errors.push(
+            InputError::new("missing-annotation", format!("rule `{name}` has no `@message`"))
+                .at(location.clone())
+                .help("add `@message(\"what is wrong, e.g. secret {resource} has no owner\")`"),
+        );
+    }
+    let message = match message::parse(&message_text, &|attr| known_attributes.contains(attr)) {
+        Ok(pieces) => pieces,
+        Err(problem) => {
+            errors.push(
+                InputError::new("invalid-message", format!("rule `{name}`: {problem}"))
+                    .at(locate("@message"))
+                    .help("placeholders look like `{resource}`, `{resource.owner}` or `{context.environment}`"),
+            );
+            Vec::new()
+        }
+    };
+    let controls = policy
+        .annotation("control")
+        .map(|c| c.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let actions = Action::ALL
+        .into_iter()
+        .filter(|action| applies_to_action(policy, *action))
+        .collect();
+    Ok(Rule {
+        id,
+        severity,
+        message,
+        message_text,
+        controls,
+        title: policy.annotation("title").map(str::to_owned),
+        description: policy.annotation("description").map(str::to_owned),
+        remediation: policy.annotation("remediation").map(str::to_owned),
+        location: location.clone(),
+        text: source.to_owned(),
+        builtin,
+        actions,
+    })
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn applies_to_action(policy: &Policy, action: Action) -> bool {
+    let uid = action.uid();
+    match policy.action_constraint() {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(a) => a == uid,
+        ActionConstraint::In(list) => list.contains(&uid),
+    }
+}
+
+fn applies_to_resource_type(policy: &Policy, resource_type: &str) -> bool {
+    match policy.resource_constraint() {
+        ResourceConstraint::Is(ty) | ResourceConstraint::IsIn(ty, _) => ty.to_string() == resource_type,
+        ResourceConstraint::Eq(uid) => uid.type_name().to_string() == resource_type,
+        ResourceConstraint::Any | ResourceConstraint::In(_) => true,
+    }
+}

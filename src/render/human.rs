@@ -1,0 +1,83 @@
+//! Findings for people at a terminal: grouped by severity, worst first, each
+//! with its rule, the inventory item, the message and where it comes from.
+//! Colour is decided by the caller (the stream wrapper strips it when off).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::findings::{Report, Severity};
+
+fn severity_style(severity: Severity) -> Style {
+    let color = match severity {
+        Severity::Error | Severity::Critical => AnsiColor::Red,
+        Severity::High => AnsiColor::BrightRed,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Info => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(color.into())).bold()
+}
+
+pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Result<()> {
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let mut current: Option<Severity> = None;
+    for finding in &report.findings {
+        if current != Some(finding.severity) {
+            current = Some(finding.severity);
+            let count = report.findings.iter().filter(|f| f.severity == finding.severity).count();
+            let style = severity_style(finding.severity);
+            writeln!(out, "{style}{} ({count}){style:#}", finding.severity.as_str().to_uppercase())?;
+        }
+        let style = severity_style(finding.severity);
+        let mut subject = finding.entity.clone();
+        if let Some(env) = &finding.environment {
+            subject.push_str(&format!(" in {env}"));
+        }
+        if let Some(principal) = &finding.principal {
+            subject.push_str(&format!(" (read by {principal})"));
+        }
+        writeln!(
+            out,
+            "  {style}{}{style:#} {bold}{}{bold:#}: {subject}",
+            finding.severity, finding.rule
+        )?;
+        writeln!(out, "    {}", finding.message)?;
+        writeln!(out, "    {dim}-->{dim:#} {}", finding.location)?;
+        if !finding.controls.is_empty() {
+            writeln!(out, "    {dim}controls:{dim:#} {}", finding.controls.join("; "))?;
+        }
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary_line(report, fail_on))
+}
+
+/// One line: how many findings of which severity, and the verdict.
+pub fn summary_line(report: &Report, fail_on: Severity) -> String {
+    let counts = report.count_by_severity();
+    let total = report.findings.len();
+    if total == 0 {
+        return "summary: no findings; compliant".to_owned();
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .rev()
+        .map(|(severity, n)| format!("{n} {severity}"))
+        .collect();
+    let failing = report.findings.iter().filter(|f| f.severity >= fail_on).count();
+    let verdict = if report.errors().next().is_some() {
+        "rules failed to evaluate".to_owned()
+    } else if failing > 0 {
+        format!("{failing} at or above `{fail_on}`: not compliant")
+    } else {
+        format!("none at or above `{fail_on}`: compliant")
+    };
+    format!(
+        "summary: {total} finding{} ({}); {verdict}",
+        if total == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
+}

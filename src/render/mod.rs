@@ -1,0 +1,5 @@
+//! Stage 6: print findings. Renderers write to any `io::Write` so tests can
+//! capture output; none reads the environment or the clock.
+
+pub mod human;
+pub mod json;
