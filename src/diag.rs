@@ -23,7 +23,7 @@ pub struct InputError {
     pub message: String,
     pub location: Option<Location>,
     /// Another place that matters, e.g. where a duplicate was first defined.
-    pub related: Option<(Location, String)>,
+    pub related: Option<Box<(Location, String)>>,
     pub help: Option<String>,
 }
 
@@ -54,7 +54,7 @@ impl InputError {
     }
 
     pub fn related(mut self, location: Location, note: impl Into<String>) -> Self {
-        self.related = Some((location, note.into()));
+        self.related = Some(Box::new((location, note.into())));
         self
     }
 
@@ -70,15 +70,18 @@ impl InputError {
                 let pad = " ".repeat(gutter.len());
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{gutter} | {line}");
+                // In a redacted line the column may point into hidden text:
+                // the caret then stops at the `…`.
+                let width = line.chars().count().max(1);
                 let caret_pad: String = line
                     .chars()
-                    .take(location.column.saturating_sub(1))
+                    .take(location.column.saturating_sub(1).min(width - 1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 let _ = writeln!(out, "{pad} | {caret_pad}^");
             }
         }
-        if let Some((location, note)) = &self.related {
+        if let Some((location, note)) = self.related.as_deref() {
             let _ = writeln!(out, "  = note: {note} at {location}");
         }
         if let Some(help) = &self.help {
@@ -118,13 +121,32 @@ mod tests {
     fn renders_location_snippet_and_help() {
         let file: std::sync::Arc<str> = "inv.yaml".into();
         let mut texts = SourceTexts::default();
-        texts.insert(&file, "version: 1\nsecrets:\n  X: {clasification: critical}\n");
+        texts.insert(
+            &file,
+            "version: 1\nsecrets:\n  X: {clasification: critical}\n",
+        );
+        let redacted = {
+            let mut t = SourceTexts::default();
+            t.insert_redacted(
+                &file,
+                "version: 1\nsecrets:\n  X: {clasification: critical}\n",
+            );
+            t
+        };
         let err = InputError::new("unknown-field", "unknown field `clasification`")
             .at(Location::new(&file, 3, 7))
             .help("did you mean `classification`?");
         let text = err.render(&texts);
         assert!(text.contains("--> inv.yaml:3:7"), "{text}");
-        assert!(text.contains("3 |   X: {clasification: critical}"), "{text}");
-        assert!(text.contains("= help: did you mean `classification`?"), "{text}");
+        assert!(
+            text.contains("3 |   X: {clasification: critical}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= help: did you mean `classification`?"),
+            "{text}"
+        );
+        let text = err.render(&redacted);
+        assert!(text.contains("3 |   X: …"), "{text}");
     }
 }

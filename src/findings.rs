@@ -60,7 +60,9 @@ impl FromStr for Severity {
         Severity::RULE_LEVELS
             .into_iter()
             .find(|level| level.as_str() == s)
-            .ok_or_else(|| format!("unknown severity `{s}`; use one of info, low, medium, high, critical"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}`; use one of info, low, medium, high, critical")
+            })
     }
 }
 
@@ -121,6 +123,8 @@ impl Report {
 
     /// Findings from rules that could not be evaluated.
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.severity == Severity::Error)
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
     }
 }

@@ -74,9 +74,10 @@ pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked,
             return Err(CheckFailure { errors });
         }
     };
-    let store = entities::build(&inventory, request.now, &schema)
-        .map_err(|problem| CheckFailure {
-            errors: vec![InputError::new("internal", problem).help("this is a bug in secretary; please report it")],
+    let store =
+        entities::build(&inventory, request.now, &schema).map_err(|problem| CheckFailure {
+            errors: vec![InputError::new("internal", problem)
+                .help("this is a bug in secretary; please report it")],
         })?;
     let findings = evaluate::evaluate(&store, &rules, &schema);
     Ok(Checked {

@@ -39,7 +39,10 @@ impl Location {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         Self::new(file, line, column)
     }
 }
@@ -52,19 +55,81 @@ impl fmt::Display for Location {
 
 /// The text of every input file read in this run, so errors can quote the
 /// offending line. Files are kept by their display path.
+///
+/// Inventory files are kept with their values hidden: an inventory is not
+/// meant to hold secret values, but a default or a mistyped field might, and
+/// an error message must never repeat one. Only keys survive in snippets.
 #[derive(Debug, Default, Clone)]
 pub struct SourceTexts {
-    files: std::collections::BTreeMap<Arc<str>, Arc<str>>,
+    files: std::collections::BTreeMap<Arc<str>, (Arc<str>, bool)>,
 }
 
 impl SourceTexts {
+    /// Keeps a file whose lines may be quoted as they are (policies).
     pub fn insert(&mut self, file: &Arc<str>, text: &str) {
-        self.files.insert(Arc::clone(file), Arc::from(text));
+        self.files
+            .insert(Arc::clone(file), (Arc::from(text), false));
     }
 
-    /// The line a location points at, without its line ending.
-    pub fn line(&self, location: &Location) -> Option<&str> {
-        let text = self.files.get(&location.file)?;
-        text.lines().nth(location.line.checked_sub(1)?)
+    /// Keeps a YAML file whose values must not be quoted (inventories).
+    pub fn insert_redacted(&mut self, file: &Arc<str>, text: &str) {
+        self.files.insert(Arc::clone(file), (Arc::from(text), true));
+    }
+
+    /// The line a location points at, without its line ending; values are
+    /// replaced by `…` in redacted files.
+    pub fn line(&self, location: &Location) -> Option<String> {
+        let (text, redacted) = self.files.get(&location.file)?;
+        let line = text.lines().nth(location.line.checked_sub(1)?)?;
+        Some(if *redacted {
+            redact_yaml_line(line)
+        } else {
+            line.to_owned()
+        })
+    }
+}
+
+/// Keeps a YAML line's indentation, list dash and key; hides the rest.
+fn redact_yaml_line(line: &str) -> String {
+    let body = line.trim_start();
+    let mut kept = line[..line.len() - body.len()].to_owned();
+    let mut rest = body;
+    if let Some(after_dash) = rest.strip_prefix("- ") {
+        kept.push_str("- ");
+        rest = after_dash;
+    }
+    if rest.is_empty() || rest.starts_with('#') {
+        return kept + rest.get(..1).unwrap_or("");
+    }
+    let key_end = rest
+        .find(": ")
+        .map(|i| i + 2)
+        .or_else(|| rest.strip_suffix(':').map(|k| k.len() + 1))
+        .filter(|&end| !rest[..end].contains(['"', '\'', '{', '[']));
+    match key_end {
+        Some(end) if end == rest.len() => kept + rest,
+        Some(end) => kept + &rest[..end] + "…",
+        None => kept + "…",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_lines_keep_keys_only() {
+        assert_eq!(
+            redact_yaml_line("    default: \"hunter2\""),
+            "    default: …"
+        );
+        assert_eq!(redact_yaml_line("  JWT_SECRET:"), "  JWT_SECRET:");
+        assert_eq!(redact_yaml_line("  - service: api"), "  - service: …");
+        assert_eq!(redact_yaml_line("    - hunter2"), "    - …");
+        assert_eq!(
+            redact_yaml_line("  prod: { backend: env_var, fingerprint: x }"),
+            "  prod: …"
+        );
+        assert_eq!(redact_yaml_line("\"quoted: key\": v"), "…");
     }
 }

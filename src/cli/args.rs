@@ -51,6 +51,8 @@ pub fn resolve_now(now: Option<&str>) -> Result<Date, InputError> {
             InputError::new("invalid-now", format!("`--now {text}` is not a date"))
                 .help("write it as `YYYY-MM-DD`, e.g. `--now 2026-01-31`")
         }),
-        None => Ok(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+        None => Ok(jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()),
     }
 }

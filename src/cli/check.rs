@@ -108,7 +108,10 @@ pub fn run(args: CheckArgs) -> Outcome {
             if !seen.insert(finding.rule.clone()) {
                 continue;
             }
-            let location = checked.rules.rule(&finding.rule).map(|r| r.location.clone());
+            let location = checked
+                .rules
+                .rule(&finding.rule)
+                .map(|r| r.location.clone());
             errors.push(
                 secretary::diag::InputError::new("rule-evaluation-error", finding.message.clone())
                     .at_opt(location)

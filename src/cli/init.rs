@@ -8,6 +8,7 @@ use clap::Args;
 use super::Outcome;
 
 /// The starter, kept in `templates/` so it is reviewed like other output.
+/// `{{ today }}` becomes the date of `init`, so the fresh starter is compliant.
 pub const STARTER: &str = include_str!("../../templates/starter-inventory.yaml");
 
 #[derive(Args, Debug)]
@@ -15,9 +16,20 @@ pub struct InitArgs {
     /// Where to write the inventory
     #[arg(default_value = "secretary.yaml", value_name = "PATH")]
     pub path: PathBuf,
+    /// The date to record as the starter secret's last rotation [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
 }
 
 pub fn run(args: InitArgs) -> Outcome {
+    let today = match super::args::resolve_now(args.now.as_deref()) {
+        Ok(date) => date,
+        Err(error) => {
+            eprint!("{}", error.render(&Default::default()));
+            return Outcome::BadInput;
+        }
+    };
+    let text = STARTER.replace("{{ today }}", &today.to_string());
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -39,8 +51,11 @@ pub fn run(args: InitArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    if let Err(err) = file.write_all(STARTER.as_bytes()) {
-        eprintln!("error[unwritable-file]: cannot write `{}`: {err}", args.path.display());
+    if let Err(err) = file.write_all(text.as_bytes()) {
+        eprintln!(
+            "error[unwritable-file]: cannot write `{}`: {err}",
+            args.path.display()
+        );
         let _ = std::fs::remove_file(&args.path);
         return Outcome::BadInput;
     }

@@ -45,13 +45,15 @@ pub struct ExplainArgs {
 
 pub fn run(command: PoliciesCommand) -> Outcome {
     let printer = Printer::new(anstream::ColorChoice::Never);
-    let (args, explain) = match command {
+    let (args, explain, format) = match command {
         PoliciesCommand::Schema => {
             printer.stdout(secretary::entities::schema::SCHEMA_TEXT.as_bytes());
             return Outcome::Compliant;
         }
-        PoliciesCommand::List(list) => (list.policies.clone(), None),
-        PoliciesCommand::Explain(explain) => (explain.policies.clone(), Some(explain)),
+        PoliciesCommand::List(list) => (list.policies, None, list.format),
+        PoliciesCommand::Explain(explain) => {
+            (explain.policies.clone(), Some(explain), ListFormat::Human)
+        }
     };
     let mut texts = SourceTexts::default();
     let schema = secretary::entities::schema::schema();
@@ -68,8 +70,11 @@ pub fn run(command: PoliciesCommand) -> Outcome {
     };
     match explain {
         None => {
-            // `list` was asked for; find its format again.
-            printer.stdout(list_text(rules.rules.values()).as_bytes());
+            let text = match format {
+                ListFormat::Human => list_text(rules.rules.values()),
+                ListFormat::Json => list_json(rules.rules.values()),
+            };
+            printer.stdout(text.as_bytes());
             Outcome::Compliant
         }
         Some(explain) => match rules.rule(&explain.id) {
@@ -84,7 +89,11 @@ pub fn run(command: PoliciesCommand) -> Outcome {
                     None => "run `secretary policies list` to see every rule id".to_owned(),
                 };
                 printer.errors(
-                    &[secretary::diag::InputError::new("unknown-rule", format!("no rule has id `{}`", explain.id)).help(help)],
+                    &[secretary::diag::InputError::new(
+                        "unknown-rule",
+                        format!("no rule has id `{}`", explain.id),
+                    )
+                    .help(help)],
                     &texts,
                 );
                 Outcome::BadInput
@@ -111,6 +120,30 @@ fn list_text<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
     out
 }
 
+fn list_json<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
+    let rules: Vec<serde_json::Value> = rules
+        .map(|rule| {
+            serde_json::json!({
+                "id": rule.id,
+                "severity": rule.severity,
+                "title": rule.title,
+                "message": rule.message_text,
+                "controls": rule.controls,
+                "description": rule.description,
+                "remediation": rule.remediation,
+                "facts": rule.actions.iter().map(|a| a.name()).collect::<Vec<_>>(),
+                "builtin": rule.builtin,
+                "file": &*rule.location.file,
+                "line": rule.location.line,
+            })
+        })
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 fn explain_text(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} [{}]", rule.id, rule.severity);
@@ -129,7 +162,12 @@ fn explain_text(rule: &Rule) -> String {
     }
     let actions: Vec<&str> = rule.actions.iter().map(|a| a.name()).collect();
     let _ = writeln!(out, "Applies to facts: {}", actions.join(", "));
-    let _ = writeln!(out, "Source: {}{}", rule.location, if rule.builtin { " (built-in)" } else { "" });
+    let _ = writeln!(
+        out,
+        "Source: {}{}",
+        rule.location,
+        if rule.builtin { " (built-in)" } else { "" }
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", rule.text);
     out

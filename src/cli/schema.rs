@@ -11,7 +11,8 @@ pub fn run(_args: SchemaArgs) -> Outcome {
     let schema = secretary::inventory::json_schema();
     match serde_json::to_string_pretty(&schema) {
         Ok(text) => {
-            super::output::Printer::new(anstream::ColorChoice::Never).stdout(format!("{text}\n").as_bytes());
+            super::output::Printer::new(anstream::ColorChoice::Never)
+                .stdout(format!("{text}\n").as_bytes());
             Outcome::Compliant
         }
         Err(err) => {

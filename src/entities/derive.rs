@@ -36,7 +36,10 @@ pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
                 }
             }
             if let Some(fingerprint) = &instance.fingerprint {
-                by_fingerprint.entry(fingerprint.as_str()).or_default().push(key);
+                by_fingerprint
+                    .entry(fingerprint.as_str())
+                    .or_default()
+                    .push(key);
             }
         }
     }
@@ -64,7 +67,10 @@ pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
     let mut by_name: BTreeMap<&str, Vec<&crate::inventory::model::Secret>> = BTreeMap::new();
     for secret in inventory.secrets.values() {
         if secret.scope.is_some() {
-            by_name.entry(secret.name.as_str()).or_default().push(secret);
+            by_name
+                .entry(secret.name.as_str())
+                .or_default()
+                .push(secret);
         }
     }
     for group in by_name.values().filter(|g| g.len() > 1) {

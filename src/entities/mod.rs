@@ -140,12 +140,17 @@ impl Builder {
 ///
 /// Fails only on an internal inconsistency (an entity that does not conform
 /// to the schema), which is a bug in secretary, not bad input.
-pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) -> Result<EntityStore, String> {
+pub fn build(
+    inventory: &Inventory,
+    now: Date,
+    schema: &cedar_policy::Schema,
+) -> Result<EntityStore, String> {
     let derived = derive::derive(inventory, now);
     let mut b = Builder::default();
     let mut facts = Vec::new();
     let inventory_uid = uid("Inventory", INVENTORY_ID);
-    b.entities.push(Entity::new_no_attrs(inventory_uid.clone(), HashSet::new()));
+    b.entities
+        .push(Entity::new_no_attrs(inventory_uid.clone(), HashSet::new()));
 
     let define = |resource: EntityUid, location: &Location| Fact {
         action: Action::Define,
@@ -171,7 +176,10 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         let mut attrs = Attrs::new();
         attrs.insert("name".into(), string(&service.name));
         attrs.insert("kind".into(), string(serde_name(&service.kind)));
-        attrs.insert("public_facing".into(), RestrictedExpression::new_bool(service.public_facing));
+        attrs.insert(
+            "public_facing".into(),
+            RestrictedExpression::new_bool(service.public_facing),
+        );
         let id = uid("Service", &service.name);
         facts.push(define(id.clone(), &service.location));
         b.push(id, attrs)?;
@@ -187,14 +195,24 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         );
         insert_opt(&mut attrs, "access", identity.access.as_ref().map(string));
         insert_opt(&mut attrs, "scope", identity.scope.as_ref().map(string));
-        insert_opt(&mut attrs, "service", identity.service.as_deref().map(|s| entity_ref("Service", s)));
+        insert_opt(
+            &mut attrs,
+            "service",
+            identity
+                .service
+                .as_deref()
+                .map(|s| entity_ref("Service", s)),
+        );
         insert_opt(
             &mut attrs,
             "rotation_days",
-            identity.rotation.as_ref().map(|p| RestrictedExpression::new_long(p.days)),
+            identity
+                .rotation
+                .as_ref()
+                .map(|p| RestrictedExpression::new_long(p.days)),
         );
         if let Some(aws) = &identity.aws {
-            attrs.insert("aws_account".into(), string(&aws.account));
+            insert_opt(&mut attrs, "aws_account", aws.account.as_ref().map(string));
             insert_opt(&mut attrs, "aws_name", aws.name.as_ref().map(string));
             insert_opt(&mut attrs, "aws_arn", aws.arn.as_ref().map(string));
         }
@@ -207,8 +225,15 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         let secret_uid = uid("Secret", &secret.id);
         let mut attrs = Attrs::new();
         attrs.insert("name".into(), string(&secret.name));
-        attrs.insert("classification".into(), string(serde_name(&secret.classification)));
-        insert_opt(&mut attrs, "category", secret.category.as_ref().map(|c| string(serde_name(c))));
+        attrs.insert(
+            "classification".into(),
+            string(serde_name(&secret.classification)),
+        );
+        insert_opt(
+            &mut attrs,
+            "category",
+            secret.category.as_ref().map(|c| string(serde_name(c))),
+        );
         insert_opt(&mut attrs, "owner", secret.owner.as_ref().map(string));
         if let Some(scope) = &secret.scope {
             attrs.insert("scope_level".into(), string(serde_name(&scope.level)));
@@ -217,18 +242,31 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         insert_opt(
             &mut attrs,
             "rotation_days",
-            secret.rotation.period.as_ref().map(|p| RestrictedExpression::new_long(p.days)),
+            secret
+                .rotation
+                .period
+                .as_ref()
+                .map(|p| RestrictedExpression::new_long(p.days)),
         );
         insert_opt(
             &mut attrs,
             "rotation_method",
-            secret.rotation.method.as_ref().map(|m| string(serde_name(m))),
+            secret
+                .rotation
+                .method
+                .as_ref()
+                .map(|m| string(serde_name(m))),
         );
         attrs.insert(
             "rotation_breaks".into(),
-            RestrictedExpression::new_set(secret.rotation.breaks.iter().map(|b| string(serde_name(b)))),
+            RestrictedExpression::new_set(
+                secret.rotation.breaks.iter().map(|b| string(serde_name(b))),
+            ),
         );
-        attrs.insert("never_log".into(), RestrictedExpression::new_bool(secret.never_log));
+        attrs.insert(
+            "never_log".into(),
+            RestrictedExpression::new_bool(secret.never_log),
+        );
         insert_opt(
             &mut attrs,
             "readers",
@@ -245,7 +283,12 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
             "shadows".into(),
             entity_set(
                 "Secret",
-                derived.shadows.get(secret.id.as_str()).into_iter().flatten().copied(),
+                derived
+                    .shadows
+                    .get(secret.id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied(),
             ),
         );
         facts.push(define(secret_uid.clone(), &secret.location));
@@ -254,7 +297,10 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         for (env, instance) in &secret.instances {
             let instance_uid = instance_uid(&secret.id, env);
             let mut attrs = Attrs::new();
-            attrs.insert("secret".into(), RestrictedExpression::new_entity_uid(secret_uid.clone()));
+            attrs.insert(
+                "secret".into(),
+                RestrictedExpression::new_entity_uid(secret_uid.clone()),
+            );
             attrs.insert("environment".into(), entity_ref("Environment", env));
             attrs.insert("backend".into(), string(serde_name(&instance.backend)));
             insert_opt(&mut attrs, "env_var", instance.env_var.as_ref().map(string));
@@ -268,17 +314,39 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
                     );
                 }
             }
-            insert_opt(&mut attrs, "reference", instance.reference.as_ref().map(string));
+            insert_opt(
+                &mut attrs,
+                "reference",
+                instance.reference.as_ref().map(string),
+            );
             insert_opt(&mut attrs, "store", instance.store.as_ref().map(string));
             attrs.insert("encryption".into(), string(&instance.encryption));
-            let age = derived.age_days.get(&(secret.id.as_str(), env.as_str())).copied();
-            insert_opt(&mut attrs, "last_rotated", instance.last_rotated.map(|d| string(d.to_string())));
-            insert_opt(&mut attrs, "age_days", age.map(RestrictedExpression::new_long));
+            let age = derived
+                .age_days
+                .get(&(secret.id.as_str(), env.as_str()))
+                .copied();
+            insert_opt(
+                &mut attrs,
+                "last_rotated",
+                instance.last_rotated.map(|d| string(d.to_string())),
+            );
+            insert_opt(
+                &mut attrs,
+                "age_days",
+                age.map(RestrictedExpression::new_long),
+            );
             let period = secret.rotation.period.as_ref().map(|p| p.days);
-            insert_opt(&mut attrs, "rotation_days", period.map(RestrictedExpression::new_long));
+            insert_opt(
+                &mut attrs,
+                "rotation_days",
+                period.map(RestrictedExpression::new_long),
+            );
             if let (Some(age), Some(period)) = (age, period) {
                 if age > period {
-                    attrs.insert("days_overdue".into(), RestrictedExpression::new_long(age - period));
+                    attrs.insert(
+                        "days_overdue".into(),
+                        RestrictedExpression::new_long(age - period),
+                    );
                 }
             }
             attrs.insert(
@@ -290,14 +358,24 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
                 "shared_with_environments".into(),
                 entity_set(
                     "Environment",
-                    derived.shared_environments.get(&key).into_iter().flatten().copied(),
+                    derived
+                        .shared_environments
+                        .get(&key)
+                        .into_iter()
+                        .flatten()
+                        .copied(),
                 ),
             );
             attrs.insert(
                 "shared_with_secrets".into(),
                 entity_set(
                     "Secret",
-                    derived.shared_secrets.get(&key).into_iter().flatten().copied(),
+                    derived
+                        .shared_secrets
+                        .get(&key)
+                        .into_iter()
+                        .flatten()
+                        .copied(),
                 ),
             );
             facts.push(Fact {
@@ -318,14 +396,29 @@ pub fn build(inventory: &Inventory, now: Date, schema: &cedar_policy::Schema) ->
         let var_uid = uid("EnvVar", &var.name);
         let mut attrs = Attrs::new();
         attrs.insert("name".into(), string(&var.name));
-        attrs.insert("has_default".into(), RestrictedExpression::new_bool(var.default.is_some()));
-        attrs.insert("required".into(), RestrictedExpression::new_bool(var.required));
+        attrs.insert(
+            "has_default".into(),
+            RestrictedExpression::new_bool(var.default.is_some()),
+        );
+        attrs.insert(
+            "required".into(),
+            RestrictedExpression::new_bool(var.required),
+        );
         attrs.insert(
             "required_in".into(),
             entity_set("Environment", var.required_in.iter().map(String::as_str)),
         );
-        insert_opt(&mut attrs, "secret", var.secret.as_deref().map(|s| entity_ref("Secret", s)));
+        insert_opt(
+            &mut attrs,
+            "secret",
+            var.secret.as_deref().map(|s| entity_ref("Secret", s)),
+        );
         insert_opt(&mut attrs, "category", var.category.as_ref().map(string));
+        insert_opt(&mut attrs, "purpose", var.purpose.as_ref().map(string));
+        attrs.insert(
+            "services".into(),
+            entity_set("Service", var.services.iter().map(String::as_str)),
+        );
         facts.push(define(var_uid.clone(), &var.location));
         // A variable is required in every environment it is required in.
         let required_in: Vec<&String> = if var.required {

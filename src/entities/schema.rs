@@ -2,8 +2,8 @@
 //! It ships in `policies/secretary.cedarschema` and is embedded in the binary,
 //! so the tool and its rules can never disagree about an attribute.
 
-use std::collections::BTreeSet;
 use cedar_policy::{Schema, SchemaFragment};
+use std::collections::BTreeSet;
 
 pub const SCHEMA_PATH: &str = "policies/secretary.cedarschema";
 pub const SCHEMA_TEXT: &str = include_str!("../../policies/secretary.cedarschema");
@@ -63,7 +63,12 @@ mod tests {
     #[test]
     fn attribute_names_include_computed_ones() {
         let names = attribute_names();
-        for name in ["age_days", "shared_with_environments", "classification", "environment"] {
+        for name in [
+            "age_days",
+            "shared_with_environments",
+            "classification",
+            "environment",
+        ] {
             assert!(names.contains(name), "missing {name}: {names:?}");
         }
     }

@@ -7,7 +7,9 @@
 //! rule can never look like a pass. A fact that names an entity missing from
 //! the store is an error for the same reason.
 
-use cedar_policy::{Authorizer, Context, Entities, EntityUid, Request, RestrictedExpression, Schema};
+use cedar_policy::{
+    Authorizer, Context, Entities, EntityUid, Request, RestrictedExpression, Schema,
+};
 use rayon::prelude::*;
 
 use crate::entities::{EntityStore, Fact};
@@ -40,23 +42,49 @@ fn evaluate_fact(
 ) -> Vec<Finding> {
     let resource_type = fact.resource.type_name().to_string();
     let Some(policies) = rules.policies_for(fact.action, &resource_type) else {
-        return vec![internal_error(fact, format!("no policy set for `{}` on `{resource_type}`", fact.action.name()))];
+        return vec![internal_error(
+            fact,
+            format!(
+                "no policy set for `{}` on `{resource_type}`",
+                fact.action.name()
+            ),
+        )];
     };
     if policies.policies().count() <= 1 {
         // Only the blanket permit: nothing can deny.
         return Vec::new();
     }
-    let mentioned = [Some(&fact.principal), Some(&fact.resource), fact.environment.as_ref()];
-    if let Some(missing) = mentioned.into_iter().flatten().find(|uid| entities.get(uid).is_none()) {
-        return vec![internal_error(fact, format!("entity {missing} is not in the entity store"))];
+    let mentioned = [
+        Some(&fact.principal),
+        Some(&fact.resource),
+        fact.environment.as_ref(),
+    ];
+    if let Some(missing) = mentioned
+        .into_iter()
+        .flatten()
+        .find(|uid| entities.get(uid).is_none())
+    {
+        return vec![internal_error(
+            fact,
+            format!("entity {missing} is not in the entity store"),
+        )];
     }
     let context = match &fact.environment {
-        Some(env) => Context::from_pairs([("environment".to_owned(), RestrictedExpression::new_entity_uid(env.clone()))]),
+        Some(env) => Context::from_pairs([(
+            "environment".to_owned(),
+            RestrictedExpression::new_entity_uid(env.clone()),
+        )]),
         None => Ok(Context::empty()),
     };
     let request = context.map_err(|e| e.to_string()).and_then(|context| {
-        Request::new(fact.principal.clone(), fact.action.uid(), fact.resource.clone(), context, Some(schema))
-            .map_err(|e| e.to_string())
+        Request::new(
+            fact.principal.clone(),
+            fact.action.uid(),
+            fact.resource.clone(),
+            context,
+            Some(schema),
+        )
+        .map_err(|e| e.to_string())
     });
     let request = match request {
         Ok(request) => request,
@@ -89,7 +117,10 @@ fn evaluate_fact(
     for error in diagnostics.errors() {
         let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = error;
         let (rule_id, problem) = (e.policy_id().to_string(), e.inner().to_string());
-        let controls = rules.rule(&rule_id).map(|r| r.controls.clone()).unwrap_or_default();
+        let controls = rules
+            .rule(&rule_id)
+            .map(|r| r.controls.clone())
+            .unwrap_or_default();
         findings.push(Finding {
             rule: rule_id.clone(),
             severity: Severity::Error,

@@ -42,8 +42,11 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
                     }
                     Ok(_) => {}
                     Err(err) => errors.push(
-                        InputError::new("unreadable-path", format!("cannot read `{}`: {err}", path.display()))
-                            .help("check the path and its permissions"),
+                        InputError::new(
+                            "unreadable-path",
+                            format!("cannot read `{}`: {err}", path.display()),
+                        )
+                        .help("check the path and its permissions"),
                     ),
                 }
             }
@@ -60,8 +63,11 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
             files.push(path.clone());
         } else {
             errors.push(
-                InputError::new("missing-path", format!("inventory path `{}` does not exist", path.display()))
-                    .help("check the path, or run `secretary init` to write a starter inventory"),
+                InputError::new(
+                    "missing-path",
+                    format!("inventory path `{}` does not exist", path.display()),
+                )
+                .help("check the path, or run `secretary init` to write a starter inventory"),
             );
         }
     }
@@ -81,7 +87,11 @@ fn is_yaml(path: &Path) -> bool {
 
 /// Loads and validates the inventory in `paths`. The texts of every file read
 /// are recorded in `texts` so that errors can be shown with a snippet.
-pub fn load(paths: &[PathBuf], now: Date, texts: &mut SourceTexts) -> Result<Inventory, Vec<InputError>> {
+pub fn load(
+    paths: &[PathBuf],
+    now: Date,
+    texts: &mut SourceTexts,
+) -> Result<Inventory, Vec<InputError>> {
     let files = inventory_files(paths)?;
     let mut parsed = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
@@ -92,21 +102,27 @@ pub fn load(paths: &[PathBuf], now: Date, texts: &mut SourceTexts) -> Result<Inv
                 Ok(text) => text,
                 Err(_) => {
                     errors.push(
-                        InputError::new("not-utf8", format!("inventory file `{display}` is not UTF-8 text"))
-                            .help("save the file as UTF-8"),
+                        InputError::new(
+                            "not-utf8",
+                            format!("inventory file `{display}` is not UTF-8 text"),
+                        )
+                        .help("save the file as UTF-8"),
                     );
                     continue;
                 }
             },
             Err(err) => {
                 errors.push(
-                    InputError::new("unreadable-file", format!("cannot read inventory file `{display}`: {err}"))
-                        .help("check the path and its permissions"),
+                    InputError::new(
+                        "unreadable-file",
+                        format!("cannot read inventory file `{display}`: {err}"),
+                    )
+                    .help("check the path and its permissions"),
                 );
                 continue;
             }
         };
-        texts.insert(&display, &text);
+        texts.insert_redacted(&display, &text);
         match parse_text(&display, &text) {
             Ok(file) => parsed.push(file),
             Err(mut file_errors) => errors.append(&mut file_errors),
@@ -121,9 +137,12 @@ pub fn load(paths: &[PathBuf], now: Date, texts: &mut SourceTexts) -> Result<Inv
 /// Parses one file's text. Exposed for the fuzz target.
 pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, Vec<InputError>> {
     if text.trim().is_empty() {
-        return Err(vec![InputError::new("empty-file", format!("inventory file `{path}` is empty"))
-            .at(crate::source::Location::file_start(path))
-            .help("add `version: 1` and at least one section, or remove the file")]);
+        return Err(vec![InputError::new(
+            "empty-file",
+            format!("inventory file `{path}` is empty"),
+        )
+        .at(crate::source::Location::file_start(path))
+        .help("add `version: 1` and at least one section, or remove the file")]);
     }
     let (document, positions) = yaml::parse::<raw::RawDocument>(path, text)?;
     Ok(validate::ParsedFile {
@@ -131,4 +150,54 @@ pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, V
         document,
         positions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_texts(files: &[(&str, &str)]) -> Result<Inventory, Vec<InputError>> {
+        let parsed = files
+            .iter()
+            .map(|(name, text)| parse_text(&Arc::from(*name), text))
+            .collect::<Result<Vec<_>, _>>()?;
+        validate::validate(parsed, "2026-11-23".parse().unwrap())
+    }
+
+    #[test]
+    fn env_var_delivering_one_secret_is_linked_to_it() {
+        let inventory = load_texts(&[(
+            "a.yaml",
+            "version: 1\nenvironments: { prod: { tier: production } }\nsecrets:\n  JWT:\n    classification: critical\n    instances:\n      prod: { backend: env_var, env_var: JWT_SECRET }\nenv_vars:\n  JWT_SECRET: { default: dev }\n  PORT: { default: 3000 }\n",
+        )])
+        .unwrap();
+        assert_eq!(inventory.env_vars["JWT_SECRET"].secret.as_deref(), Some("JWT"));
+        assert_eq!(inventory.env_vars["PORT"].secret, None);
+        assert_eq!(inventory.env_vars["PORT"].default.as_deref(), Some("3000"));
+    }
+
+    #[test]
+    fn a_name_defined_in_two_files_names_both() {
+        let errors = load_texts(&[
+            ("a.yaml", "version: 1\nservices:\n  api: { kind: api }\n"),
+            ("b.yaml", "version: 1\n\nservices:\n  api: { kind: worker }\n"),
+        ])
+        .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let error = &errors[0];
+        assert_eq!(error.code, "duplicate-name");
+        assert_eq!(error.location.as_ref().unwrap().to_string(), "b.yaml:4:3");
+        assert_eq!(error.related.as_ref().unwrap().0.to_string(), "a.yaml:3:3");
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_one_run() {
+        let errors = load_texts(&[(
+            "a.yaml",
+            "version: 1\nsecrets:\n  A:\n    classification: critical\n    readers: [nope]\n    rotation: { period: 3m }\n    instances:\n      prod: { backend: env_var, last_rotated: 2026-02-30 }\n",
+        )])
+        .unwrap_err();
+        let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, ["invalid-period", "unknown-reference", "unknown-reference", "invalid-date"], "{errors:#?}");
+    }
 }

@@ -52,6 +52,8 @@ pub struct Identity {
     pub scope: Option<String>,
     pub allow: Vec<String>,
     pub service: Option<String>,
+    /// Secret ids.
+    pub credentials: Vec<String>,
     pub rotation: Option<Period>,
     pub aws: Option<AwsIdentity>,
     pub location: Location,
@@ -59,7 +61,7 @@ pub struct Identity {
 
 #[derive(Debug)]
 pub struct AwsIdentity {
-    pub account: String,
+    pub account: Option<String>,
     pub name: Option<String>,
     pub arn: Option<String>,
 }
@@ -124,6 +126,8 @@ pub struct Instance {
     pub store: Option<String>,
     /// The mechanism, `none`, `provider-managed` or `unknown` (see [`super::raw::RawInstance`]).
     pub encryption: String,
+    /// Whether `encryption` was written on the instance (not defaulted).
+    pub encryption_declared: bool,
     pub last_rotated: Option<Date>,
     /// Opaque; only ever compared for equality, never printed.
     pub fingerprint: Option<String>,

@@ -22,30 +22,31 @@ pub struct RawDocument {
     /// Format version of this file. Must be `1`.
     pub version: u32,
     /// Deployment environments, by name (e.g. `production`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub environments: BTreeMap<String, RawEnvironment>,
     /// Components that consume secrets (APIs, frontends, workers, CI, log sinks), by name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub services: BTreeMap<String, RawService>,
     /// Human and machine identities and their least-privilege boundaries, by name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub identities: BTreeMap<String, RawIdentity>,
     /// Storage layers and how they encrypt at rest (e.g. `redis`, `postgres`), by name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub stores: BTreeMap<String, RawStore>,
     /// Secrets, by id. The id is how rules and other sections refer to a secret.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub secrets: BTreeMap<String, RawSecret>,
     /// Which services actually read which secrets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub reads: Vec<RawRead>,
     /// The plain configuration inventory: every environment variable, secret or not, by name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub env_vars: BTreeMap<String, RawEnvVar>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Environment")]
 pub struct RawEnvironment {
     /// How the environment is treated by rules: `development`, `staging` or `production`.
     pub tier: Tier,
@@ -53,7 +54,9 @@ pub struct RawEnvironment {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Development,
@@ -63,6 +66,7 @@ pub enum Tier {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Service")]
 pub struct RawService {
     /// What the component is; rules use it (e.g. a `log_sink` must not read never-log secrets).
     pub kind: ServiceKind,
@@ -96,6 +100,7 @@ pub enum ServiceKind {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Identity")]
 pub struct RawIdentity {
     /// What kind of identity this is.
     pub kind: IdentityKind,
@@ -113,6 +118,9 @@ pub struct RawIdentity {
     /// The service this identity acts for, if any.
     #[serde(default)]
     pub service: Option<String>,
+    /// The secrets that are this identity's credentials (its password, its access key), by id.
+    #[serde(default)]
+    pub credentials: Vec<String>,
     /// How often this identity's credentials must rotate, e.g. `90d`.
     #[serde(default)]
     pub rotation: Option<String>,
@@ -142,9 +150,11 @@ pub enum IdentityKind {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AwsIdentity")]
 pub struct RawAwsIdentity {
     /// The 12-digit AWS account id, quoted (e.g. `"748732838505"`).
-    pub account: String,
+    #[serde(default)]
+    pub account: Option<String>,
     /// The IAM user or role name.
     #[serde(default)]
     pub name: Option<String>,
@@ -155,6 +165,7 @@ pub struct RawAwsIdentity {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Store")]
 pub struct RawStore {
     #[serde(default)]
     pub description: Option<String>,
@@ -164,6 +175,7 @@ pub struct RawStore {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Secret")]
 pub struct RawSecret {
     /// The name the system knows the secret by, when it differs from the id. Several
     /// secrets may share a name at different scopes (the narrowest scope wins).
@@ -199,7 +211,9 @@ pub struct RawSecret {
     pub instances: BTreeMap<String, RawInstance>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     Critical,
@@ -225,6 +239,7 @@ pub enum Category {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Scope")]
 pub struct RawScope {
     /// `organization` (widest), `team` or `workspace` (narrowest).
     pub level: ScopeLevel,
@@ -233,7 +248,9 @@ pub struct RawScope {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ScopeLevel {
     Organization,
@@ -243,6 +260,7 @@ pub enum ScopeLevel {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Rotation")]
 pub struct RawRotation {
     /// How often: a number and a unit, `d` (days), `w` (weeks) or `y` (years), e.g. `90d`;
     /// or `monthly`, `quarterly`, `yearly`.
@@ -283,6 +301,7 @@ pub enum RotationImpact {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Instance")]
 pub struct RawInstance {
     /// Where the value is stored in this environment.
     pub backend: Backend,
@@ -299,7 +318,8 @@ pub struct RawInstance {
     #[serde(default)]
     pub store: Option<String>,
     /// Encryption at rest: a mechanism (e.g. `AES-256-GCM`, `KMS`, `bcrypt`) or `none`.
-    /// Defaults from the backend: `none` for plaintext columns, images and build args;
+    /// Defaults to the `store`'s encryption when a store is named; otherwise from the
+    /// backend: `none` for plaintext columns, images, build args and `.env` files;
     /// `provider-managed` for secret managers; otherwise `unknown`.
     #[serde(default)]
     pub encryption: Option<String>,
@@ -352,6 +372,7 @@ pub enum Backend {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "File")]
 pub struct RawFile {
     /// Path of the file as the service sees it, e.g. `/run/secrets/db_password`.
     pub path: String,
@@ -365,6 +386,7 @@ pub struct RawFile {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Read")]
 pub struct RawRead {
     /// The reading service.
     pub service: String,
@@ -379,6 +401,7 @@ pub struct RawRead {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EnvVar")]
 pub struct RawEnvVar {
     /// The default used when the variable is unset. Only whether a default exists is ever
     /// reported for variables that carry a secret, never the default itself.
@@ -401,6 +424,16 @@ pub struct RawEnvVar {
     /// The services that read this variable.
     #[serde(default)]
     pub services: Vec<String>,
+}
+
+/// An empty section (`secrets:` with nothing under it yet) means an empty
+/// collection, as a person drafting a file expects.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A YAML scalar kept as text: `3005`, `true` and `"eu.i.posthog.com"` all

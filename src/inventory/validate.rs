@@ -39,6 +39,7 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
         v.file(file, &names, &mut inventory);
     }
     v.link_env_vars(&mut inventory);
+    apply_store_encryption(&mut inventory);
     if v.errors.is_empty() {
         Ok(inventory)
     } else {
@@ -56,6 +57,10 @@ struct Names {
     secrets: BTreeMap<String, Location>,
     env_vars: BTreeMap<String, Location>,
 }
+
+/// A section's key, what one of its items is called, its names, and the
+/// registry of names seen so far.
+type Section<'a> = (&'a str, &'a str, Vec<&'a String>, &'a mut BTreeMap<String, Location>);
 
 struct Validator {
     errors: Vec<InputError>,
@@ -78,13 +83,43 @@ impl Validator {
                     .help("set `version: 1`"),
                 );
             }
-            let sections: [(&str, &str, Vec<&String>, &mut BTreeMap<String, Location>); 6] = [
-                ("environments", "environment", doc.environments.keys().collect(), &mut names.environments),
-                ("services", "service", doc.services.keys().collect(), &mut names.services),
-                ("identities", "identity", doc.identities.keys().collect(), &mut names.identities),
-                ("stores", "store", doc.stores.keys().collect(), &mut names.stores),
-                ("secrets", "secret", doc.secrets.keys().collect(), &mut names.secrets),
-                ("env_vars", "env var", doc.env_vars.keys().collect(), &mut names.env_vars),
+            let sections: [Section<'_>; 6] = [
+                (
+                    "environments",
+                    "environment",
+                    doc.environments.keys().collect(),
+                    &mut names.environments,
+                ),
+                (
+                    "services",
+                    "service",
+                    doc.services.keys().collect(),
+                    &mut names.services,
+                ),
+                (
+                    "identities",
+                    "identity",
+                    doc.identities.keys().collect(),
+                    &mut names.identities,
+                ),
+                (
+                    "stores",
+                    "store",
+                    doc.stores.keys().collect(),
+                    &mut names.stores,
+                ),
+                (
+                    "secrets",
+                    "secret",
+                    doc.secrets.keys().collect(),
+                    &mut names.secrets,
+                ),
+                (
+                    "env_vars",
+                    "env var",
+                    doc.env_vars.keys().collect(),
+                    &mut names.env_vars,
+                ),
             ];
             for (section, what, keys, seen) in sections {
                 for name in keys {
@@ -147,7 +182,9 @@ impl Validator {
             return true;
         }
         let help = match did_you_mean(name, defined.keys().map(String::as_str)) {
-            Some(close) => format!("did you mean `{close}`? Otherwise declare `{name}` under `{section}:`"),
+            Some(close) => {
+                format!("did you mean `{close}`? Otherwise declare `{name}` under `{section}:`")
+            }
             None => format!("declare `{name}` under `{section}:` or fix the name"),
         };
         self.errors.push(
@@ -193,7 +230,10 @@ impl Validator {
             self.errors.push(
                 InputError::new(
                     "date-in-future",
-                    format!("{what} `{text}` is after the evaluation date `{}`", self.now),
+                    format!(
+                        "{what} `{text}` is after the evaluation date `{}`",
+                        self.now
+                    ),
                 )
                 .at(at)
                 .help("fix the date, or pass `--now` with the date the check should assume"),
@@ -220,22 +260,28 @@ impl Validator {
         }
 
         for (name, raw) in &doc.services {
-            inventory.services.entry(name.clone()).or_insert_with(|| Service {
-                name: name.clone(),
-                kind: raw.kind,
-                public_facing: raw.public_facing,
-                description: raw.description.clone(),
-                location: pos.key(&ypath!["services", name]),
-            });
+            inventory
+                .services
+                .entry(name.clone())
+                .or_insert_with(|| Service {
+                    name: name.clone(),
+                    kind: raw.kind,
+                    public_facing: raw.public_facing,
+                    description: raw.description.clone(),
+                    location: pos.key(&ypath!["services", name]),
+                });
         }
 
         for (name, raw) in &doc.stores {
-            inventory.stores.entry(name.clone()).or_insert_with(|| Store {
-                name: name.clone(),
-                description: raw.description.clone(),
-                encryption: raw.encryption.clone(),
-                location: pos.key(&ypath!["stores", name]),
-            });
+            inventory
+                .stores
+                .entry(name.clone())
+                .or_insert_with(|| Store {
+                    name: name.clone(),
+                    description: raw.description.clone(),
+                    encryption: raw.encryption.clone(),
+                    location: pos.key(&ypath!["stores", name]),
+                });
         }
 
         for (name, raw) in &doc.identities {
@@ -253,34 +299,48 @@ impl Validator {
             let rotation = raw.rotation.as_deref().and_then(|text| {
                 self.period(text, pos.value(&ypath!["identities", name, "rotation"]))
             });
-            if let Some(aws) = &raw.aws {
-                if aws.account.len() != 12 || !aws.account.chars().all(|c| c.is_ascii_digit()) {
+            for (k, secret) in raw.credentials.iter().enumerate() {
+                self.reference(
+                    &names.secrets,
+                    secret,
+                    "credential",
+                    "secrets",
+                    &referrer,
+                    pos.value(&ypath!["identities", name, "credentials", k]),
+                );
+            }
+            if let Some(account) = raw.aws.as_ref().and_then(|a| a.account.as_ref()) {
+                if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
                     self.errors.push(
                         InputError::new(
                             "invalid-aws-account",
-                            format!("AWS account `{}` of identity `{name}` is not a 12-digit account id", aws.account),
+                            format!("AWS account `{account}` of identity `{name}` is not a 12-digit account id"),
                         )
                         .at(pos.value(&ypath!["identities", name, "aws", "account"]))
                         .help("write the account id as a quoted 12-digit string, e.g. `account: \"123456789012\"`"),
                     );
                 }
             }
-            inventory.identities.entry(name.clone()).or_insert_with(|| Identity {
-                name: name.clone(),
-                kind: raw.kind,
-                description: raw.description.clone(),
-                access: raw.access.clone(),
-                scope: raw.scope.clone(),
-                allow: raw.allow.clone(),
-                service: raw.service.clone(),
-                rotation,
-                aws: raw.aws.as_ref().map(|a| AwsIdentity {
-                    account: a.account.clone(),
-                    name: a.name.clone(),
-                    arn: a.arn.clone(),
-                }),
-                location: pos.key(&ypath!["identities", name]),
-            });
+            inventory
+                .identities
+                .entry(name.clone())
+                .or_insert_with(|| Identity {
+                    name: name.clone(),
+                    kind: raw.kind,
+                    description: raw.description.clone(),
+                    access: raw.access.clone(),
+                    scope: raw.scope.clone(),
+                    allow: raw.allow.clone(),
+                    service: raw.service.clone(),
+                    credentials: raw.credentials.clone(),
+                    rotation,
+                    aws: raw.aws.as_ref().map(|a| AwsIdentity {
+                        account: a.account.clone(),
+                        name: a.name.clone(),
+                        arn: a.arn.clone(),
+                    }),
+                    location: pos.key(&ypath!["identities", name]),
+                });
         }
 
         for (id, raw) in &doc.secrets {
@@ -290,7 +350,12 @@ impl Validator {
                 .rotation
                 .as_ref()
                 .and_then(|r| r.period.as_deref())
-                .and_then(|text| self.period(text, pos.value(&ypath!["secrets", id, "rotation", "period"])));
+                .and_then(|text| {
+                    self.period(
+                        text,
+                        pos.value(&ypath!["secrets", id, "rotation", "period"]),
+                    )
+                });
             if let Some(readers) = &raw.readers {
                 for (i, reader) in readers.iter().enumerate() {
                     self.reference(
@@ -306,34 +371,48 @@ impl Validator {
             let mut instances = BTreeMap::new();
             for (env, raw_instance) in &raw.instances {
                 let at = pos.key(&ypath!["secrets", id, "instances", env]);
-                self.reference(&names.environments, env, "environment", "environments", &referrer, at.clone());
+                self.reference(
+                    &names.environments,
+                    env,
+                    "environment",
+                    "environments",
+                    &referrer,
+                    at.clone(),
+                );
                 if let Some(instance) = self.instance(id, env, raw_instance, names, pos, at) {
                     instances.insert(env.clone(), instance);
                 }
             }
-            inventory.secrets.entry(id.clone()).or_insert_with(|| Secret {
-                id: id.clone(),
-                name: raw.name.clone().unwrap_or_else(|| id.clone()),
-                description: raw.description.clone(),
-                classification: raw.classification,
-                category: raw.category,
-                owner: raw.owner.clone().filter(|o| !o.trim().is_empty()),
-                scope: raw.scope.as_ref().map(|s| Scope {
-                    level: s.level,
-                    name: s.name.clone(),
-                }),
-                risk: raw.risk.clone(),
-                rotation: Rotation {
-                    period,
-                    method: raw.rotation.as_ref().and_then(|r| r.method),
-                    breaks: raw.rotation.as_ref().map(|r| r.breaks.clone()).unwrap_or_default(),
-                    notes: raw.rotation.as_ref().and_then(|r| r.notes.clone()),
-                },
-                never_log: raw.never_log,
-                readers: raw.readers.clone(),
-                instances,
-                location: pos.key(&base),
-            });
+            inventory
+                .secrets
+                .entry(id.clone())
+                .or_insert_with(|| Secret {
+                    id: id.clone(),
+                    name: raw.name.clone().unwrap_or_else(|| id.clone()),
+                    description: raw.description.clone(),
+                    classification: raw.classification,
+                    category: raw.category,
+                    owner: raw.owner.clone().filter(|o| !o.trim().is_empty()),
+                    scope: raw.scope.as_ref().map(|s| Scope {
+                        level: s.level,
+                        name: s.name.clone(),
+                    }),
+                    risk: raw.risk.clone(),
+                    rotation: Rotation {
+                        period,
+                        method: raw.rotation.as_ref().and_then(|r| r.method),
+                        breaks: raw
+                            .rotation
+                            .as_ref()
+                            .map(|r| r.breaks.clone())
+                            .unwrap_or_default(),
+                        notes: raw.rotation.as_ref().and_then(|r| r.notes.clone()),
+                    },
+                    never_log: raw.never_log,
+                    readers: raw.readers.clone(),
+                    instances,
+                    location: pos.key(&base),
+                });
         }
 
         for (i, raw) in doc.reads.iter().enumerate() {
@@ -358,14 +437,26 @@ impl Validator {
             }
             if raw.secrets.is_empty() {
                 self.errors.push(
-                    InputError::new("empty-read", format!("read by `{}` lists no secrets", raw.service))
-                        .at(pos.value(&ypath!["reads", i]))
-                        .help("list the secrets the service reads under `secrets:`, or remove the entry"),
+                    InputError::new(
+                        "empty-read",
+                        format!("read by `{}` lists no secrets", raw.service),
+                    )
+                    .at(pos.value(&ypath!["reads", i]))
+                    .help(
+                        "list the secrets the service reads under `secrets:`, or remove the entry",
+                    ),
                 );
             }
             for (k, secret) in raw.secrets.iter().enumerate() {
                 let at = pos.value(&ypath!["reads", i, "secrets", k]);
-                let secret_ok = self.reference(&names.secrets, secret, "secret", "secrets", &referrer, at.clone());
+                let secret_ok = self.reference(
+                    &names.secrets,
+                    secret,
+                    "secret",
+                    "secrets",
+                    &referrer,
+                    at.clone(),
+                );
                 if service_ok && secret_ok {
                     inventory.reads.push(Read {
                         service: raw.service.clone(),
@@ -409,17 +500,20 @@ impl Validator {
                     pos.value(&ypath!["env_vars", name, "secret"]),
                 );
             }
-            inventory.env_vars.entry(name.clone()).or_insert_with(|| EnvVar {
-                name: name.clone(),
-                default: raw.default.as_ref().map(|d| d.0.clone()),
-                required: raw.required,
-                required_in: raw.required_in.clone(),
-                purpose: raw.purpose.clone(),
-                category: raw.category.clone(),
-                secret: raw.secret.clone(),
-                services: raw.services.clone(),
-                location: pos.key(&ypath!["env_vars", name]),
-            });
+            inventory
+                .env_vars
+                .entry(name.clone())
+                .or_insert_with(|| EnvVar {
+                    name: name.clone(),
+                    default: raw.default.as_ref().map(|d| d.0.clone()),
+                    required: raw.required,
+                    required_in: raw.required_in.clone(),
+                    purpose: raw.purpose.clone(),
+                    category: raw.category.clone(),
+                    secret: raw.secret.clone(),
+                    services: raw.services.clone(),
+                    location: pos.key(&ypath!["env_vars", name]),
+                });
         }
     }
 
@@ -435,7 +529,14 @@ impl Validator {
         let referrer = format!("instance `{id}` in `{env}`");
         let path = |key: &str| ypath!["secrets", id, "instances", env, key];
         if let Some(store) = &raw.store {
-            self.reference(&names.stores, store, "store", "stores", &referrer, pos.value(&path("store")));
+            self.reference(
+                &names.stores,
+                store,
+                "store",
+                "stores",
+                &referrer,
+                pos.value(&path("store")),
+            );
         }
         let last_rotated = raw
             .last_rotated
@@ -452,24 +553,34 @@ impl Validator {
                 .help("add `file: { path: /run/secrets/NAME, mode: \"0600\" }`"),
             );
         }
-        let mode = raw.file.as_ref().and_then(|f| f.mode.as_deref()).and_then(|text| {
-            let digits = text.trim_start_matches("0o");
-            match u32::from_str_radix(digits, 8) {
-                Ok(mode) if mode <= 0o7777 && !digits.is_empty() => Some(mode),
-                _ => {
-                    self.errors.push(
-                        InputError::new("invalid-file-mode", format!("file mode `{text}` is not an octal permission"))
+        let mode = raw
+            .file
+            .as_ref()
+            .and_then(|f| f.mode.as_deref())
+            .and_then(|text| {
+                let digits = text.trim_start_matches("0o");
+                match u32::from_str_radix(digits, 8) {
+                    Ok(mode) if mode <= 0o7777 && !digits.is_empty() => Some(mode),
+                    _ => {
+                        self.errors.push(
+                            InputError::new(
+                                "invalid-file-mode",
+                                format!("file mode `{text}` is not an octal permission"),
+                            )
                             .at(pos.value(&ypath!["secrets", id, "instances", env, "file", "mode"]))
                             .help("write the mode as a quoted octal string, e.g. `mode: \"0600\"`"),
-                    );
-                    None
+                        );
+                        None
+                    }
                 }
-            }
-        });
+            });
 
         let declared = raw.encryption.as_ref().map(|e| e.trim().to_owned());
         if raw.backend == Backend::PlaintextDbColumn {
-            if let Some(mechanism) = declared.as_deref().filter(|e| !e.eq_ignore_ascii_case("none")) {
+            if let Some(mechanism) = declared
+                .as_deref()
+                .filter(|e| !e.eq_ignore_ascii_case("none"))
+            {
                 self.errors.push(
                     InputError::new(
                         "contradictory-encryption",
@@ -480,9 +591,11 @@ impl Validator {
                 );
             }
         }
+        let encryption_declared = declared.as_deref().is_some_and(|e| !e.is_empty());
         let encryption = match declared {
             Some(e) if e.eq_ignore_ascii_case("none") => "none".to_owned(),
             Some(e) if !e.is_empty() => e,
+            // A named store decides later (`apply_store_encryption`).
             _ => default_encryption(raw.backend).to_owned(),
         };
         Some(Instance {
@@ -497,6 +610,7 @@ impl Validator {
             reference: raw.reference.clone(),
             store: raw.store.clone(),
             encryption,
+            encryption_declared,
             last_rotated,
             fingerprint: raw.fingerprint.clone().filter(|f| !f.is_empty()),
             notes: raw.notes.clone(),
@@ -524,6 +638,26 @@ impl Validator {
                 if let Some([only]) = delivered.get(name.as_str()).map(Vec::as_slice) {
                     var.secret = Some((*only).to_owned());
                 }
+            }
+        }
+    }
+}
+
+/// An instance that names a store and says nothing about encryption is
+/// encrypted as its store is (stores may be defined in another file, so this
+/// runs after every file is read).
+fn apply_store_encryption(inventory: &mut Inventory) {
+    for secret in inventory.secrets.values_mut() {
+        for instance in secret.instances.values_mut() {
+            if instance.encryption_declared {
+                continue;
+            }
+            if let Some(store) = instance.store.as_ref().and_then(|s| inventory.stores.get(s)) {
+                instance.encryption = if store.encryption.trim().eq_ignore_ascii_case("none") {
+                    "none".to_owned()
+                } else {
+                    store.encryption.trim().to_owned()
+                };
             }
         }
     }

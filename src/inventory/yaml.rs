@@ -159,8 +159,11 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         // serde lists the accepted names: "expected one of `a`, `b`".
         let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
         let hint = match did_you_mean(given, options.iter().copied()) {
+            _ if given == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_owned(),
             Some(close) => format!("did you mean `{close}`?"),
-            None if options.is_empty() => "remove it; `secretary schema` lists every key".to_owned(),
+            None if options.is_empty() => {
+                "remove it; `secretary schema` lists every key".to_owned()
+            }
             None => format!(
                 "use one of {}",
                 options
@@ -181,7 +184,9 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
     {
         return InputError::new("missing-field", format!("missing key `{field}`{in_path}"))
             .at(location)
-            .help(format!("add `{field}:` here; `secretary schema` lists every key"));
+            .help(format!(
+                "add `{field}:` here; `secretary schema` lists every key"
+            ));
     }
     if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
         let help = if detail.contains("integer") && detail.contains("expected a string") {
@@ -257,8 +262,13 @@ impl Locator {
         let mut path = Vec::with_capacity(self.stack.len());
         for frame in &self.stack {
             match frame {
-                Frame::Mapping { current_key: Some(key), .. } => path.push(key.clone()),
-                Frame::Mapping { current_key: None, .. } => {}
+                Frame::Mapping {
+                    current_key: Some(key),
+                    ..
+                } => path.push(key.clone()),
+                Frame::Mapping {
+                    current_key: None, ..
+                } => {}
                 Frame::Sequence { index } => path.push(PathSeg::Index(*index)),
             }
         }
@@ -267,7 +277,13 @@ impl Locator {
 
     /// Whether the next node is a mapping key.
     fn expecting_key(&self) -> bool {
-        matches!(self.stack.last(), Some(Frame::Mapping { current_key: None, .. }))
+        matches!(
+            self.stack.last(),
+            Some(Frame::Mapping {
+                current_key: None,
+                ..
+            })
+        )
     }
 
     /// Called after a complete value: the parent moves to its next entry.
@@ -298,10 +314,13 @@ impl MarkedEventReceiver for Locator {
                 if let Some(Frame::Mapping { current_key, seen }) = self.stack.last_mut() {
                     if let Some(&(line, col)) = seen.get(&text) {
                         self.duplicates.push(
-                            InputError::new("duplicate-key", format!("key `{text}` appears twice in the same mapping"))
-                                .at(Location::new(&file, pos.0, pos.1))
-                                .related(Location::new(&file, line, col), "first written")
-                                .help("each name may be defined once; remove or rename one of them"),
+                            InputError::new(
+                                "duplicate-key",
+                                format!("key `{text}` appears twice in the same mapping"),
+                            )
+                            .at(Location::new(&file, pos.0, pos.1))
+                            .related(Location::new(&file, line, col), "first written")
+                            .help("each name may be defined once; remove or rename one of them"),
                         );
                     } else {
                         seen.insert(text.clone(), pos);
@@ -353,7 +372,6 @@ impl MarkedEventReceiver for Locator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ypath;
 
     #[test]
     fn records_key_and_value_positions() {
@@ -364,7 +382,11 @@ mod tests {
         assert_eq!(pos.key(&ypath!["secrets", "JWT"]).column, 3);
         assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).line, 4);
         assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).column, 12);
-        assert_eq!(pos.value(&ypath!["secrets", "JWT", "readers", 1usize]).column, 18);
+        assert_eq!(
+            pos.value(&ypath!["secrets", "JWT", "readers", 1usize])
+                .column,
+            18
+        );
         // Unknown paths fall back to the nearest known ancestor.
         assert_eq!(pos.key(&ypath!["secrets", "JWT", "nope"]).line, 3);
     }

@@ -20,7 +20,10 @@ pub enum Piece {
 pub const ROOTS: [&str; 3] = ["principal", "resource", "context"];
 
 /// Parses `template`; an error names the bad placeholder.
-pub fn parse(template: &str, known_attributes: &dyn Fn(&str) -> bool) -> Result<Vec<Piece>, String> {
+pub fn parse(
+    template: &str,
+    known_attributes: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -145,8 +148,14 @@ mod tests {
 
     #[test]
     fn rejects_unknown_roots_and_attributes() {
-        assert!(parse("{secret.owner}", &any).unwrap_err().contains("must start with"));
-        assert!(parse("{resource.ownr}", &|a| a == "owner").unwrap_err().contains("`ownr`"));
-        assert!(parse("{resource", &any).unwrap_err().contains("never closed"));
+        assert!(parse("{secret.owner}", &any)
+            .unwrap_err()
+            .contains("must start with"));
+        assert!(parse("{resource.ownr}", &|a| a == "owner")
+            .unwrap_err()
+            .contains("`ownr`"));
+        assert!(parse("{resource", &any)
+            .unwrap_err()
+            .contains("never closed"));
     }
 }

@@ -28,19 +28,45 @@ use crate::source::{Location, SourceTexts};
 
 /// The built-in rule files, embedded so the binary works anywhere.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("rotation.cedar", include_str!("../../policies/rotation.cedar")),
-    ("storage.cedar", include_str!("../../policies/storage.cedar")),
-    ("uniqueness.cedar", include_str!("../../policies/uniqueness.cedar")),
-    ("readers.cedar", include_str!("../../policies/readers.cedar")),
-    ("ownership.cedar", include_str!("../../policies/ownership.cedar")),
-    ("env_vars.cedar", include_str!("../../policies/env_vars.cedar")),
+    (
+        "rotation.cedar",
+        include_str!("../../policies/rotation.cedar"),
+    ),
+    (
+        "storage.cedar",
+        include_str!("../../policies/storage.cedar"),
+    ),
+    (
+        "uniqueness.cedar",
+        include_str!("../../policies/uniqueness.cedar"),
+    ),
+    (
+        "readers.cedar",
+        include_str!("../../policies/readers.cedar"),
+    ),
+    (
+        "ownership.cedar",
+        include_str!("../../policies/ownership.cedar"),
+    ),
+    (
+        "env_vars.cedar",
+        include_str!("../../policies/env_vars.cedar"),
+    ),
 ];
 
 /// How built-in files are named in messages.
 pub const BUILTIN_PREFIX: &str = "<builtin>/";
 
 /// The annotation keys a rule may carry.
-pub const ANNOTATIONS: [&str; 7] = ["id", "severity", "message", "control", "title", "description", "remediation"];
+pub const ANNOTATIONS: [&str; 7] = [
+    "id",
+    "severity",
+    "message",
+    "control",
+    "title",
+    "description",
+    "remediation",
+];
 
 const PERMIT_ALL_ID: &str = "secretary-permit-all";
 
@@ -99,7 +125,11 @@ struct PolicyFile {
     builtin: bool,
 }
 
-pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts) -> Result<RuleSet, Vec<InputError>> {
+pub fn load(
+    sources: &RuleSources<'_>,
+    schema: &Schema,
+    texts: &mut SourceTexts,
+) -> Result<RuleSet, Vec<InputError>> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     if sources.builtin {
@@ -144,16 +174,25 @@ pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts)
         };
         if set.templates().next().is_some() {
             errors.push(
-                InputError::new("policy-template", "policy templates (with `?principal` or `?resource`) are not rules")
-                    .at(Location::file_start(&file.display))
-                    .help("write a static `forbid` policy without slots"),
+                InputError::new(
+                    "policy-template",
+                    "policy templates (with `?principal` or `?resource`) are not rules",
+                )
+                .at(Location::file_start(&file.display))
+                .help("write a static `forbid` policy without slots"),
             );
             continue;
         }
         let starts = split::statement_starts(&file.text);
         // Cedar names the policies of a file policy0, policy1, ... in order.
         let mut ordered: Vec<&Policy> = set.policies().collect();
-        ordered.sort_by_key(|p| p.id().to_string().trim_start_matches("policy").parse::<usize>().unwrap_or(0));
+        ordered.sort_by_key(|p| {
+            p.id()
+                .to_string()
+                .trim_start_matches("policy")
+                .parse::<usize>()
+                .unwrap_or(0)
+        });
         for (index, policy) in ordered.into_iter().enumerate() {
             let start = starts.get(index).copied().unwrap_or(0);
             let end = starts.get(index + 1).copied().unwrap_or(file.text.len());
@@ -165,26 +204,55 @@ pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts)
                     .map(|o| Location::from_offset(&file.display, &file.text, start + o))
                     .unwrap_or_else(|| location.clone())
             };
-            match rule_from_policy(policy, &location, &locate, &source, file.builtin, &known_attributes) {
+            match rule_from_policy(
+                policy,
+                &location,
+                &locate,
+                &source,
+                file.builtin,
+                &known_attributes,
+            ) {
                 Ok(rule) => {
                     if let Some(first) = rules.get(&rule.id) {
                         errors.push(
-                            InputError::new("duplicate-rule-id", format!("rule id `{}` is used twice", rule.id))
-                                .at(locate("@id"))
-                                .related(first.location.clone(), "first used")
-                                .help("give each rule a unique `@id`"),
+                            InputError::new(
+                                "duplicate-rule-id",
+                                format!("rule id `{}` is used twice", rule.id),
+                            )
+                            .at(locate("@id"))
+                            .related(first.location.clone(), "first used")
+                            .help("give each rule a unique `@id`"),
                         );
                         continue;
                     }
-                    policies.push((policy.new_id(PolicyId::new(&rule.id)), Arc::clone(&file.display), file.text.clone()));
+                    policies.push((
+                        policy.new_id(PolicyId::new(&rule.id)),
+                        Arc::clone(&file.display),
+                        file.text.clone(),
+                    ));
                     rules.insert(rule.id.clone(), rule);
                 }
-                Err(mut problems) => errors.append(&mut problems),
+                Err(mut problems) => {
+                    errors.append(&mut problems);
+                    // Still validate it against the schema, under a name of
+                    // its own, so one run reports every problem in the rule.
+                    let fallback = match policy.annotation("id") {
+                        Some(id)
+                            if !rules.contains_key(id)
+                                && !policies.iter().any(|(p, _, _)| p.id().to_string() == id) =>
+                        {
+                            PolicyId::new(id)
+                        }
+                        _ => PolicyId::new(format!("{}#{}", file.display, index + 1)),
+                    };
+                    policies.push((
+                        policy.new_id(fallback),
+                        Arc::clone(&file.display),
+                        file.text.clone(),
+                    ));
+                }
             }
         }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
     }
 
     let mut all = PolicySet::new();
@@ -192,7 +260,10 @@ pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts)
     for (policy, display, text) in &policies {
         origin.insert(policy.id().to_string(), (Arc::clone(display), text.clone()));
         if let Err(err) = all.add(policy.clone()) {
-            errors.push(InputError::new("policy-set", format!("cannot add policy: {err}")));
+            errors.push(InputError::new(
+                "policy-set",
+                format!("cannot add policy: {err}"),
+            ));
         }
     }
     let validator = Validator::new(schema.clone());
@@ -227,9 +298,17 @@ pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts)
         return Err(errors);
     }
 
-    let permit_all = match Policy::parse(Some(PolicyId::new(PERMIT_ALL_ID)), "permit(principal, action, resource);") {
+    let permit_all = match Policy::parse(
+        Some(PolicyId::new(PERMIT_ALL_ID)),
+        "permit(principal, action, resource);",
+    ) {
         Ok(policy) => policy,
-        Err(err) => return Err(vec![InputError::new("internal", format!("internal error: {err}"))]),
+        Err(err) => {
+            return Err(vec![InputError::new(
+                "internal",
+                format!("internal error: {err}"),
+            )])
+        }
     };
     let mut sets: HashMap<(Action, String), PolicySet> = HashMap::new();
     for action in Action::ALL {
@@ -237,14 +316,20 @@ pub fn load(sources: &RuleSources<'_>, schema: &Schema, texts: &mut SourceTexts)
             let mut set = PolicySet::new();
             let _ = set.add(permit_all.clone());
             for (policy, _, _) in &policies {
-                if applies_to_action(policy, action) && applies_to_resource_type(policy, resource_type) {
+                if applies_to_action(policy, action)
+                    && applies_to_resource_type(policy, resource_type)
+                {
                     let _ = set.add(policy.clone());
                 }
             }
             sets.insert((action, (*resource_type).to_owned()), set);
         }
     }
-    Ok(RuleSet { rules, sets, warnings })
+    Ok(RuleSet {
+        rules,
+        sets,
+        warnings,
+    })
 }
 
 fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
@@ -255,7 +340,9 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
             "missing-path",
             format!("policy path `{}` does not exist", path.display()),
         )
-        .help("pass a directory of `.cedar` files (or one file) to `--policies`")]);
+        .help(
+            "pass a directory of `.cedar` files (or one file) to `--policies`",
+        )]);
     }
     let mut found = Vec::new();
     if path.is_file() {
@@ -263,7 +350,10 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     } else {
         for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
             match entry {
-                Ok(entry) if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "cedar") => {
+                Ok(entry)
+                    if entry.file_type().is_file()
+                        && entry.path().extension().is_some_and(|e| e == "cedar") =>
+                {
                     found.push(entry.into_path())
                 }
                 Ok(_) => {}
@@ -275,18 +365,28 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
         }
         if found.is_empty() {
             errors.push(
-                InputError::new("empty-policy-directory", format!("`{}` contains no `.cedar` files", path.display()))
-                    .help("put rules in files ending in `.cedar`"),
+                InputError::new(
+                    "empty-policy-directory",
+                    format!("`{}` contains no `.cedar` files", path.display()),
+                )
+                .help("put rules in files ending in `.cedar`"),
             );
         }
     }
     for file in found {
         let display: Arc<str> = Arc::from(file.display().to_string());
         match std::fs::read_to_string(&file) {
-            Ok(text) => files.push(PolicyFile { display, text, builtin: false }),
+            Ok(text) => files.push(PolicyFile {
+                display,
+                text,
+                builtin: false,
+            }),
             Err(err) => errors.push(
-                InputError::new("unreadable-file", format!("cannot read policy file `{display}`: {err}"))
-                    .help("check the path, its permissions and that it is UTF-8 text"),
+                InputError::new(
+                    "unreadable-file",
+                    format!("cannot read policy file `{display}`: {err}"),
+                )
+                .help("check the path, its permissions and that it is UTF-8 text"),
             ),
         }
     }
@@ -315,19 +415,30 @@ fn rule_from_policy(
 ) -> Result<Rule, Vec<InputError>> {
     let mut errors = Vec::new();
     let name = policy.annotation("id").unwrap_or("(no @id)").to_owned();
+    // Annotations a misspelt key was probably meant to be: not reported missing too.
+    let mut meant = Vec::new();
     for (key, _) in policy.annotations() {
         if !ANNOTATIONS.contains(&key) {
-            let help = match did_you_mean(key, ANNOTATIONS) {
+            let close = did_you_mean(key, ANNOTATIONS);
+            meant.extend(close);
+            let help = match close {
                 Some(close) => format!("did you mean `@{close}`?"),
                 None => format!(
                     "rules may carry {}",
-                    ANNOTATIONS.iter().map(|a| format!("`@{a}`")).collect::<Vec<_>>().join(", ")
+                    ANNOTATIONS
+                        .iter()
+                        .map(|a| format!("`@{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             errors.push(
-                InputError::new("unknown-annotation", format!("rule `{name}` has unknown annotation `@{key}`"))
-                    .at(locate(&format!("@{key}")))
-                    .help(help),
+                InputError::new(
+                    "unknown-annotation",
+                    format!("rule `{name}` has unknown annotation `@{key}`"),
+                )
+                .at(locate(&format!("@{key}")))
+                .help(help),
             );
         }
     }
@@ -342,12 +453,16 @@ fn rule_from_policy(
         Some(id) if is_kebab(id) => id.to_owned(),
         Some(id) => {
             errors.push(
-                InputError::new("invalid-rule-id", format!("rule id `{id}` is not kebab-case"))
-                    .at(locate("@id"))
-                    .help("use lowercase letters, digits and dashes, e.g. `@id(\"rotation-overdue\")`"),
+                InputError::new(
+                    "invalid-rule-id",
+                    format!("rule id `{id}` is not kebab-case"),
+                )
+                .at(locate("@id"))
+                .help("use lowercase letters, digits and dashes, e.g. `@id(\"rotation-overdue\")`"),
             );
             id.to_owned()
         }
+        None if meant.contains(&"id") => String::new(),
         None => {
             errors.push(
                 InputError::new("missing-annotation", "rule has no `@id`")
@@ -361,25 +476,35 @@ fn rule_from_policy(
         Some(text) => match Severity::from_str(text) {
             Ok(severity) => severity,
             Err(problem) => {
-                errors.push(InputError::new("invalid-severity", format!("rule `{name}`: {problem}")).at(locate("@severity")));
+                errors.push(
+                    InputError::new("invalid-severity", format!("rule `{name}`: {problem}"))
+                        .at(locate("@severity")),
+                );
                 Severity::Info
             }
         },
+        None if meant.contains(&"severity") => Severity::Info,
         None => {
             errors.push(
-                InputError::new("missing-annotation", format!("rule `{name}` has no `@severity`"))
-                    .at(location.clone())
-                    .help("add `@severity(\"high\")` (info, low, medium, high or critical)"),
+                InputError::new(
+                    "missing-annotation",
+                    format!("rule `{name}` has no `@severity`"),
+                )
+                .at(location.clone())
+                .help("add `@severity(\"high\")` (info, low, medium, high or critical)"),
             );
             Severity::Info
         }
     };
     let message_text = policy.annotation("message").unwrap_or_default().to_owned();
-    if policy.annotation("message").is_none() {
+    if policy.annotation("message").is_none() && !meant.contains(&"message") {
         errors.push(
-            InputError::new("missing-annotation", format!("rule `{name}` has no `@message`"))
-                .at(location.clone())
-                .help("add `@message(\"what is wrong, e.g. secret {resource} has no owner\")`"),
+            InputError::new(
+                "missing-annotation",
+                format!("rule `{name}` has no `@message`"),
+            )
+            .at(location.clone())
+            .help("add `@message(\"what is wrong, e.g. secret {resource} has no owner\")`"),
         );
     }
     let message = match message::parse(&message_text, &|attr| known_attributes.contains(attr)) {
@@ -395,7 +520,12 @@ fn rule_from_policy(
     };
     let controls = policy
         .annotation("control")
-        .map(|c| c.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .map(|c| {
+            c.split(';')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     if !errors.is_empty() {
         return Err(errors);
@@ -423,7 +553,9 @@ fn rule_from_policy(
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn applies_to_action(policy: &Policy, action: Action) -> bool {
@@ -437,7 +569,9 @@ fn applies_to_action(policy: &Policy, action: Action) -> bool {
 
 fn applies_to_resource_type(policy: &Policy, resource_type: &str) -> bool {
     match policy.resource_constraint() {
-        ResourceConstraint::Is(ty) | ResourceConstraint::IsIn(ty, _) => ty.to_string() == resource_type,
+        ResourceConstraint::Is(ty) | ResourceConstraint::IsIn(ty, _) => {
+            ty.to_string() == resource_type
+        }
         ResourceConstraint::Eq(uid) => uid.type_name().to_string() == resource_type,
         ResourceConstraint::Any | ResourceConstraint::In(_) => true,
     }

@@ -26,9 +26,17 @@ pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Re
     for finding in &report.findings {
         if current != Some(finding.severity) {
             current = Some(finding.severity);
-            let count = report.findings.iter().filter(|f| f.severity == finding.severity).count();
+            let count = report
+                .findings
+                .iter()
+                .filter(|f| f.severity == finding.severity)
+                .count();
             let style = severity_style(finding.severity);
-            writeln!(out, "{style}{} ({count}){style:#}", finding.severity.as_str().to_uppercase())?;
+            writeln!(
+                out,
+                "{style}{} ({count}){style:#}",
+                finding.severity.as_str().to_uppercase()
+            )?;
         }
         let style = severity_style(finding.severity);
         let mut subject = finding.entity.clone();
@@ -46,7 +54,11 @@ pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Re
         writeln!(out, "    {}", finding.message)?;
         writeln!(out, "    {dim}-->{dim:#} {}", finding.location)?;
         if !finding.controls.is_empty() {
-            writeln!(out, "    {dim}controls:{dim:#} {}", finding.controls.join("; "))?;
+            writeln!(
+                out,
+                "    {dim}controls:{dim:#} {}",
+                finding.controls.join("; ")
+            )?;
         }
     }
     if !report.findings.is_empty() {
@@ -67,7 +79,11 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
         .rev()
         .map(|(severity, n)| format!("{n} {severity}"))
         .collect();
-    let failing = report.findings.iter().filter(|f| f.severity >= fail_on).count();
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= fail_on)
+        .count();
     let verdict = if report.errors().next().is_some() {
         "rules failed to evaluate".to_owned()
     } else if failing > 0 {

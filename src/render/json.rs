@@ -56,7 +56,12 @@ struct Summary {
     passed: bool,
 }
 
-pub fn render(out: &mut dyn Write, report: &Report, now: jiff::civil::Date, fail_on: Severity) -> io::Result<()> {
+pub fn render(
+    out: &mut dyn Write,
+    report: &Report,
+    now: jiff::civil::Date,
+    fail_on: Severity,
+) -> io::Result<()> {
     let counts = report.count_by_severity();
     let mut by_severity = BTreeMap::new();
     for level in Severity::RULE_LEVELS.into_iter().chain([Severity::Error]) {
@@ -90,7 +95,11 @@ pub fn render(out: &mut dyn Write, report: &Report, now: jiff::civil::Date, fail
             total: report.findings.len(),
             by_severity,
             fail_on,
-            at_or_above_fail_on: report.findings.iter().filter(|f| f.severity >= fail_on).count(),
+            at_or_above_fail_on: report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= fail_on)
+                .count(),
             errors: report.errors().count(),
             passed: !report.fails_at(fail_on),
         },
