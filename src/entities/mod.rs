@@ -203,6 +203,10 @@ pub fn build(
                 .as_deref()
                 .map(|s| entity_ref("Service", s)),
         );
+        attrs.insert(
+            "credentials".into(),
+            entity_set("Secret", identity.credentials.iter().map(String::as_str)),
+        );
         insert_opt(
             &mut attrs,
             "rotation_days",
@@ -415,19 +419,28 @@ pub fn build(
         );
         insert_opt(&mut attrs, "category", var.category.as_ref().map(string));
         insert_opt(&mut attrs, "purpose", var.purpose.as_ref().map(string));
+        let required_envs: Vec<&String> = if var.required {
+            inventory.environments.keys().collect()
+        } else {
+            var.required_in.iter().collect()
+        };
+        let tiers: std::collections::BTreeSet<&str> = required_envs
+            .iter()
+            .filter_map(|env| inventory.environments.get(env.as_str()))
+            .map(|env| env.tier.as_str())
+            .collect();
+        attrs.insert(
+            "required_in_tiers".into(),
+            RestrictedExpression::new_set(tiers.into_iter().map(string)),
+        );
         attrs.insert(
             "services".into(),
             entity_set("Service", var.services.iter().map(String::as_str)),
         );
         facts.push(define(var_uid.clone(), &var.location));
-        // A variable is required in every environment it is required in.
-        let required_in: Vec<&String> = if var.required {
-            inventory.environments.keys().collect()
-        } else {
-            var.required_in.iter().collect()
-        };
+        // One `require` fact per environment the variable is required in.
         let mut seen = HashSet::new();
-        for env in required_in {
+        for env in required_envs {
             if seen.insert(env) {
                 facts.push(Fact {
                     action: Action::Require,

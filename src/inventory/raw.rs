@@ -318,9 +318,9 @@ pub struct RawInstance {
     #[serde(default)]
     pub store: Option<String>,
     /// Encryption at rest: a mechanism (e.g. `AES-256-GCM`, `KMS`, `bcrypt`) or `none`.
-    /// Defaults to the `store`'s encryption when a store is named; otherwise from the
-    /// backend: `none` for plaintext columns, images, build args and `.env` files;
-    /// `provider-managed` for secret managers; otherwise `unknown`.
+    /// Defaults from the backend: `none` for plaintext columns, images, build args and
+    /// `.env` files; `provider-managed` for secret managers; otherwise the `store`'s
+    /// encryption if one is named, else `unknown`.
     #[serde(default)]
     pub encryption: Option<String>,
     /// The date the value was last rotated, `YYYY-MM-DD`.

@@ -643,13 +643,15 @@ impl Validator {
     }
 }
 
-/// An instance that names a store and says nothing about encryption is
-/// encrypted as its store is (stores may be defined in another file, so this
+/// An instance that names a store, says nothing about encryption and whose
+/// backend does not decide it is encrypted as its store is (stores may be defined in another file, so this
 /// runs after every file is read).
 fn apply_store_encryption(inventory: &mut Inventory) {
     for secret in inventory.secrets.values_mut() {
         for instance in secret.instances.values_mut() {
-            if instance.encryption_declared {
+            // A declared mechanism, or a backend that is plaintext by nature
+            // (a plaintext column stays plaintext on an encrypted disk), wins.
+            if instance.encryption_declared || instance.encryption != "unknown" {
                 continue;
             }
             if let Some(store) = instance.store.as_ref().and_then(|s| inventory.stores.get(s)) {

@@ -1,0 +1,96 @@
+//! Every shipped example inventory: it loads, its findings are pinned, and
+//! the clean example is compliant. An example is a directory under
+//! `examples/` with `inventory.yaml` or `inventory/`, and optionally
+//! `policies/` with the project-specific rules its document states.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn examples() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("examples/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn check_example(dir: &Path) -> Run {
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let base = format!("examples/{name}");
+    let inventory = if dir.join("inventory.yaml").is_file() {
+        format!("{base}/inventory.yaml")
+    } else {
+        format!("{base}/inventory")
+    };
+    let mut cmd = secretary(&repo_root());
+    cmd.args(["check", &inventory, "--now", NOW, "--format", "json"]);
+    if dir.join("policies").is_dir() {
+        cmd.args(["--policies", &format!("{base}/policies")]);
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn every_example_loads_and_its_findings_are_pinned() {
+    let examples = examples();
+    assert!(examples.len() >= 6, "one example per seed document plus a clean one: {examples:?}");
+    for dir in examples {
+        let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let r = check_example(&dir);
+        assert!(r.code == 0 || r.code == 1, "{name}: exit {}\n{}", r.code, r.stderr);
+        assert!(r.stderr.is_empty(), "{name} printed warnings: {}", r.stderr);
+        let report = json(&r.stdout);
+        let pinned: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} [{}] {}{}{} @ {}:{}\n    {}",
+                    f["rule"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["entity"].as_str().unwrap(),
+                    f["environment"].as_str().map(|e| format!(" in {e}")).unwrap_or_default(),
+                    f["principal"].as_str().map(|p| format!(" by {p}")).unwrap_or_default(),
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["message"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(format!("example-{name}"), pinned.join("\n"));
+    }
+}
+
+#[test]
+fn the_clean_example_is_compliant() {
+    let r = check_example(&repo_root().join("examples/clean"));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(json(&r.stdout)["summary"]["total"], 0);
+}
+
+/// The problems each seed document itself states appear as findings.
+#[test]
+fn documented_problems_are_found() {
+    let expect = [
+        ("sasha", "secret-env-var-default", "EnvVar::\"JWT_SECRET\""),
+        ("sasha", "unencrypted-at-rest", ""),
+        ("supabase-gateway", "service-key-gateway-only", "Secret::\"SUPABASE_SERVICE_KEY\""),
+        ("agent-platform", "scope-shadowing", ""),
+    ];
+    for (example, rule, entity) in expect {
+        let r = check_example(&repo_root().join("examples").join(example));
+        let report = json(&r.stdout);
+        let found = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == rule && (entity.is_empty() || f["entity"] == entity));
+        assert!(found, "{example}: expected a `{rule}` finding on {entity}: {report:#}");
+    }
+}
