@@ -82,6 +82,8 @@ fn documented_problems_are_found() {
         ("sasha", "unencrypted-at-rest", ""),
         ("supabase-gateway", "service-key-gateway-only", "Secret::\"SUPABASE_SERVICE_KEY\""),
         ("agent-platform", "scope-shadowing", ""),
+        ("alga-psa", "fingerprint-reused-across-secrets", "Secret::\"crypto_key\""),
+        ("claudemesh", "unencrypted-at-rest", "Secret::\"mesh.root_key\""),
     ];
     for (example, rule, entity) in expect {
         let r = check_example(&repo_root().join("examples").join(example));
@@ -93,4 +95,38 @@ fn documented_problems_are_found() {
             .any(|f| f["rule"] == rule && (entity.is_empty() || f["entity"] == entity));
         assert!(found, "{example}: expected a `{rule}` finding on {entity}: {report:#}");
     }
+}
+
+/// Runs an example with its inventory text changed by `mutate`, to show that
+/// a project rule the document states catches the violation it describes.
+fn check_mutated(example: &str, mutate: impl Fn(&str) -> String) -> serde_json::Value {
+    let root = repo_root();
+    let source = root.join("examples").join(example).join("inventory.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&source).unwrap();
+    let changed = mutate(&text);
+    assert_ne!(changed, text, "the mutation must change the inventory");
+    std::fs::write(dir.path().join("inventory.yaml"), changed).unwrap();
+    let policies = root.join("examples").join(example).join("policies");
+    let r = run(secretary(dir.path()).args(["check", "inventory.yaml", "--now", NOW, "--format", "json", "--policies"]).arg(&policies));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    json(&r.stdout)
+}
+
+fn has_finding(report: &serde_json::Value, rule: &str) -> bool {
+    report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule)
+}
+
+#[test]
+fn seed_001_secrets_are_files_never_env_vars() {
+    let report = check_mutated("alga-psa", |text| text.replacen("backend: docker_secret", "backend: env_var", 1));
+    assert!(has_finding(&report, "alga-secret-not-a-mounted-file"), "{report:#}");
+}
+
+#[test]
+fn seed_003_local_encrypted_is_for_development_only() {
+    let report = check_mutated("agent-platform", |text| {
+        text.replacen("  test:\n    tier: development", "  test:\n    tier: staging", 1)
+    });
+    assert!(has_finding(&report, "local-encrypted-development-only"), "{report:#}");
 }
