@@ -98,6 +98,9 @@ fn redact_yaml_line(line: &str) -> String {
         kept.push_str("- ");
         rest = after_dash;
     }
+    if rest.starts_with("---") || rest.starts_with("...") {
+        return line.to_owned();
+    }
     if rest.is_empty() || rest.starts_with('#') {
         return kept + rest.get(..1).unwrap_or("");
     }

@@ -38,11 +38,19 @@ fn check_example(dir: &Path) -> Run {
 #[test]
 fn every_example_loads_and_its_findings_are_pinned() {
     let examples = examples();
-    assert!(examples.len() >= 6, "one example per seed document plus a clean one: {examples:?}");
+    assert!(
+        examples.len() >= 6,
+        "one example per seed document plus a clean one: {examples:?}"
+    );
     for dir in examples {
         let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
         let r = check_example(&dir);
-        assert!(r.code == 0 || r.code == 1, "{name}: exit {}\n{}", r.code, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{name}: exit {}\n{}",
+            r.code,
+            r.stderr
+        );
         assert!(r.stderr.is_empty(), "{name} printed warnings: {}", r.stderr);
         let report = json(&r.stdout);
         let pinned: Vec<String> = report["findings"]
@@ -55,8 +63,14 @@ fn every_example_loads_and_its_findings_are_pinned() {
                     f["rule"].as_str().unwrap(),
                     f["severity"].as_str().unwrap(),
                     f["entity"].as_str().unwrap(),
-                    f["environment"].as_str().map(|e| format!(" in {e}")).unwrap_or_default(),
-                    f["principal"].as_str().map(|p| format!(" by {p}")).unwrap_or_default(),
+                    f["environment"]
+                        .as_str()
+                        .map(|e| format!(" in {e}"))
+                        .unwrap_or_default(),
+                    f["principal"]
+                        .as_str()
+                        .map(|p| format!(" by {p}"))
+                        .unwrap_or_default(),
                     f["file"].as_str().unwrap(),
                     f["line"],
                     f["message"].as_str().unwrap(),
@@ -80,10 +94,22 @@ fn documented_problems_are_found() {
     let expect = [
         ("sasha", "secret-env-var-default", "EnvVar::\"JWT_SECRET\""),
         ("sasha", "unencrypted-at-rest", ""),
-        ("supabase-gateway", "service-key-gateway-only", "Secret::\"SUPABASE_SERVICE_KEY\""),
+        (
+            "supabase-gateway",
+            "service-key-gateway-only",
+            "Secret::\"SUPABASE_SERVICE_KEY\"",
+        ),
         ("agent-platform", "scope-shadowing", ""),
-        ("alga-psa", "fingerprint-reused-across-secrets", "Secret::\"crypto_key\""),
-        ("claudemesh", "unencrypted-at-rest", "Secret::\"mesh.root_key\""),
+        (
+            "alga-psa",
+            "fingerprint-reused-across-secrets",
+            "Secret::\"crypto_key\"",
+        ),
+        (
+            "claudemesh",
+            "unencrypted-at-rest",
+            "Secret::\"mesh.root_key\"",
+        ),
     ];
     for (example, rule, entity) in expect {
         let r = check_example(&repo_root().join("examples").join(example));
@@ -93,7 +119,10 @@ fn documented_problems_are_found() {
             .unwrap()
             .iter()
             .any(|f| f["rule"] == rule && (entity.is_empty() || f["entity"] == entity));
-        assert!(found, "{example}: expected a `{rule}` finding on {entity}: {report:#}");
+        assert!(
+            found,
+            "{example}: expected a `{rule}` finding on {entity}: {report:#}"
+        );
     }
 }
 
@@ -108,25 +137,51 @@ fn check_mutated(example: &str, mutate: impl Fn(&str) -> String) -> serde_json::
     assert_ne!(changed, text, "the mutation must change the inventory");
     std::fs::write(dir.path().join("inventory.yaml"), changed).unwrap();
     let policies = root.join("examples").join(example).join("policies");
-    let r = run(secretary(dir.path()).args(["check", "inventory.yaml", "--now", NOW, "--format", "json", "--policies"]).arg(&policies));
+    let r = run(secretary(dir.path())
+        .args([
+            "check",
+            "inventory.yaml",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--policies",
+        ])
+        .arg(&policies));
     assert_eq!(r.code, 1, "{}", r.stderr);
     json(&r.stdout)
 }
 
 fn has_finding(report: &serde_json::Value, rule: &str) -> bool {
-    report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == rule)
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == rule)
 }
 
 #[test]
 fn seed_001_secrets_are_files_never_env_vars() {
-    let report = check_mutated("alga-psa", |text| text.replacen("backend: docker_secret", "backend: env_var", 1));
-    assert!(has_finding(&report, "alga-secret-not-a-mounted-file"), "{report:#}");
+    let report = check_mutated("alga-psa", |text| {
+        text.replacen("backend: docker_secret", "backend: env_var", 1)
+    });
+    assert!(
+        has_finding(&report, "alga-secret-not-a-mounted-file"),
+        "{report:#}"
+    );
 }
 
 #[test]
 fn seed_003_local_encrypted_is_for_development_only() {
     let report = check_mutated("agent-platform", |text| {
-        text.replacen("  test:\n    tier: development", "  test:\n    tier: staging", 1)
+        text.replacen(
+            "  test:\n    tier: development",
+            "  test:\n    tier: staging",
+            1,
+        )
     });
-    assert!(has_finding(&report, "local-encrypted-development-only"), "{report:#}");
+    assert!(
+        has_finding(&report, "local-encrypted-development-only"),
+        "{report:#}"
+    );
 }

@@ -171,7 +171,10 @@ mod tests {
             "version: 1\nenvironments: { prod: { tier: production } }\nsecrets:\n  JWT:\n    classification: critical\n    instances:\n      prod: { backend: env_var, env_var: JWT_SECRET }\nenv_vars:\n  JWT_SECRET: { default: dev }\n  PORT: { default: 3000 }\n",
         )])
         .unwrap();
-        assert_eq!(inventory.env_vars["JWT_SECRET"].secret.as_deref(), Some("JWT"));
+        assert_eq!(
+            inventory.env_vars["JWT_SECRET"].secret.as_deref(),
+            Some("JWT")
+        );
         assert_eq!(inventory.env_vars["PORT"].secret, None);
         assert_eq!(inventory.env_vars["PORT"].default.as_deref(), Some("3000"));
     }
@@ -180,7 +183,10 @@ mod tests {
     fn a_name_defined_in_two_files_names_both() {
         let errors = load_texts(&[
             ("a.yaml", "version: 1\nservices:\n  api: { kind: api }\n"),
-            ("b.yaml", "version: 1\n\nservices:\n  api: { kind: worker }\n"),
+            (
+                "b.yaml",
+                "version: 1\n\nservices:\n  api: { kind: worker }\n",
+            ),
         ])
         .unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
@@ -198,6 +204,15 @@ mod tests {
         )])
         .unwrap_err();
         let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
-        assert_eq!(codes, ["invalid-period", "unknown-reference", "unknown-reference", "invalid-date"], "{errors:#?}");
+        assert_eq!(
+            codes,
+            [
+                "invalid-period",
+                "unknown-reference",
+                "unknown-reference",
+                "invalid-date"
+            ],
+            "{errors:#?}"
+        );
     }
 }

@@ -60,7 +60,12 @@ struct Names {
 
 /// A section's key, what one of its items is called, its names, and the
 /// registry of names seen so far.
-type Section<'a> = (&'a str, &'a str, Vec<&'a String>, &'a mut BTreeMap<String, Location>);
+type Section<'a> = (
+    &'a str,
+    &'a str,
+    Vec<&'a String>,
+    &'a mut BTreeMap<String, Location>,
+);
 
 struct Validator {
     errors: Vec<InputError>,
@@ -654,7 +659,11 @@ fn apply_store_encryption(inventory: &mut Inventory) {
             if instance.encryption_declared || instance.encryption != "unknown" {
                 continue;
             }
-            if let Some(store) = instance.store.as_ref().and_then(|s| inventory.stores.get(s)) {
+            if let Some(store) = instance
+                .store
+                .as_ref()
+                .and_then(|s| inventory.stores.get(s))
+            {
                 instance.encryption = if store.encryption.trim().eq_ignore_ascii_case("none") {
                     "none".to_owned()
                 } else {

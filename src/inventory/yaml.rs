@@ -95,32 +95,58 @@ pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
     text: &str,
 ) -> Result<(T, Positions), Vec<InputError>> {
-    // Locate first: it also finds duplicate keys, which serde_yaml would
-    // report without saying where the first one was.
+    // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
+    // may instead stumble on a type error the broken syntax caused), counts
+    // documents, and finds duplicate keys with both places.
     let mut locator = Locator::new(file);
     let mut parser = Parser::new_from_str(text);
-    let located = parser.load(&mut locator, false);
-    let mut errors = std::mem::take(&mut locator.duplicates);
-
-    match serde_yaml::from_str::<T>(text) {
-        Ok(value) if errors.is_empty() && located.is_ok() => Ok((value, locator.positions)),
-        Ok(_) => {
-            if let Err(scan) = located {
-                // serde_yaml accepted what yaml-rust2 did not: positions would
-                // be unreliable, so say so instead of guessing.
-                let mark = scan.marker();
-                errors.push(
-                    InputError::new("yaml-syntax", format!("cannot parse YAML: {}", scan.info()))
-                        .at(Location::new(file, mark.line(), mark.col() + 1))
-                        .help("fix the YAML syntax at this position"),
-                );
+    if let Err(scan) = parser.load(&mut locator, true) {
+        let mark = scan.marker();
+        let mut location = Location::new(file, mark.line(), mark.col() + 1);
+        // An unterminated quote is found at the end of the file; the quote
+        // that opened it is the place to fix.
+        if scan.info().contains("quoted scalar") {
+            if let Some(start) = locator.last_quote_start(text) {
+                location = Location::from_offset(file, text, start);
             }
-            Err(errors)
         }
-        Err(error) => {
-            errors.push(from_serde_error(file, &error));
-            Err(errors)
+        // A tab is reported where the scalar before it started; point at the tab.
+        if scan.info().contains("found a tab") {
+            if let Some(tab) = text.get(mark.index()..).and_then(|rest| rest.find('\t')) {
+                location = Location::from_offset(file, text, mark.index() + tab);
+            }
         }
+        return Err(vec![InputError::new(
+            "yaml-syntax",
+            format!("cannot parse YAML: {}", scan.info()),
+        )
+        .at(location)
+        .help(
+            "fix the YAML syntax here; check indentation (spaces, not tabs) and quoting",
+        )]);
+    }
+    if locator.documents.is_empty() {
+        return Err(vec![InputError::new(
+            "empty-file",
+            format!("inventory file `{file}` has no content"),
+        )
+        .at(Location::file_start(file))
+        .help("add `version: 1` and at least one section, or remove the file")]);
+    }
+    if let Some(&(line, col)) = locator.documents.get(1) {
+        return Err(vec![InputError::new(
+            "multiple-documents",
+            "an inventory file holds one YAML document, but a second one starts here",
+        )
+        .at(Location::new(file, line, col))
+        .help("move the second document into a file of its own (a directory of inventory files is read as one inventory)")]);
+    }
+    if !locator.duplicates.is_empty() {
+        return Err(std::mem::take(&mut locator.duplicates));
+    }
+    match serde_yaml::from_str::<T>(text) {
+        Ok(value) => Ok((value, locator.positions)),
+        Err(error) => Err(vec![from_serde_error(file, &error)]),
     }
 }
 
@@ -159,7 +185,9 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         // serde lists the accepted names: "expected one of `a`, `b`".
         let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
         let hint = match did_you_mean(given, options.iter().copied()) {
-            _ if given == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_owned(),
+            _ if given == "<<" => {
+                "YAML merge keys (`<<`) are not supported; write the keys out".to_owned()
+            }
             Some(close) => format!("did you mean `{close}`?"),
             None if options.is_empty() => {
                 "remove it; `secretary schema` lists every key".to_owned()
@@ -189,14 +217,9 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
             ));
     }
     if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
-        let help = if detail.contains("integer") && detail.contains("expected a string") {
-            "quote the value, e.g. `mode: \"0600\"` or `default: \"3005\"`".to_owned()
-        } else {
-            "see `secretary schema` for the expected type of this key".to_owned()
-        };
         return InputError::new("wrong-type", format!("{detail}{in_path}"))
             .at(location)
-            .help(help);
+            .help("see `secretary schema` for the expected type of this key");
     }
     if detail.contains("duplicate") {
         return InputError::new("duplicate-key", format!("{detail}{in_path}"))
@@ -243,6 +266,10 @@ struct Locator {
     stack: Vec<Frame>,
     positions: Positions,
     duplicates: Vec<InputError>,
+    /// Where each document's root node starts.
+    documents: Vec<(usize, usize)>,
+    awaiting_root: bool,
+    document_start: (usize, usize),
 }
 
 impl Locator {
@@ -255,7 +282,27 @@ impl Locator {
                 ..Positions::default()
             },
             duplicates: Vec::new(),
+            documents: Vec::new(),
+            awaiting_root: false,
+            document_start: (1, 1),
         }
+    }
+
+    /// The byte offset of the last quote that opens a scalar after the last
+    /// complete node, for an unterminated-quote error.
+    fn last_quote_start(&self, text: &str) -> Option<usize> {
+        let (line, _) = self
+            .positions
+            .values
+            .values()
+            .chain(self.positions.keys.values())
+            .max()?;
+        let from: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        text[from..].find(['"', '\'']).map(|i| from + i)
     }
 
     fn path(&self) -> Vec<PathSeg> {
@@ -306,6 +353,28 @@ impl Locator {
 impl MarkedEventReceiver for Locator {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let pos = (mark.line(), mark.col() + 1);
+        match &event {
+            Event::DocumentStart => {
+                self.awaiting_root = true;
+                self.document_start = pos;
+            }
+            Event::Scalar(..)
+            | Event::MappingStart(..)
+            | Event::SequenceStart(..)
+            | Event::Alias(..)
+                if self.awaiting_root =>
+            {
+                self.awaiting_root = false;
+                // A document of comments only is one null scalar.
+                let empty =
+                    matches!(&event, Event::Scalar(text, ..) if text == "~" || text.is_empty());
+                if !empty || self.documents.len() == 1 {
+                    // An explicit `---` is the clearer place to point at.
+                    self.documents.push(self.document_start.min(pos));
+                }
+            }
+            _ => {}
+        }
         match event {
             Event::Scalar(text, ..) if self.expecting_key() => {
                 let mut path = self.path();

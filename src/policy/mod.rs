@@ -161,12 +161,20 @@ pub fn load(
             Err(parse_errors) => {
                 for error in parse_errors.iter() {
                     let offset = first_label_offset(error);
+                    // Cedar puts what it expected in the label ("expected `)`, ...").
+                    let expected = error
+                        .labels()
+                        .and_then(|mut labels| labels.next())
+                        .and_then(|label| label.label().map(str::to_owned));
+                    let help = error
+                        .help()
+                        .map(|h| h.to_string())
+                        .or(expected)
+                        .unwrap_or_else(|| "fix the Cedar syntax at this position".into());
                     errors.push(
                         InputError::new("policy-syntax", format!("cannot parse policy: {error}"))
                             .at(Location::from_offset(&file.display, &file.text, offset))
-                            .help(error.help().map(|h| h.to_string()).unwrap_or_else(|| {
-                                "fix the Cedar syntax; see https://docs.cedarpolicy.com/policies/syntax-policy.html".into()
-                            })),
+                            .help(format!("{help}; see https://docs.cedarpolicy.com/policies/syntax-policy.html")),
                     );
                 }
                 continue;
@@ -478,7 +486,8 @@ fn rule_from_policy(
             Err(problem) => {
                 errors.push(
                     InputError::new("invalid-severity", format!("rule `{name}`: {problem}"))
-                        .at(locate("@severity")),
+                        .at(locate("@severity"))
+                        .help("write e.g. `@severity(\"high\")`; `--fail-on` compares against these levels"),
                 );
                 Severity::Info
             }

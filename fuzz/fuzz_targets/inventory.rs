@@ -1,0 +1,38 @@
+//! Fuzzes the inventory loader: arbitrary text through the YAML parser, the
+//! position locator, validation and entity building. Every input must give an inventory or a
+//! list of input errors, never a panic.
+
+#![no_main]
+
+use std::sync::Arc;
+
+use jiff::civil::date;
+use libfuzzer_sys::fuzz_target;
+use secretary::inventory::{parse_text, validate::validate};
+
+fuzz_target!(|data: &[u8]| {
+    // `load` rejects non-UTF-8 files before parsing, so only text gets this far.
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path: Arc<str> = Arc::from("fuzz.yaml");
+    let parsed = match parse_text(&path, text) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            assert!(!errors.is_empty(), "parse_text failed without saying why");
+            return;
+        }
+    };
+    let now = date(2026, 11, 23);
+    match validate(vec![parsed], now) {
+        // A valid inventory must always become entities that fit the schema;
+        // an error here is a bug in secretary, not bad input.
+        Ok(inventory) => {
+            let schema = secretary::entities::schema::schema();
+            if let Err(problem) = secretary::entities::build(&inventory, now, &schema) {
+                panic!("a valid inventory did not build: {problem}");
+            }
+        }
+        Err(errors) => assert!(!errors.is_empty(), "validate failed without saying why"),
+    }
+});
