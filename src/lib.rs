@@ -74,12 +74,15 @@ pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked,
             return Err(CheckFailure { errors });
         }
     };
-    let store =
-        entities::build(&inventory, request.now, &schema).map_err(|problem| CheckFailure {
-            errors: vec![InputError::new("internal", problem)
-                .help("this is a bug in secretary; please report it")],
+    let plan =
+        entities::plan(&inventory, request.now, &rules.entity_literals).map_err(|problem| {
+            CheckFailure {
+                errors: vec![InputError::new("internal", problem)
+                    .help("this is a bug in secretary; please report it")],
+            }
         })?;
-    let findings = evaluate::evaluate(&store, &rules, &schema);
+    let findings = evaluate::evaluate(&plan, &rules, &schema);
+    drop(plan);
     Ok(Checked {
         inventory,
         rules,

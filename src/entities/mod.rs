@@ -10,17 +10,28 @@
 //!
 //! Fingerprints are only compared here; they never become attributes, so no
 //! rule or message can print one.
+//!
+//! A large inventory is judged in chunks: an [`EntityPlan`] groups each
+//! secret with its instances, the env vars that carry it and the reads of
+//! it, and each chunk gets an entity store of its own holding those items
+//! plus everything any of them can refer to (environments, services,
+//! identities, and entities a rule names literally). Rules can only reach
+//! other entities through attributes, and every attribute that refers to an
+//! entity points inside the chunk or at a shared one, so a chunk answers
+//! exactly as one store of everything would, in bounded memory and in
+//! parallel.
 
 mod derive;
+mod items;
 pub mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
-use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid};
 use jiff::civil::Date;
 
-use crate::inventory::model::{serde_name, Inventory};
+use crate::inventory::model::{EnvVar, Inventory, Read, Secret};
 use crate::source::Location;
 
 /// The kinds of fact secretary asks Cedar about; each is one Cedar action.
@@ -45,7 +56,14 @@ impl Action {
     }
 
     pub fn uid(self) -> EntityUid {
-        uid("Action", self.name())
+        static UIDS: std::sync::OnceLock<Vec<EntityUid>> = std::sync::OnceLock::new();
+        let uids = UIDS.get_or_init(|| {
+            Action::ALL
+                .iter()
+                .map(|a| uid("Action", a.name()))
+                .collect()
+        });
+        uids[self as usize].clone()
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -80,7 +98,7 @@ pub struct Fact {
     pub location: Location,
 }
 
-/// Everything the evaluator needs: the entity store and the facts.
+/// One chunk's entity store and the facts to judge against it.
 pub struct EntityStore {
     pub entities: Entities,
     pub facts: Vec<Fact>,
@@ -88,11 +106,35 @@ pub struct EntityStore {
 
 /// Builds a uid of `type_name` (one of the schema's unqualified types).
 pub fn uid(type_name: &str, id: &str) -> EntityUid {
-    let type_name = EntityTypeName::from_str(type_name).unwrap_or_else(|_| {
-        // Only called with the schema's own type names.
-        unreachable!("`{type_name}` is a valid entity type name")
+    EntityUid::from_type_name_and_id(entity_type(type_name), EntityId::new(id))
+}
+
+/// The schema's entity types, parsed once: Cedar's parser is far too costly
+/// to run for each of hundreds of thousands of uids.
+const TYPE_NAMES: [&str; 8] = [
+    "Action",
+    "Inventory",
+    "Environment",
+    "Service",
+    "Identity",
+    "Secret",
+    "SecretInstance",
+    "EnvVar",
+];
+
+fn entity_type(type_name: &str) -> EntityTypeName {
+    static PARSED: std::sync::OnceLock<Vec<EntityTypeName>> = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        TYPE_NAMES
+            .iter()
+            .filter_map(|name| EntityTypeName::from_str(name).ok())
+            .collect()
     });
-    EntityUid::from_type_name_and_id(type_name, EntityId::new(id))
+    match TYPE_NAMES.iter().position(|name| *name == type_name) {
+        Some(index) if index < parsed.len() => parsed[index].clone(),
+        // Only called with the schema's own type names (tested below).
+        _ => EntityTypeName::from_str(type_name).unwrap_or_else(|_| parsed[0].clone()),
+    }
 }
 
 /// The uid of an instance of `secret` in `environment`. Environment names
@@ -103,384 +145,222 @@ pub fn instance_uid(secret: &str, environment: &str) -> EntityUid {
 
 pub const INVENTORY_ID: &str = "inventory";
 
+/// How many secrets share one entity store. Small enough to bound memory,
+/// large enough that the shared entities cost little.
+const CHUNK_SECRETS: usize = 512;
+
+/// Items judged together against one entity store.
 #[derive(Default)]
-struct Builder {
-    entities: Vec<Entity>,
+struct Chunk<'a> {
+    /// Facts about the inventory's shared items (environments, services,
+    /// identities, env vars that carry no secret) live in the first chunk.
+    shared_facts: bool,
+    secrets: Vec<&'a Secret>,
+    env_vars: Vec<&'a EnvVar>,
+    reads: Vec<&'a Read>,
 }
 
-type Attrs = HashMap<String, RestrictedExpression>;
-
-fn string(value: impl Into<String>) -> RestrictedExpression {
-    RestrictedExpression::new_string(value.into())
+/// The inventory cut into chunks, ready to become entity stores one by one.
+pub struct EntityPlan<'a> {
+    inventory: &'a Inventory,
+    derived: derive::Derived<'a>,
+    /// Entities every chunk holds.
+    shared: Vec<Entity>,
+    /// Secrets (with their instances) and env vars that rules name literally:
+    /// every chunk holds them too.
+    pinned_secrets: BTreeSet<&'a str>,
+    pinned_env_vars: BTreeSet<&'a str>,
+    chunks: Vec<Chunk<'a>>,
 }
 
-fn entity_ref(type_name: &str, id: &str) -> RestrictedExpression {
-    RestrictedExpression::new_entity_uid(uid(type_name, id))
+/// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
+pub type EntityLiterals = BTreeSet<(String, String)>;
+
+/// Plans the entity stores of `inventory`, as of `now`. `literals` are the
+/// entities the rules name.
+pub fn plan<'a>(
+    inventory: &'a Inventory,
+    now: Date,
+    literals: &EntityLiterals,
+) -> Result<EntityPlan<'a>, String> {
+    plan_in_chunks(inventory, now, literals, CHUNK_SECRETS)
 }
 
-fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> RestrictedExpression {
-    RestrictedExpression::new_set(ids.into_iter().map(|id| entity_ref(type_name, id)))
+/// [`plan`] with a chosen chunk size (tests use tiny chunks).
+pub(crate) fn plan_in_chunks<'a>(
+    inventory: &'a Inventory,
+    now: Date,
+    literals: &EntityLiterals,
+    chunk_secrets: usize,
+) -> Result<EntityPlan<'a>, String> {
+    let chunk_secrets = chunk_secrets.max(1);
+    let derived = derive::derive(inventory, now);
+    let mut shared = vec![items::inventory()];
+    for env in inventory.environments.values() {
+        shared.push(items::environment(env, None)?);
+    }
+    for service in inventory.services.values() {
+        shared.push(items::service(service, None)?);
+    }
+    for identity in inventory.identities.values() {
+        shared.push(items::identity(identity, None)?);
+    }
+
+    let mut pinned_secrets = BTreeSet::new();
+    let mut pinned_env_vars = BTreeSet::new();
+    for (type_name, id) in literals {
+        match type_name.as_str() {
+            "Secret" => {
+                pinned_secrets.extend(inventory.secrets.get_key_value(id).map(|(k, _)| k.as_str()))
+            }
+            "SecretInstance" => {
+                let secret = id
+                    .rsplit_once('@')
+                    .map_or(id.as_str(), |(secret, _)| secret);
+                pinned_secrets.extend(
+                    inventory
+                        .secrets
+                        .get_key_value(secret)
+                        .map(|(k, _)| k.as_str()),
+                );
+            }
+            "EnvVar" => {
+                if let Some((name, var)) = inventory.env_vars.get_key_value(id) {
+                    pinned_env_vars.insert(name.as_str());
+                    pinned_secrets.extend(
+                        var.secret
+                            .as_deref()
+                            .and_then(|s| inventory.secrets.get_key_value(s))
+                            .map(|(k, _)| k.as_str()),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Secrets in id order, cut into chunks; their env vars and reads follow them.
+    let mut chunk_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut chunks: Vec<Chunk<'a>> = vec![Chunk {
+        shared_facts: true,
+        ..Chunk::default()
+    }];
+    for (index, secret) in inventory.secrets.values().enumerate() {
+        if index > 0 && index % chunk_secrets == 0 {
+            chunks.push(Chunk::default());
+        }
+        let last = chunks.len() - 1;
+        chunk_of.insert(secret.id.as_str(), last);
+        chunks[last].secrets.push(secret);
+    }
+    for var in inventory.env_vars.values() {
+        let chunk = var
+            .secret
+            .as_deref()
+            .and_then(|s| chunk_of.get(s))
+            .copied()
+            .unwrap_or(0);
+        chunks[chunk].env_vars.push(var);
+    }
+    for read in &inventory.reads {
+        let chunk = chunk_of.get(read.secret.as_str()).copied().unwrap_or(0);
+        chunks[chunk].reads.push(read);
+    }
+    Ok(EntityPlan {
+        inventory,
+        derived,
+        shared,
+        pinned_secrets,
+        pinned_env_vars,
+        chunks,
+    })
 }
 
-fn insert_opt(attrs: &mut Attrs, key: &str, value: Option<RestrictedExpression>) {
-    if let Some(value) = value {
-        attrs.insert(key.to_owned(), value);
+impl EntityPlan<'_> {
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Builds chunk `index`: its entity store and its facts.
+    ///
+    /// Fails only on an internal inconsistency (an entity that does not
+    /// conform to the schema), which is a bug in secretary, not bad input.
+    /// Debug builds (and so the tests) check every entity against the
+    /// schema; release builds trust what the tests proved.
+    pub fn build_chunk(
+        &self,
+        index: usize,
+        schema: &cedar_policy::Schema,
+    ) -> Result<EntityStore, String> {
+        let chunk = &self.chunks[index];
+        let mut entities = self.shared.clone();
+        let mut facts = Vec::new();
+        if chunk.shared_facts {
+            for env in self.inventory.environments.values() {
+                items::environment(env, Some(&mut facts))?;
+            }
+            for service in self.inventory.services.values() {
+                items::service(service, Some(&mut facts))?;
+            }
+            for identity in self.inventory.identities.values() {
+                items::identity(identity, Some(&mut facts))?;
+            }
+        }
+        let mut own_secrets = BTreeSet::new();
+        for secret in &chunk.secrets {
+            own_secrets.insert(secret.id.as_str());
+            items::secret(secret, &self.derived, &mut entities, Some(&mut facts))?;
+        }
+        for id in self.pinned_secrets.difference(&own_secrets) {
+            if let Some(secret) = self.inventory.secrets.get(*id) {
+                items::secret(secret, &self.derived, &mut entities, None)?;
+            }
+        }
+        let mut own_vars = BTreeSet::new();
+        for var in &chunk.env_vars {
+            own_vars.insert(var.name.as_str());
+            entities.push(items::env_var(var, self.inventory, Some(&mut facts))?);
+        }
+        for name in self.pinned_env_vars.difference(&own_vars) {
+            if let Some(var) = self.inventory.env_vars.get(*name) {
+                entities.push(items::env_var(var, self.inventory, None)?);
+            }
+        }
+        for read in &chunk.reads {
+            items::read_facts(read, &mut facts);
+        }
+        let check = if cfg!(debug_assertions) {
+            Some(schema)
+        } else {
+            None
+        };
+        let entities = Entities::from_entities(entities, check).map_err(|e| {
+            format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
+        })?;
+        Ok(EntityStore { entities, facts })
+    }
+
+    /// A location for problems that concern a chunk as a whole.
+    pub fn chunk_location(&self, index: usize) -> Location {
+        let chunk = &self.chunks[index];
+        chunk
+            .secrets
+            .first()
+            .map(|s| s.location.clone())
+            .or_else(|| self.inventory.files.first().map(Location::file_start))
+            .unwrap_or_else(|| Location::file_start(&std::sync::Arc::from("inventory")))
     }
 }
 
-impl Builder {
-    fn push(&mut self, uid: EntityUid, attrs: Attrs) -> Result<(), String> {
-        let entity = Entity::new(uid, attrs, HashSet::new()).map_err(|e| e.to_string())?;
-        self.entities.push(entity);
-        Ok(())
-    }
-}
-
-/// Builds the entity store and the facts of `inventory`, as of `now`.
-///
-/// Fails only on an internal inconsistency (an entity that does not conform
-/// to the schema), which is a bug in secretary, not bad input.
-pub fn build(
+/// Builds every chunk; for tests and the fuzz target, which check that any
+/// valid inventory becomes entities that fit the schema.
+pub fn build_all(
     inventory: &Inventory,
     now: Date,
     schema: &cedar_policy::Schema,
-) -> Result<EntityStore, String> {
-    let derived = derive::derive(inventory, now);
-    let mut b = Builder::default();
-    let mut facts = Vec::new();
-    let inventory_uid = uid("Inventory", INVENTORY_ID);
-    b.entities
-        .push(Entity::new_no_attrs(inventory_uid.clone(), HashSet::new()));
-
-    let define = |resource: EntityUid, location: &Location| Fact {
-        action: Action::Define,
-        principal: inventory_uid.clone(),
-        resource: resource.clone(),
-        environment: None,
-        subject: resource,
-        environment_name: None,
-        counterpart: None,
-        location: location.clone(),
-    };
-
-    for env in inventory.environments.values() {
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), string(&env.name));
-        attrs.insert("tier".into(), string(env.tier.as_str()));
-        let id = uid("Environment", &env.name);
-        facts.push(define(id.clone(), &env.location));
-        b.push(id, attrs)?;
-    }
-
-    for service in inventory.services.values() {
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), string(&service.name));
-        attrs.insert("kind".into(), string(serde_name(&service.kind)));
-        attrs.insert(
-            "public_facing".into(),
-            RestrictedExpression::new_bool(service.public_facing),
-        );
-        let id = uid("Service", &service.name);
-        facts.push(define(id.clone(), &service.location));
-        b.push(id, attrs)?;
-    }
-
-    for identity in inventory.identities.values() {
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), string(&identity.name));
-        attrs.insert("kind".into(), string(serde_name(&identity.kind)));
-        attrs.insert(
-            "allow".into(),
-            RestrictedExpression::new_set(identity.allow.iter().map(string)),
-        );
-        insert_opt(&mut attrs, "access", identity.access.as_ref().map(string));
-        insert_opt(&mut attrs, "scope", identity.scope.as_ref().map(string));
-        insert_opt(
-            &mut attrs,
-            "service",
-            identity
-                .service
-                .as_deref()
-                .map(|s| entity_ref("Service", s)),
-        );
-        attrs.insert(
-            "credentials".into(),
-            entity_set("Secret", identity.credentials.iter().map(String::as_str)),
-        );
-        insert_opt(
-            &mut attrs,
-            "rotation_days",
-            identity
-                .rotation
-                .as_ref()
-                .map(|p| RestrictedExpression::new_long(p.days)),
-        );
-        if let Some(aws) = &identity.aws {
-            insert_opt(&mut attrs, "aws_account", aws.account.as_ref().map(string));
-            insert_opt(&mut attrs, "aws_name", aws.name.as_ref().map(string));
-            insert_opt(&mut attrs, "aws_arn", aws.arn.as_ref().map(string));
-        }
-        let id = uid("Identity", &identity.name);
-        facts.push(define(id.clone(), &identity.location));
-        b.push(id, attrs)?;
-    }
-
-    for secret in inventory.secrets.values() {
-        let secret_uid = uid("Secret", &secret.id);
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), string(&secret.name));
-        attrs.insert(
-            "classification".into(),
-            string(serde_name(&secret.classification)),
-        );
-        insert_opt(
-            &mut attrs,
-            "category",
-            secret.category.as_ref().map(|c| string(serde_name(c))),
-        );
-        insert_opt(&mut attrs, "owner", secret.owner.as_ref().map(string));
-        if let Some(scope) = &secret.scope {
-            attrs.insert("scope_level".into(), string(serde_name(&scope.level)));
-            insert_opt(&mut attrs, "scope_name", scope.name.as_ref().map(string));
-        }
-        insert_opt(
-            &mut attrs,
-            "rotation_days",
-            secret
-                .rotation
-                .period
-                .as_ref()
-                .map(|p| RestrictedExpression::new_long(p.days)),
-        );
-        insert_opt(
-            &mut attrs,
-            "rotation_method",
-            secret
-                .rotation
-                .method
-                .as_ref()
-                .map(|m| string(serde_name(m))),
-        );
-        attrs.insert(
-            "rotation_breaks".into(),
-            RestrictedExpression::new_set(
-                secret.rotation.breaks.iter().map(|b| string(serde_name(b))),
-            ),
-        );
-        attrs.insert(
-            "never_log".into(),
-            RestrictedExpression::new_bool(secret.never_log),
-        );
-        insert_opt(
-            &mut attrs,
-            "readers",
-            secret
-                .readers
-                .as_ref()
-                .map(|r| entity_set("Service", r.iter().map(String::as_str))),
-        );
-        attrs.insert(
-            "environments".into(),
-            entity_set("Environment", secret.instances.keys().map(String::as_str)),
-        );
-        attrs.insert(
-            "shadows".into(),
-            entity_set(
-                "Secret",
-                derived
-                    .shadows
-                    .get(secret.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            ),
-        );
-        facts.push(define(secret_uid.clone(), &secret.location));
-        b.push(secret_uid.clone(), attrs)?;
-
-        for (env, instance) in &secret.instances {
-            let instance_uid = instance_uid(&secret.id, env);
-            let mut attrs = Attrs::new();
-            attrs.insert(
-                "secret".into(),
-                RestrictedExpression::new_entity_uid(secret_uid.clone()),
-            );
-            attrs.insert("environment".into(), entity_ref("Environment", env));
-            attrs.insert("backend".into(), string(serde_name(&instance.backend)));
-            insert_opt(&mut attrs, "env_var", instance.env_var.as_ref().map(string));
-            if let Some(file) = &instance.file {
-                attrs.insert("file_path".into(), string(&file.path));
-                if let Some(mode) = file.mode {
-                    attrs.insert("file_mode".into(), string(format!("{mode:04o}")));
-                    attrs.insert(
-                        "file_mode_wider_than_0600".into(),
-                        RestrictedExpression::new_bool(mode & !0o600 != 0),
-                    );
-                }
-            }
-            insert_opt(
-                &mut attrs,
-                "reference",
-                instance.reference.as_ref().map(string),
-            );
-            insert_opt(&mut attrs, "store", instance.store.as_ref().map(string));
-            attrs.insert("encryption".into(), string(&instance.encryption));
-            let age = derived
-                .age_days
-                .get(&(secret.id.as_str(), env.as_str()))
-                .copied();
-            insert_opt(
-                &mut attrs,
-                "last_rotated",
-                instance.last_rotated.map(|d| string(d.to_string())),
-            );
-            insert_opt(
-                &mut attrs,
-                "age_days",
-                age.map(RestrictedExpression::new_long),
-            );
-            let period = secret.rotation.period.as_ref().map(|p| p.days);
-            insert_opt(
-                &mut attrs,
-                "rotation_days",
-                period.map(RestrictedExpression::new_long),
-            );
-            if let (Some(age), Some(period)) = (age, period) {
-                if age > period {
-                    attrs.insert(
-                        "days_overdue".into(),
-                        RestrictedExpression::new_long(age - period),
-                    );
-                }
-            }
-            attrs.insert(
-                "has_fingerprint".into(),
-                RestrictedExpression::new_bool(instance.fingerprint.is_some()),
-            );
-            let key = (secret.id.as_str(), env.as_str());
-            attrs.insert(
-                "shared_with_environments".into(),
-                entity_set(
-                    "Environment",
-                    derived
-                        .shared_environments
-                        .get(&key)
-                        .into_iter()
-                        .flatten()
-                        .copied(),
-                ),
-            );
-            attrs.insert(
-                "shared_with_secrets".into(),
-                entity_set(
-                    "Secret",
-                    derived
-                        .shared_secrets
-                        .get(&key)
-                        .into_iter()
-                        .flatten()
-                        .copied(),
-                ),
-            );
-            facts.push(Fact {
-                action: Action::Store,
-                principal: uid("Environment", env),
-                resource: instance_uid.clone(),
-                environment: None,
-                subject: secret_uid.clone(),
-                environment_name: Some(env.clone()),
-                counterpart: None,
-                location: instance.location.clone(),
-            });
-            b.push(instance_uid, attrs)?;
-        }
-    }
-
-    for var in inventory.env_vars.values() {
-        let var_uid = uid("EnvVar", &var.name);
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), string(&var.name));
-        attrs.insert(
-            "has_default".into(),
-            RestrictedExpression::new_bool(var.default.is_some()),
-        );
-        attrs.insert(
-            "required".into(),
-            RestrictedExpression::new_bool(var.required),
-        );
-        attrs.insert(
-            "required_in".into(),
-            entity_set("Environment", var.required_in.iter().map(String::as_str)),
-        );
-        insert_opt(
-            &mut attrs,
-            "secret",
-            var.secret.as_deref().map(|s| entity_ref("Secret", s)),
-        );
-        insert_opt(&mut attrs, "category", var.category.as_ref().map(string));
-        insert_opt(&mut attrs, "purpose", var.purpose.as_ref().map(string));
-        let required_envs: Vec<&String> = if var.required {
-            inventory.environments.keys().collect()
-        } else {
-            var.required_in.iter().collect()
-        };
-        let tiers: std::collections::BTreeSet<&str> = required_envs
-            .iter()
-            .filter_map(|env| inventory.environments.get(env.as_str()))
-            .map(|env| env.tier.as_str())
-            .collect();
-        attrs.insert(
-            "required_in_tiers".into(),
-            RestrictedExpression::new_set(tiers.into_iter().map(string)),
-        );
-        attrs.insert(
-            "services".into(),
-            entity_set("Service", var.services.iter().map(String::as_str)),
-        );
-        facts.push(define(var_uid.clone(), &var.location));
-        // One `require` fact per environment the variable is required in.
-        let mut seen = HashSet::new();
-        for env in required_envs {
-            if seen.insert(env) {
-                facts.push(Fact {
-                    action: Action::Require,
-                    principal: uid("Environment", env),
-                    resource: var_uid.clone(),
-                    environment: None,
-                    subject: var_uid.clone(),
-                    environment_name: Some(env.clone()),
-                    counterpart: None,
-                    location: var.location.clone(),
-                });
-            }
-        }
-        b.push(var_uid, attrs)?;
-    }
-
-    for read in &inventory.reads {
-        let principal = uid("Service", &read.service);
-        let resource = uid("Secret", &read.secret);
-        let environments: Vec<Option<&String>> = if read.environments.is_empty() {
-            vec![None]
-        } else {
-            read.environments.iter().map(Some).collect()
-        };
-        for env in environments {
-            facts.push(Fact {
-                action: Action::Read,
-                principal: principal.clone(),
-                resource: resource.clone(),
-                environment: env.map(|e| uid("Environment", e)),
-                subject: resource.clone(),
-                environment_name: env.cloned(),
-                counterpart: Some(principal.clone()),
-                location: read.location.clone(),
-            });
-        }
-    }
-
-    let entities = Entities::from_entities(b.entities, Some(schema)).map_err(|e| {
-        format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
-    })?;
-    Ok(EntityStore { entities, facts })
+) -> Result<Vec<EntityStore>, String> {
+    let plan = plan(inventory, now, &EntityLiterals::new())?;
+    (0..plan.chunk_count())
+        .map(|i| plan.build_chunk(i, schema))
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! Stage 4b: ask Cedar about every fact.
 //!
 //! One request per fact, evaluated against only the policies that can apply
-//! to its action and resource type, spread over the cores. A forbid that
+//! to its action and resource type. Chunks of the inventory (see
+//! [`crate::entities::EntityPlan`]) are built and judged in parallel, each
+//! entity store dropped as soon as its facts are judged. A forbid that
 //! decides a Deny is a finding. Cedar skips a policy whose evaluation errors
 //! and carries on; here that becomes an `error` finding instead, so a broken
 //! rule can never look like a pass. A fact that names an entity missing from
@@ -12,20 +14,35 @@ use cedar_policy::{
 };
 use rayon::prelude::*;
 
-use crate::entities::{EntityStore, Fact};
+use crate::entities::{EntityPlan, Fact};
 use crate::findings::{Finding, Severity};
 use crate::policy::message::{self, Roots};
 use crate::policy::RuleSet;
 
-/// Evaluates every fact in `store` against `rules`.
-pub fn evaluate(store: &EntityStore, rules: &RuleSet, schema: &Schema) -> Vec<Finding> {
-    // Chunks amortize rayon's per-task cost; requests are microseconds each.
-    store
-        .facts
-        .par_chunks(256)
-        .flat_map_iter(|chunk| {
+/// Evaluates every fact of every chunk of `plan` against `rules`.
+pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<Finding> {
+    (0..plan.chunk_count())
+        .into_par_iter()
+        .flat_map_iter(|index| {
+            let store = match plan.build_chunk(index, schema) {
+                Ok(store) => store,
+                Err(problem) => {
+                    return vec![Finding {
+                        rule: "internal-error".into(),
+                        severity: Severity::Error,
+                        entity: String::new(),
+                        environment: None,
+                        principal: None,
+                        message: format!("{problem}; please report this"),
+                        controls: Vec::new(),
+                        remediation: None,
+                        location: plan.chunk_location(index),
+                    }]
+                }
+            };
             let authorizer = Authorizer::new();
-            chunk
+            store
+                .facts
                 .iter()
                 .flat_map(|fact| evaluate_fact(&authorizer, fact, &store.entities, rules, schema))
                 .collect::<Vec<_>>()
@@ -40,8 +57,8 @@ fn evaluate_fact(
     rules: &RuleSet,
     schema: &Schema,
 ) -> Vec<Finding> {
-    let resource_type = fact.resource.type_name().to_string();
-    let Some(policies) = rules.policies_for(fact.action, &resource_type) else {
+    let resource_type = fact.resource.type_name().basename();
+    let Some(policies) = rules.policies_for(fact.action, resource_type) else {
         return vec![internal_error(
             fact,
             format!(
@@ -147,5 +164,120 @@ fn internal_error(fact: &Fact, problem: String) -> Finding {
         controls: Vec::new(),
         remediation: None,
         location: fact.location.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::entities::{plan_in_chunks, schema::schema};
+    use crate::inventory::{parse_text, validate::validate};
+    use crate::policy::{load, RuleSources};
+
+    /// An inventory whose cross-references (shared fingerprints, shadowed
+    /// names, env vars, reads) span many chunks when chunks are tiny.
+    fn inventory_text() -> String {
+        let mut text = String::from(
+            "version: 1\nenvironments:\n  dev: { tier: development }\n  prod: { tier: production }\nservices:\n  api: { kind: api }\n  web: { kind: frontend, public_facing: true }\n  logs: { kind: log_sink }\nsecrets:\n",
+        );
+        for i in 0..40 {
+            let classification = ["critical", "important", "sensitive", "public"][i % 4];
+            let owner = if i % 5 == 0 { "" } else { "owner: team\n    " };
+            let scope = ["organization", "team", "workspace"][i % 3];
+            // S00/S20, S01/S21, ... share a value; every fourth shares dev and prod.
+            let prod_fp = format!("fp-{}", i % 20);
+            let dev_fp = if i % 4 == 0 {
+                prod_fp.clone()
+            } else {
+                format!("dev-{i}")
+            };
+            let _ = write!(
+                text,
+                "  S{i:02}:\n    name: N{}\n    classification: {classification}\n    {owner}scope: {{ level: {scope} }}\n    never_log: {}\n    readers: [api]\n    rotation: {{ period: 90d }}\n    instances:\n      dev: {{ backend: dotenv, fingerprint: {dev_fp} }}\n      prod: {{ backend: vault, last_rotated: 2026-0{}-01, fingerprint: {prod_fp} }}\n",
+                i % 7,
+                i % 2 == 0,
+                1 + i % 9,
+            );
+        }
+        text.push_str("reads:\n");
+        for i in 0..40 {
+            let service = ["api", "web", "logs"][i % 3];
+            let _ = writeln!(text, "  - {{ service: {service}, secrets: [S{i:02}] }}");
+        }
+        text.push_str("env_vars:\n");
+        for i in 0..40 {
+            let _ = writeln!(
+                text,
+                "  V{i:02}: {{ secret: S{:02}, default: x, required_in: [prod] }}",
+                (i * 7) % 40
+            );
+        }
+        text.push_str("  PLAIN: { default: 1 }\n");
+        text
+    }
+
+    fn findings(chunk_secrets: usize) -> Vec<Finding> {
+        let file: Arc<str> = Arc::from("chunks.yaml");
+        let parsed = parse_text(&file, &inventory_text()).expect("parses");
+        let now = "2026-11-23".parse().unwrap();
+        let inventory = validate(vec![parsed], now).expect("valid");
+        let dir = tempfile::tempdir().unwrap();
+        // A rule that dereferences an entity by name: every chunk must hold it.
+        std::fs::write(
+            dir.path().join("literal.cedar"),
+            "@id(\"literal-deref\")\n@severity(\"low\")\n@message(\"{resource.secret} stored while S05 is never-log\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { Secret::\"S05\".never_log == false && resource.secret != Secret::\"S05\" };\n",
+        )
+        .unwrap();
+        let schema = schema();
+        let user_paths = vec![dir.path().to_path_buf()];
+        let rules = load(
+            &RuleSources {
+                builtin: true,
+                user_paths: &user_paths,
+            },
+            &schema,
+            &mut Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, chunk_secrets).unwrap();
+        let mut findings = evaluate(&plan, &rules, &schema);
+        findings.sort_by(|a, b| {
+            (&a.rule, &a.entity, &a.environment, &a.principal).cmp(&(
+                &b.rule,
+                &b.entity,
+                &b.environment,
+                &b.principal,
+            ))
+        });
+        findings
+    }
+
+    #[test]
+    fn chunked_evaluation_equals_one_store() {
+        let whole = findings(usize::MAX);
+        assert!(
+            whole.iter().all(|f| f.severity != Severity::Error),
+            "{whole:#?}"
+        );
+        for rule in [
+            "fingerprint-reused-across-secrets",
+            "fingerprint-reused-across-environments",
+            "scope-shadowing",
+            "secret-env-var-default",
+            "literal-deref",
+            "reader-not-allowed",
+        ] {
+            assert!(whole.iter().any(|f| f.rule == rule), "no {rule} finding");
+        }
+        for size in [1, 3, 7] {
+            assert_eq!(
+                findings(size),
+                whole,
+                "chunks of {size} secrets disagree with one store"
+            );
+        }
     }
 }

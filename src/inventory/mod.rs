@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 pub use model::Inventory;
 
@@ -93,37 +94,42 @@ pub fn load(
     texts: &mut SourceTexts,
 ) -> Result<Inventory, Vec<InputError>> {
     let files = inventory_files(paths)?;
-    let mut parsed = Vec::with_capacity(files.len());
+    let mut read = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for path in files {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        let text = match std::fs::read(&path) {
+        match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    errors.push(
-                        InputError::new(
-                            "not-utf8",
-                            format!("inventory file `{display}` is not UTF-8 text"),
-                        )
-                        .help("save the file as UTF-8"),
-                    );
-                    continue;
-                }
-            },
-            Err(err) => {
-                errors.push(
+                Ok(text) => read.push((display, text)),
+                Err(_) => errors.push(
                     InputError::new(
-                        "unreadable-file",
-                        format!("cannot read inventory file `{display}`: {err}"),
+                        "not-utf8",
+                        format!("inventory file `{display}` is not UTF-8 text"),
                     )
-                    .help("check the path and its permissions"),
-                );
-                continue;
-            }
-        };
-        texts.insert_redacted(&display, &text);
-        match parse_text(&display, &text) {
+                    .help("save the file as UTF-8"),
+                ),
+            },
+            Err(err) => errors.push(
+                InputError::new(
+                    "unreadable-file",
+                    format!("cannot read inventory file `{display}`: {err}"),
+                )
+                .help("check the path and its permissions"),
+            ),
+        }
+    }
+    for (display, text) in &read {
+        texts.insert_redacted(display, text);
+    }
+    // Files parse independently; large inventories are split across many.
+    let results: Vec<_> = read
+        .par_iter()
+        .map(|(display, text)| parse_text(display, text))
+        .collect();
+    drop(read);
+    let mut parsed = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
             Ok(file) => parsed.push(file),
             Err(mut file_errors) => errors.append(&mut file_errors),
         }

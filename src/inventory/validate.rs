@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use super::model::*;
 use super::period::{parse_period, PERIOD_HELP};
@@ -31,12 +32,35 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
         now,
     };
     let names = v.collect_names(&files);
+    // Files validate independently against the names of all of them; their
+    // items are then merged in file order (duplicates were reported above,
+    // and the first definition wins).
+    let parts: Vec<(Inventory, Vec<InputError>)> = files
+        .par_iter()
+        .map(|file| {
+            let mut part_validator = Validator {
+                errors: Vec::new(),
+                now,
+            };
+            let mut part = Inventory::default();
+            part_validator.file(file, &names, &mut part);
+            (part, part_validator.errors)
+        })
+        .collect();
     let mut inventory = Inventory {
         files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
         ..Inventory::default()
     };
-    for file in &files {
-        v.file(file, &names, &mut inventory);
+    drop(files);
+    for (part, mut errors) in parts {
+        v.errors.append(&mut errors);
+        merge_first_wins(&mut inventory.environments, part.environments);
+        merge_first_wins(&mut inventory.services, part.services);
+        merge_first_wins(&mut inventory.identities, part.identities);
+        merge_first_wins(&mut inventory.stores, part.stores);
+        merge_first_wins(&mut inventory.secrets, part.secrets);
+        merge_first_wins(&mut inventory.env_vars, part.env_vars);
+        inventory.reads.extend(part.reads);
     }
     v.link_env_vars(&mut inventory);
     apply_store_encryption(&mut inventory);
@@ -44,6 +68,12 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
         Ok(inventory)
     } else {
         Err(v.errors)
+    }
+}
+
+fn merge_first_wins<T>(into: &mut BTreeMap<String, T>, from: BTreeMap<String, T>) {
+    for (name, item) in from {
+        into.entry(name).or_insert(item);
     }
 }
 
@@ -181,7 +211,7 @@ impl Validator {
         what: &str,
         section: &str,
         referrer: &str,
-        at: Location,
+        at: impl FnOnce() -> Location,
     ) -> bool {
         if defined.contains_key(name) {
             return true;
@@ -197,19 +227,19 @@ impl Validator {
                 "unknown-reference",
                 format!("{referrer} names {what} `{name}`, which is not declared"),
             )
-            .at(at)
+            .at(at())
             .help(help),
         );
         false
     }
 
-    fn period(&mut self, text: &str, at: Location) -> Option<Period> {
+    fn period(&mut self, text: &str, at: impl FnOnce() -> Location) -> Option<Period> {
         match parse_period(text) {
             Ok(period) => Some(period),
             Err(problem) => {
                 self.errors.push(
                     InputError::new("invalid-period", problem)
-                        .at(at)
+                        .at(at())
                         .help(PERIOD_HELP),
                 );
                 None
@@ -217,7 +247,7 @@ impl Validator {
         }
     }
 
-    fn date(&mut self, text: &str, what: &str, at: Location) -> Option<Date> {
+    fn date(&mut self, text: &str, what: &str, at: impl FnOnce() -> Location) -> Option<Date> {
         let parsed = if text.len() == 10 {
             text.parse::<Date>().ok()
         } else {
@@ -226,7 +256,7 @@ impl Validator {
         let Some(date) = parsed else {
             self.errors.push(
                 InputError::new("invalid-date", format!("{what} `{text}` is not a date"))
-                    .at(at)
+                    .at(at())
                     .help("write dates as `YYYY-MM-DD`, e.g. `2026-01-31`"),
             );
             return None;
@@ -240,7 +270,7 @@ impl Validator {
                         self.now
                     ),
                 )
-                .at(at)
+                .at(at())
                 .help("fix the date, or pass `--now` with the date the check should assume"),
             );
             return None;
@@ -298,11 +328,11 @@ impl Validator {
                     "service",
                     "services",
                     &referrer,
-                    pos.value(&ypath!["identities", name, "service"]),
+                    || pos.value(&ypath!["identities", name, "service"]),
                 );
             }
             let rotation = raw.rotation.as_deref().and_then(|text| {
-                self.period(text, pos.value(&ypath!["identities", name, "rotation"]))
+                self.period(text, || pos.value(&ypath!["identities", name, "rotation"]))
             });
             for (k, secret) in raw.credentials.iter().enumerate() {
                 self.reference(
@@ -311,7 +341,7 @@ impl Validator {
                     "credential",
                     "secrets",
                     &referrer,
-                    pos.value(&ypath!["identities", name, "credentials", k]),
+                    || pos.value(&ypath!["identities", name, "credentials", k]),
                 );
             }
             if let Some(account) = raw.aws.as_ref().and_then(|a| a.account.as_ref()) {
@@ -356,10 +386,9 @@ impl Validator {
                 .as_ref()
                 .and_then(|r| r.period.as_deref())
                 .and_then(|text| {
-                    self.period(
-                        text,
-                        pos.value(&ypath!["secrets", id, "rotation", "period"]),
-                    )
+                    self.period(text, || {
+                        pos.value(&ypath!["secrets", id, "rotation", "period"])
+                    })
                 });
             if let Some(readers) = &raw.readers {
                 for (i, reader) in readers.iter().enumerate() {
@@ -369,7 +398,7 @@ impl Validator {
                         "reader",
                         "services",
                         &referrer,
-                        pos.value(&ypath!["secrets", id, "readers", i]),
+                        || pos.value(&ypath!["secrets", id, "readers", i]),
                     );
                 }
             }
@@ -382,7 +411,7 @@ impl Validator {
                     "environment",
                     "environments",
                     &referrer,
-                    at.clone(),
+                    || at.clone(),
                 );
                 if let Some(instance) = self.instance(id, env, raw_instance, names, pos, at) {
                     instances.insert(env.clone(), instance);
@@ -428,7 +457,7 @@ impl Validator {
                 "service",
                 "services",
                 &referrer,
-                pos.value(&ypath!["reads", i, "service"]),
+                || pos.value(&ypath!["reads", i, "service"]),
             );
             for (k, env) in raw.environments.iter().enumerate() {
                 self.reference(
@@ -437,7 +466,7 @@ impl Validator {
                     "environment",
                     "environments",
                     &referrer,
-                    pos.value(&ypath!["reads", i, "environments", k]),
+                    || pos.value(&ypath!["reads", i, "environments", k]),
                 );
             }
             if raw.secrets.is_empty() {
@@ -460,7 +489,7 @@ impl Validator {
                     "secret",
                     "secrets",
                     &referrer,
-                    at.clone(),
+                    || at.clone(),
                 );
                 if service_ok && secret_ok {
                     inventory.reads.push(Read {
@@ -482,7 +511,7 @@ impl Validator {
                     "environment",
                     "environments",
                     &referrer,
-                    pos.value(&ypath!["env_vars", name, "required_in", k]),
+                    || pos.value(&ypath!["env_vars", name, "required_in", k]),
                 );
             }
             for (k, service) in raw.services.iter().enumerate() {
@@ -492,7 +521,7 @@ impl Validator {
                     "service",
                     "services",
                     &referrer,
-                    pos.value(&ypath!["env_vars", name, "services", k]),
+                    || pos.value(&ypath!["env_vars", name, "services", k]),
                 );
             }
             if let Some(secret) = &raw.secret {
@@ -502,7 +531,7 @@ impl Validator {
                     "secret",
                     "secrets",
                     &referrer,
-                    pos.value(&ypath!["env_vars", name, "secret"]),
+                    || pos.value(&ypath!["env_vars", name, "secret"]),
                 );
             }
             inventory
@@ -534,19 +563,14 @@ impl Validator {
         let referrer = format!("instance `{id}` in `{env}`");
         let path = |key: &str| ypath!["secrets", id, "instances", env, key];
         if let Some(store) = &raw.store {
-            self.reference(
-                &names.stores,
-                store,
-                "store",
-                "stores",
-                &referrer,
-                pos.value(&path("store")),
-            );
+            self.reference(&names.stores, store, "store", "stores", &referrer, || {
+                pos.value(&path("store"))
+            });
         }
         let last_rotated = raw
             .last_rotated
             .as_deref()
-            .and_then(|text| self.date(text, "last_rotated", pos.value(&path("last_rotated"))));
+            .and_then(|text| self.date(text, "last_rotated", || pos.value(&path("last_rotated"))));
 
         if matches!(raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
             self.errors.push(

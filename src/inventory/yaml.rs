@@ -12,7 +12,7 @@
 //! crate sees [`parse`], [`Positions`] and [`InputError`]s.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -56,37 +56,61 @@ macro_rules! ypath {
     };
 }
 
-/// Where each key and value of one file starts.
-#[derive(Debug, Default)]
+type Table = HashMap<Vec<PathSeg>, (usize, usize)>;
+
+/// Where the keys and values of one file start.
+///
+/// Recording every node of a large inventory costs more than parsing it, and
+/// only a few positions are needed when nothing is wrong: where each item
+/// (environment, service, secret, instance, read, env var) is defined, for
+/// findings. Those "anchors" are recorded while parsing. Any other position
+/// (for an error) comes from a second, complete pass over the text, made the
+/// first time one is asked for.
+#[derive(Debug)]
 pub struct Positions {
     file: Arc<str>,
-    keys: HashMap<Vec<PathSeg>, (usize, usize)>,
-    values: HashMap<Vec<PathSeg>, (usize, usize)>,
+    text: Arc<str>,
+    anchor_keys: Table,
+    anchor_values: Table,
+    full: OnceLock<(Table, Table)>,
 }
 
 impl Positions {
     /// The position of the key that ends `path`, or of the nearest ancestor
     /// that has one, so a location is always available.
     pub fn key(&self, path: &YamlPath) -> Location {
-        self.lookup(&self.keys, path)
+        if let Some(&(line, col)) = self.anchor_keys.get(path) {
+            return Location::new(&self.file, line, col);
+        }
+        let (keys, values) = self.full();
+        for len in (0..=path.len()).rev() {
+            let prefix = &path[..len];
+            if let Some(&(line, col)) = keys.get(prefix).or_else(|| values.get(prefix)) {
+                return Location::new(&self.file, line, col);
+            }
+        }
+        Location::file_start(&self.file)
     }
 
     /// The position of the value at `path` (falls back like [`Self::key`]).
     pub fn value(&self, path: &YamlPath) -> Location {
-        match self.values.get(path) {
+        if let Some(&(line, col)) = self.anchor_values.get(path) {
+            return Location::new(&self.file, line, col);
+        }
+        match self.full().1.get(path) {
             Some(&(line, col)) => Location::new(&self.file, line, col),
             None => self.key(path),
         }
     }
 
-    fn lookup(&self, map: &HashMap<Vec<PathSeg>, (usize, usize)>, path: &YamlPath) -> Location {
-        for len in (0..=path.len()).rev() {
-            let prefix = &path[..len];
-            if let Some(&(line, col)) = map.get(prefix).or_else(|| self.values.get(prefix)) {
-                return Location::new(&self.file, line, col);
-            }
-        }
-        Location::file_start(&self.file)
+    fn full(&self) -> &(Table, Table) {
+        self.full.get_or_init(|| {
+            let mut locator = Locator::new(&self.file, Record::Everything);
+            // The text parsed once already; a failure here cannot happen, and
+            // would only leave positions at their fallbacks.
+            let _ = Parser::new_from_str(&self.text).load(&mut locator, true);
+            (locator.keys, locator.values)
+        })
     }
 }
 
@@ -98,7 +122,7 @@ pub fn parse<T: DeserializeOwned>(
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
     // may instead stumble on a type error the broken syntax caused), counts
     // documents, and finds duplicate keys with both places.
-    let mut locator = Locator::new(file);
+    let mut locator = Locator::new(file, Record::Anchors);
     let mut parser = Parser::new_from_str(text);
     if let Err(scan) = parser.load(&mut locator, true) {
         let mark = scan.marker();
@@ -106,7 +130,9 @@ pub fn parse<T: DeserializeOwned>(
         // An unterminated quote is found at the end of the file; the quote
         // that opened it is the place to fix.
         if scan.info().contains("quoted scalar") {
-            if let Some(start) = locator.last_quote_start(text) {
+            let mut everything = Locator::new(file, Record::Everything);
+            let _ = Parser::new_from_str(text).load(&mut everything, true);
+            if let Some(start) = everything.last_quote_start(text) {
                 location = Location::from_offset(file, text, start);
             }
         }
@@ -144,8 +170,15 @@ pub fn parse<T: DeserializeOwned>(
     if !locator.duplicates.is_empty() {
         return Err(std::mem::take(&mut locator.duplicates));
     }
+    let positions = Positions {
+        file: Arc::clone(file),
+        text: Arc::from(text),
+        anchor_keys: std::mem::take(&mut locator.keys),
+        anchor_values: std::mem::take(&mut locator.values),
+        full: OnceLock::new(),
+    };
     match serde_yaml::from_str::<T>(text) {
-        Ok(value) => Ok((value, locator.positions)),
+        Ok(value) => Ok((value, positions)),
         Err(error) => Err(vec![from_serde_error(file, &error)]),
     }
 }
@@ -250,21 +283,51 @@ fn redact_quoted_strings(message: &str) -> String {
     out
 }
 
+/// Which positions a pass records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Anchors,
+    Everything,
+}
+
+/// A path pattern; `None` matches any segment.
+type Pattern = &'static [Option<&'static str>];
+
+/// Keys recorded in the fast pass: every item of a section, and instances.
+const ANCHOR_KEYS: [Pattern; 2] = [
+    &[None, None],
+    &[Some("secrets"), None, Some("instances"), None],
+];
+/// Values recorded in the fast pass: the version, and each secret of a read.
+const ANCHOR_VALUES: [Pattern; 2] = [
+    &[Some("version")],
+    &[Some("reads"), None, Some("secrets"), None],
+];
+
+/// Mappings up to this size find duplicate keys by scanning; larger ones
+/// (a section of thousands of secrets) keep an index.
+const SCAN_LIMIT: usize = 16;
+
 enum Frame {
     Mapping {
-        current_key: Option<PathSeg>,
-        seen: HashMap<String, (usize, usize)>,
+        /// The key whose value is being read, if any.
+        current: Option<(String, (usize, usize))>,
+        /// Keys already read, with their positions.
+        seen: Vec<(String, (usize, usize))>,
+        index: Option<HashMap<String, usize>>,
     },
     Sequence {
         index: usize,
     },
 }
 
-/// Records positions from yaml-rust2's event stream.
+/// Records positions from yaml-rust2's event stream, and finds duplicate keys.
 struct Locator {
     file: Arc<str>,
+    record: Record,
     stack: Vec<Frame>,
-    positions: Positions,
+    keys: Table,
+    values: Table,
     duplicates: Vec<InputError>,
     /// Where each document's root node starts.
     documents: Vec<(usize, usize)>,
@@ -273,14 +336,13 @@ struct Locator {
 }
 
 impl Locator {
-    fn new(file: &Arc<str>) -> Self {
+    fn new(file: &Arc<str>, record: Record) -> Self {
         Self {
             file: Arc::clone(file),
+            record,
             stack: Vec::new(),
-            positions: Positions {
-                file: Arc::clone(file),
-                ..Positions::default()
-            },
+            keys: Table::new(),
+            values: Table::new(),
             duplicates: Vec::new(),
             documents: Vec::new(),
             awaiting_root: false,
@@ -288,65 +350,138 @@ impl Locator {
         }
     }
 
-    /// The byte offset of the last quote that opens a scalar after the last
-    /// complete node, for an unterminated-quote error.
-    fn last_quote_start(&self, text: &str) -> Option<usize> {
-        let (line, _) = self
-            .positions
-            .values
-            .values()
-            .chain(self.positions.keys.values())
-            .max()?;
-        let from: usize = text
-            .split_inclusive('\n')
-            .take(line.saturating_sub(1))
-            .map(str::len)
-            .sum();
-        text[from..].find(['"', '\'']).map(|i| from + i)
-    }
-
-    fn path(&self) -> Vec<PathSeg> {
-        let mut path = Vec::with_capacity(self.stack.len());
+    /// The path of the node being read, plus `last` if given.
+    fn path(&self, last: Option<&str>) -> Vec<PathSeg> {
+        let mut path = Vec::with_capacity(self.stack.len() + 1);
         for frame in &self.stack {
             match frame {
                 Frame::Mapping {
-                    current_key: Some(key),
+                    current: Some((key, _)),
                     ..
-                } => path.push(key.clone()),
-                Frame::Mapping {
-                    current_key: None, ..
-                } => {}
+                } => path.push(PathSeg::Key(key.clone())),
+                Frame::Mapping { current: None, .. } => {}
                 Frame::Sequence { index } => path.push(PathSeg::Index(*index)),
             }
         }
+        if let Some(last) = last {
+            path.push(PathSeg::Key(last.to_owned()));
+        }
         path
+    }
+
+    /// Whether the current path (plus `last`) matches one of `patterns`,
+    /// without building it.
+    fn matches(&self, patterns: &[Pattern], last: Option<&str>) -> bool {
+        if self.record == Record::Everything {
+            return true;
+        }
+        let mut segments: Vec<Option<&str>> = Vec::with_capacity(self.stack.len() + 1);
+        for frame in &self.stack {
+            match frame {
+                Frame::Mapping {
+                    current: Some((key, _)),
+                    ..
+                } => segments.push(Some(key)),
+                Frame::Mapping { current: None, .. } => {}
+                Frame::Sequence { .. } => segments.push(None),
+            }
+        }
+        if let Some(last) = last {
+            segments.push(Some(last));
+        }
+        patterns.iter().any(|pattern| {
+            pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(want, have)| want.is_none() || want == have)
+        })
     }
 
     /// Whether the next node is a mapping key.
     fn expecting_key(&self) -> bool {
         matches!(
             self.stack.last(),
-            Some(Frame::Mapping {
-                current_key: None,
-                ..
-            })
+            Some(Frame::Mapping { current: None, .. })
         )
     }
 
     /// Called after a complete value: the parent moves to its next entry.
     fn value_done(&mut self) {
         match self.stack.last_mut() {
-            Some(Frame::Mapping { current_key, .. }) => *current_key = None,
+            Some(Frame::Mapping {
+                current,
+                seen,
+                index,
+            }) => {
+                if let Some(entry) = current.take() {
+                    if let Some(index) = index {
+                        index.insert(entry.0.clone(), seen.len());
+                    }
+                    seen.push(entry);
+                    if index.is_none() && seen.len() > SCAN_LIMIT {
+                        *index = Some(
+                            seen.iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.clone(), i))
+                                .collect(),
+                        );
+                    }
+                }
+            }
             Some(Frame::Sequence { index }) => *index += 1,
             None => {}
         }
     }
 
-    fn start_value(&mut self, mark: Marker) {
-        let path = self.path();
-        self.positions
-            .values
-            .insert(path, (mark.line(), mark.col() + 1));
+    fn start_value(&mut self, pos: (usize, usize)) {
+        if self.matches(&ANCHOR_VALUES, None) {
+            let path = self.path(None);
+            self.values.insert(path, pos);
+        }
+    }
+
+    fn key(&mut self, text: String, pos: (usize, usize)) {
+        if self.matches(&ANCHOR_KEYS, Some(&text)) {
+            let path = self.path(Some(&text));
+            self.keys.insert(path, pos);
+        }
+        let file = Arc::clone(&self.file);
+        if let Some(Frame::Mapping {
+            current,
+            seen,
+            index,
+        }) = self.stack.last_mut()
+        {
+            let first = match index {
+                Some(index) => index.get(&text).map(|&i| seen[i].1),
+                None => seen.iter().find(|(k, _)| *k == text).map(|(_, p)| *p),
+            };
+            if let Some((line, col)) = first {
+                self.duplicates.push(
+                    InputError::new(
+                        "duplicate-key",
+                        format!("key `{text}` appears twice in the same mapping"),
+                    )
+                    .at(Location::new(&file, pos.0, pos.1))
+                    .related(Location::new(&file, line, col), "first written")
+                    .help("each name may be defined once; remove or rename one of them"),
+                );
+            }
+            *current = Some((text, pos));
+        }
+    }
+
+    /// The byte offset of the first quote on the line after the last node
+    /// recorded, for an unterminated-quote error.
+    fn last_quote_start(&self, text: &str) -> Option<usize> {
+        let (line, _) = self.values.values().chain(self.keys.values()).max()?;
+        let from: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        text[from..].find(['"', '\'']).map(|i| from + i)
     }
 }
 
@@ -376,58 +511,27 @@ impl MarkedEventReceiver for Locator {
             _ => {}
         }
         match event {
-            Event::Scalar(text, ..) if self.expecting_key() => {
-                let mut path = self.path();
-                path.push(PathSeg::Key(text.clone()));
-                let file = Arc::clone(&self.file);
-                if let Some(Frame::Mapping { current_key, seen }) = self.stack.last_mut() {
-                    if let Some(&(line, col)) = seen.get(&text) {
-                        self.duplicates.push(
-                            InputError::new(
-                                "duplicate-key",
-                                format!("key `{text}` appears twice in the same mapping"),
-                            )
-                            .at(Location::new(&file, pos.0, pos.1))
-                            .related(Location::new(&file, line, col), "first written")
-                            .help("each name may be defined once; remove or rename one of them"),
-                        );
-                    } else {
-                        seen.insert(text.clone(), pos);
-                    }
-                    *current_key = Some(PathSeg::Key(text));
-                }
-                self.positions.keys.insert(path, pos);
-            }
+            Event::Scalar(text, ..) if self.expecting_key() => self.key(text, pos),
+            Event::Alias(..) if self.expecting_key() => self.key("<alias>".into(), pos),
             Event::Scalar(..) | Event::Alias(..) => {
-                if self.expecting_key() {
-                    // An alias used as a key: give it a placeholder name.
-                    if let Some(Frame::Mapping { current_key, .. }) = self.stack.last_mut() {
-                        *current_key = Some(PathSeg::Key("<alias>".into()));
-                    }
-                    return;
-                }
-                self.start_value(mark);
+                self.start_value(pos);
                 self.value_done();
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if self.expecting_key() {
                     // A complex key; positions under it are not needed.
-                    if let Some(Frame::Mapping { current_key, .. }) = self.stack.last_mut() {
-                        *current_key = Some(PathSeg::Key("<complex key>".into()));
-                    }
+                    self.key("<complex key>".into(), pos);
                 } else {
-                    self.start_value(mark);
+                    self.start_value(pos);
                 }
-                self.stack.push(Frame::Mapping {
-                    current_key: None,
-                    seen: HashMap::new(),
+                self.stack.push(match event {
+                    Event::MappingStart(..) => Frame::Mapping {
+                        current: None,
+                        seen: Vec::new(),
+                        index: None,
+                    },
+                    _ => Frame::Sequence { index: 0 },
                 });
-            }
-            Event::SequenceStart(..) => {
-                if !self.expecting_key() {
-                    self.start_value(mark);
-                }
-                self.stack.push(Frame::Sequence { index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();

@@ -99,6 +99,9 @@ pub struct RuleSet {
     sets: HashMap<(Action, String), PolicySet>,
     /// Validator warnings, worth showing but not fatal.
     pub warnings: Vec<InputError>,
+    /// Entities the rules name literally (`Secret::"X"`): every entity store
+    /// must hold them.
+    pub entity_literals: crate::entities::EntityLiterals,
 }
 
 impl RuleSet {
@@ -333,10 +336,17 @@ pub fn load(
             sets.insert((action, (*resource_type).to_owned()), set);
         }
     }
+    let mut entity_literals = crate::entities::EntityLiterals::new();
+    for (policy, _, _) in &policies {
+        if let Ok(json) = policy.to_json() {
+            collect_entity_literals(&json, &mut entity_literals);
+        }
+    }
     Ok(RuleSet {
         rules,
         sets,
         warnings,
+        entity_literals,
     })
 }
 
@@ -557,6 +567,24 @@ fn rule_from_policy(
         builtin,
         actions,
     })
+}
+
+/// Finds `{"__entity": {"type": T, "id": I}}` in a policy's JSON form.
+fn collect_entity_literals(value: &serde_json::Value, out: &mut crate::entities::EntityLiterals) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(entity) = map.get("__entity") {
+                if let (Some(ty), Some(id)) = (entity["type"].as_str(), entity["id"].as_str()) {
+                    out.insert((ty.to_owned(), id.to_owned()));
+                }
+            }
+            map.values().for_each(|v| collect_entity_literals(v, out));
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| collect_entity_literals(v, out))
+        }
+        _ => {}
+    }
 }
 
 fn is_kebab(id: &str) -> bool {
