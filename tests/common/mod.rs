@@ -15,9 +15,12 @@ pub fn repo_root() -> PathBuf {
 /// The `secretary` binary, run from `dir` with colour off.
 pub fn secretary(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("secretary").expect("binary builds");
+    // A fixed width keeps wrapped help text the same on every machine.
     cmd.current_dir(dir)
         .env_remove("NO_COLOR")
-        .env("TERM", "dumb");
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "dumb")
+        .env("COLUMNS", "100");
     cmd
 }
 
