@@ -42,6 +42,20 @@ fn write(dir: &Path, name: &str, text: &str) {
     fs::write(path, text).unwrap();
 }
 
+/// `secretary check inventory.yaml --policies policies --now NOW` plus `extra`.
+fn check_with_rules(dir: &tempfile::TempDir, extra: &[&str]) -> Run {
+    run(secretary(dir.path())
+        .args([
+            "check",
+            "inventory.yaml",
+            "--policies",
+            "policies",
+            "--now",
+            NOW,
+        ])
+        .args(extra))
+}
+
 fn gateway_case() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "inventory.yaml", GATEWAY_INVENTORY);
@@ -52,16 +66,7 @@ fn gateway_case() -> tempfile::TempDir {
 #[test]
 fn the_users_gateway_rule_works_exactly_as_written() {
     let dir = gateway_case();
-    let r = run(secretary(dir.path()).args([
-        "check",
-        "inventory.yaml",
-        "--policies",
-        "policies",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]));
+    let r = check_with_rules(&dir, &["--format", "json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let report = json(&r.stdout);
     let findings = report["findings"].as_array().unwrap();
@@ -87,14 +92,7 @@ fn the_users_gateway_rule_works_exactly_as_written() {
         .next()
         .unwrap();
     write(dir.path(), "inventory.yaml", compliant);
-    let r = run(secretary(dir.path()).args([
-        "check",
-        "inventory.yaml",
-        "--policies",
-        "policies",
-        "--now",
-        NOW,
-    ]));
+    let r = check_with_rules(&dir, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("no findings; compliant"), "{}", r.stdout);
 }
@@ -102,19 +100,7 @@ fn the_users_gateway_rule_works_exactly_as_written() {
 #[test]
 fn fail_on_sets_the_threshold_for_exit_1() {
     let dir = gateway_case();
-    let check = |fail_on: &str| {
-        run(secretary(dir.path()).args([
-            "check",
-            "inventory.yaml",
-            "--policies",
-            "policies",
-            "--now",
-            NOW,
-            "--fail-on",
-            fail_on,
-        ]))
-        .code
-    };
+    let check = |fail_on: &str| check_with_rules(&dir, &["--fail-on", fail_on]).code;
     assert_eq!(check("critical"), 1);
     assert_eq!(check("info"), 1);
     // Only built-in rules: the worker read is allowed (no `readers` list), so
@@ -162,16 +148,7 @@ fn a_rule_that_errors_at_evaluation_fails_the_run() {
         "policies/broken.cedar",
         "// valid under strict validation, but the entity does not exist\n@id(\"broken\")\n@severity(\"low\")\n@message(\"never shown\")\nforbid(principal, action == Action::\"define\", resource is Secret)\nwhen { Secret::\"NOPE\".never_log };\n",
     );
-    let r = run(secretary(dir.path()).args([
-        "check",
-        "inventory.yaml",
-        "--policies",
-        "policies",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]));
+    let r = check_with_rules(&dir, &["--format", "json"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let report = json(&r.stdout);
     let errors: Vec<_> = report["findings"]
@@ -195,16 +172,7 @@ fn a_rule_that_errors_at_evaluation_fails_the_run() {
         r.stderr
     );
     // An error fails even with the highest threshold.
-    let r = run(secretary(dir.path()).args([
-        "check",
-        "inventory.yaml",
-        "--policies",
-        "policies",
-        "--now",
-        NOW,
-        "--fail-on",
-        "critical",
-    ]));
+    let r = check_with_rules(&dir, &["--fail-on", "critical"]);
     assert_eq!(r.code, 2);
 }
 
