@@ -67,10 +67,10 @@ fn evaluate_fact(
             ),
         )];
     };
-    if policies.policies().count() <= 1 {
+    let Some(policies) = policies else {
         // Only the blanket permit: nothing can deny.
         return Vec::new();
-    }
+    };
     let mentioned = [
         Some(&fact.principal),
         Some(&fact.resource),

@@ -96,7 +96,7 @@ pub struct RuleSet {
     pub rules: BTreeMap<String, Rule>,
     /// The policies that can apply to facts of one action on one resource
     /// type, each set with the blanket permit.
-    sets: HashMap<(Action, String), PolicySet>,
+    sets: Vec<ApplicableSet>,
     /// Validator warnings, worth showing but not fatal.
     pub warnings: Vec<InputError>,
     /// Entities the rules name literally (`Secret::"X"`): every entity store
@@ -106,13 +106,26 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// The policies to evaluate for a fact of `action` on a `resource_type`.
-    pub fn policies_for(&self, action: Action, resource_type: &str) -> Option<&PolicySet> {
-        self.sets.get(&(action, resource_type.to_owned()))
+    /// `Some(None)` when no rule can apply (only the blanket permit), so the
+    /// fact needs no request at all; `None` for an unknown pairing.
+    pub fn policies_for(&self, action: Action, resource_type: &str) -> Option<Option<&PolicySet>> {
+        self.sets
+            .iter()
+            .find(|set| set.action == action && set.resource_type == resource_type)
+            .map(|set| set.has_rules.then_some(&set.policies))
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.get(id)
     }
+}
+
+/// The rules for one kind of fact.
+struct ApplicableSet {
+    action: Action,
+    resource_type: &'static str,
+    policies: PolicySet,
+    has_rules: bool,
 }
 
 /// Where rules come from.
@@ -321,19 +334,25 @@ pub fn load(
             )])
         }
     };
-    let mut sets: HashMap<(Action, String), PolicySet> = HashMap::new();
+    let mut sets = Vec::new();
     for action in Action::ALL {
         for resource_type in crate::entities::resource_types(action) {
             let mut set = PolicySet::new();
             let _ = set.add(permit_all.clone());
+            let mut has_rules = false;
             for (policy, _, _) in &policies {
                 if applies_to_action(policy, action)
                     && applies_to_resource_type(policy, resource_type)
                 {
-                    let _ = set.add(policy.clone());
+                    has_rules |= set.add(policy.clone()).is_ok();
                 }
             }
-            sets.insert((action, (*resource_type).to_owned()), set);
+            sets.push(ApplicableSet {
+                action,
+                resource_type,
+                policies: set,
+                has_rules,
+            });
         }
     }
     let mut entity_literals = crate::entities::EntityLiterals::new();
