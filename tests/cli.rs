@@ -94,7 +94,7 @@ fn the_users_gateway_rule_works_exactly_as_written() {
     write(dir.path(), "inventory.yaml", compliant);
     let r = check_with_rules(&dir, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("no findings; compliant"), "{}", r.stdout);
+    assert_contains(&r.stdout, "no findings; compliant");
 }
 
 #[test]
@@ -123,12 +123,8 @@ fn info_findings_pass_at_the_default_threshold() {
     );
     let r = run(secretary(dir.path()).args(["check", "inventory.yaml", "--now", NOW]));
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.contains("scope-shadowing"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("none at or above `low`: compliant"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, "scope-shadowing");
+    assert_contains(&r.stdout, "none at or above `low`: compliant");
     let r = run(secretary(dir.path()).args([
         "check",
         "inventory.yaml",
@@ -161,16 +157,8 @@ fn a_rule_that_errors_at_evaluation_fails_the_run() {
     assert_eq!(errors[0]["rule"], "broken");
     assert_eq!(report["summary"]["errors"], 1);
     assert_eq!(report["summary"]["passed"], false);
-    assert!(
-        r.stderr.contains("error[rule-evaluation-error]"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("policies/broken.cedar:2:1"),
-        "{}",
-        r.stderr
-    );
+    assert_contains(&r.stderr, "error[rule-evaluation-error]");
+    assert_contains(&r.stderr, "policies/broken.cedar:2:1");
     // An error fails even with the highest threshold.
     let r = check_with_rules(&dir, &["--fail-on", "critical"]);
     assert_eq!(r.code, 2);
@@ -196,7 +184,7 @@ fn human_output_is_grouped_located_and_coloured_only_when_asked() {
     insta::assert_snapshot!(plain.stdout);
 
     let coloured = run(secretary(dir.path()).args(args).args(["--color", "always"]));
-    assert!(coloured.stdout.contains("\u{1b}["), "{}", coloured.stdout);
+    assert_contains(&coloured.stdout, "\u{1b}[");
     let never = run(secretary(dir.path()).args(args).args(["--color", "never"]));
     assert!(!never.stdout.contains('\u{1b}'));
     // NO_COLOR wins over auto even where colour would otherwise be forced.
@@ -252,7 +240,7 @@ fn canary_values_never_reach_any_output() {
     // ...and a type error on a field holding a value does not echo it.
     let bad = run(secretary(dir.path()).args(["check", "bad.yaml", "--now", NOW]));
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("error[wrong-type]"), "{}", bad.stderr);
+    assert_contains(&bad.stderr, "error[wrong-type]");
     outputs.push(bad);
     outputs.push(run(secretary(dir.path()).args(["policies", "list"])));
     for r in outputs {
@@ -291,7 +279,7 @@ fn init_writes_a_compliant_starter_and_never_overwrites() {
     fs::write(dir.path().join("secretary.yaml"), "mine").unwrap();
     let r = run(secretary(dir.path()).args(["init"]));
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    assert_contains(&r.stderr, "already exists");
     assert_eq!(
         fs::read_to_string(dir.path().join("secretary.yaml")).unwrap(),
         "mine"
@@ -303,12 +291,8 @@ fn missing_default_inventory_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(secretary(dir.path()).args(["check", "--now", NOW]));
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("`secretary.yaml` does not exist"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("secretary init"), "{}", r.stderr);
+    assert_contains(&r.stderr, "`secretary.yaml` does not exist");
+    assert_contains(&r.stderr, "secretary init");
 }
 
 #[test]
@@ -316,16 +300,8 @@ fn policies_list_and_explain() {
     let dir = gateway_case();
     let r = run(secretary(dir.path()).args(["policies", "list", "--policies", "policies"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.contains("service-key-gateway-only [critical]"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("source:   policies/gateway.cedar:1:1"),
-        "{}",
-        r.stdout
-    );
+    assert_contains(&r.stdout, "service-key-gateway-only [critical]");
+    assert_contains(&r.stdout, "source:   policies/gateway.cedar:1:1");
 
     let r = run(secretary(dir.path()).args(["policies", "explain", "rotation-overdue"]));
     assert_eq!(r.code, 0);
@@ -333,14 +309,10 @@ fn policies_list_and_explain() {
 
     let r = run(secretary(dir.path()).args(["policies", "explain", "rotation-overdu"]));
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("did you mean `rotation-overdue`?"),
-        "{}",
-        r.stderr
-    );
+    assert_contains(&r.stderr, "did you mean `rotation-overdue`?");
 
     let r = run(secretary(dir.path()).args(["policies", "schema"]));
-    assert!(r.stdout.contains("entity SecretInstance"), "{}", r.stdout);
+    assert_contains(&r.stdout, "entity SecretInstance");
 }
 
 #[test]
@@ -397,11 +369,7 @@ fn bad_now_and_bad_usage_exit_2() {
     let dir = gateway_case();
     let r = run(secretary(dir.path()).args(["check", "inventory.yaml", "--now", "23/11/2026"]));
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("`--now 23/11/2026` is not a date"),
-        "{}",
-        r.stderr
-    );
+    assert_contains(&r.stderr, "`--now 23/11/2026` is not a date");
     let r = run(secretary(dir.path()).args(["check", "--fail-on", "severe"]));
     assert_eq!(r.code, 2);
     let r = run(secretary(dir.path()).args(["frobnicate"]));

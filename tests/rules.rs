@@ -5,17 +5,20 @@ mod common;
 
 use common::*;
 
+/// `check` on the every-rule fixture, as JSON.
+const FIXTURE_JSON: [&str; 6] = [
+    "check",
+    "tests/fixtures/rules/inventory.yaml",
+    "--now",
+    NOW,
+    "--format",
+    "json",
+];
+
 #[test]
 fn every_builtin_rule_fires_exactly_where_expected() {
     let root = repo_root();
-    let r = run(secretary(&root).args([
-        "check",
-        "tests/fixtures/rules/inventory.yaml",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]));
+    let r = run(secretary(&root).args(FIXTURE_JSON));
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
     let report = json(&r.stdout);
     let keys: Vec<String> = finding_keys(&report)
@@ -46,14 +49,7 @@ fn every_builtin_rule_fires_exactly_where_expected() {
 #[test]
 fn findings_are_deterministic_byte_for_byte() {
     let root = repo_root();
-    let args = [
-        "check",
-        "tests/fixtures/rules/inventory.yaml",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ];
+    let args = FIXTURE_JSON;
     let first = run(secretary(&root).args(args));
     let second = run(secretary(&root).args(args));
     assert_eq!(first.stdout, second.stdout);
@@ -96,14 +92,6 @@ fn rotation_age_follows_now() {
     // A rotation date after --now is bad input, not a negative age.
     let before = check("2026-05-06");
     assert_eq!(before.code, 2);
-    assert!(
-        before.stderr.contains("error[date-in-future]"),
-        "{}",
-        before.stderr
-    );
-    assert!(
-        before.stderr.contains("inventory.yaml:9:"),
-        "{}",
-        before.stderr
-    );
+    assert_contains(&before.stderr, "error[date-in-future]");
+    assert_contains(&before.stderr, "inventory.yaml:9:");
 }

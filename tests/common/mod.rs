@@ -55,3 +55,9 @@ pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String, 
         })
         .collect()
 }
+
+/// Asserts that `text` contains `needle`, showing all of `text` when not.
+#[track_caller]
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
+}
