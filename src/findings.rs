@@ -80,6 +80,44 @@ pub struct Finding {
     pub controls: Vec<String>,
     pub remediation: Option<String>,
     pub location: Location,
+    /// The waiver that accepts this finding's risk, if one does. A waived
+    /// finding is still reported, but does not fail the run.
+    pub waiver: Option<AppliedWaiver>,
+}
+
+/// The waiver that matched a finding: enough to show who accepted the risk,
+/// why and until when, next to the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedWaiver {
+    pub reason: String,
+    pub owner: String,
+    pub expires: jiff::civil::Date,
+    /// Where the waiver is declared.
+    pub location: Location,
+}
+
+/// One waiver of the ledger, with what became of it in this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaiverStatus {
+    pub rule: String,
+    /// The entity uid as findings print it, e.g. `Secret::"JWT_SECRET"`.
+    pub entity: String,
+    pub environment: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: jiff::civil::Date,
+    pub location: Location,
+    pub state: WaiverState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiverState {
+    /// In force and accepting this many findings.
+    Active { matched: usize },
+    /// Past its expiry date: it accepts nothing and is itself a finding.
+    Expired,
+    /// In force but matching no finding: it can be removed.
+    Unmatched,
 }
 
 impl Finding {
@@ -99,13 +137,18 @@ impl Finding {
 #[derive(Debug, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Every declared waiver and its state, for the audit ledger.
+    pub waivers: Vec<WaiverStatus>,
 }
 
 impl Report {
     pub fn new(mut findings: Vec<Finding>) -> Self {
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup();
-        Self { findings }
+        Self {
+            findings,
+            waivers: Vec::new(),
+        }
     }
 
     pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
@@ -116,9 +159,11 @@ impl Report {
         counts
     }
 
-    /// Whether any finding reaches `threshold`.
+    /// Whether any unwaived finding reaches `threshold`.
     pub fn fails_at(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.findings
+            .iter()
+            .any(|f| f.severity >= threshold && f.waiver.is_none())
     }
 
     /// Findings from rules that could not be evaluated.

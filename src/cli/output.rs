@@ -44,3 +44,26 @@ impl Printer {
         }
     }
 }
+
+/// Writes `bytes` to `path` so that readers see either the old file or the
+/// whole new one, never a half-written report: the bytes go to a temporary
+/// file in the same directory, which is then renamed over `path`.
+#[allow(dead_code)] // the `-o` outputs of `check` and `report` (issue 4) use it
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputError> {
+    let fail = |err: &dyn std::fmt::Display| {
+        InputError::new(
+            "cannot-write-output",
+            format!("cannot write `{}`: {err}", path.display()),
+        )
+        .help("check that the directory exists and is writable, or choose another `-o` path")
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|err| fail(&err))?;
+    file.write_all(bytes).map_err(|err| fail(&err))?;
+    file.as_file().sync_all().map_err(|err| fail(&err))?;
+    file.persist(path).map_err(|err| fail(&err.error))?;
+    Ok(())
+}

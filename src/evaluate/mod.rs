@@ -37,6 +37,7 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
                         controls: Vec::new(),
                         remediation: None,
                         location: plan.chunk_location(index),
+                        waiver: None,
                     }]
                 }
             };
@@ -129,6 +130,7 @@ fn evaluate_fact(
             controls: rule.controls.clone(),
             remediation: rule.remediation.clone(),
             location: fact.location.clone(),
+            waiver: None,
         });
     }
     for error in diagnostics.errors() {
@@ -148,6 +150,7 @@ fn evaluate_fact(
             controls,
             remediation: Some("fix the rule so it cannot fail at run time (guard optional attributes with `has`, avoid overflow, refer only to entities that exist)".into()),
             location: fact.location.clone(),
+            waiver: None,
         });
     }
     findings
@@ -164,6 +167,7 @@ fn internal_error(fact: &Fact, problem: String) -> Finding {
         controls: Vec::new(),
         remediation: None,
         location: fact.location.clone(),
+        waiver: None,
     }
 }
 
