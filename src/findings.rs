@@ -103,6 +103,8 @@ pub struct WaiverStatus {
     /// The entity uid as findings print it, e.g. `Secret::"JWT_SECRET"`.
     pub entity: String,
     pub environment: Option<String>,
+    /// The other party the waiver is limited to, as findings print it.
+    pub principal: Option<String>,
     pub reason: String,
     pub owner: String,
     pub expires: jiff::civil::Date,

@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod policy;
 pub mod render;
 pub mod source;
+pub mod waivers;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,13 @@ pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked,
             return Err(CheckFailure { errors });
         }
     };
+    // Waivers can name only loaded rules, known from here on.
+    let waiver_errors = waivers::check_rules(&inventory.waivers, &rules);
+    if !waiver_errors.is_empty() {
+        return Err(CheckFailure {
+            errors: waiver_errors,
+        });
+    }
     let plan =
         entities::plan(&inventory, request.now, &rules.entity_literals).map_err(|problem| {
             CheckFailure {
@@ -83,9 +91,10 @@ pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked,
         })?;
     let findings = evaluate::evaluate(&plan, &rules, &schema);
     drop(plan);
+    let report = waivers::apply(Report::new(findings), &inventory.waivers, request.now);
     Ok(Checked {
         inventory,
         rules,
-        report: Report::new(findings),
+        report,
     })
 }

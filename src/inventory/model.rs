@@ -24,6 +24,8 @@ pub struct Inventory {
     /// One entry per (service, secret) pair named under `reads`.
     pub reads: Vec<Read>,
     pub env_vars: BTreeMap<String, EnvVar>,
+    /// Accepted risks, in file order.
+    pub waivers: Vec<Waiver>,
 }
 
 #[derive(Debug)]
@@ -166,6 +168,71 @@ pub struct EnvVar {
     pub secret: Option<String>,
     pub services: Vec<String>,
     pub location: Location,
+}
+
+/// An accepted risk: which finding, why, who, until when.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: String,
+    pub entity: EntityRef,
+    pub environment: Option<String>,
+    pub principal: Option<EntityRef>,
+    pub reason: String,
+    pub owner: String,
+    /// The last day the waiver applies.
+    pub expires: Date,
+    pub location: Location,
+}
+
+/// An entity named in the inventory's own words: a type (`Secret`) and an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityRef {
+    pub kind: String,
+    pub id: String,
+}
+
+impl EntityRef {
+    /// The entity types a waiver may name, with the inventory section that
+    /// defines their ids.
+    pub const KINDS: [(&'static str, &'static str); 5] = [
+        ("Secret", "secrets"),
+        ("EnvVar", "env_vars"),
+        ("Service", "services"),
+        ("Identity", "identities"),
+        ("Environment", "environments"),
+    ];
+
+    /// Parses `Type::"id"` (as findings print it) or `Type::id`.
+    pub fn parse(text: &str) -> Option<EntityRef> {
+        let (kind, rest) = text.trim().split_once("::")?;
+        let id = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let inner = quoted.strip_suffix('"')?;
+                let mut id = String::with_capacity(inner.len());
+                let mut chars = inner.chars();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => id.push(chars.next()?),
+                        '"' => return None,
+                        c => id.push(c),
+                    }
+                }
+                id
+            }
+            None => rest.to_owned(),
+        };
+        let kind_ok =
+            !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        (kind_ok && !id.is_empty()).then(|| EntityRef {
+            kind: kind.to_owned(),
+            id,
+        })
+    }
+
+    /// The uid as Cedar (and so every finding) prints it: `Secret::"JWT_SECRET"`.
+    pub fn uid(&self) -> String {
+        format!("{}::\"{}\"", self.kind, self.id.escape_debug())
+    }
 }
 
 impl Tier {

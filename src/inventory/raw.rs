@@ -42,6 +42,10 @@ pub struct RawDocument {
     /// The plain configuration inventory: every environment variable, secret or not, by name.
     #[serde(default, deserialize_with = "null_as_default")]
     pub env_vars: BTreeMap<String, RawEnvVar>,
+    /// Accepted risks: findings that are known, owned and allowed until a date. A waived
+    /// finding is still reported, marked as waived, and does not fail the run.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub waivers: Vec<RawWaiver>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -424,6 +428,32 @@ pub struct RawEnvVar {
     /// The services that read this variable.
     #[serde(default)]
     pub services: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Waiver")]
+pub struct RawWaiver {
+    /// The id of the rule whose finding is accepted, e.g. `secret-env-var-default`.
+    pub rule: String,
+    /// The inventory item, as findings print it: `Secret::"JWT_SECRET"`. The quotes may be
+    /// left out (`Secret::JWT_SECRET`). Types: `Secret`, `EnvVar`, `Service`, `Identity`,
+    /// `Environment`.
+    pub entity: String,
+    /// Only the finding in this environment; omit to accept it in every environment.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Only the finding about this other party (e.g. `Service::"worker"`, the reader);
+    /// omit to accept it whoever the other party is.
+    #[serde(default)]
+    pub principal: Option<String>,
+    /// Why the risk is accepted.
+    pub reason: String,
+    /// Who accepted it and answers for it: a team or a person.
+    pub owner: String,
+    /// The last day the waiver applies, `YYYY-MM-DD`. After it, the waiver is itself a
+    /// finding (`waiver-expired`) and the finding it accepted fails again.
+    pub expires: String,
 }
 
 /// An empty section (`secrets:` with nothing under it yet) means an empty

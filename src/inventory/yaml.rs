@@ -293,10 +293,12 @@ enum Record {
 /// A path pattern; `None` matches any segment.
 type Pattern = &'static [Option<&'static str>];
 
-/// Keys recorded in the fast pass: every item of a section, and instances.
-const ANCHOR_KEYS: [Pattern; 2] = [
+/// Keys recorded in the fast pass: every item of a section, instances, and
+/// each waiver's `rule` (findings about a waiver point at it).
+const ANCHOR_KEYS: [Pattern; 3] = [
     &[None, None],
     &[Some("secrets"), None, Some("instances"), None],
+    &[Some("waivers"), None, Some("rule")],
 ];
 /// Values recorded in the fast pass: the version, and each secret of a read.
 const ANCHOR_VALUES: [Pattern; 2] = [

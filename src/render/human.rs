@@ -46,13 +46,25 @@ pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Re
         if let Some(principal) = &finding.principal {
             subject.push_str(&format!(" (read by {principal})"));
         }
+        let waived = if finding.waiver.is_some() {
+            format!(" {dim}[waived]{dim:#}")
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  {style}{}{style:#} {bold}{}{bold:#}: {subject}",
+            "  {style}{}{style:#} {bold}{}{bold:#}: {subject}{waived}",
             finding.severity, finding.rule
         )?;
         writeln!(out, "    {}", finding.message)?;
         writeln!(out, "    {dim}-->{dim:#} {}", finding.location)?;
+        if let Some(waiver) = &finding.waiver {
+            writeln!(
+                out,
+                "    {dim}waived:{dim:#} {} (owner {}, until {}; {})",
+                waiver.reason, waiver.owner, waiver.expires, waiver.location
+            )?;
+        }
         if !finding.controls.is_empty() {
             writeln!(
                 out,
@@ -82,8 +94,18 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
     let failing = report
         .findings
         .iter()
-        .filter(|f| f.severity >= fail_on)
+        .filter(|f| f.severity >= fail_on && f.waiver.is_none())
         .count();
+    let waived = report
+        .findings
+        .iter()
+        .filter(|f| f.waiver.is_some())
+        .count();
+    let waived = if waived > 0 {
+        format!(", {waived} waived")
+    } else {
+        String::new()
+    };
     let verdict = if report.errors().next().is_some() {
         "rules failed to evaluate".to_owned()
     } else if failing > 0 {
@@ -92,7 +114,7 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
         format!("none at or above `{fail_on}`: compliant")
     };
     format!(
-        "summary: {total} finding{} ({}); {verdict}",
+        "summary: {total} finding{} ({}){waived}; {verdict}",
         if total == 1 { "" } else { "s" },
         parts.join(", ")
     )

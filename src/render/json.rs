@@ -3,18 +3,30 @@
 //! ```json
 //! { "version": 1, "tool": {...}, "now": "2026-11-23",
 //!   "findings": [ { "rule", "severity", "entity", "environment", "principal",
-//!                   "message", "controls", "remediation", "file", "line", "column" } ],
-//!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors", "passed" } }
+//!                   "message", "controls", "remediation", "file", "line", "column",
+//!                   "waiver" } ],
+//!   "waivers": [ { "rule", "entity", "environment", "principal", "reason", "owner",
+//!                  "expires", "state", "matched", "file", "line", "column" } ],
+//!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
+//!                "waived", "passed" } }
 //! ```
 //! `environment`, `principal` and `remediation` are `null` when they do not
-//! apply. Keys never disappear within a version; new keys may be added.
+//! apply. `waiver` is `null` unless a waiver accepts the finding, else
+//! `{ "reason", "owner", "expires", "file", "line", "column" }` (where the
+//! waiver is declared). `waivers` is the ledger of every declared waiver;
+//! `state` is `active`, `expired` or `unmatched`, `matched` the number of
+//! findings it accepts. `at_or_above_fail_on` counts unwaived findings only
+//! (those that fail the run); `waived` counts waived findings.
+//!
+//! Keys never disappear within a version; new keys may be added (`waiver`,
+//! `waivers` and `summary.waived` were added in version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::findings::{Report, Severity};
+use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -22,6 +34,7 @@ struct JsonReport<'a> {
     tool: Tool,
     now: String,
     findings: Vec<JsonFinding<'a>>,
+    waivers: Vec<JsonWaiverStatus<'a>>,
     summary: Summary,
 }
 
@@ -44,6 +57,70 @@ struct JsonFinding<'a> {
     file: &'a str,
     line: usize,
     column: usize,
+    waiver: Option<JsonWaiver<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaiver<'a> {
+    reason: &'a str,
+    owner: &'a str,
+    expires: String,
+    file: &'a str,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> From<&'a AppliedWaiver> for JsonWaiver<'a> {
+    fn from(w: &'a AppliedWaiver) -> Self {
+        JsonWaiver {
+            reason: &w.reason,
+            owner: &w.owner,
+            expires: w.expires.to_string(),
+            file: &w.location.file,
+            line: w.location.line,
+            column: w.location.column,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonWaiverStatus<'a> {
+    rule: &'a str,
+    entity: &'a str,
+    environment: Option<&'a str>,
+    principal: Option<&'a str>,
+    reason: &'a str,
+    owner: &'a str,
+    expires: String,
+    state: &'static str,
+    matched: usize,
+    file: &'a str,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> From<&'a WaiverStatus> for JsonWaiverStatus<'a> {
+    fn from(w: &'a WaiverStatus) -> Self {
+        let (state, matched) = match w.state {
+            WaiverState::Active { matched } => ("active", matched),
+            WaiverState::Expired => ("expired", 0),
+            WaiverState::Unmatched => ("unmatched", 0),
+        };
+        JsonWaiverStatus {
+            rule: &w.rule,
+            entity: &w.entity,
+            environment: w.environment.as_deref(),
+            principal: w.principal.as_deref(),
+            reason: &w.reason,
+            owner: &w.owner,
+            expires: w.expires.to_string(),
+            state,
+            matched,
+            file: &w.location.file,
+            line: w.location.line,
+            column: w.location.column,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -53,6 +130,7 @@ struct Summary {
     fail_on: Severity,
     at_or_above_fail_on: usize,
     errors: usize,
+    waived: usize,
     passed: bool,
 }
 
@@ -89,8 +167,10 @@ pub fn render(
                 file: &f.location.file,
                 line: f.location.line,
                 column: f.location.column,
+                waiver: f.waiver.as_ref().map(JsonWaiver::from),
             })
             .collect(),
+        waivers: report.waivers.iter().map(JsonWaiverStatus::from).collect(),
         summary: Summary {
             total: report.findings.len(),
             by_severity,
@@ -98,9 +178,14 @@ pub fn render(
             at_or_above_fail_on: report
                 .findings
                 .iter()
-                .filter(|f| f.severity >= fail_on)
+                .filter(|f| f.severity >= fail_on && f.waiver.is_none())
                 .count(),
             errors: report.errors().count(),
+            waived: report
+                .findings
+                .iter()
+                .filter(|f| f.waiver.is_some())
+                .count(),
             passed: !report.fails_at(fail_on),
         },
     };
