@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::{resolve_now, ColorArgs, PolicyArgs};
+use super::output::write_atomic_all;
+use super::outputs::OutputArgs;
 use super::Outcome;
 use secretary::findings::Severity;
 use secretary::render;
@@ -18,9 +20,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub policies: PolicyArgs,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs<Format>,
     /// Fail (exit 1) on findings at or above this severity
     #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
     pub fail_on: FailOn,
@@ -31,10 +32,15 @@ pub struct CheckArgs {
     pub color: ColorArgs,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, Default)]
 pub enum Format {
+    #[default]
     Human,
     Json,
+    // SARIF 2.1.0, for GitHub code scanning (src/render/sarif.rs)
+    Sarif,
+    // JUnit XML, for CI test reports (src/render/junit.rs)
+    Junit,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -88,19 +94,41 @@ pub fn run(args: CheckArgs) -> Outcome {
     };
     printer.warnings(&checked.rules.warnings, &texts);
     let fail_on = Severity::from(args.fail_on);
-    let mut out = Vec::new();
-    let written = match args.format {
-        Format::Human => render::human::render(&mut out, &checked.report, fail_on),
-        Format::Json => render::json::render(&mut out, &checked.report, now, fail_on),
-    };
-    if let Err(err) = written {
-        eprintln!("error: cannot render the report: {err}");
-        return Outcome::BadInput;
+    // Every output is rendered in memory first; files are written only once
+    // all of them rendered, so a run never leaves some outputs half done.
+    let mut stdout = None;
+    let mut files = Vec::new();
+    for (format, path) in &args.output.outputs {
+        let mut out = Vec::new();
+        let written = match format {
+            Format::Human => render::human::render(&mut out, &checked.report, fail_on),
+            Format::Json => render::json::render(&mut out, &checked.report, now, fail_on),
+            Format::Sarif => render::sarif::render(&mut out, &checked.report, &checked.rules),
+            Format::Junit => {
+                render::junit::render(&mut out, &checked.report, &checked.rules, fail_on)
+            }
+        };
+        if let Err(err) = written {
+            eprintln!("error: cannot render the report: {err}");
+            return Outcome::BadInput;
+        }
+        match path {
+            // Colour is for terminals: a file gets plain text.
+            Some(path) => files.push((
+                path.clone(),
+                anstream::adapter::strip_bytes(&out).into_vec(),
+            )),
+            None => stdout = Some(out),
+        }
     }
-    printer.stdout(&out);
 
     let broken: Vec<_> = checked.report.errors().collect();
     if !broken.is_empty() {
+        // The report still goes to stdout, to show the failing rules; no
+        // file is written for a run that exits 2.
+        if let Some(out) = &stdout {
+            printer.stdout(out);
+        }
         // Name each broken rule's file and line on stderr, once per rule.
         let mut seen = std::collections::BTreeSet::new();
         let mut errors = Vec::new();
@@ -120,6 +148,14 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
         printer.errors(&errors, &texts);
         return Outcome::BadInput;
+    }
+    // Files are written only for a run that could judge the inventory.
+    if let Err(error) = write_atomic_all(&files) {
+        printer.errors(&[error], &texts);
+        return Outcome::BadInput;
+    }
+    if let Some(out) = stdout {
+        printer.stdout(&out);
     }
     let outcome = if checked.report.fails_at(fail_on) {
         Outcome::Findings

@@ -3,8 +3,10 @@
 
 mod args;
 mod check;
+mod completions;
 mod init;
 mod output;
+mod outputs;
 mod policies;
 mod schema;
 
@@ -58,6 +60,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Write a small commented starter inventory
     Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -74,6 +78,7 @@ pub fn run() -> ExitCode {
         Command::Policies(command) => policies::run(command),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
     };
     outcome.into()
 }

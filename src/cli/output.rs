@@ -67,3 +67,40 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputErr
     file.persist(path).map_err(|err| fail(&err.error))?;
     Ok(())
 }
+
+/// Writes several outputs all or nothing, as far as the file system allows:
+/// every file is first written in full to a temporary file beside its
+/// target, and only when all of them are written are they renamed over
+/// their targets. A failure before that leaves every target untouched.
+pub fn write_atomic_all(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(), InputError> {
+    let fail = |path: &std::path::Path, err: &dyn std::fmt::Display| {
+        InputError::new(
+            "cannot-write-output",
+            format!("cannot write `{}`: {err}", path.display()),
+        )
+        .help("check that the directory exists and is writable, or choose another `-o` path")
+    };
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        // A report is an ordinary file: readable as the umask allows, not
+        // private like a temporary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut file = builder.tempfile_in(dir).map_err(|err| fail(path, &err))?;
+        file.write_all(bytes).map_err(|err| fail(path, &err))?;
+        file.as_file().sync_all().map_err(|err| fail(path, &err))?;
+        staged.push((file, path));
+    }
+    for (file, path) in staged {
+        file.persist(path).map_err(|err| fail(path, &err.error))?;
+    }
+    Ok(())
+}

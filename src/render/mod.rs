@@ -1,5 +1,8 @@
 //! Stage 6: print findings. Renderers write to any `io::Write` so tests can
 //! capture output; none reads the environment or the clock.
 
+pub mod catalog;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;

@@ -1,0 +1,132 @@
+//! JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure
+//! Pipelines, GitHub test-report actions).
+//!
+//! One `<testsuite>` per rule (every loaded rule and the waiver checks, so the
+//! list of what was checked is visible even when nothing is wrong), named by
+//! rule id, with the rule's severity and controls as properties. In it, one
+//! `<testcase>` per finding, named by the entity (plus environment and other
+//! party), classname `secretary.<rule id>`:
+//!
+//! - a finding at or above `--fail-on` is a `<failure>` (type = severity,
+//!   message = the finding, text = location, controls and remediation);
+//! - a rule that failed to evaluate is an `<error>`;
+//! - a waived finding is `<skipped>`, its message saying who accepted the
+//!   risk, why and until when;
+//! - a finding below `--fail-on` passes, with the finding in `<system-out>`:
+//!   JUnit agrees with the exit code, a case fails exactly when it fails the run.
+//!
+//! A rule without findings has one passing case, `no findings`. No times,
+//! timestamps or ids are written, so two runs give the same bytes.
+
+use std::io::{self, Write};
+
+use quick_junit::{
+    NonSuccessKind, Property, Report as JunitReport, TestCase, TestCaseStatus, TestSuite,
+};
+
+use super::catalog::rule_docs;
+use crate::findings::{Finding, Report, Severity};
+use crate::policy::RuleSet;
+
+/// The name of the passing case of a rule without findings.
+pub const NO_FINDINGS: &str = "no findings";
+
+pub fn render(
+    out: &mut dyn Write,
+    report: &Report,
+    rules: &RuleSet,
+    fail_on: Severity,
+) -> io::Result<()> {
+    let mut junit = JunitReport::new(env!("CARGO_PKG_NAME"));
+    for (id, doc) in rule_docs(report, rules) {
+        let mut suite = TestSuite::new(id.as_str());
+        suite.add_property(Property::new("severity", doc.severity.as_str()));
+        if let Some(title) = &doc.title {
+            suite.add_property(Property::new("title", title.as_str()));
+        }
+        if !doc.controls.is_empty() {
+            suite.add_property(Property::new("controls", doc.controls.join("; ")));
+        }
+        let classname = format!("secretary.{id}");
+        let mut any = false;
+        for finding in report.findings.iter().filter(|f| f.rule == id) {
+            any = true;
+            let mut case = TestCase::new(case_name(finding), status(finding, fail_on));
+            case.set_classname(classname.as_str());
+            if finding.waiver.is_none() && finding.severity < fail_on {
+                case.set_system_out(format!(
+                    "{} finding below --fail-on {fail_on}: {}\n{}",
+                    finding.severity,
+                    finding.message,
+                    details(finding)
+                ));
+            }
+            suite.add_test_case(case);
+        }
+        if !any {
+            let mut case = TestCase::new(NO_FINDINGS, TestCaseStatus::success());
+            case.set_classname(classname.as_str());
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.serialize(&mut *out).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn case_name(finding: &Finding) -> String {
+    let mut name = if finding.entity.is_empty() {
+        finding.location.to_string()
+    } else {
+        finding.entity.clone()
+    };
+    if let Some(env) = &finding.environment {
+        name.push_str(&format!(" in {env}"));
+    }
+    if let Some(principal) = &finding.principal {
+        name.push_str(&format!(" by {principal}"));
+    }
+    name
+}
+
+fn status(finding: &Finding, fail_on: Severity) -> TestCaseStatus {
+    if let Some(waiver) = &finding.waiver {
+        let mut status = TestCaseStatus::skipped();
+        status.set_type("waived");
+        status.set_message(format!(
+            "waived by {} until {}: {}",
+            waiver.owner, waiver.expires, waiver.reason
+        ));
+        status.set_description(format!(
+            "{}\n{}\nwaiver: {}",
+            finding.message,
+            details(finding),
+            waiver.location
+        ));
+        return status;
+    }
+    let kind = if finding.severity == Severity::Error {
+        NonSuccessKind::Error
+    } else if finding.severity >= fail_on {
+        NonSuccessKind::Failure
+    } else {
+        return TestCaseStatus::success();
+    };
+    let mut status = TestCaseStatus::non_success(kind);
+    status.set_type(finding.severity.as_str());
+    status.set_message(finding.message.as_str());
+    status.set_description(details(finding));
+    status
+}
+
+/// Where the finding is and what to do about it, one item a line.
+fn details(finding: &Finding) -> String {
+    let mut lines = vec![format!("location: {}", finding.location)];
+    if !finding.controls.is_empty() {
+        lines.push(format!("controls: {}", finding.controls.join("; ")));
+    }
+    if let Some(remediation) = &finding.remediation {
+        lines.push(format!("remediation: {remediation}"));
+    }
+    lines.join("\n")
+}
