@@ -191,3 +191,37 @@ fn describe(rule: &str, entity: &str, environment: Option<&str>) -> String {
         None => format!("waiver of `{rule}` for {entity}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::inventory::model::EntityRef;
+
+    /// A waiver's entity must print exactly as Cedar prints a finding's uid,
+    /// or it would never match.
+    #[test]
+    fn waiver_uids_print_as_cedar_prints_them() {
+        for (kind, id) in [
+            ("Secret", "JWT_SECRET"),
+            ("EnvVar", "a \"quoted\" \\ name"),
+            ("Service", "mesh.root_key"),
+        ] {
+            let cedar = cedar_policy::EntityUid::from_type_name_and_id(
+                kind.parse().unwrap(),
+                cedar_policy::EntityId::new(id),
+            );
+            let ours = EntityRef {
+                kind: kind.to_owned(),
+                id: id.to_owned(),
+            };
+            assert_eq!(ours.uid(), cedar.to_string());
+            assert_eq!(EntityRef::parse(&cedar.to_string()), Some(ours));
+        }
+        assert_eq!(
+            EntityRef::parse("Secret::JWT_SECRET").map(|e| e.uid()),
+            Some("Secret::\"JWT_SECRET\"".to_owned())
+        );
+        for bad in ["JWT_SECRET", "Secret::", "::x", "Secret::\"x", "Se cret::x"] {
+            assert_eq!(EntityRef::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -213,7 +213,7 @@ fn canary_values_never_reach_any_output() {
     write(dir.path(), "bad.yaml", &format!("version: 1\nsecrets:\n  X:\n    classification: critical\n    never_log: \"{CANARY}-typed\"\n"));
 
     let mut outputs = Vec::new();
-    for format in ["human", "json"] {
+    for format in ["human", "json", "sarif", "junit"] {
         let r = run(secretary(dir.path()).args([
             "check",
             "inventory.yaml",
