@@ -35,6 +35,8 @@ pub struct CheckArgs {
 pub enum Format {
     Human,
     Json,
+    // A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -92,6 +94,21 @@ pub fn run(args: CheckArgs) -> Outcome {
     let written = match args.format {
         Format::Human => render::human::render(&mut out, &checked.report, fail_on),
         Format::Json => render::json::render(&mut out, &checked.report, now, fail_on),
+        Format::Markdown => render::report::check_summary(
+            &mut out,
+            &render::view::build(
+                &checked.inventory,
+                &checked.report,
+                &checked.rules,
+                &texts,
+                &render::view::ViewContext {
+                    now,
+                    generated_at: None,
+                    fail_on,
+                    iam: None,
+                },
+            ),
+        ),
     };
     if let Err(err) = written {
         eprintln!("error: cannot render the report: {err}");

@@ -1,5 +1,9 @@
 //! Stage 6: print findings. Renderers write to any `io::Write` so tests can
 //! capture output; none reads the environment or the clock.
 
+pub mod docs;
 pub mod human;
 pub mod json;
+pub mod report;
+pub mod templates;
+pub mod view;
