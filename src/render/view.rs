@@ -967,6 +967,68 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_builtin_rule_belongs_to_a_checklist_item() {
+        let mut texts = SourceTexts::default();
+        let rules = crate::policy::load(
+            &crate::policy::RuleSources {
+                builtin: true,
+                user_paths: &[],
+            },
+            &crate::entities::schema::schema(),
+            &mut texts,
+        )
+        .unwrap();
+        for rule in rules.rules.values() {
+            assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
+        }
+        let items = checklist(&rules, &[]);
+        assert!(items
+            .iter()
+            .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
+        let covered: usize = items.iter().map(|i| i.rules.len()).sum();
+        assert_eq!(covered, rules.rules.len());
+    }
+
+    #[test]
+    fn user_rules_join_items_by_title_or_fall_under_other_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("team.cedar"),
+            "@id(\"team-a\")\n@severity(\"low\")\n@message(\"m\")\n@checklist(\"Secrets never reach logs; Team item\")\nforbid(principal, action == Action::\"define\", resource is Secret) when { resource.never_log };\n\n@id(\"team-b\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"define\", resource is Secret) when { resource.never_log };\n",
+        )
+        .unwrap();
+        let mut texts = SourceTexts::default();
+        let paths = [dir.path().to_path_buf()];
+        let rules = crate::policy::load(
+            &crate::policy::RuleSources {
+                builtin: true,
+                user_paths: &paths,
+            },
+            &crate::entities::schema::schema(),
+            &mut texts,
+        )
+        .unwrap();
+        let items = checklist(&rules, &[]);
+        let rules_of = |title: &str| -> Vec<String> {
+            items
+                .iter()
+                .find(|i| i.title == title)
+                .unwrap()
+                .rules
+                .iter()
+                .map(|r| r.id.clone())
+                .collect()
+        };
+        assert_eq!(
+            rules_of("Secrets never reach logs"),
+            ["never-log-read-by-log-sink", "team-a"]
+        );
+        assert_eq!(rules_of("Team item"), ["team-a"]);
+        assert_eq!(rules_of(OTHER_RULES_ITEM), ["team-b"]);
+        assert_eq!(items.last().unwrap().title, OTHER_RULES_ITEM);
+    }
+
+    #[test]
     fn uids_split_into_type_and_name() {
         assert_eq!(
             split_uid("Secret::\"JWT_SECRET\""),
