@@ -109,6 +109,7 @@ impl Templates {
             }
         });
         env.add_filter("code", code_span);
+        env.add_filter("inline_code", inline_code);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
@@ -290,6 +291,34 @@ fn code_span(value: Value) -> Value {
     ))
 }
 
+/// The `inline_code` filter of HTML templates: escapes `value` and shows
+/// its `backticked` spans (as rule texts write them) as `<code>`.
+fn inline_code(value: Value) -> Value {
+    let text = if value.is_none() || value.is_undefined() {
+        String::new()
+    } else {
+        value.to_string()
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    let parts: Vec<&str> = text.split('`').collect();
+    // An unpaired backtick stays a backtick.
+    let paired = parts.len() % 2 == 1;
+    for (index, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part).to_string();
+        if index % 2 == 0 {
+            out.push_str(&escaped);
+        } else if !paired && index + 1 == parts.len() {
+            out.push('`');
+            out.push_str(&escaped);
+        } else {
+            out.push_str("<code>");
+            out.push_str(&escaped);
+            out.push_str("</code>");
+        }
+    }
+    Value::from_safe_string(out)
+}
+
 /// Escapes text for a markdown table cell.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -335,6 +364,15 @@ mod tests {
         );
         assert_eq!(code_span(Value::from("a`b|c")).to_string(), "``a`b\\|c``");
         assert_eq!(code_span(Value::from("`x`")).to_string(), "`` `x` ``");
+    }
+
+    #[test]
+    fn inline_code_marks_backticked_spans() {
+        assert_eq!(
+            inline_code(Value::from("add `rotation: <x>` & go")).to_string(),
+            "add <code>rotation: &lt;x&gt;</code> &amp; go"
+        );
+        assert_eq!(inline_code(Value::from("a ` b")).to_string(), "a ` b");
     }
 
     #[test]
