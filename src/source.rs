@@ -76,6 +76,14 @@ impl SourceTexts {
         self.files.insert(Arc::clone(file), (Arc::from(text), true));
     }
 
+    /// The SHA-256 of a recorded file's text, in lowercase hex: audit
+    /// evidence that a report was made from exactly these bytes.
+    pub fn sha256(&self, file: &str) -> Option<String> {
+        use sha2::Digest;
+        let (text, _) = self.files.get(file)?;
+        Some(hex(&sha2::Sha256::digest(text.as_bytes())))
+    }
+
     /// The line a location points at, without its line ending; values are
     /// replaced by `…` in redacted files.
     pub fn line(&self, location: &Location) -> Option<String> {
@@ -87,6 +95,15 @@ impl SourceTexts {
             line.to_owned()
         })
     }
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// Keeps a YAML line's indentation, list dash and key; hides the rest.

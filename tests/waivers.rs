@@ -237,3 +237,56 @@ fn a_rule_not_loaded_is_bad_input() {
     );
     assert_contains(&human.stderr, "--> inventory.yaml:29:5");
 }
+
+/// The checklist line of the item that `rule` belongs to, in a markdown report.
+fn checklist_line<'a>(markdown: &'a str, rule: &str) -> &'a str {
+    markdown
+        .lines()
+        .find(|line| line.starts_with("- [") && line.contains(&format!("`{rule}`")))
+        .unwrap_or_else(|| panic!("no checklist item lists `{rule}`:\n{markdown}"))
+}
+
+#[test]
+fn the_report_ticks_items_whose_findings_are_all_waived_and_lists_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("inventory.yaml"),
+        format!("{BASE}waivers:\n{ALL}"),
+    )
+    .unwrap();
+    let report = |now: &str| {
+        run(secretary(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1795392000")
+            .args([
+                "report",
+                "inventory.yaml",
+                "--format",
+                "markdown",
+                "--now",
+                now,
+            ]))
+    };
+
+    let waived = report(NOW);
+    assert_eq!(waived.code, 0, "{}", waived.stderr);
+    assert!(
+        checklist_line(&waived.stdout, "reader-not-allowed").starts_with("- [x]"),
+        "{}",
+        waived.stdout
+    );
+    assert_contains(
+        &waived.stdout,
+        "| api-team | 2026-11-23 | active (1 matched) |",
+    );
+
+    // A day later the reader waiver has expired: its item is open again and
+    // the ledger says so.
+    let expired = report("2026-11-24");
+    assert_eq!(expired.code, 1, "{}", expired.stderr);
+    assert!(
+        checklist_line(&expired.stdout, "reader-not-allowed").starts_with("- [ ]"),
+        "{}",
+        expired.stdout
+    );
+    assert_contains(&expired.stdout, "| api-team | 2026-11-23 | expired |");
+}

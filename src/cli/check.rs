@@ -41,6 +41,8 @@ pub enum Format {
     Sarif,
     // JUnit XML, for CI test reports (src/render/junit.rs)
     Junit,
+    // A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -107,6 +109,21 @@ pub fn run(args: CheckArgs) -> Outcome {
             Format::Junit => {
                 render::junit::render(&mut out, &checked.report, &checked.rules, fail_on)
             }
+            Format::Markdown => render::report::check_summary(
+                &mut out,
+                &render::view::build(
+                    &checked.inventory,
+                    &checked.report,
+                    &checked.rules,
+                    &texts,
+                    &render::view::ViewContext {
+                        now,
+                        generated_at: None,
+                        fail_on,
+                        iam: None,
+                    },
+                ),
+            ),
         };
         if let Err(err) = written {
             eprintln!("error: cannot render the report: {err}");

@@ -4,10 +4,13 @@
 mod args;
 mod check;
 mod completions;
+mod docs;
 mod init;
 mod output;
 mod outputs;
+mod pipeline;
 mod policies;
+mod report;
 mod schema;
 
 use std::process::ExitCode;
@@ -53,6 +56,10 @@ struct Cli {
 enum Command {
     /// Check an inventory against the rules
     Check(check::CheckArgs),
+    /// Write the audit report: inventory tables, checklist, findings, evidence
+    Report(report::ReportArgs),
+    /// Regenerate the tables between `secretary:begin`/`end` markers in markdown files
+    Docs(docs::DocsArgs),
     /// List or explain the rules
     #[command(subcommand)]
     Policies(policies::PoliciesCommand),
@@ -75,6 +82,8 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Docs(args) => docs::run(args),
         Command::Policies(command) => policies::run(command),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),

@@ -58,7 +58,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
 pub const BUILTIN_PREFIX: &str = "<builtin>/";
 
 /// The annotation keys a rule may carry.
-pub const ANNOTATIONS: [&str; 7] = [
+pub const ANNOTATIONS: [&str; 8] = [
     "id",
     "severity",
     "message",
@@ -66,6 +66,7 @@ pub const ANNOTATIONS: [&str; 7] = [
     "title",
     "description",
     "remediation",
+    "checklist",
 ];
 
 const PERMIT_ALL_ID: &str = "secretary-permit-all";
@@ -81,6 +82,10 @@ pub struct Rule {
     pub title: Option<String>,
     pub description: Option<String>,
     pub remediation: Option<String>,
+    /// The compliance checklist items (`@checklist`, `;`-separated) the rule
+    /// checks; reports tick an item only when none of its rules has an
+    /// unwaived finding.
+    pub checklist: Vec<String>,
     /// Where the policy starts.
     pub location: Location,
     /// The policy as written.
@@ -556,15 +561,19 @@ fn rule_from_policy(
             Vec::new()
         }
     };
-    let controls = policy
-        .annotation("control")
-        .map(|c| {
-            c.split(';')
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let split_list = |key: &str| -> Vec<String> {
+        policy
+            .annotation(key)
+            .map(|c| {
+                c.split(';')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let controls = split_list("control");
+    let checklist = split_list("checklist");
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -581,6 +590,7 @@ fn rule_from_policy(
         title: policy.annotation("title").map(str::to_owned),
         description: policy.annotation("description").map(str::to_owned),
         remediation: policy.annotation("remediation").map(str::to_owned),
+        checklist,
         location: location.clone(),
         text: source.to_owned(),
         builtin,

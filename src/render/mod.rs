@@ -2,7 +2,11 @@
 //! capture output; none reads the environment or the clock.
 
 pub mod catalog;
+pub mod docs;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod report;
 pub mod sarif;
+pub mod templates;
+pub mod view;

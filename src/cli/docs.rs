@@ -1,0 +1,126 @@
+//! `secretary docs`: regenerate the tables between
+//! `<!-- secretary:begin NAME -->` / `<!-- secretary:end NAME -->` markers,
+//! or with `--check` show what is stale (for CI) and change nothing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::output::write_atomic;
+use super::pipeline::{prepare, ReportInputs};
+use super::Outcome;
+use secretary::diag::InputError;
+use secretary::render::{docs, report, templates::DOCS_TABLES};
+use secretary::source::Location;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Tables: secrets, env-vars, identities, encryption, never-log, \
+rotation-due, checklist, findings (the markdown templates `NAME.md` of the report).\n\n\
+Exit codes: 0 every file is current (or was updated), 1 with --check: some file is \
+stale (its diff is on stdout), 2 bad input (nothing is written)."
+)]
+pub struct DocsArgs {
+    /// Markdown files with `<!-- secretary:begin NAME -->` … `<!-- secretary:end NAME -->` markers
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Inventory files or directories of them; repeatable [default: secretary.yaml]
+    #[arg(long = "inventory", short = 'i', value_name = "PATH")]
+    pub inventory: Vec<PathBuf>,
+    /// Change nothing: print a diff of stale tables and exit 1 if there are any
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub inputs: ReportInputs,
+}
+
+pub fn run(args: DocsArgs) -> Outcome {
+    let printer = args.inputs.color.printer();
+    let mut prepared = match prepare(&args.inputs, args.inventory.clone(), None, &printer) {
+        Ok(prepared) => prepared,
+        Err(outcome) => return outcome,
+    };
+    let context = report::context(&prepared.view);
+    let mut errors = Vec::new();
+    let mut updates = Vec::new();
+    for path in &args.files {
+        let display: Arc<str> = Arc::from(path.display().to_string());
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) => {
+                errors.push(
+                    InputError::new(
+                        "unreadable-docs-file",
+                        format!("cannot read `{display}`: {err}"),
+                    )
+                    .help("check the path; `secretary docs` updates existing markdown files"),
+                );
+                continue;
+            }
+        };
+        prepared.texts.insert(&display, &text);
+        let mut render = |name: &str| prepared.templates.render(&format!("{name}.md"), &context);
+        match docs::update(&display, &text, &mut render) {
+            Ok(updated) => {
+                if !text.contains("<!-- secretary:begin") {
+                    printer.warnings(
+                        &[InputError::new(
+                            "no-docs-markers",
+                            format!("`{display}` has no `secretary:begin` marker"),
+                        )
+                        .at(Location::file_start(&display))
+                        .help(format!(
+                            "add `<!-- secretary:begin NAME -->` and `<!-- secretary:end NAME -->` around a table; NAME is one of {}",
+                            DOCS_TABLES.join(", ")
+                        ))],
+                        &prepared.texts,
+                    );
+                }
+                if updated != text {
+                    updates.push((path.clone(), display, text, updated));
+                }
+            }
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
+    if !errors.is_empty() {
+        printer.errors(&errors, &prepared.texts);
+        return Outcome::BadInput;
+    }
+    if args.check {
+        let mut diff = String::new();
+        for (_, display, old, new) in &updates {
+            diff.push_str(
+                &similar::TextDiff::from_lines(old, new)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{display}"), &format!("b/{display}"))
+                    .to_string(),
+            );
+        }
+        printer.stdout(diff.as_bytes());
+        if updates.is_empty() {
+            return Outcome::Compliant;
+        }
+        eprintln!(
+            "{} of {} file{} stale; run `secretary docs` without `--check` to update",
+            updates.len(),
+            args.files.len(),
+            if args.files.len() == 1 {
+                " is"
+            } else {
+                "s are"
+            }
+        );
+        return Outcome::Findings;
+    }
+    for (path, display, _, new) in &updates {
+        if let Err(error) = write_atomic(path, new.as_bytes()) {
+            printer.errors(&[error], &prepared.texts);
+            return Outcome::BadInput;
+        }
+        eprintln!("updated {display}");
+    }
+    Outcome::Compliant
+}

@@ -1,0 +1,80 @@
+//! `secretary report`: the audit report, in markdown or self-contained HTML.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::output::write_atomic;
+use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
+use super::Outcome;
+use secretary::render::report::{self, ReportFormat};
+use secretary::source::SourceTexts;
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Templates: report.md, report.html and the tables they include \
+(secrets.md, env-vars.md, identities.md, encryption.md, never-log.md, rotation-due.md, \
+checklist.md, findings.md, evidence.md); a file of the same name in `--templates DIR` \
+replaces one.\n\nSOURCE_DATE_EPOCH, when set, is the report's generation time, for \
+byte-identical reports.\n\nExit codes: 0 compliant, 1 findings at or above --fail-on \
+(the report is still written), 2 bad input (nothing is written)."
+)]
+pub struct ReportArgs {
+    /// Inventory files or directories of them [default: secretary.yaml]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: ReportInputs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum Format {
+    Markdown,
+    Html,
+}
+
+pub fn run(args: ReportArgs) -> Outcome {
+    let printer = args.inputs.color.printer();
+    let generated_at = match resolve_generated_at() {
+        Ok(at) => at,
+        Err(error) => {
+            printer.errors(&[error], &SourceTexts::default());
+            return Outcome::BadInput;
+        }
+    };
+    let prepared = match prepare(&args.inputs, args.paths, Some(generated_at), &printer) {
+        Ok(prepared) => prepared,
+        Err(outcome) => return outcome,
+    };
+    let format = match args.format {
+        Format::Markdown => ReportFormat::Markdown,
+        Format::Html => ReportFormat::Html,
+    };
+    let text = match report::report(&prepared.templates, &prepared.view, format) {
+        Ok(text) => text,
+        Err(error) => {
+            printer.errors(&[error], &prepared.texts);
+            return Outcome::BadInput;
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = write_atomic(path, text.as_bytes()) {
+                printer.errors(&[error], &prepared.texts);
+                return Outcome::BadInput;
+            }
+        }
+        None => printer.stdout(text.as_bytes()),
+    }
+    if prepared.fails {
+        Outcome::Findings
+    } else {
+        Outcome::Compliant
+    }
+}
