@@ -48,7 +48,6 @@ impl Printer {
 /// Writes `bytes` to `path` so that readers see either the old file or the
 /// whole new one, never a half-written report: the bytes go to a temporary
 /// file in the same directory, which is then renamed over `path`.
-#[allow(dead_code)] // the `-o` outputs of `check` and `report` (issue 4) use it
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputError> {
     let fail = |err: &dyn std::fmt::Display| {
         InputError::new(
