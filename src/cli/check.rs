@@ -29,6 +29,8 @@ pub struct CheckArgs {
     pub now: Option<String>,
     #[command(flatten)]
     pub color: ColorArgs,
+    #[command(flatten)]
+    pub iam: super::iam::CheckIamArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -79,7 +81,15 @@ pub fn run(args: CheckArgs) -> Outcome {
         builtin_policies: !args.policies.no_builtin,
         now,
     };
-    let checked = match secretary::check(&request, &mut texts) {
+    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`).
+    let iam = match super::iam::observe(&args.iam, &mut texts) {
+        Ok(iam) => iam,
+        Err(error) => {
+            printer.errors(&[error], &texts);
+            return Outcome::BadInput;
+        }
+    };
+    let checked = match secretary::check_with_iam(&request, iam.as_ref(), &mut texts) {
         Ok(checked) => checked,
         Err(failure) => {
             printer.errors(&failure.errors, &texts);
@@ -99,7 +109,17 @@ pub fn run(args: CheckArgs) -> Outcome {
     }
     printer.stdout(&out);
 
-    let broken: Vec<_> = checked.report.errors().collect();
+    // IAM checks that could not run: named on stderr, and the run fails (exit 2).
+    let not_verified = iam.as_ref().map(super::iam::gap_errors).unwrap_or_default();
+    printer.errors(&not_verified, &texts);
+    let broken: Vec<_> = checked
+        .report
+        .errors()
+        .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+        .collect();
+    if !not_verified.is_empty() && broken.is_empty() {
+        return Outcome::BadInput;
+    }
     if !broken.is_empty() {
         // Name each broken rule's file and line on stderr, once per rule.
         let mut seen = std::collections::BTreeSet::new();

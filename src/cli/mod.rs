@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod iam;
 mod init;
 mod output;
 mod policies;
@@ -58,6 +59,9 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Write a small commented starter inventory
     Init(init::InitArgs),
+    /// Read the AWS account's IAM state (live IAM)
+    #[command(subcommand)]
+    Iam(iam::IamCommand),
 }
 
 pub fn run() -> ExitCode {
@@ -74,6 +78,7 @@ pub fn run() -> ExitCode {
         Command::Policies(command) => policies::run(command),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
+        Command::Iam(command) => iam::run(command),
     };
     outcome.into()
 }

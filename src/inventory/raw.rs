@@ -42,6 +42,31 @@ pub struct RawDocument {
     /// The plain configuration inventory: every environment variable, secret or not, by name.
     #[serde(default, deserialize_with = "null_as_default")]
     pub env_vars: BTreeMap<String, RawEnvVar>,
+    /// Thresholds of the built-in checks (written in at most one file).
+    #[serde(default)]
+    pub settings: Option<RawSettings>,
+}
+
+/// Thresholds of the built-in checks.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Settings")]
+pub struct RawSettings {
+    /// Thresholds of the live IAM checks (`check --iam`, `--iam-snapshot`).
+    #[serde(default)]
+    pub iam: Option<RawIamSettings>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "IamSettings")]
+pub struct RawIamSettings {
+    /// Oldest an access key may be when its identity declares no `rotation` (default `90d`, CIS 1.14).
+    #[serde(default)]
+    pub access_key_max_age: Option<String>,
+    /// Longest a password or access key may go unused (default `45d`, CIS 1.12).
+    #[serde(default)]
+    pub unused_credentials_max: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
