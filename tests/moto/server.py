@@ -20,7 +20,8 @@ Controls, all `POST` with a JSON body, under `/_secretary/`:
   `hang` never answers in time, `never-ready` keeps the credential report
   in progress (set it on both GenerateCredentialReport, which then answers
   STARTED, and GetCredentialReport, which answers ReportInProgress).
-- `GET /_secretary/calls`: the IAM actions received so far, in order.
+- `reset`: forget every IAM resource, fault and recorded call.
+- `calls`: the IAM actions received so far, in order.
 
 Environment: MOTO_IAM_LOAD_MANAGED_POLICIES=true is set here so that
 AWS-managed policies (AdministratorAccess, ...) exist.
@@ -86,8 +87,10 @@ def populate(spec):
       "password_policy": {"MinimumPasswordLength": 8, ...} | null,
     }
     Policy references without `arn:` are customer-managed policy names.
+    Returns the secrets it made (secret access keys, passwords), for canaries.
     """
     iam = client()
+    secrets = []
 
     def arn(ref):
         if ref.startswith("arn:"):
@@ -112,11 +115,15 @@ def populate(spec):
             iam.put_user_policy(UserName=u["name"], PolicyName=name, PolicyDocument=json.dumps(doc))
         ids = []
         for _ in range(u.get("keys", 0)):
-            ids.append(iam.create_access_key(UserName=u["name"])["AccessKey"]["AccessKeyId"])
+            key = iam.create_access_key(UserName=u["name"])["AccessKey"]
+            ids.append(key["AccessKeyId"])
+            secrets.append(key["SecretAccessKey"])
         for slot in u.get("inactive_keys", []):
             iam.update_access_key(UserName=u["name"], AccessKeyId=ids[slot - 1], Status="Inactive")
         if u.get("password"):
-            iam.create_login_profile(UserName=u["name"], Password="Canary-Passw0rd-not-a-secret!")
+            password = f"Canary-{u['name']}-Passw0rd!"
+            iam.create_login_profile(UserName=u["name"], Password=password)
+            secrets.append(password)
         if u.get("mfa"):
             serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=u["name"])[
                 "VirtualMFADevice"
@@ -137,6 +144,7 @@ def populate(spec):
             iam.put_role_policy(RoleName=r["name"], PolicyName=name, PolicyDocument=json.dumps(doc))
     if spec.get("password_policy"):
         iam.update_account_password_policy(**spec["password_policy"])
+    return {"secrets": secrets}
 
 
 def backdate(spec):
@@ -197,8 +205,14 @@ class Controls:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             spec = json.loads(environ["wsgi.input"].read(length) or b"null")
             result = None
-            if name == "populate":
-                populate(spec)
+            if name == "reset":
+                from moto.iam.models import iam_backends
+
+                iam_backends.reset()
+                FAULTS.clear()
+                CALLS.clear()
+            elif name == "populate":
+                result = populate(spec)
             elif name == "backdate":
                 for item in spec if isinstance(spec, list) else [spec]:
                     backdate(item)
@@ -211,11 +225,13 @@ class Controls:
                 result = CALLS
             else:
                 raise ValueError(f"unknown control {name}")
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(result).encode()]
+            payload = json.dumps(result).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            return [payload]
         except Exception as err:  # a test's mistake: say what it was
-            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
-            return [f"{type(err).__name__}: {err}".encode()]
+            payload = f"{type(err).__name__}: {err}".encode()
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain"), ("Content-Length", str(len(payload)))])
+            return [payload]
 
 
 def watch_stdin():
