@@ -358,3 +358,34 @@ fn without_iam_flags_the_iam_rules_stay_silent() {
         "{keys:?}"
     );
 }
+
+#[test]
+fn the_readme_quotes_the_read_only_policy_exactly() {
+    let policy =
+        std::fs::read_to_string(repo_root().join("policies/iam-read-only-policy.json")).unwrap();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert_contains(&readme, &format!("```json\n{policy}```"));
+    // And the policy is read-only: every action reads (Generate builds a report).
+    let policy = json(&policy);
+    for action in policy["Statement"][0]["Action"].as_array().unwrap() {
+        let action = action.as_str().unwrap();
+        assert!(
+            ["iam:Get", "iam:GenerateCredentialReport"]
+                .iter()
+                .any(|p| action.starts_with(p)),
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn live_collection_needs_the_aws_feature() {
+    if cfg!(feature = "aws") {
+        return; // covered against the emulator in tests/iam_live.rs
+    }
+    let r = run(secretary(&repo_root()).args(["check", INVENTORY, "--iam"]));
+    assert_eq!(r.code, 2);
+    assert_contains(&r.stderr, "error[iam-live-unavailable]");
+    assert_contains(&r.stderr, "--iam-snapshot FILE");
+    assert!(r.stdout.is_empty());
+}

@@ -85,6 +85,7 @@ def populate(spec):
                  "mfa": bool}],
       "roles": [{"name", "path", "trust": document, "policies": [..], "inline": {..}}],
       "password_policy": {"MinimumPasswordLength": 8, ...} | null,
+      "bulk": {"users": 1000, "keys": 2},                # benchmarks
     }
     Policy references without `arn:` are customer-managed policy names.
     Returns the secrets it made (secret access keys, passwords), for canaries.
@@ -144,6 +145,13 @@ def populate(spec):
             iam.put_role_policy(RoleName=r["name"], PolicyName=name, PolicyDocument=json.dumps(doc))
     if spec.get("password_policy"):
         iam.update_account_password_policy(**spec["password_policy"])
+    bulk = spec.get("bulk")
+    if bulk:  # {"users": N, "keys": K}: many plain users, for benchmarks
+        for i in range(bulk["users"]):
+            name = f"user-{i:05}"
+            iam.create_user(UserName=name)
+            for _ in range(bulk.get("keys", 0)):
+                iam.create_access_key(UserName=name)
     return {"secrets": secrets}
 
 
