@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Live IAM tests run the moto IAM emulator (tests/moto/server.py).
 if ! python3 -c 'import moto' 2>/dev/null; then
   echo "== installing the moto IAM emulator"
-  python3 -m pip install --quiet 'moto[server]'
+  python3 -m pip install --quiet 'moto[server]' ||
+    python3 -m pip install --quiet --break-system-packages 'moto[server]'
 fi
 
 # The offline build (no AWS SDK) must compile, and its tests pass.

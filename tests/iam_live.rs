@@ -394,3 +394,24 @@ fn snapshot_with_a_fault_is_written_with_its_gaps_and_fails() {
     );
     assert!(snapshot["users"][0]["access_keys"].is_null(), "{snapshot}");
 }
+
+#[test]
+fn a_bad_inventory_is_reported_before_any_iam_call() {
+    let (_guard, moto) = Moto::lock();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secretary.yaml"),
+        "version: 1\nidentities:\n  x: { kind: robot }\n",
+    )
+    .unwrap();
+    let url = moto.url();
+    let r = run(aws(dir.path()).args(["check", "secretary.yaml", "--iam", "--endpoint-url", &url]));
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert_contains(&r.stderr, "secretary.yaml:3");
+    assert!(r.stdout.is_empty());
+    assert_eq!(
+        moto.calls(),
+        Vec::<String>::new(),
+        "no IAM call for a bad inventory"
+    );
+}

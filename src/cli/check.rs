@@ -82,10 +82,10 @@ pub fn run(args: CheckArgs) -> Outcome {
         now,
     };
     // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`).
-    let iam = match super::iam::observe(&args.iam, &mut texts) {
+    let iam = match super::iam::observe(&args.iam, &request, &mut texts) {
         Ok(iam) => iam,
-        Err(error) => {
-            printer.errors(&[error], &texts);
+        Err(errors) => {
+            printer.errors(&errors, &texts);
             return Outcome::BadInput;
         }
     };
