@@ -415,3 +415,36 @@ fn a_bad_inventory_is_reported_before_any_iam_call() {
         "no IAM call for a bad inventory"
     );
 }
+
+#[test]
+fn a_named_profile_supplies_credentials_region_and_endpoint() {
+    let (_guard, moto) = Moto::lock();
+    populate(moto);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile audit]\nregion = eu-west-1\nendpoint_url = {}\n",
+            moto.url()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[audit]\naws_access_key_id = audit-key\naws_secret_access_key = audit-secret\n",
+    )
+    .unwrap();
+    let r = run(aws(dir.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["iam", "snapshot", "--profile", "audit"]));
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    let snapshot = json(&r.stdout);
+    assert_eq!(snapshot["users"].as_array().unwrap().len(), 3);
+    assert!(!r.stdout.contains("audit-secret"));
+}
