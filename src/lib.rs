@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage, each passing plain data to the next:
 //!
 //! 1. [`inventory`] loads and validates the YAML inventory;
-//! 2. (observations: live IAM, files — later stages of the product);
+//! 2. [`observe`] reads the real world (the AWS account's IAM state);
 //! 3. [`entities`] turns it into Cedar entities and one fact per thing to judge;
 //! 4. [`policy`] loads and validates the rules, [`evaluate`] asks Cedar about each fact;
 //! 5. [`findings`] holds the verdicts; [`render`] prints them.
@@ -17,6 +17,7 @@ pub mod entities;
 pub mod evaluate;
 pub mod findings;
 pub mod inventory;
+pub mod observe;
 pub mod policy;
 pub mod render;
 pub mod source;
@@ -56,6 +57,17 @@ pub struct CheckFailure {
 
 /// Runs the pipeline. Input texts are recorded in `texts` for error snippets.
 pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked, CheckFailure> {
+    check_with_iam(request, None, texts)
+}
+
+/// [`check`], plus the IAM account observed in `iam` (from `check --iam` or
+/// `--iam-snapshot`): its findings, and one `iam-not-verified` error per
+/// part of it that could not be collected.
+pub fn check_with_iam(
+    request: &CheckRequest,
+    iam: Option<&observe::iam::Snapshot>,
+    texts: &mut SourceTexts,
+) -> Result<Checked, CheckFailure> {
     let schema = entities::schema::schema();
     // Load both inputs before failing, so one run reports every problem.
     let inventory = inventory::load(&request.inventory_paths, request.now, texts);
@@ -82,14 +94,13 @@ pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked,
             errors: waiver_errors,
         });
     }
-    let plan =
-        entities::plan(&inventory, request.now, &rules.entity_literals).map_err(|problem| {
-            CheckFailure {
-                errors: vec![InputError::new("internal", problem)
-                    .help("this is a bug in secretary; please report it")],
-            }
+    let plan = entities::plan_with_iam(&inventory, request.now, &rules.entity_literals, iam)
+        .map_err(|problem| CheckFailure {
+            errors: vec![InputError::new("internal", problem)
+                .help("this is a bug in secretary; please report it")],
         })?;
-    let findings = evaluate::evaluate(&plan, &rules, &schema);
+    let mut findings = evaluate::evaluate(&plan, &rules, &schema);
+    findings.extend(iam.map(entities::iam::gap_findings).unwrap_or_default());
     drop(plan);
     let report = waivers::apply(Report::new(findings), &inventory.waivers, request.now);
     Ok(Checked {

@@ -39,6 +39,9 @@ fn every_builtin_rule_fires_exactly_where_expected() {
     assert!(builtin.len() >= 16, "{listed}");
     for rule in builtin {
         let id = rule["id"].as_str().unwrap();
+        if id.starts_with("iam-") {
+            continue; // live IAM rules: tests/iam_rules.rs, on IAM snapshots
+        }
         assert!(
             rules.contains(id),
             "built-in rule `{id}` has no positive case in the fixture"

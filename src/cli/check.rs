@@ -30,6 +30,8 @@ pub struct CheckArgs {
     pub now: Option<String>,
     #[command(flatten)]
     pub color: ColorArgs,
+    #[command(flatten)]
+    pub iam: super::iam::CheckIamArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
@@ -87,7 +89,15 @@ pub fn run(args: CheckArgs) -> Outcome {
         builtin_policies: !args.policies.no_builtin,
         now,
     };
-    let checked = match secretary::check(&request, &mut texts) {
+    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`).
+    let iam = match super::iam::observe(&args.iam, &request, &mut texts) {
+        Ok(iam) => iam,
+        Err(errors) => {
+            printer.errors(&errors, &texts);
+            return Outcome::BadInput;
+        }
+    };
+    let checked = match secretary::check_with_iam(&request, iam.as_ref(), &mut texts) {
         Ok(checked) => checked,
         Err(failure) => {
             printer.errors(&failure.errors, &texts);
@@ -120,7 +130,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                         now,
                         generated_at: None,
                         fail_on,
-                        iam: None,
+                        iam: super::iam::evidence(iam.as_ref(), &args.iam),
                     },
                 ),
             ),
@@ -139,17 +149,26 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
     }
 
-    let broken: Vec<_> = checked.report.errors().collect();
-    if !broken.is_empty() {
-        // The report still goes to stdout, to show the failing rules; no
-        // file is written for a run that exits 2.
+    // A run that could not judge everything (IAM checks that could not run,
+    // rules that failed to evaluate) exits 2. Its report still goes to stdout,
+    // to show what was verified and what failed; no file is written for it.
+    let not_verified = iam.as_ref().map(super::iam::gap_errors).unwrap_or_default();
+    let broken: Vec<_> = checked
+        .report
+        .errors()
+        .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+        .collect();
+    if !not_verified.is_empty() || !broken.is_empty() {
         if let Some(out) = &stdout {
             printer.stdout(out);
         }
+        printer.errors(&not_verified, &texts);
+    }
+    if !broken.is_empty() {
         // Name each broken rule's file and line on stderr, once per rule.
         let mut seen = std::collections::BTreeSet::new();
         let mut errors = Vec::new();
-        for finding in broken {
+        for finding in &broken {
             if !seen.insert(finding.rule.clone()) {
                 continue;
             }
@@ -164,6 +183,8 @@ pub fn run(args: CheckArgs) -> Outcome {
             );
         }
         printer.errors(&errors, &texts);
+    }
+    if !not_verified.is_empty() || !broken.is_empty() {
         return Outcome::BadInput;
     }
     // Files are written only for a run that could judge the inventory.

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod completions;
 mod docs;
+mod iam;
 mod init;
 mod output;
 mod outputs;
@@ -69,6 +70,9 @@ enum Command {
     Init(init::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
+    /// Read the AWS account's IAM state (live IAM)
+    #[command(subcommand)]
+    Iam(iam::IamCommand),
 }
 
 pub fn run() -> ExitCode {
@@ -88,6 +92,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Iam(command) => iam::run(command),
     };
     outcome.into()
 }

@@ -35,6 +35,8 @@ pub struct ReportInputs {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     #[command(flatten)]
+    pub iam: super::iam::CheckIamArgs,
+    #[command(flatten)]
     pub color: ColorArgs,
 }
 
@@ -106,7 +108,16 @@ pub fn prepare(
         builtin_policies: !inputs.policies.no_builtin,
         now,
     };
-    let checked = match secretary::check(&request, &mut texts) {
+    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`), as in `check`.
+    let iam = match super::iam::observe(&inputs.iam, &request, &mut texts) {
+        Ok(iam) => iam,
+        Err(mut problems) => {
+            errors.append(&mut problems);
+            printer.errors(&errors, &texts);
+            return Err(Outcome::BadInput);
+        }
+    };
+    let checked = match secretary::check_with_iam(&request, iam.as_ref(), &mut texts) {
         Ok(checked) => Some(checked),
         Err(mut failure) => {
             errors.append(&mut failure.errors);
@@ -118,18 +129,22 @@ pub fn prepare(
         return Err(Outcome::BadInput);
     };
     printer.warnings(&checked.rules.warnings, &texts);
-    // A rule that failed to evaluate makes every verdict doubtful: no report.
+    // A rule that failed to evaluate, or IAM checks that could not run, make
+    // the verdicts doubtful: no report.
     let mut broken = std::collections::BTreeSet::new();
-    let errors: Vec<InputError> = checked
-        .report
-        .errors()
-        .filter(|f| broken.insert(f.rule.clone()))
-        .map(|f| {
-            InputError::new("rule-evaluation-error", f.message.clone())
+    let mut errors: Vec<InputError> = iam.as_ref().map(super::iam::gap_errors).unwrap_or_default();
+    errors.extend(
+        checked
+            .report
+            .errors()
+            .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+            .filter(|f| broken.insert(f.rule.clone()))
+            .map(|f| {
+                InputError::new("rule-evaluation-error", f.message.clone())
                 .at_opt(checked.rules.rule(&f.rule).map(|r| r.location.clone()))
                 .help("a rule that errors is never treated as passing; fix the rule and run again")
-        })
-        .collect();
+            }),
+    );
     if !errors.is_empty() {
         printer.errors(&errors, &texts);
         return Err(Outcome::BadInput);
@@ -144,7 +159,7 @@ pub fn prepare(
             now,
             generated_at,
             fail_on,
-            iam: None,
+            iam: super::iam::evidence(iam.as_ref(), &inputs.iam),
         },
     );
     Ok(Prepared {

@@ -15,19 +15,19 @@ use crate::source::Location;
 
 type Attrs = HashMap<String, RestrictedExpression>;
 
-fn string(value: impl Into<String>) -> RestrictedExpression {
+pub(super) fn string(value: impl Into<String>) -> RestrictedExpression {
     RestrictedExpression::new_string(value.into())
 }
 
-fn long(value: i64) -> RestrictedExpression {
+pub(super) fn long(value: i64) -> RestrictedExpression {
     RestrictedExpression::new_long(value)
 }
 
-fn boolean(value: bool) -> RestrictedExpression {
+pub(super) fn boolean(value: bool) -> RestrictedExpression {
     RestrictedExpression::new_bool(value)
 }
 
-fn entity_ref(type_name: &str, id: &str) -> RestrictedExpression {
+pub(super) fn entity_ref(type_name: &str, id: &str) -> RestrictedExpression {
     RestrictedExpression::new_entity_uid(uid(type_name, id))
 }
 
@@ -38,22 +38,22 @@ fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> Re
 /// Collects attributes; optional ones are left out when absent, as the
 /// schema's `?` attributes expect.
 #[derive(Default)]
-struct AttrsBuilder(Attrs);
+pub(super) struct AttrsBuilder(Attrs);
 
 impl AttrsBuilder {
-    fn set(&mut self, key: &str, value: RestrictedExpression) -> &mut Self {
+    pub(super) fn set(&mut self, key: &str, value: RestrictedExpression) -> &mut Self {
         self.0.insert(key.to_owned(), value);
         self
     }
 
-    fn opt(&mut self, key: &str, value: Option<RestrictedExpression>) -> &mut Self {
+    pub(super) fn opt(&mut self, key: &str, value: Option<RestrictedExpression>) -> &mut Self {
         if let Some(value) = value {
             self.0.insert(key.to_owned(), value);
         }
         self
     }
 
-    fn entity(&mut self, uid: EntityUid) -> Result<Entity, String> {
+    pub(super) fn entity(&mut self, uid: EntityUid) -> Result<Entity, String> {
         Entity::new(uid, std::mem::take(&mut self.0), HashSet::new()).map_err(|e| e.to_string())
     }
 }

@@ -22,6 +22,7 @@
 //! parallel.
 
 mod derive;
+pub mod iam;
 mod items;
 pub mod schema;
 
@@ -41,10 +42,18 @@ pub enum Action {
     Store,
     Read,
     Require,
+    /// An observed IAM item, judged by the AWS account (principal).
+    Observe,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Action::Define, Action::Store, Action::Read, Action::Require];
+    pub const ALL: [Action; 5] = [
+        Action::Define,
+        Action::Store,
+        Action::Read,
+        Action::Require,
+        Action::Observe,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -52,6 +61,7 @@ impl Action {
             Action::Store => "store",
             Action::Read => "read",
             Action::Require => "require",
+            Action::Observe => "observe",
         }
     }
 
@@ -78,6 +88,14 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
         Action::Store => &["SecretInstance"],
         Action::Read => &["Secret"],
         Action::Require => &["EnvVar"],
+        Action::Observe => &[
+            "AwsAccount",
+            "IamUser",
+            "IamRole",
+            "IamAccessKey",
+            "IamPolicy",
+            "Identity",
+        ],
     }
 }
 
@@ -111,7 +129,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 8] = [
+const TYPE_NAMES: [&str; 13] = [
     "Action",
     "Inventory",
     "Environment",
@@ -120,6 +138,11 @@ const TYPE_NAMES: [&str; 8] = [
     "Secret",
     "SecretInstance",
     "EnvVar",
+    "AwsAccount",
+    "IamUser",
+    "IamRole",
+    "IamAccessKey",
+    "IamPolicy",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {
@@ -171,6 +194,8 @@ pub struct EntityPlan<'a> {
     pinned_secrets: BTreeSet<&'a str>,
     pinned_env_vars: BTreeSet<&'a str>,
     chunks: Vec<Chunk<'a>>,
+    /// The observed IAM account, judged in a chunk of its own (the last).
+    iam: Option<iam::IamChunk>,
 }
 
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
@@ -184,6 +209,20 @@ pub fn plan<'a>(
     literals: &EntityLiterals,
 ) -> Result<EntityPlan<'a>, String> {
     plan_in_chunks(inventory, now, literals, CHUNK_SECRETS)
+}
+
+/// [`plan`] plus the IAM account observed in `snapshot`.
+pub fn plan_with_iam<'a>(
+    inventory: &'a Inventory,
+    now: Date,
+    literals: &EntityLiterals,
+    snapshot: Option<&crate::observe::iam::Snapshot>,
+) -> Result<EntityPlan<'a>, String> {
+    let mut plan = plan_in_chunks(inventory, now, literals, CHUNK_SECRETS)?;
+    if let Some(snapshot) = snapshot {
+        plan.iam = Some(iam::build(inventory, snapshot, now)?);
+    }
+    Ok(plan)
 }
 
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).
@@ -273,12 +312,13 @@ pub(crate) fn plan_in_chunks<'a>(
         pinned_secrets,
         pinned_env_vars,
         chunks,
+        iam: None,
     })
 }
 
 impl EntityPlan<'_> {
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len()
+        self.chunks.len() + usize::from(self.iam.is_some())
     }
 
     /// Builds chunk `index`: its entity store and its facts.
@@ -292,6 +332,24 @@ impl EntityPlan<'_> {
         index: usize,
         schema: &cedar_policy::Schema,
     ) -> Result<EntityStore, String> {
+        let check = if cfg!(debug_assertions) {
+            Some(schema)
+        } else {
+            None
+        };
+        if index == self.chunks.len() {
+            if let Some(iam) = &self.iam {
+                let mut entities = self.shared.clone();
+                entities.extend(iam.entities.iter().cloned());
+                let entities = Entities::from_entities(entities, check).map_err(|e| {
+                    format!("internal error: the IAM entities do not match the Cedar schema: {e}")
+                })?;
+                return Ok(EntityStore {
+                    entities,
+                    facts: iam.facts.clone(),
+                });
+            }
+        }
         let chunk = &self.chunks[index];
         let mut entities = self.shared.clone();
         let mut facts = Vec::new();
@@ -329,11 +387,6 @@ impl EntityPlan<'_> {
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
-        let check = if cfg!(debug_assertions) {
-            Some(schema)
-        } else {
-            None
-        };
         let entities = Entities::from_entities(entities, check).map_err(|e| {
             format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
         })?;
@@ -342,7 +395,14 @@ impl EntityPlan<'_> {
 
     /// A location for problems that concern a chunk as a whole.
     pub fn chunk_location(&self, index: usize) -> Location {
-        let chunk = &self.chunks[index];
+        let Some(chunk) = self.chunks.get(index) else {
+            return self
+                .inventory
+                .files
+                .first()
+                .map(Location::file_start)
+                .unwrap_or_else(|| Location::file_start(&std::sync::Arc::from("inventory")));
+        };
         chunk
             .secrets
             .first()

@@ -26,6 +26,26 @@ pub struct Inventory {
     pub env_vars: BTreeMap<String, EnvVar>,
     /// Accepted risks, in file order.
     pub waivers: Vec<Waiver>,
+    /// Thresholds of the built-in checks (`settings:`).
+    pub settings: Settings,
+}
+
+/// Thresholds of the built-in checks, with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Days an access key may live when its identity declares no rotation (CIS 1.14).
+    pub access_key_max_age_days: i64,
+    /// Days a password or access key may go unused (CIS 1.12).
+    pub unused_credentials_max_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            access_key_max_age_days: 90,
+            unused_credentials_max_days: 45,
+        }
+    }
 }
 
 #[derive(Debug)]

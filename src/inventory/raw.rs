@@ -46,6 +46,31 @@ pub struct RawDocument {
     /// finding is still reported, marked as waived, and does not fail the run.
     #[serde(default, deserialize_with = "null_as_default")]
     pub waivers: Vec<RawWaiver>,
+    /// Thresholds of the built-in checks (written in at most one file).
+    #[serde(default)]
+    pub settings: Option<RawSettings>,
+}
+
+/// Thresholds of the built-in checks.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Settings")]
+pub struct RawSettings {
+    /// Thresholds of the live IAM checks (`check --iam`, `--iam-snapshot`).
+    #[serde(default)]
+    pub iam: Option<RawIamSettings>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "IamSettings")]
+pub struct RawIamSettings {
+    /// Oldest an access key may be when its identity declares no `rotation` (default `90d`, CIS 1.14).
+    #[serde(default)]
+    pub access_key_max_age: Option<String>,
+    /// Longest a password or access key may go unused (default `45d`, CIS 1.12).
+    #[serde(default)]
+    pub unused_credentials_max: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

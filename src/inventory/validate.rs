@@ -51,6 +51,41 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
         files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
         ..Inventory::default()
     };
+    let mut settings_file: Option<Location> = None;
+    for file in &files {
+        let Some(iam) = file.document.settings.as_ref().and_then(|s| s.iam.as_ref()) else {
+            continue;
+        };
+        let here = file.positions.key(&ypath!["settings"]);
+        if let Some(first) = &settings_file {
+            v.errors.push(
+                InputError::new(
+                    "duplicate-settings",
+                    "`settings` is written in more than one file",
+                )
+                .at(here)
+                .related(first.clone(), "first written here")
+                .help("keep `settings:` in one inventory file"),
+            );
+            continue;
+        }
+        settings_file = Some(here);
+        let pos = &file.positions;
+        if let Some(text) = &iam.access_key_max_age {
+            if let Some(p) = v.period(text, || {
+                pos.value(&ypath!["settings", "iam", "access_key_max_age"])
+            }) {
+                inventory.settings.access_key_max_age_days = p.days;
+            }
+        }
+        if let Some(text) = &iam.unused_credentials_max {
+            if let Some(p) = v.period(text, || {
+                pos.value(&ypath!["settings", "iam", "unused_credentials_max"])
+            }) {
+                inventory.settings.unused_credentials_max_days = p.days;
+            }
+        }
+    }
     drop(files);
     for (part, mut errors) in parts {
         v.errors.append(&mut errors);

@@ -52,6 +52,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "env_vars.cedar",
         include_str!("../../policies/env_vars.cedar"),
     ),
+    ("iam.cedar", include_str!("../../policies/iam.cedar")),
 ];
 
 /// How built-in files are named in messages.

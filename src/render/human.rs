@@ -106,7 +106,12 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
     } else {
         String::new()
     };
-    let verdict = if report.errors().next().is_some() {
+    let verdict = if report
+        .errors()
+        .any(|f| f.rule == crate::entities::iam::NOT_VERIFIED)
+    {
+        "some IAM checks could not be verified: not compliant".to_owned()
+    } else if report.errors().next().is_some() {
         "rules failed to evaluate".to_owned()
     } else if failing > 0 {
         format!("{failing} at or above `{fail_on}`: not compliant")

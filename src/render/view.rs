@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::entities::Action;
 use crate::findings::{Finding, Report, Severity, WaiverState};
 use crate::inventory::model::{serde_name, Inventory, Secret};
 use crate::policy::RuleSet;
@@ -233,7 +234,8 @@ pub struct ChecklistItem {
     /// `anchor`-safe id, e.g. `check-secrets-differ-per-environment`.
     pub anchor: String,
     pub ticked: bool,
-    /// `pass`, `waived` (every finding waived) or `fail`.
+    /// `pass`, `waived` (every finding waived), `fail`, or `not-checked`
+    /// (every rule of the item judges live IAM facts and the run had none).
     pub status: &'static str,
     pub rules: Vec<ChecklistRule>,
     pub open: usize,
@@ -353,7 +355,7 @@ pub fn build(
         encryption: encryption(inventory),
         never_log: never_log(inventory),
         rotation_due: rotation_due(inventory, context.now),
-        checklist: checklist(rules, &findings),
+        checklist: checklist(rules, &findings, context.iam.is_some()),
         findings,
         evidence: evidence(inventory, report, rules, texts, context),
     }
@@ -815,7 +817,10 @@ pub fn anchor_slug(prefix: &str, text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-fn checklist(rules: &RuleSet, findings: &[FindingView]) -> Vec<ChecklistItem> {
+/// The checklist items, in rule order. `iam_checked` says whether the run
+/// observed an IAM account: without one, an item whose rules only judge IAM
+/// facts is "not checked" rather than ticked, since nothing was verified.
+fn checklist(rules: &RuleSet, findings: &[FindingView], iam_checked: bool) -> Vec<ChecklistItem> {
     let mut ordered: Vec<&crate::policy::Rule> = rules.rules.values().collect();
     ordered.sort_by_key(|r| rule_order(r));
     let mut items: Vec<ChecklistItem> = Vec::new();
@@ -864,8 +869,16 @@ fn checklist(rules: &RuleSet, findings: &[FindingView]) -> Vec<ChecklistItem> {
                 waived: finding.waived,
             });
         }
-        item.ticked = item.open == 0;
+        let iam_only = !item.rules.is_empty()
+            && item.rules.iter().all(|r| {
+                rules
+                    .rule(&r.id)
+                    .is_some_and(|rule| rule.actions.iter().all(|a| *a == Action::Observe))
+            });
+        let not_checked = iam_only && !iam_checked && item.findings.is_empty();
+        item.ticked = item.open == 0 && !not_checked;
         item.status = match (item.open, item.waived) {
+            _ if not_checked => "not-checked",
             (0, 0) => "pass",
             (0, _) => "waived",
             _ => "fail",
@@ -984,7 +997,7 @@ mod tests {
         for rule in rules.rules.values() {
             assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
         }
-        let items = checklist(&rules, &[]);
+        let items = checklist(&rules, &[], true);
         assert!(items
             .iter()
             .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
@@ -1011,7 +1024,7 @@ mod tests {
             &mut texts,
         )
         .unwrap();
-        let items = checklist(&rules, &[]);
+        let items = checklist(&rules, &[], true);
         let rules_of = |title: &str| -> Vec<String> {
             items
                 .iter()

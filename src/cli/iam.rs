@@ -1,0 +1,212 @@
+//! `secretary iam snapshot` and the IAM flags of `check` (`--iam`,
+//! `--iam-snapshot`): where the IAM observation comes from.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::args::ColorArgs;
+use super::Outcome;
+use secretary::diag::InputError;
+use secretary::observe::iam::{snapshot, Snapshot};
+use secretary::source::SourceTexts;
+
+/// How to reach the AWS account (standard AWS configuration otherwise:
+/// environment credentials, profiles, SSO, `AWS_ENDPOINT_URL`, ...).
+#[derive(Args, Debug, Clone)]
+pub struct AwsArgs {
+    /// AWS profile to use (default: AWS_PROFILE or `default`)
+    #[arg(long, value_name = "NAME", help_heading = "Live IAM")]
+    pub profile: Option<String>,
+    /// AWS region for signing (IAM is global; default: the configured one, else us-east-1)
+    #[arg(long, value_name = "REGION", help_heading = "Live IAM")]
+    pub region: Option<String>,
+    /// IAM endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL or AWS's own)
+    #[arg(long, value_name = "URL", help_heading = "Live IAM")]
+    pub endpoint_url: Option<String>,
+    /// Longest one IAM call may take, retries included, in seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        help_heading = "Live IAM"
+    )]
+    pub iam_timeout: u64,
+    /// Longest to wait for the credential report to be ready, in seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        help_heading = "Live IAM"
+    )]
+    pub report_timeout: u64,
+}
+
+/// The IAM flags of `check`.
+#[derive(Args, Debug, Clone)]
+pub struct CheckIamArgs {
+    /// Also read the live AWS account's IAM state and check it (read-only; see the README)
+    #[arg(long, conflicts_with = "iam_snapshot", help_heading = "Live IAM")]
+    pub iam: bool,
+    /// Check a saved IAM snapshot (from `secretary iam snapshot`) instead of the live account
+    #[arg(long, value_name = "FILE", help_heading = "Live IAM")]
+    pub iam_snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IamCommand {
+    /// Read the AWS account's IAM state and write it as a JSON snapshot
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// Write the snapshot to FILE (atomically) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub color: ColorArgs,
+}
+
+pub fn run(command: IamCommand) -> Outcome {
+    match command {
+        IamCommand::Snapshot(args) => run_snapshot(args),
+    }
+}
+
+fn run_snapshot(args: SnapshotArgs) -> Outcome {
+    let printer = args.color.printer();
+    let texts = SourceTexts::default();
+    let snapshot = match live(&args.aws) {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            printer.errors(&[error], &texts);
+            return Outcome::BadInput;
+        }
+    };
+    let json = snapshot.to_json();
+    match &args.output {
+        Some(path) => {
+            if let Err(error) = super::output::write_atomic(path, json.as_bytes()) {
+                printer.errors(&[error], &texts);
+                return Outcome::BadInput;
+            }
+        }
+        None => printer.stdout(json.as_bytes()),
+    }
+    let gaps = gap_errors(&snapshot);
+    if gaps.is_empty() {
+        Outcome::Compliant
+    } else {
+        // The snapshot records what is missing; the run still fails.
+        printer.errors(&gaps, &texts);
+        Outcome::BadInput
+    }
+}
+
+/// The parts of `snapshot` that could not be collected, as errors.
+pub fn gap_errors(snapshot: &Snapshot) -> Vec<InputError> {
+    snapshot
+        .not_collected
+        .iter()
+        .map(|gap| {
+            InputError::new(
+                "iam-not-verified",
+                format!(
+                    "`{}` failed: {}; not verified: {}",
+                    gap.call,
+                    gap.problem,
+                    gap.section.affects()
+                ),
+            )
+            .help(format!(
+                "the caller needs `{}` (the README's read-only IAM policy lists every permission); check credentials, throttling and network, then run again",
+                gap.permission
+            ))
+        })
+        .collect()
+}
+
+/// The IAM observation `check` asked for: none, a snapshot file, or the
+/// live account. The account is only read once the inventory is known to
+/// be valid, so a typo never costs a round of IAM calls.
+pub fn observe(
+    args: &CheckIamArgs,
+    request: &secretary::CheckRequest,
+    texts: &mut SourceTexts,
+) -> Result<Option<Snapshot>, Vec<InputError>> {
+    if let Some(path) = &args.iam_snapshot {
+        return snapshot::load(path, texts).map(Some).map_err(|e| vec![e]);
+    }
+    if args.iam {
+        secretary::inventory::load(&request.inventory_paths, request.now, texts)?;
+        return live(&args.aws).map(Some).map_err(|e| vec![e]);
+    }
+    Ok(None)
+}
+
+#[cfg(feature = "aws")]
+fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
+    use std::io::IsTerminal;
+    use std::time::Duration;
+
+    use secretary::observe::iam::collect;
+
+    let options = collect::Options {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        call_timeout: Duration::from_secs(args.iam_timeout.max(1)),
+        report_timeout: Duration::from_secs(args.report_timeout.max(1)),
+    };
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
+    let progress = |message: &str| {
+        if let Some(bar) = &spinner {
+            bar.set_message(format!("IAM: {message}"));
+        }
+    };
+    let collected = collect::collect(&options, jiff::Timestamp::now(), &progress);
+    if let Some(bar) = &spinner {
+        bar.finish_and_clear();
+    }
+    collected
+        .map(|c| c.snapshot)
+        .map_err(|problem| InputError::new("iam-collection-failed", problem))
+}
+
+#[cfg(not(feature = "aws"))]
+fn live(_args: &AwsArgs) -> Result<Snapshot, InputError> {
+    Err(InputError::new(
+        "iam-live-unavailable",
+        "this secretary was built without live IAM collection (cargo feature `aws`)",
+    )
+    .help("check a saved snapshot with `--iam-snapshot FILE`, or build with the default features"))
+}
+
+/// What reports show of the IAM observation a run used: which account, when
+/// it was collected, and from where.
+pub fn evidence(
+    snapshot: Option<&Snapshot>,
+    args: &CheckIamArgs,
+) -> Option<secretary::render::view::IamEvidence> {
+    snapshot.map(|snapshot| secretary::render::view::IamEvidence {
+        account: snapshot
+            .account_id
+            .clone()
+            .unwrap_or_else(|| "unknown".to_owned()),
+        collected_at: snapshot.collected_at.clone(),
+        source: match &args.iam_snapshot {
+            Some(path) => path.display().to_string(),
+            None => "live account".to_owned(),
+        },
+    })
+}

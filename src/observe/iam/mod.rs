@@ -1,0 +1,18 @@
+//! The AWS account's IAM state.
+//!
+//! - [`snapshot`]: the documented, versioned JSON snapshot of an account
+//!   (what `secretary iam snapshot` writes and `check --iam-snapshot` reads);
+//! - [`report`]: parsing of the IAM credential report (CSV) into it;
+//! - [`grants`]: what a policy document allows, IAM wildcard matching, and
+//!   the actions an identity is granted beyond its declared allow list;
+//! - `collect` (feature `aws`): live collection with the AWS SDK, in a
+//!   fixed number of calls whatever the number of users.
+
+pub mod grants;
+pub mod report;
+pub mod snapshot;
+
+#[cfg(feature = "aws")]
+pub mod collect;
+
+pub use snapshot::{Gap, Section, Snapshot};

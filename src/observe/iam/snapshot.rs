@@ -1,0 +1,474 @@
+//! The IAM snapshot: one AWS account's identities, policies and credential
+//! state at one moment, as a versioned JSON document.
+//!
+//! `secretary iam snapshot` writes it; `secretary check --iam-snapshot FILE`
+//! reads it back, and `check --iam` builds the same value in memory, so both
+//! give the same findings for the same account state. The format is
+//! documented in the README ("Live IAM"); `version` changes when a field
+//! changes meaning.
+//!
+//! A snapshot never holds a secret: the credential report and the
+//! authorization details carry no passwords or secret access keys. Access
+//! keys are named by user and slot (`alice#1`), as the credential report
+//! does; key ids would need a call per user.
+//!
+//! What could not be collected is listed in `not_collected` with the API
+//! call, the permission it needs and the error; sections that depend on it
+//! are then absent (`null`), never empty, so no rule mistakes missing data
+//! for a clean account.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diag::InputError;
+use crate::source::{Location, SourceTexts};
+
+/// The snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version: `1`.
+    pub version: u32,
+    /// When the collection started, RFC 3339 in UTC.
+    pub collected_at: String,
+    /// The 12-digit account id, read from the ARNs collected.
+    pub account_id: Option<String>,
+    /// IAM users, by name. From the credential report and the authorization details.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// IAM groups, by name (authorization details).
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// IAM roles, by name (authorization details).
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Managed policies attached to at least one user, group or role, with
+    /// their default version's document.
+    #[serde(default)]
+    pub policies: Vec<ManagedPolicy>,
+    /// The root user's credentials; `null` when not collected.
+    pub root: Option<Root>,
+    /// The account password policy: `null` when the account has none (or
+    /// when it was not collected: see `not_collected`).
+    pub password_policy: Option<PasswordPolicy>,
+    /// What could not be collected, and why.
+    #[serde(default)]
+    pub not_collected: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub name: String,
+    pub arn: String,
+    /// When the user was created (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// Group names (authorization details).
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// ARNs of managed policies attached to the user directly.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Policies embedded in the user.
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    /// Console password (credential report); `null` when not collected.
+    #[serde(default)]
+    pub password: Option<Password>,
+    /// Whether an MFA device is active (credential report).
+    #[serde(default)]
+    pub mfa_active: Option<bool>,
+    /// The user's access keys (credential report); `null` when not collected.
+    #[serde(default)]
+    pub access_keys: Option<Vec<AccessKey>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Password {
+    pub enabled: bool,
+    #[serde(default)]
+    pub last_used: Option<String>,
+    #[serde(default)]
+    pub last_changed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// `1` or `2`: the credential report's key slot.
+    pub slot: u8,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    /// When the key was created or last rotated (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// When the key was last used (RFC 3339), `null` if never.
+    #[serde(default)]
+    pub last_used: Option<String>,
+}
+
+impl AccessKey {
+    pub fn active(&self) -> bool {
+        self.status == "Active"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub name: String,
+    pub arn: String,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    #[serde(default)]
+    pub inline_policies: Vec<InlinePolicy>,
+    /// Who may assume the role (decoded JSON).
+    #[serde(default)]
+    pub trust_policy: Option<Value>,
+    /// When the role was last used, if AWS reported it.
+    #[serde(default)]
+    pub last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicy {
+    pub name: String,
+    /// The policy document (decoded JSON).
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedPolicy {
+    pub name: String,
+    pub arn: String,
+    /// Whether AWS manages it (`arn:aws:iam::aws:policy/...`).
+    pub aws_managed: bool,
+    pub attachment_count: i64,
+    /// The default version's document (decoded JSON).
+    pub document: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Root {
+    /// Whether the root user has an MFA device.
+    pub mfa_active: Option<bool>,
+    /// Root access keys from the credential report's `<root_account>` row.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// Whether the account summary counts root access keys
+    /// (`AccountAccessKeysPresent`); `null` when not collected.
+    #[serde(default)]
+    pub access_keys_present: Option<bool>,
+}
+
+impl Root {
+    /// Whether any root access key exists, from either source.
+    pub fn has_access_key(&self) -> bool {
+        self.access_keys_present == Some(true) || self.access_keys.iter().any(AccessKey::active)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    #[serde(default)]
+    pub minimum_password_length: Option<i64>,
+    #[serde(default)]
+    pub password_reuse_prevention: Option<i64>,
+    #[serde(default)]
+    pub max_password_age: Option<i64>,
+    #[serde(default)]
+    pub require_symbols: bool,
+    #[serde(default)]
+    pub require_numbers: bool,
+    #[serde(default)]
+    pub require_uppercase_characters: bool,
+    #[serde(default)]
+    pub require_lowercase_characters: bool,
+}
+
+/// A part of the snapshot that could not be collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// Which part of the snapshot is missing.
+    pub section: Section,
+    /// The IAM API call that failed, e.g. `GetCredentialReport`.
+    pub call: String,
+    /// The IAM permission that call needs, e.g. `iam:GetCredentialReport`.
+    pub permission: String,
+    /// What went wrong (the AWS error code and message, or the timeout).
+    pub problem: String,
+}
+
+/// The parts of a snapshot, each from one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// Passwords, MFA, access keys, root keys: the credential report.
+    CredentialReport,
+    /// Users, groups, roles, policies: GetAccountAuthorizationDetails.
+    AuthorizationDetails,
+    /// Root MFA and key counts: GetAccountSummary.
+    AccountSummary,
+    /// GetAccountPasswordPolicy.
+    PasswordPolicy,
+}
+
+impl Section {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::CredentialReport => "credential_report",
+            Section::AuthorizationDetails => "authorization_details",
+            Section::AccountSummary => "account_summary",
+            Section::PasswordPolicy => "password_policy",
+        }
+    }
+
+    /// What cannot be verified without this section, for messages.
+    pub fn affects(self) -> &'static str {
+        match self {
+            Section::CredentialReport => {
+                "access key age and use, unused passwords, console MFA, root access keys"
+            }
+            Section::AuthorizationDetails => {
+                "drift, least privilege, administrator policies, policies attached to users"
+            }
+            Section::AccountSummary => "root MFA and root access keys",
+            Section::PasswordPolicy => "password length and reuse prevention",
+        }
+    }
+}
+
+impl Snapshot {
+    /// An empty snapshot collected at `collected_at`.
+    pub fn new(collected_at: Timestamp) -> Self {
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            // Whole seconds: enough for evidence, and stable to read.
+            collected_at: Timestamp::new(collected_at.as_second(), 0)
+                .unwrap_or(collected_at)
+                .to_string(),
+            account_id: None,
+            users: Vec::new(),
+            groups: Vec::new(),
+            roles: Vec::new(),
+            policies: Vec::new(),
+            root: None,
+            password_policy: None,
+            not_collected: Vec::new(),
+        }
+    }
+
+    /// Whether `section` was collected.
+    pub fn has(&self, section: Section) -> bool {
+        !self.not_collected.iter().any(|gap| gap.section == section)
+    }
+
+    /// Sorts every list so that the same account state gives the same bytes.
+    pub fn normalize(&mut self) {
+        self.users.sort_by(|a, b| a.name.cmp(&b.name));
+        self.groups.sort_by(|a, b| a.name.cmp(&b.name));
+        self.roles.sort_by(|a, b| a.name.cmp(&b.name));
+        self.policies.sort_by(|a, b| a.arn.cmp(&b.arn));
+        for user in &mut self.users {
+            user.groups.sort();
+            user.attached_policies.sort();
+            user.inline_policies.sort_by(|a, b| a.name.cmp(&b.name));
+            if let Some(keys) = &mut user.access_keys {
+                keys.sort_by_key(|k| k.slot);
+            }
+        }
+        for group in &mut self.groups {
+            group.attached_policies.sort();
+            group.inline_policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        for role in &mut self.roles {
+            role.attached_policies.sort();
+            role.inline_policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.not_collected.sort_by(|a, b| {
+            (a.section, &a.call, &a.problem).cmp(&(b.section, &b.call, &b.problem))
+        });
+        if self.account_id.is_none() {
+            self.account_id = self
+                .users
+                .iter()
+                .map(|u| u.arn.as_str())
+                .chain(self.roles.iter().map(|r| r.arn.as_str()))
+                .chain(self.groups.iter().map(|g| g.arn.as_str()))
+                .find_map(account_of_arn);
+        }
+    }
+
+    /// The snapshot as pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The time of collection.
+    pub fn collected_at(&self) -> Option<Timestamp> {
+        self.collected_at.parse().ok()
+    }
+}
+
+/// The account id in an IAM ARN: `arn:aws:iam::123456789012:user/x`.
+pub fn account_of_arn(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
+}
+
+/// Decodes a policy document as IAM returns it: URL-encoded JSON from AWS,
+/// plain JSON from emulators and from `iam:GetPolicyVersion` in some SDKs.
+pub fn decode_policy_document(text: &str) -> Result<Value, String> {
+    let trimmed = text.trim();
+    if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
+        return Ok(value);
+    }
+    let decoded = percent_encoding::percent_decode_str(trimmed)
+        .decode_utf8()
+        .map_err(|e| format!("policy document is not UTF-8 after URL decoding: {e}"))?;
+    // `+` is a space in form encoding; policies never contain a literal `+`
+    // outside strings where AWS encodes it as `%2B`.
+    let decoded = decoded.replace('+', " ");
+    serde_json::from_str(&decoded).map_err(|e| format!("policy document is not JSON: {e}"))
+}
+
+/// Reads and checks a snapshot file. Every problem is located in the file.
+pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError> {
+    let display: Arc<str> = Arc::from(path.display().to_string());
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        InputError::new(
+            "cannot-read-iam-snapshot",
+            format!("cannot read IAM snapshot `{display}`: {err}"),
+        )
+        .help("write one with `secretary iam snapshot -o FILE`, or check the path")
+    })?;
+    texts.insert(&display, &text);
+    parse(&display, &text)
+}
+
+/// Parses a snapshot's text; `file` names it in errors.
+pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
+    let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
+        InputError::new(
+            "invalid-iam-snapshot",
+            format!("IAM snapshot is not valid: {err}"),
+        )
+        .at(Location::new(file, err.line(), err.column()))
+        .help("write snapshots with `secretary iam snapshot -o FILE`; the format is described in the README (Live IAM)")
+    })?;
+    let at_key = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .map(|offset| Location::from_offset(file, text, offset))
+            .unwrap_or_else(|| Location::file_start(file))
+    };
+    if snapshot.version != SNAPSHOT_VERSION {
+        return Err(InputError::new(
+            "unsupported-iam-snapshot-version",
+            format!(
+                "IAM snapshot version `{}` is not supported",
+                snapshot.version
+            ),
+        )
+        .at(at_key("version"))
+        .help(format!(
+            "this secretary reads version {SNAPSHOT_VERSION}; collect the snapshot again with `secretary iam snapshot`"
+        )));
+    }
+    let mut dates = vec![("collected_at", Some(snapshot.collected_at.as_str()))];
+    for user in &snapshot.users {
+        dates.push(("created", user.created.as_deref()));
+        if let Some(password) = &user.password {
+            dates.push(("last_used", password.last_used.as_deref()));
+            dates.push(("last_changed", password.last_changed.as_deref()));
+        }
+        for key in user.access_keys.iter().flatten() {
+            dates.push(("created", key.created.as_deref()));
+            dates.push(("last_used", key.last_used.as_deref()));
+        }
+    }
+    for (key, value) in dates {
+        if let Some(value) = value {
+            if value.parse::<Timestamp>().is_err() {
+                let at = text
+                    .find(&format!("\"{value}\""))
+                    .map(|offset| Location::from_offset(file, text, offset))
+                    .unwrap_or_else(|| at_key(key));
+                return Err(InputError::new(
+                    "invalid-iam-snapshot",
+                    format!("`{key}` value `{value}` is not an RFC 3339 time"),
+                )
+                .at(at)
+                .help("write times like `2026-01-31T12:00:00Z`"));
+            }
+        }
+    }
+    Ok(snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_url_encoded_and_plain_documents() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
+        assert_eq!(
+            decode_policy_document(plain).unwrap(),
+            decode_policy_document(encoded).unwrap()
+        );
+        assert!(decode_policy_document("%7Bnot json").is_err());
+    }
+
+    #[test]
+    fn account_ids_come_from_arns() {
+        assert_eq!(
+            account_of_arn("arn:aws:iam::123456789012:user/a").as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(account_of_arn("arn:aws:iam::aws:policy/X"), None);
+    }
+
+    #[test]
+    fn rejects_other_versions_and_bad_times() {
+        let file: Arc<str> = Arc::from("snap.json");
+        let err = parse(
+            &file,
+            "{\n  \"version\": 2,\n  \"collected_at\": \"2026-01-01T00:00:00Z\",\n  \"account_id\": null,\n  \"root\": null,\n  \"password_policy\": null\n}",
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "unsupported-iam-snapshot-version");
+        let err = parse(
+            &file,
+            "{\"version\": 1, \"collected_at\": \"yesterday\", \"account_id\": null, \"root\": null, \"password_policy\": null}",
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "invalid-iam-snapshot");
+    }
+}
