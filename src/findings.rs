@@ -161,6 +161,19 @@ impl Report {
         counts
     }
 
+    /// How many unwaived findings reach `threshold`: the ones that fail the run.
+    pub fn failing_count(&self, threshold: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity >= threshold && f.waiver.is_none())
+            .count()
+    }
+
+    /// How many findings a waiver accepts.
+    pub fn waived_count(&self) -> usize {
+        self.findings.iter().filter(|f| f.waiver.is_some()).count()
+    }
+
     /// Whether any unwaived finding reaches `threshold`.
     pub fn fails_at(&self, threshold: Severity) -> bool {
         self.findings

@@ -91,16 +91,8 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
         .rev()
         .map(|(severity, n)| format!("{n} {severity}"))
         .collect();
-    let failing = report
-        .findings
-        .iter()
-        .filter(|f| f.severity >= fail_on && f.waiver.is_none())
-        .count();
-    let waived = report
-        .findings
-        .iter()
-        .filter(|f| f.waiver.is_some())
-        .count();
+    let failing = report.failing_count(fail_on);
+    let waived = report.waived_count();
     let waived = if waived > 0 {
         format!(", {waived} waived")
     } else {

@@ -175,17 +175,9 @@ pub fn render(
             total: report.findings.len(),
             by_severity,
             fail_on,
-            at_or_above_fail_on: report
-                .findings
-                .iter()
-                .filter(|f| f.severity >= fail_on && f.waiver.is_none())
-                .count(),
+            at_or_above_fail_on: report.failing_count(fail_on),
             errors: report.errors().count(),
-            waived: report
-                .findings
-                .iter()
-                .filter(|f| f.waiver.is_some())
-                .count(),
+            waived: report.waived_count(),
             passed: !report.fails_at(fail_on),
         },
     };

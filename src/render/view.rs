@@ -376,20 +376,12 @@ fn summary(report: &Report, fail_on: Severity) -> Summary {
             count: counts.get(&severity).copied().unwrap_or(0),
         })
         .collect();
-    let failing = report
-        .findings
-        .iter()
-        .filter(|f| f.severity >= fail_on && f.waiver.is_none())
-        .count();
+    let failing = report.failing_count(fail_on);
     let errors = report.errors().count();
     Summary {
         total: report.findings.len(),
         failing,
-        waived: report
-            .findings
-            .iter()
-            .filter(|f| f.waiver.is_some())
-            .count(),
+        waived: report.waived_count(),
         errors,
         passed: failing == 0 && errors == 0,
         by_severity,
