@@ -180,7 +180,11 @@ fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
     }
     collected
         .map(|c| c.snapshot)
-        .map_err(|problem| InputError::new("iam-collection-failed", problem))
+        .map_err(|problem| {
+            InputError::new("iam-collection-failed", problem).help(
+                "check the AWS configuration (`AWS_PROFILE` or `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` or `--endpoint-url`), or check a saved snapshot with `--iam-snapshot FILE`",
+            )
+        })
 }
 
 #[cfg(not(feature = "aws"))]
