@@ -3,7 +3,8 @@
 //! The pipeline, one module per stage, each passing plain data to the next:
 //!
 //! 1. [`inventory`] loads and validates the YAML inventory;
-//! 2. [`observe`] reads the real world (the AWS account's IAM state);
+//! 2. [`observe`] reads the real world (the AWS account's IAM state, values,
+//!    files, compose files, code) into [`Observations`];
 //! 3. [`entities`] turns it into Cedar entities and one fact per thing to judge;
 //! 4. [`policy`] loads and validates the rules, [`evaluate`] asks Cedar about each fact;
 //! 5. [`findings`] holds the verdicts; [`render`] prints them.
@@ -30,6 +31,7 @@ use jiff::civil::Date;
 use crate::diag::InputError;
 use crate::findings::Report;
 use crate::inventory::Inventory;
+use crate::observe::Observations;
 use crate::policy::{RuleSet, RuleSources};
 use crate::source::SourceTexts;
 
@@ -55,9 +57,18 @@ pub struct CheckFailure {
     pub errors: Vec<InputError>,
 }
 
-/// Runs the pipeline. Input texts are recorded in `texts` for error snippets.
+/// The inventory and the rules, loaded and validated: what observations
+/// are gathered for and judged against.
+pub struct Loaded {
+    pub inventory: Inventory,
+    pub rules: RuleSet,
+}
+
+/// Runs the pipeline without observations. Input texts are recorded in
+/// `texts` for error snippets.
 pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked, CheckFailure> {
-    check_with_iam(request, None, texts)
+    let loaded = load(request, texts)?;
+    judge(loaded, &Observations::default(), request.now)
 }
 
 /// [`check`], plus the IAM account observed in `iam` (from `check --iam` or
@@ -68,8 +79,22 @@ pub fn check_with_iam(
     iam: Option<&observe::iam::Snapshot>,
     texts: &mut SourceTexts,
 ) -> Result<Checked, CheckFailure> {
+    let loaded = load(request, texts)?;
+    #[allow(
+        clippy::needless_update,
+        reason = "the other kinds of observation stay empty, however many there are"
+    )]
+    let observations = Observations {
+        iam: iam.cloned(),
+        ..Observations::default()
+    };
+    judge(loaded, &observations, request.now)
+}
+
+/// Stage 1 (and the rules): loads and validates the inventory and the rules.
+/// Both are loaded before failing, so one run reports every problem.
+pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, CheckFailure> {
     let schema = entities::schema::schema();
-    // Load both inputs before failing, so one run reports every problem.
     let inventory = inventory::load(&request.inventory_paths, request.now, texts);
     let rules = policy::load(
         &RuleSources {
@@ -94,15 +119,27 @@ pub fn check_with_iam(
             errors: waiver_errors,
         });
     }
-    let plan = entities::plan_with_iam(&inventory, request.now, &rules.entity_literals, iam)
+    Ok(Loaded { inventory, rules })
+}
+
+/// Stages 3 to 5: judges the loaded inventory and what was observed of the
+/// real world, as of `now`.
+pub fn judge(
+    loaded: Loaded,
+    observations: &Observations,
+    now: Date,
+) -> Result<Checked, CheckFailure> {
+    let Loaded { inventory, rules } = loaded;
+    let schema = entities::schema::schema();
+    let plan = entities::plan_observed(&inventory, now, &rules.entity_literals, observations)
         .map_err(|problem| CheckFailure {
             errors: vec![InputError::new("internal", problem)
                 .help("this is a bug in secretary; please report it")],
         })?;
     let mut findings = evaluate::evaluate(&plan, &rules, &schema);
-    findings.extend(iam.map(entities::iam::gap_findings).unwrap_or_default());
+    findings.extend(observations.gap_findings());
     drop(plan);
-    let report = waivers::apply(Report::new(findings), &inventory.waivers, request.now);
+    let report = waivers::apply(Report::new(findings), &inventory.waivers, now);
     Ok(Checked {
         inventory,
         rules,

@@ -31,7 +31,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub color: ColorArgs,
     #[command(flatten)]
-    pub iam: super::iam::CheckIamArgs,
+    pub observe: super::observe::ObserveArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
@@ -89,15 +89,23 @@ pub fn run(args: CheckArgs) -> Outcome {
         builtin_policies: !args.policies.no_builtin,
         now,
     };
-    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`).
-    let iam = match super::iam::observe(&args.iam, &request, &mut texts) {
-        Ok(iam) => iam,
+    let loaded = match secretary::load(&request, &mut texts) {
+        Ok(loaded) => loaded,
+        Err(failure) => {
+            printer.errors(&failure.errors, &texts);
+            return Outcome::BadInput;
+        }
+    };
+    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`), and the rest
+    // of the real world the inventory names.
+    let observations = match super::observe::gather(&args.observe, &loaded.inventory, &mut texts) {
+        Ok(observations) => observations,
         Err(errors) => {
             printer.errors(&errors, &texts);
             return Outcome::BadInput;
         }
     };
-    let checked = match secretary::check_with_iam(&request, iam.as_ref(), &mut texts) {
+    let checked = match secretary::judge(loaded, &observations, now) {
         Ok(checked) => checked,
         Err(failure) => {
             printer.errors(&failure.errors, &texts);
@@ -130,7 +138,8 @@ pub fn run(args: CheckArgs) -> Outcome {
                         now,
                         generated_at: None,
                         fail_on,
-                        iam: super::iam::evidence(iam.as_ref(), &args.iam),
+                        iam: super::iam::evidence(observations.iam.as_ref(), &args.observe.iam),
+                        observed: observations.kinds(),
                     },
                 ),
             ),
@@ -152,7 +161,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     // A run that could not judge everything (IAM checks that could not run,
     // rules that failed to evaluate) exits 2. Its report still goes to stdout,
     // to show what was verified and what failed; no file is written for it.
-    let not_verified = iam.as_ref().map(super::iam::gap_errors).unwrap_or_default();
+    let not_verified = super::observe::not_verified(&observations);
     let broken: Vec<_> = checked
         .report
         .errors()

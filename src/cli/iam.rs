@@ -132,18 +132,16 @@ pub fn gap_errors(snapshot: &Snapshot) -> Vec<InputError> {
 }
 
 /// The IAM observation `check` asked for: none, a snapshot file, or the
-/// live account. The account is only read once the inventory is known to
-/// be valid, so a typo never costs a round of IAM calls.
+/// live account. Called once the inventory is known to be valid (see
+/// [`super::observe::gather`]).
 pub fn observe(
     args: &CheckIamArgs,
-    request: &secretary::CheckRequest,
     texts: &mut SourceTexts,
 ) -> Result<Option<Snapshot>, Vec<InputError>> {
     if let Some(path) = &args.iam_snapshot {
         return snapshot::load(path, texts).map(Some).map_err(|e| vec![e]);
     }
     if args.iam {
-        secretary::inventory::load(&request.inventory_paths, request.now, texts)?;
         return live(&args.aws).map(Some).map_err(|e| vec![e]);
     }
     Ok(None)

@@ -7,6 +7,7 @@ mod completions;
 mod docs;
 mod iam;
 mod init;
+mod observe;
 mod output;
 mod outputs;
 mod pipeline;

@@ -35,7 +35,7 @@ pub struct ReportInputs {
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     #[command(flatten)]
-    pub iam: super::iam::CheckIamArgs,
+    pub observe: super::observe::ObserveArgs,
     #[command(flatten)]
     pub color: ColorArgs,
 }
@@ -108,16 +108,26 @@ pub fn prepare(
         builtin_policies: !inputs.policies.no_builtin,
         now,
     };
-    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`), as in `check`.
-    let iam = match super::iam::observe(&inputs.iam, &request, &mut texts) {
-        Ok(iam) => iam,
+    let loaded = match secretary::load(&request, &mut texts) {
+        Ok(loaded) => loaded,
+        Err(mut failure) => {
+            errors.append(&mut failure.errors);
+            printer.errors(&errors, &texts);
+            return Err(Outcome::BadInput);
+        }
+    };
+    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`), and the rest
+    // of the real world, as in `check`.
+    let observations = match super::observe::gather(&inputs.observe, &loaded.inventory, &mut texts)
+    {
+        Ok(observations) => observations,
         Err(mut problems) => {
             errors.append(&mut problems);
             printer.errors(&errors, &texts);
             return Err(Outcome::BadInput);
         }
     };
-    let checked = match secretary::check_with_iam(&request, iam.as_ref(), &mut texts) {
+    let checked = match secretary::judge(loaded, &observations, now) {
         Ok(checked) => Some(checked),
         Err(mut failure) => {
             errors.append(&mut failure.errors);
@@ -132,7 +142,7 @@ pub fn prepare(
     // A rule that failed to evaluate, or IAM checks that could not run, make
     // the verdicts doubtful: no report.
     let mut broken = std::collections::BTreeSet::new();
-    let mut errors: Vec<InputError> = iam.as_ref().map(super::iam::gap_errors).unwrap_or_default();
+    let mut errors: Vec<InputError> = super::observe::not_verified(&observations);
     errors.extend(
         checked
             .report
@@ -159,7 +169,8 @@ pub fn prepare(
             now,
             generated_at,
             fail_on,
-            iam: super::iam::evidence(iam.as_ref(), &inputs.iam),
+            iam: super::iam::evidence(observations.iam.as_ref(), &inputs.observe.iam),
+            observed: observations.kinds(),
         },
     );
     Ok(Prepared {

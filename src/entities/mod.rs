@@ -225,6 +225,16 @@ pub fn plan_with_iam<'a>(
     Ok(plan)
 }
 
+/// [`plan`] plus everything in `observations`.
+pub fn plan_observed<'a>(
+    inventory: &'a Inventory,
+    now: Date,
+    literals: &EntityLiterals,
+    observations: &crate::observe::Observations,
+) -> Result<EntityPlan<'a>, String> {
+    plan_with_iam(inventory, now, literals, observations.iam.as_ref())
+}
+
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).
 pub(crate) fn plan_in_chunks<'a>(
     inventory: &'a Inventory,

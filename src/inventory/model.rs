@@ -28,6 +28,46 @@ pub struct Inventory {
     pub waivers: Vec<Waiver>,
     /// Thresholds of the built-in checks (`settings:`).
     pub settings: Settings,
+    /// The real files the inventory describes (`sources:`), resolved.
+    pub sources: Sources,
+}
+
+/// The real files an inventory describes, with paths resolved against the
+/// file that names them. Every path existed when the inventory was loaded.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub repository: Option<SourcePath>,
+    pub env_example: Vec<SourcePath>,
+    pub compose: Vec<ComposeSource>,
+    pub code: Vec<SourcePath>,
+}
+
+/// A path named under `sources:`.
+#[derive(Debug, Clone)]
+pub struct SourcePath {
+    /// The path as written, for messages.
+    pub written: String,
+    /// The path resolved against the directory of the inventory file.
+    pub path: std::path::PathBuf,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComposeSource {
+    pub file: SourcePath,
+    /// The environment the file deploys; `None`: every environment.
+    pub environment: Option<String>,
+    /// Compose service name to inventory service name, where they differ.
+    pub services: BTreeMap<String, String>,
+}
+
+impl ComposeSource {
+    /// The inventory service a compose service is.
+    pub fn service_for<'a>(&'a self, compose_service: &'a str) -> &'a str {
+        self.services
+            .get(compose_service)
+            .map_or(compose_service, String::as_str)
+    }
 }
 
 /// Thresholds of the built-in checks, with their defaults.

@@ -49,6 +49,51 @@ pub struct RawDocument {
     /// Thresholds of the built-in checks (written in at most one file).
     #[serde(default)]
     pub settings: Option<RawSettings>,
+    /// The real files this inventory describes, checked against it: the repository,
+    /// `.env.example` files, docker-compose files and source code. Paths are relative
+    /// to the file that names them.
+    #[serde(default)]
+    pub sources: Option<RawSources>,
+}
+
+/// The real files an inventory describes.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Sources")]
+pub struct RawSources {
+    /// The git work tree the system lives in (e.g. `..`). Secret files and `.env` files
+    /// inside it must not be committed, and must be ignored by git.
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// `.env.example` files: they must list the same variables as `env_vars`, and hold
+    /// no real-looking secret value.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub env_example: Vec<String>,
+    /// docker-compose files: the variables and docker secrets each compose service
+    /// receives are observed reads, judged like the `reads` section.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub compose: Vec<RawComposeSource>,
+    /// Directories of source code to scan for environment variable references
+    /// (`.gitignore` is honoured).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub code: Vec<String>,
+}
+
+/// A docker-compose file and how its services map to the inventory.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ComposeSource")]
+pub struct RawComposeSource {
+    /// Path of the compose file.
+    pub file: String,
+    /// The environment this compose file deploys; when absent, its reads apply in
+    /// every environment.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Compose service name to inventory service name, where they differ (by default a
+    /// compose service is the inventory service of the same name).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub services: BTreeMap<String, String>,
 }
 
 /// Thresholds of the built-in checks.

@@ -86,6 +86,7 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
             }
         }
     }
+    v.sources(&files, &names, &mut inventory);
     drop(files);
     for (part, mut errors) in parts {
         v.errors.append(&mut errors);
@@ -237,6 +238,137 @@ impl Validator {
             }
         }
         names
+    }
+
+    /// `sources:` of every file, resolved against each file's directory. The
+    /// repository may be named once; the lists add up across files.
+    fn sources(&mut self, files: &[ParsedFile], names: &Names, inventory: &mut Inventory) {
+        let mut repository_file: Option<Location> = None;
+        for file in files {
+            let Some(raw) = &file.document.sources else {
+                continue;
+            };
+            let pos = &file.positions;
+            let base = std::path::Path::new(&*file.path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            if let Some(written) = &raw.repository {
+                let here = pos.value(&ypath!["sources", "repository"]);
+                if let Some(first) = &repository_file {
+                    self.errors.push(
+                        InputError::new(
+                            "duplicate-sources-repository",
+                            "`sources.repository` is written in more than one file",
+                        )
+                        .at(here)
+                        .related(first.clone(), "first written here")
+                        .help("name the repository in one inventory file"),
+                    );
+                } else {
+                    repository_file = Some(here.clone());
+                    inventory.sources.repository =
+                        self.source_path(&base, written, true, "repository", here);
+                }
+            }
+            for (index, written) in raw.env_example.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "env_example", index]);
+                inventory.sources.env_example.extend(self.source_path(
+                    &base,
+                    written,
+                    false,
+                    "`.env.example` file",
+                    here,
+                ));
+            }
+            for (index, written) in raw.code.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "code", index]);
+                inventory.sources.code.extend(self.source_path(
+                    &base,
+                    written,
+                    true,
+                    "code directory",
+                    here,
+                ));
+            }
+            for (index, compose) in raw.compose.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "compose", index, "file"]);
+                let file_path = self.source_path(&base, &compose.file, false, "compose file", here);
+                if let Some(environment) = &compose.environment {
+                    self.reference(
+                        &names.environments,
+                        environment,
+                        "environment",
+                        "environments",
+                        "a compose source",
+                        || pos.value(&ypath!["sources", "compose", index, "environment"]),
+                    );
+                }
+                for (compose_name, service) in &compose.services {
+                    self.reference(
+                        &names.services,
+                        service,
+                        "service",
+                        "services",
+                        &format!("compose service `{compose_name}`"),
+                        || {
+                            pos.value(&ypath![
+                                "sources",
+                                "compose",
+                                index,
+                                "services",
+                                compose_name
+                            ])
+                        },
+                    );
+                }
+                if let Some(file_path) = file_path {
+                    inventory.sources.compose.push(ComposeSource {
+                        file: file_path,
+                        environment: compose.environment.clone(),
+                        services: compose.services.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Resolves a path named under `sources:` and checks that it exists as a
+    /// directory (`dir`) or a file.
+    fn source_path(
+        &mut self,
+        base: &std::path::Path,
+        written: &str,
+        dir: bool,
+        what: &str,
+        at: Location,
+    ) -> Option<SourcePath> {
+        let path = base.join(written);
+        let problem = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() == dir => None,
+            Ok(_) if dir => Some("is not a directory"),
+            Ok(_) => Some("is not a file"),
+            Err(_) => Some("does not exist"),
+        };
+        if let Some(problem) = problem {
+            self.errors.push(
+                InputError::new(
+                    "missing-source",
+                    format!("the {what} `{written}` {problem}"),
+                )
+                .at(at)
+                .help(format!(
+                    "paths under `sources:` are relative to the inventory file (here `{}`); fix the path or remove it",
+                    path.display()
+                )),
+            );
+            return None;
+        }
+        Some(SourcePath {
+            written: written.to_owned(),
+            path,
+            location: at,
+        })
     }
 
     /// Checks that `name` is one of `defined`; returns whether it is.

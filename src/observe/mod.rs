@@ -1,9 +1,47 @@
 //! Stage 2: observations of the real world that rules compare with the
-//! inventory. Today: the AWS account's IAM state ([`iam`]).
+//! inventory: the AWS account's IAM state ([`iam`]), and the files of the
+//! repository the inventory describes ([`dotenv`] reads `.env` files).
 //!
-//! Observations are plain data. Collecting them live needs the network and
-//! the AWS SDK (cargo feature `aws`); everything that reads a collected
-//! snapshot builds without it, so offline checks of saved snapshots work in
-//! any build.
+//! Observations are plain data, gathered by the command line once the
+//! inventory is valid and handed to [`crate::entities`] in one
+//! [`Observations`] value. Collecting IAM live needs the network and the AWS
+//! SDK (cargo feature `aws`); everything that reads a collected snapshot
+//! builds without it, so offline checks of saved snapshots work in any build.
+//!
+//! An observation that could not be made is recorded as a gap, never as an
+//! empty result: a gap becomes a "not verified" error finding, so a check
+//! that could not look never passes.
 
+pub mod dotenv;
 pub mod iam;
+
+use crate::findings::Finding;
+
+/// Everything observed for one run. Each part is `None` when it was not
+/// asked for.
+#[derive(Debug, Default)]
+pub struct Observations {
+    /// The AWS account's IAM state (`--iam` or `--iam-snapshot`).
+    pub iam: Option<iam::Snapshot>,
+}
+
+impl Observations {
+    /// The kinds of observation made (names from
+    /// [`crate::policy::OBSERVATION_KINDS`]), for reports' "not checked".
+    pub fn kinds(&self) -> std::collections::BTreeSet<&'static str> {
+        let mut kinds = std::collections::BTreeSet::new();
+        if self.iam.is_some() {
+            kinds.insert("iam");
+        }
+        kinds
+    }
+
+    /// One error finding per part of an observation that could not be made.
+    pub fn gap_findings(&self) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        if let Some(iam) = &self.iam {
+            findings.extend(crate::entities::iam::gap_findings(iam));
+        }
+        findings
+    }
+}

@@ -59,7 +59,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
 pub const BUILTIN_PREFIX: &str = "<builtin>/";
 
 /// The annotation keys a rule may carry.
-pub const ANNOTATIONS: [&str; 8] = [
+pub const ANNOTATIONS: [&str; 9] = [
     "id",
     "severity",
     "message",
@@ -68,6 +68,58 @@ pub const ANNOTATIONS: [&str; 8] = [
     "description",
     "remediation",
     "checklist",
+    "observes",
+];
+
+/// A kind of observation a rule can depend on (`@observes`). A rule that
+/// judges only observed facts finds nothing when the observation was not
+/// made; reports then show its checklist items as "not checked" instead of
+/// ticking them.
+#[derive(Debug, Clone, Copy)]
+pub struct ObservationKind {
+    pub name: &'static str,
+    /// What is observed, for "not checked without ...".
+    pub what: &'static str,
+    /// The flags or inventory keys that make a run observe it.
+    pub enabled_by: &'static [&'static str],
+}
+
+pub const OBSERVATION_KINDS: [ObservationKind; 7] = [
+    ObservationKind {
+        name: "iam",
+        what: "IAM data",
+        enabled_by: &["--iam", "--iam-snapshot FILE"],
+    },
+    ObservationKind {
+        name: "values",
+        what: "secret values",
+        enabled_by: &["--env NAME", "--fingerprints FILE"],
+    },
+    ObservationKind {
+        name: "files",
+        what: "secret files on this machine",
+        enabled_by: &["--env NAME"],
+    },
+    ObservationKind {
+        name: "repository",
+        what: "a git repository",
+        enabled_by: &["sources.repository"],
+    },
+    ObservationKind {
+        name: "env_example",
+        what: "a .env.example file",
+        enabled_by: &["sources.env_example"],
+    },
+    ObservationKind {
+        name: "compose",
+        what: "compose files",
+        enabled_by: &["sources.compose"],
+    },
+    ObservationKind {
+        name: "code",
+        what: "source code",
+        enabled_by: &["sources.code"],
+    },
 ];
 
 const PERMIT_ALL_ID: &str = "secretary-permit-all";
@@ -87,6 +139,9 @@ pub struct Rule {
     /// checks; reports tick an item only when none of its rules has an
     /// unwaived finding.
     pub checklist: Vec<String>,
+    /// The observations the rule's facts come from (`@observes`, `;`-separated,
+    /// from [`OBSERVATION_KINDS`]); empty when it judges the inventory alone.
+    pub observes: Vec<String>,
     /// Where the policy starts.
     pub location: Location,
     /// The policy as written.
@@ -575,6 +630,30 @@ fn rule_from_policy(
     };
     let controls = split_list("control");
     let checklist = split_list("checklist");
+    let observes = split_list("observes");
+    for kind in &observes {
+        if !OBSERVATION_KINDS.iter().any(|known| known.name == kind) {
+            let known = OBSERVATION_KINDS.iter().map(|k| k.name);
+            let help = match did_you_mean(kind, known.clone()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "the kinds are {}",
+                    known
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            errors.push(
+                InputError::new(
+                    "invalid-annotation",
+                    format!("rule `{name}` observes `{kind}`, which is not a kind of observation"),
+                )
+                .at(locate("@observes"))
+                .help(help),
+            );
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -592,6 +671,7 @@ fn rule_from_policy(
         description: policy.annotation("description").map(str::to_owned),
         remediation: policy.annotation("remediation").map(str::to_owned),
         checklist,
+        observes,
         location: location.clone(),
         text: source.to_owned(),
         builtin,

@@ -152,6 +152,7 @@ mod tests {
                 generated_at: Some(jiff::Timestamp::UNIX_EPOCH),
                 fail_on: Severity::Low,
                 iam: None,
+                observed: Default::default(),
             },
         )
     }

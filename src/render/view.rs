@@ -40,6 +40,9 @@ pub struct ViewContext {
     pub fail_on: Severity,
     /// The live IAM snapshot the check used, if any.
     pub iam: Option<IamEvidence>,
+    /// The kinds of observation the run made (`policy::OBSERVATION_KINDS`
+    /// names): rules that observe only others are "not checked".
+    pub observed: BTreeSet<&'static str>,
 }
 
 /// Where an IAM snapshot came from, for the audit evidence.
@@ -65,8 +68,23 @@ pub struct View {
     pub never_log: Vec<NeverLogRow>,
     pub rotation_due: RotationDue,
     pub checklist: Vec<ChecklistItem>,
+    /// The "not checked" checklist items, grouped by the observation they
+    /// need, in `OBSERVATION_KINDS` order.
+    pub not_checked: Vec<NotCheckedGroup>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+}
+
+/// Checklist items a run could not check: it made none of the observations
+/// their rules judge.
+#[derive(Debug, Serialize)]
+pub struct NotCheckedGroup {
+    /// What was not observed, e.g. "IAM data".
+    pub what: &'static str,
+    /// The flags or inventory keys that would observe it.
+    pub enabled_by: &'static [&'static str],
+    /// The items' titles.
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -235,12 +253,15 @@ pub struct ChecklistItem {
     pub anchor: String,
     pub ticked: bool,
     /// `pass`, `waived` (every finding waived), `fail`, or `not-checked`
-    /// (every rule of the item judges live IAM facts and the run had none).
+    /// (every rule of the item judges observations the run did not make).
     pub status: &'static str,
     pub rules: Vec<ChecklistRule>,
     pub open: usize,
     pub waived: usize,
     pub findings: Vec<FindingRef>,
+    /// For a `not-checked` item: the observations (`OBSERVATION_KINDS`
+    /// names) that would check it.
+    pub needs: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -342,6 +363,7 @@ pub fn build(
     context: &ViewContext,
 ) -> View {
     let findings = findings(report, rules, context.fail_on);
+    let checklist = checklist(rules, &findings, &context.observed);
     View {
         version: VIEW_VERSION,
         tool: tool(),
@@ -355,7 +377,8 @@ pub fn build(
         encryption: encryption(inventory),
         never_log: never_log(inventory),
         rotation_due: rotation_due(inventory, context.now),
-        checklist: checklist(rules, &findings, context.iam.is_some()),
+        not_checked: not_checked_groups(&checklist),
+        checklist,
         findings,
         evidence: evidence(inventory, report, rules, texts, context),
     }
@@ -809,10 +832,14 @@ pub fn anchor_slug(prefix: &str, text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
-/// The checklist items, in rule order. `iam_checked` says whether the run
-/// observed an IAM account: without one, an item whose rules only judge IAM
-/// facts is "not checked" rather than ticked, since nothing was verified.
-fn checklist(rules: &RuleSet, findings: &[FindingView], iam_checked: bool) -> Vec<ChecklistItem> {
+/// The checklist items, in rule order. `observed` names the observations
+/// the run made: an item whose rules all judge only observations the run did
+/// not make is "not checked" rather than ticked, since nothing was verified.
+fn checklist(
+    rules: &RuleSet,
+    findings: &[FindingView],
+    observed: &BTreeSet<&'static str>,
+) -> Vec<ChecklistItem> {
     let mut ordered: Vec<&crate::policy::Rule> = rules.rules.values().collect();
     ordered.sort_by_key(|r| rule_order(r));
     let mut items: Vec<ChecklistItem> = Vec::new();
@@ -861,13 +888,19 @@ fn checklist(rules: &RuleSet, findings: &[FindingView], iam_checked: bool) -> Ve
                 waived: finding.waived,
             });
         }
-        let iam_only = !item.rules.is_empty()
+        let mut needs: Vec<&'static str> = Vec::new();
+        let unobserved = !item.rules.is_empty()
             && item.rules.iter().all(|r| {
-                rules
-                    .rule(&r.id)
-                    .is_some_and(|rule| rule.actions.iter().all(|a| *a == Action::Observe))
+                let kinds = rules.rule(&r.id).map(observed_kinds).unwrap_or_default();
+                needs.extend(kinds.iter().copied());
+                !kinds.is_empty() && !kinds.iter().any(|kind| observed.contains(kind))
             });
-        let not_checked = iam_only && !iam_checked && item.findings.is_empty();
+        let not_checked = unobserved && item.findings.is_empty();
+        if not_checked {
+            needs.sort_by_key(|kind| kind_order(kind));
+            needs.dedup();
+            item.needs = needs;
+        }
         item.ticked = item.open == 0 && !not_checked;
         item.status = match (item.open, item.waived) {
             _ if not_checked => "not-checked",
@@ -877,6 +910,55 @@ fn checklist(rules: &RuleSet, findings: &[FindingView], iam_checked: bool) -> Ve
         };
     }
     items
+}
+
+/// The observations a rule judges: its `@observes`, else `iam` for a rule
+/// that applies only to `observe` (IAM) facts.
+fn observed_kinds(rule: &crate::policy::Rule) -> Vec<&'static str> {
+    let declared: Vec<&'static str> = rule
+        .observes
+        .iter()
+        .filter_map(|name| {
+            crate::policy::OBSERVATION_KINDS
+                .iter()
+                .find(|kind| kind.name == name)
+                .map(|kind| kind.name)
+        })
+        .collect();
+    if !declared.is_empty() {
+        return declared;
+    }
+    if !rule.actions.is_empty() && rule.actions.iter().all(|a| *a == Action::Observe) {
+        return vec!["iam"];
+    }
+    Vec::new()
+}
+
+fn kind_order(name: &str) -> usize {
+    crate::policy::OBSERVATION_KINDS
+        .iter()
+        .position(|kind| kind.name == name)
+        .unwrap_or(usize::MAX)
+}
+
+/// Groups the "not checked" items by the first observation each needs.
+fn not_checked_groups(items: &[ChecklistItem]) -> Vec<NotCheckedGroup> {
+    let mut groups: Vec<NotCheckedGroup> = Vec::new();
+    for kind in crate::policy::OBSERVATION_KINDS {
+        let titles: Vec<String> = items
+            .iter()
+            .filter(|item| item.status == "not-checked" && item.needs.first() == Some(&kind.name))
+            .map(|item| item.title.clone())
+            .collect();
+        if !titles.is_empty() {
+            groups.push(NotCheckedGroup {
+                what: kind.what,
+                enabled_by: kind.enabled_by,
+                items: titles,
+            });
+        }
+    }
+    groups
 }
 
 fn new_item(title: &str) -> ChecklistItem {
@@ -889,6 +971,7 @@ fn new_item(title: &str) -> ChecklistItem {
         open: 0,
         waived: 0,
         findings: Vec::new(),
+        needs: Vec::new(),
     }
 }
 
@@ -974,6 +1057,13 @@ fn evidence(
 mod tests {
     use super::*;
 
+    fn all_observed() -> BTreeSet<&'static str> {
+        crate::policy::OBSERVATION_KINDS
+            .iter()
+            .map(|k| k.name)
+            .collect()
+    }
+
     #[test]
     fn every_builtin_rule_belongs_to_a_checklist_item() {
         let mut texts = SourceTexts::default();
@@ -989,7 +1079,7 @@ mod tests {
         for rule in rules.rules.values() {
             assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
         }
-        let items = checklist(&rules, &[], true);
+        let items = checklist(&rules, &[], &all_observed());
         assert!(items
             .iter()
             .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
@@ -1016,7 +1106,7 @@ mod tests {
             &mut texts,
         )
         .unwrap();
-        let items = checklist(&rules, &[], true);
+        let items = checklist(&rules, &[], &all_observed());
         let rules_of = |title: &str| -> Vec<String> {
             items
                 .iter()

@@ -1,0 +1,49 @@
+//! The observation flags shared by `check`, `report` and `docs`, and the
+//! gathering of [`Observations`] once the inventory is known to be valid.
+//!
+//! Each kind of observation adds its flags as a flattened group to
+//! [`ObserveArgs`] and its gathering to [`gather`]; every command that
+//! judges an inventory then picks it up.
+
+use clap::Args;
+
+use secretary::diag::InputError;
+use secretary::inventory::Inventory;
+use secretary::observe::Observations;
+use secretary::source::SourceTexts;
+
+#[derive(Args, Debug, Clone)]
+pub struct ObserveArgs {
+    #[command(flatten)]
+    pub iam: super::iam::CheckIamArgs,
+}
+
+/// Gathers what `args` ask to observe for `inventory`. Runs after the
+/// inventory loaded cleanly, so a typo never costs a round of IAM calls.
+pub fn gather(
+    args: &ObserveArgs,
+    inventory: &Inventory,
+    texts: &mut SourceTexts,
+) -> Result<Observations, Vec<InputError>> {
+    let _ = inventory;
+    let mut errors = Vec::new();
+    let mut observations = Observations::default();
+    match super::iam::observe(&args.iam, texts) {
+        Ok(iam) => observations.iam = iam,
+        Err(mut problems) => errors.append(&mut problems),
+    }
+    if errors.is_empty() {
+        Ok(observations)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What could not be observed, as errors for stderr: such a run exits 2.
+pub fn not_verified(observations: &Observations) -> Vec<InputError> {
+    let mut errors = Vec::new();
+    if let Some(iam) = &observations.iam {
+        errors.extend(super::iam::gap_errors(iam));
+    }
+    errors
+}
