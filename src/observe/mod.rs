@@ -13,6 +13,7 @@
 //! that could not look never passes.
 
 pub mod dotenv;
+pub mod heuristics;
 pub mod iam;
 
 use crate::findings::Finding;
