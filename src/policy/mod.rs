@@ -122,8 +122,6 @@ pub const OBSERVATION_KINDS: [ObservationKind; 7] = [
     },
 ];
 
-const PERMIT_ALL_ID: &str = "secretary-permit-all";
-
 /// One rule and what its annotations say.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -156,7 +154,7 @@ pub struct RuleSet {
     /// By rule id.
     pub rules: BTreeMap<String, Rule>,
     /// The policies that can apply to facts of one action on one resource
-    /// type, each set with the blanket permit.
+    /// type (forbids only).
     sets: Vec<ApplicableSet>,
     /// Validator warnings, worth showing but not fatal.
     pub warnings: Vec<InputError>,
@@ -167,7 +165,7 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// The policies to evaluate for a fact of `action` on a `resource_type`.
-    /// `Some(None)` when no rule can apply (only the blanket permit), so the
+    /// `Some(None)` when no rule can apply, so the
     /// fact needs no request at all; `None` for an unknown pairing.
     pub fn policies_for(&self, action: Action, resource_type: &str) -> Option<Option<&PolicySet>> {
         self.sets
@@ -383,23 +381,13 @@ pub fn load(
         return Err(errors);
     }
 
-    let permit_all = match Policy::parse(
-        Some(PolicyId::new(PERMIT_ALL_ID)),
-        "permit(principal, action, resource);",
-    ) {
-        Ok(policy) => policy,
-        Err(err) => {
-            return Err(vec![InputError::new(
-                "internal",
-                format!("internal error: {err}"),
-            )])
-        }
-    };
     let mut sets = Vec::new();
     for action in Action::ALL {
         for resource_type in crate::entities::resource_types(action) {
+            // No blanket permit: with only forbids, every response is a deny
+            // whose reasons are exactly the forbids that matched (none for a
+            // clean fact), and a permit would cost one evaluation per fact.
             let mut set = PolicySet::new();
-            let _ = set.add(permit_all.clone());
             let mut has_rules = false;
             for (policy, _, _) in &policies {
                 if applies_to_action(policy, action)
