@@ -10,12 +10,13 @@
 //! the store is an error for the same reason.
 
 use cedar_policy::{
-    Authorizer, Context, Entities, EntityUid, Request, RestrictedExpression, Schema,
+    Authorizer, Context, Entities, EntityUid, PolicySet, Request, RestrictedExpression, Schema,
 };
 use rayon::prelude::*;
 
 use crate::entities::{EntityPlan, Fact};
 use crate::findings::{Finding, Severity};
+use crate::policy::guards;
 use crate::policy::message::{self, Roots};
 use crate::policy::RuleSet;
 
@@ -87,6 +88,21 @@ fn evaluate_fact(
             format!("entity {missing} is not in the entity store"),
         )];
     }
+    // Guarded rules whose guards fail cannot match (see `policy::guards`).
+    let sets: Vec<&PolicySet> = policies
+        .unguarded
+        .into_iter()
+        .chain(
+            policies
+                .guarded
+                .iter()
+                .filter(|g| guards::hold(&g.guards, &fact.principal, &fact.resource, entities))
+                .map(|g| &g.policies),
+        )
+        .collect();
+    if sets.is_empty() {
+        return Vec::new();
+    }
     let context = match &fact.environment {
         Some(env) => Context::from_pairs([(
             "environment".to_owned(),
@@ -110,9 +126,24 @@ fn evaluate_fact(
         Ok(request) => request,
         Err(problem) => return vec![internal_error(fact, format!("invalid request: {problem}"))],
     };
-    let response = authorizer.is_authorized(&request, policies, entities);
-    let diagnostics = response.diagnostics();
     let mut findings = Vec::new();
+    for set in sets {
+        let response = authorizer.is_authorized(&request, set, entities);
+        judge(fact, &response, entities, rules, &mut findings);
+    }
+    findings
+}
+
+/// The findings of one Cedar response: a finding per matching forbid, an
+/// error finding per rule that failed to evaluate.
+fn judge(
+    fact: &Fact,
+    response: &cedar_policy::Response,
+    entities: &Entities,
+    rules: &RuleSet,
+    findings: &mut Vec<Finding>,
+) {
+    let diagnostics = response.diagnostics();
     for policy_id in diagnostics.reason() {
         let Some(rule) = rules.rule(policy_id.as_ref()) else {
             continue; // not a rule of ours (cannot happen: every policy is one)
@@ -155,7 +186,6 @@ fn evaluate_fact(
             waiver: None,
         });
     }
-    findings
 }
 
 fn internal_error(fact: &Fact, problem: String) -> Finding {
@@ -285,5 +315,114 @@ mod tests {
                 "chunks of {size} secrets disagree with one store"
             );
         }
+    }
+
+    /// Every fact asked of all its rules in one set, as Cedar alone would:
+    /// (rule, entity, environment, is-error) per reason or error.
+    fn answers_without_guards(
+        plan: &EntityPlan<'_>,
+        rules: &RuleSet,
+        schema: &Schema,
+    ) -> Vec<(String, String, Option<String>, bool)> {
+        let authorizer = Authorizer::new();
+        let mut answers = Vec::new();
+        for index in 0..plan.chunk_count() {
+            let store = plan.build_chunk(index, schema).unwrap();
+            for fact in &store.facts {
+                let resource_type = fact.resource.type_name().basename();
+                let Some(Some(applicable)) = rules.policies_for(fact.action, resource_type) else {
+                    continue;
+                };
+                let mut all = PolicySet::new();
+                for policy in applicable
+                    .unguarded
+                    .into_iter()
+                    .flat_map(|set| set.policies())
+                    .chain(
+                        applicable
+                            .guarded
+                            .iter()
+                            .flat_map(|g| g.policies.policies()),
+                    )
+                {
+                    all.add(policy.clone()).unwrap();
+                }
+                let context = match &fact.environment {
+                    Some(env) => Context::from_pairs([(
+                        "environment".to_owned(),
+                        RestrictedExpression::new_entity_uid(env.clone()),
+                    )])
+                    .unwrap(),
+                    None => Context::empty(),
+                };
+                let request = Request::new(
+                    fact.principal.clone(),
+                    fact.action.uid(),
+                    fact.resource.clone(),
+                    context,
+                    Some(schema),
+                )
+                .unwrap();
+                let response = authorizer.is_authorized(&request, &all, &store.entities);
+                let key = |rule: String, error: bool| {
+                    (
+                        rule,
+                        fact.subject.to_string(),
+                        fact.environment_name.clone(),
+                        error,
+                    )
+                };
+                for id in response.diagnostics().reason() {
+                    answers.push(key(id.to_string(), false));
+                }
+                for error in response.diagnostics().errors() {
+                    let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = error;
+                    answers.push(key(e.policy_id().to_string(), true));
+                }
+            }
+        }
+        answers.sort();
+        answers
+    }
+
+    #[test]
+    fn guarded_rules_answer_as_cedar_does() {
+        let file: Arc<str> = Arc::from("guards.yaml");
+        let parsed = parse_text(&file, &inventory_text()).expect("parses");
+        let now = "2026-11-23".parse().unwrap();
+        let inventory = validate(vec![parsed], now).expect("valid");
+        let dir = tempfile::tempdir().unwrap();
+        // A guarded rule that matches, and one that fails to evaluate (an
+        // overflow) only after its guard holds: both must be reported.
+        std::fs::write(
+            dir.path().join("guarded.cedar"),
+            "@id(\"guarded-match\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has last_rotated && principal has tier && resource.backend == \"vault\" };\n\n@id(\"guarded-overflow\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has days_overdue && resource.days_overdue * 9223372036854775807 > 1 };\n",
+        )
+        .unwrap();
+        let schema = schema();
+        let user_paths = vec![dir.path().to_path_buf()];
+        let rules = load(
+            &RuleSources {
+                builtin: true,
+                user_paths: &user_paths,
+            },
+            &schema,
+            &mut Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
+        let mut ours: Vec<_> = evaluate(&plan, &rules, &schema)
+            .into_iter()
+            .map(|f| {
+                let error = f.severity == Severity::Error;
+                (f.rule, f.entity, f.environment, error)
+            })
+            .collect();
+        ours.sort();
+        let cedar = answers_without_guards(&plan, &rules, &schema);
+        assert!(cedar.iter().any(|a| a.0 == "guarded-match" && !a.3));
+        assert!(cedar.iter().any(|a| a.0 == "guarded-overflow" && a.3));
+        assert!(cedar.iter().any(|a| a.0 == "rotation-overdue"));
+        assert_eq!(ours, cedar);
     }
 }

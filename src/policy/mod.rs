@@ -7,6 +7,7 @@
 //! they can apply to so the evaluator only runs the rules that matter.
 //! Any problem is an [`InputError`] with the policy file and line.
 
+pub mod guards;
 pub mod message;
 mod split;
 
@@ -167,11 +168,20 @@ impl RuleSet {
     /// The policies to evaluate for a fact of `action` on a `resource_type`.
     /// `Some(None)` when no rule can apply, so the
     /// fact needs no request at all; `None` for an unknown pairing.
-    pub fn policies_for(&self, action: Action, resource_type: &str) -> Option<Option<&PolicySet>> {
+    pub fn policies_for(
+        &self,
+        action: Action,
+        resource_type: &str,
+    ) -> Option<Option<Applicable<'_>>> {
         self.sets
             .iter()
             .find(|set| set.action == action && set.resource_type == resource_type)
-            .map(|set| set.has_rules.then_some(&set.policies))
+            .map(|set| {
+                set.has_rules.then_some(Applicable {
+                    unguarded: (!set.policies.is_empty()).then_some(&set.policies),
+                    guarded: &set.guarded,
+                })
+            })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -183,8 +193,25 @@ impl RuleSet {
 struct ApplicableSet {
     action: Action,
     resource_type: &'static str,
+    /// The rules without guards, asked together.
     policies: PolicySet,
+    /// Rules whose condition starts with `has` tests, each asked only for
+    /// facts that pass them (see [`guards`]).
+    guarded: Vec<GuardedPolicy>,
     has_rules: bool,
+}
+
+/// The rules that can apply to one fact: a set to ask for every fact, and
+/// guarded rules to ask only when their guards hold.
+pub struct Applicable<'a> {
+    pub unguarded: Option<&'a PolicySet>,
+    pub guarded: &'a [GuardedPolicy],
+}
+
+/// A rule whose condition starts with `has` tests, in a set of its own.
+pub struct GuardedPolicy {
+    pub guards: Vec<guards::Guard>,
+    pub policies: PolicySet,
 }
 
 /// Where rules come from.
@@ -388,18 +415,32 @@ pub fn load(
             // whose reasons are exactly the forbids that matched (none for a
             // clean fact), and a permit would cost one evaluation per fact.
             let mut set = PolicySet::new();
+            let mut guarded = Vec::new();
             let mut has_rules = false;
             for (policy, _, _) in &policies {
                 if applies_to_action(policy, action)
                     && applies_to_resource_type(policy, resource_type)
                 {
-                    has_rules |= set.add(policy.clone()).is_ok();
+                    let policy_guards = guards::of(policy);
+                    if policy_guards.is_empty() {
+                        has_rules |= set.add(policy.clone()).is_ok();
+                    } else {
+                        let mut own = PolicySet::new();
+                        if own.add(policy.clone()).is_ok() {
+                            has_rules = true;
+                            guarded.push(GuardedPolicy {
+                                guards: policy_guards,
+                                policies: own,
+                            });
+                        }
+                    }
                 }
             }
             sets.push(ApplicableSet {
                 action,
                 resource_type,
                 policies: set,
+                guarded,
                 has_rules,
             });
         }
