@@ -165,7 +165,10 @@ pub fn run(args: CheckArgs) -> Outcome {
     let broken: Vec<_> = checked
         .report
         .errors()
-        .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+        .filter(|f| {
+            f.rule != secretary::entities::iam::NOT_VERIFIED
+                && f.rule != secretary::observe::values::NOT_VERIFIED
+        })
         .collect();
     if !not_verified.is_empty() || !broken.is_empty() {
         if let Some(out) = &stdout {

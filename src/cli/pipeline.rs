@@ -147,7 +147,10 @@ pub fn prepare(
         checked
             .report
             .errors()
-            .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+            .filter(|f| {
+                f.rule != secretary::entities::iam::NOT_VERIFIED
+                    && f.rule != secretary::observe::values::NOT_VERIFIED
+            })
             .filter(|f| broken.insert(f.rule.clone()))
             .map(|f| {
                 InputError::new("rule-evaluation-error", f.message.clone())
