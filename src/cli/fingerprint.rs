@@ -4,9 +4,10 @@
 //! but no environment's values.
 //!
 //! Exit codes: 0 every value was read; 1 some declared value was not found
-//! (the file is written and lists them under `missing`, as `check` would
-//! report `secret-value-missing`); 2 bad input, or a value that could not be
-//! read (no file is written: a partial list would pass for a complete one).
+//! or is empty (the file is written and lists them under `missing` and
+//! `empty`, as `check` would report `secret-value-missing` and
+//! `secret-value-empty`); 2 bad input, or a value that could not be read (no
+//! file is written: a partial list would pass for a complete one).
 
 use std::path::PathBuf;
 
@@ -99,11 +100,15 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         key_id: key.id().to_owned(),
         fingerprints: Default::default(),
         missing: Default::default(),
+        empty: Default::default(),
     };
     for ((secret, _), value) in observation.instances {
         match value.fingerprint {
             Some(fingerprint) => {
                 file.fingerprints.insert(secret, fingerprint);
+            }
+            None if value.found => {
+                file.empty.insert(secret);
             }
             None => {
                 file.missing.insert(secret);
@@ -130,8 +135,21 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         }
         None => printer.stdout(json.as_bytes()),
     }
-    if file.missing.is_empty() {
+    if !file.empty.is_empty() {
+        let empty: Vec<String> = file.empty.iter().map(|s| format!("`{s}`")).collect();
+        printer.warnings(
+            &[InputError::new(
+                "value-empty",
+                format!("empty value in `{environment}` for {}", empty.join(", ")),
+            )
+            .help("store real values where the instances' `value:` says")],
+            &texts,
+        );
+    }
+    if file.missing.is_empty() && file.empty.is_empty() {
         Outcome::Compliant
+    } else if file.missing.is_empty() {
+        Outcome::Findings
     } else {
         let missing: Vec<String> = file.missing.iter().map(|s| format!("`{s}`")).collect();
         printer.warnings(

@@ -277,6 +277,7 @@ fn merge(
             .fingerprints
             .keys()
             .chain(file.missing.iter())
+            .chain(file.empty.iter())
             .collect::<std::collections::BTreeSet<_>>();
         for secret in named {
             let problem = match inventory.secrets.get(secret) {
@@ -317,6 +318,22 @@ fn merge(
                     found: true,
                     facts: None,
                     fingerprint: Some(fingerprint.clone()),
+                },
+            );
+        }
+        for secret in &file.empty {
+            observation.instances.insert(
+                (secret.clone(), env.clone()),
+                ObservedValue {
+                    source: source.clone(),
+                    found: true,
+                    facts: Some(values::ValueFacts {
+                        length: 0,
+                        empty: true,
+                        placeholder: None,
+                        format: None,
+                    }),
+                    fingerprint: None,
                 },
             );
         }

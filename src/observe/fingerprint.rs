@@ -113,9 +113,12 @@ pub struct FingerprintFile {
     pub key_id: String,
     /// Secret id to fingerprint, for every value that was read.
     pub fingerprints: BTreeMap<String, String>,
-    /// Secrets whose declared value could not be found or read.
+    /// Secrets whose declared value was not found.
     #[serde(default)]
     pub missing: BTreeSet<String>,
+    /// Secrets whose value is empty (they have no fingerprint).
+    #[serde(default)]
+    pub empty: BTreeSet<String>,
 }
 
 impl FingerprintFile {
@@ -253,6 +256,7 @@ mod tests {
             key_id: key("k").id().to_owned(),
             fingerprints: [("DB".to_owned(), key("k").fingerprint(b"v"))].into(),
             missing: ["OTHER".to_owned()].into(),
+            empty: ["EMPTY".to_owned()].into(),
         };
         let name: Arc<str> = Arc::from("fp.json");
         let text = file.to_json();

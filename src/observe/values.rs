@@ -56,6 +56,7 @@ pub struct ObservedValue {
     /// fingerprint file, or not found).
     pub facts: Option<ValueFacts>,
     /// The keyed fingerprint (`hmac-sha256:...`): compared, never shown.
+    /// Absent for values not found, and for empty ones.
     pub fingerprint: Option<String>,
 }
 
@@ -123,7 +124,9 @@ pub fn observe(
                 Outcome::Found(value) => {
                     let names = variable_names(secret, instance, &source.kind);
                     let facts = facts(&value, secret.format.as_ref(), &examples, &names);
-                    let fingerprint = key.fingerprint(&value);
+                    // An empty value is no value to compare: `secret-value-empty`
+                    // reports it, and two empty values are not a reuse.
+                    let fingerprint = (!facts.empty).then(|| key.fingerprint(&value));
                     // `value` is wiped here.
                     drop(value);
                     observation.instances.insert(
@@ -132,7 +135,7 @@ pub fn observe(
                             source: read.source,
                             found: true,
                             facts: Some(facts),
-                            fingerprint: Some(fingerprint),
+                            fingerprint,
                         },
                     );
                 }
