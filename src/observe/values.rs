@@ -462,6 +462,44 @@ mod tests {
     }
 
     #[test]
+    fn debug_strings_never_hold_a_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let canary_file = "canary-file-value-Q7x2Lm9Zr4";
+        let canary_env = "canary-env-value-H3d6Kp0Wy5";
+        let canary_dotenv = "canary-dotenv-value-F9a4Re1Ux8";
+        std::fs::write(dir.path().join("secret.txt"), canary_file).unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            format!("B={canary_dotenv}\nbad line {canary_dotenv}\n"),
+        )
+        .unwrap();
+        let inventory_path = dir.path().join("inventory.yaml");
+        std::fs::write(
+            &inventory_path,
+            "version: 1\nenvironments: { production: { tier: production } }\nsecrets:\n  A:\n    classification: critical\n    format: { min_length: 64 }\n    instances:\n      production: { backend: file, file: { path: /x }, value: { file: secret.txt } }\n  B:\n    classification: critical\n    instances:\n      production: { backend: dotenv, value: { dotenv: .env } }\n  C:\n    classification: critical\n    instances:\n      production: { backend: env_var, value: { env: C } }\n",
+        )
+        .unwrap();
+        let mut texts = crate::source::SourceTexts::default();
+        let now = "2026-11-23".parse().unwrap();
+        let inventory = crate::inventory::load(&[inventory_path], now, &mut texts).unwrap();
+        let key = FingerprintKey::new(Zeroizing::new(b"k".to_vec()));
+        let env = |name: &str| (name == "C").then(|| OsString::from(canary_env));
+        let observation = observe(&inventory, &["production".to_owned()], &key, &env);
+        assert_eq!(observation.instances.len(), 2);
+        assert_eq!(observation.gaps.len(), 1, "the malformed .env line");
+        let debug = format!("{observation:?}");
+        for canary in [canary_file, canary_env, canary_dotenv] {
+            assert!(!debug.contains(canary), "{debug}");
+        }
+        let facts = observation.instances[&("A".to_owned(), "production".to_owned())]
+            .facts
+            .clone()
+            .unwrap();
+        assert_eq!(facts.length, canary_file.len() as u64);
+        assert!(matches!(facts.format, Some(Err(_))));
+    }
+
+    #[test]
     fn example_values_are_placeholders() {
         let examples = Examples {
             values: [(
