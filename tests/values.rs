@@ -905,6 +905,30 @@ fn without_env_values_are_not_checked() {
         "{observed}"
     );
     assert_contains(&observed, "- [x] Secret values present and real");
+    // The audit evidence says which values were read, and with which key.
+    assert_contains(&plain, "| Values | not checked |");
+    let key_id = fingerprint_file(dir.path(), "production", KEY, &[])["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_contains(
+        &observed,
+        &format!("| Values | read on this machine for `production`, `staging`; fingerprint key id `{key_id}` |"),
+    );
+    let merged = report(&[
+        "--env",
+        "staging",
+        "--fingerprint-key-env",
+        KEY_VAR,
+        "--fingerprints",
+        "fp-production.json",
+    ]);
+    assert_contains(
+        &merged,
+        "read on this machine for `staging`; `production` from `fp-production.json` (SHA-256 `",
+    );
+    let html = report(&["--format", "html", "--env", "staging"]);
+    assert_contains(&html, "(random, this run only)");
 }
 
 // ---- Canary values: never in any output ----

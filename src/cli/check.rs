@@ -140,6 +140,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                         fail_on,
                         iam: super::iam::evidence(observations.iam.as_ref(), &args.observe.iam),
                         observed: observations.kinds(),
+                        values: super::values::evidence(observations.values.as_ref()),
                     },
                 ),
             ),

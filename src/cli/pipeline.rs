@@ -174,6 +174,7 @@ pub fn prepare(
             fail_on,
             iam: super::iam::evidence(observations.iam.as_ref(), &inputs.observe.iam),
             observed: observations.kinds(),
+            values: super::values::evidence(observations.values.as_ref()),
         },
     );
     Ok(Prepared {

@@ -14,6 +14,7 @@ use secretary::diag::{did_you_mean, InputError};
 use secretary::inventory::Inventory;
 use secretary::observe::fingerprint::{key_location, FingerprintFile, FingerprintKey};
 use secretary::observe::values::{self, ObservedValue, ValueObservation};
+use secretary::render::view::{FingerprintFileEvidence, ValuesEvidence};
 use secretary::source::{Location, SourceTexts};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -134,6 +135,7 @@ pub fn observe(
     };
     if let Some(key) = &key {
         observation.key_id = key.id().to_owned();
+        observation.random_key = key.is_random();
     }
     merge(
         &mut observation,
@@ -354,6 +356,24 @@ fn merge(
     } else {
         Err(errors)
     }
+}
+
+/// What the run observed of values, for the report's audit evidence.
+pub fn evidence(observation: Option<&ValueObservation>) -> Option<ValuesEvidence> {
+    observation.map(|values| ValuesEvidence {
+        read: values.read_environments.iter().cloned().collect(),
+        key_id: values.key_id.clone(),
+        random_key: values.random_key,
+        fingerprint_files: values
+            .merged_environments
+            .iter()
+            .map(|(environment, file)| FingerprintFileEvidence {
+                environment: environment.clone(),
+                file: file.to_string(),
+                sha256: String::new(),
+            })
+            .collect(),
+    })
 }
 
 /// Values that could not be read, as errors for stderr: such a run exits 2.

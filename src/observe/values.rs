@@ -39,6 +39,8 @@ pub struct ValueObservation {
     pub merged_environments: BTreeMap<String, Arc<str>>,
     /// The id of the key every observed fingerprint was made with.
     pub key_id: String,
+    /// Whether that key was made up for this run (no `--fingerprint-key-env`).
+    pub random_key: bool,
     /// By (secret id, environment).
     pub instances: BTreeMap<(String, String), ObservedValue>,
     /// Values that could not be read: each becomes an error finding.
