@@ -831,6 +831,11 @@ fn unknown_env_is_a_usage_error_with_a_suggestion() {
     assert_contains(&out.stderr, "error[unknown-environment]: `--env stagign` names an environment the inventory does not declare");
     assert_contains(&out.stderr, "did you mean `--env staging`?");
     assert_eq!(out.stdout, "");
+    // An environment without any `value:` reads nothing, and says so.
+    let inventory = INVENTORY.replace("        value: { dotenv: staging.env }\n", "");
+    fs::write(dir.path().join("secretary.yaml"), inventory).unwrap();
+    let out = run(secretary(dir.path()).args(["check", "--now", NOW, "--env", "staging"]));
+    assert_contains(&out.stderr, "warning[no-value-sources]: `--env staging`: no instance in `staging` says where its value lives");
 }
 
 #[test]

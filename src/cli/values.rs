@@ -127,6 +127,21 @@ pub fn observe(
         }
         None => None,
     };
+    for env in &selected {
+        let declared = inventory
+            .secrets
+            .values()
+            .filter_map(|s| s.instances.get(env))
+            .any(|i| i.value.is_some());
+        if !declared {
+            let note = InputError::new(
+                "no-value-sources",
+                format!("`--env {env}`: no instance in `{env}` says where its value lives, so no value is read"),
+            )
+            .help("add `value: {env: VAR}` (or `file:` / `dotenv:`) to the instances of this environment");
+            eprint!("{}", note.render(texts).replacen("error[", "warning[", 1));
+        }
+    }
     let mut observation = match &key {
         Some(key) if !selected.is_empty() => {
             values::observe(inventory, &selected, key, &|name| std::env::var_os(name))
