@@ -797,6 +797,16 @@ fn bad_fingerprint_files_are_located_errors() {
         &[],
     );
     assert_contains(&out.stderr, "has no instance in `staging`");
+    // A secret named in `missing` is located on its line too.
+    let listed = prod.replace("\"missing\": []", "\"missing\": [\n    \"NOPE\"\n  ]");
+    assert_ne!(listed, prod);
+    let line = listed.lines().position(|l| l.contains("NOPE")).unwrap() + 1;
+    let out = merge_error(dir.path(), &[("m.json", listed)], &[]);
+    assert_contains(
+        &out.stderr,
+        "names secret `NOPE`, which the inventory does not declare",
+    );
+    assert_contains(&out.stderr, &format!("m.json:{line}:"));
     // Malformed files.
     let out = merge_error(
         dir.path(),

@@ -196,10 +196,12 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
-/// Where `"key"` first appears in `text`, else the file's start.
+/// Where `"key":` first appears in `text`, else `"key"` (an item of a
+/// list), else the file's start.
 pub fn key_location(file: &Arc<str>, text: &str, key: &str) -> Location {
     let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
     text.find(&format!("{quoted}:"))
+        .or_else(|| text.find(&quoted))
         .map(|offset| Location::from_offset(file, text, offset))
         .unwrap_or_else(|| Location::file_start(file))
 }
