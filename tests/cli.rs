@@ -383,6 +383,7 @@ fn help_texts() {
         vec!["--help"],
         vec!["check", "--help"],
         vec!["policies", "--help"],
+        vec!["fingerprint", "--help"],
     ] {
         let r = run(secretary(&root).args(&args));
         assert_eq!(r.code, 0);

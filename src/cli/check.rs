@@ -140,6 +140,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                         fail_on,
                         iam: super::iam::evidence(observations.iam.as_ref(), &args.observe.iam),
                         observed: observations.kinds(),
+                        values: super::values::evidence(observations.values.as_ref()),
                     },
                 ),
             ),
@@ -165,7 +166,10 @@ pub fn run(args: CheckArgs) -> Outcome {
     let broken: Vec<_> = checked
         .report
         .errors()
-        .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+        .filter(|f| {
+            f.rule != secretary::entities::iam::NOT_VERIFIED
+                && f.rule != secretary::observe::values::NOT_VERIFIED
+        })
         .collect();
     if !not_verified.is_empty() || !broken.is_empty() {
         if let Some(out) = &stdout {

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod completions;
 mod docs;
+mod fingerprint;
 mod iam;
 mod init;
 mod observe;
@@ -14,6 +15,7 @@ mod pipeline;
 mod policies;
 mod report;
 mod schema;
+mod values;
 
 use std::process::ExitCode;
 
@@ -74,6 +76,8 @@ enum Command {
     /// Read the AWS account's IAM state (live IAM)
     #[command(subcommand)]
     Iam(iam::IamCommand),
+    /// Write keyed fingerprints of one environment's secret values (never the values)
+    Fingerprint(fingerprint::FingerprintArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -94,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Iam(command) => iam::run(command),
+        Command::Fingerprint(args) => fingerprint::run(args),
     };
     outcome.into()
 }

@@ -16,6 +16,8 @@ use secretary::source::SourceTexts;
 pub struct ObserveArgs {
     #[command(flatten)]
     pub iam: super::iam::CheckIamArgs,
+    #[command(flatten)]
+    pub values: super::values::ValueArgs,
 }
 
 /// Gathers what `args` ask to observe for `inventory`. Runs after the
@@ -25,11 +27,15 @@ pub fn gather(
     inventory: &Inventory,
     texts: &mut SourceTexts,
 ) -> Result<Observations, Vec<InputError>> {
-    let _ = inventory;
     let mut errors = Vec::new();
     let mut observations = Observations::default();
     match super::iam::observe(&args.iam, texts) {
         Ok(iam) => observations.iam = iam,
+        Err(mut problems) => errors.append(&mut problems),
+    }
+    // Values of `--env` environments, and fingerprint files of others.
+    match super::values::observe(&args.values, inventory, texts) {
+        Ok(values) => observations.values = values,
         Err(mut problems) => errors.append(&mut problems),
     }
     if errors.is_empty() {
@@ -44,6 +50,9 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
     let mut errors = Vec::new();
     if let Some(iam) = &observations.iam {
         errors.extend(super::iam::gap_errors(iam));
+    }
+    if let Some(values) = &observations.values {
+        errors.extend(super::values::gap_errors(values));
     }
     errors
 }

@@ -147,7 +147,10 @@ pub fn prepare(
         checked
             .report
             .errors()
-            .filter(|f| f.rule != secretary::entities::iam::NOT_VERIFIED)
+            .filter(|f| {
+                f.rule != secretary::entities::iam::NOT_VERIFIED
+                    && f.rule != secretary::observe::values::NOT_VERIFIED
+            })
             .filter(|f| broken.insert(f.rule.clone()))
             .map(|f| {
                 InputError::new("rule-evaluation-error", f.message.clone())
@@ -171,6 +174,7 @@ pub fn prepare(
             fail_on,
             iam: super::iam::evidence(observations.iam.as_ref(), &inputs.observe.iam),
             observed: observations.kinds(),
+            values: super::values::evidence(observations.values.as_ref()),
         },
     );
     Ok(Prepared {

@@ -19,11 +19,29 @@ pub struct Derived<'a> {
     pub shared_secrets: HashMap<InstanceKey<'a>, BTreeSet<&'a str>>,
     /// Wider-scoped secrets with the same name, per narrower secret.
     pub shadows: HashMap<&'a str, BTreeSet<&'a str>>,
+    /// What was observed of each instance's value (never the value or its fingerprint).
+    pub values: HashMap<InstanceKey<'a>, super::values::ValueAttrs>,
 }
 
 pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
+    derive_observed(inventory, now, None)
+}
+
+/// [`derive`], with observed values: an observed fingerprint replaces the
+/// inventory's declared one for its instance, and fingerprints are only
+/// compared within one key space (declared ones among themselves, observed
+/// ones, all made with one key, among themselves).
+pub fn derive_observed<'a>(
+    inventory: &'a Inventory,
+    now: Date,
+    values: Option<&crate::observe::values::ValueObservation>,
+) -> Derived<'a> {
     let mut derived = Derived::default();
-    let mut by_fingerprint: HashMap<&str, Vec<InstanceKey<'_>>> = HashMap::new();
+    // Keyed by (key space, fingerprint): `false` declared, `true` observed.
+    let mut by_fingerprint: HashMap<(bool, &str), Vec<InstanceKey<'_>>> = HashMap::new();
+    let observed = |secret: &str, env: &str| {
+        values.and_then(|v| v.instances.get(&(secret.to_owned(), env.to_owned())))
+    };
 
     for secret in inventory.secrets.values() {
         for (env, instance) in &secret.instances {
@@ -35,11 +53,17 @@ pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
                     derived.age_days.insert(key, i64::from(span.get_days()));
                 }
             }
-            if let Some(fingerprint) = &instance.fingerprint {
-                by_fingerprint
-                    .entry(fingerprint.as_str())
-                    .or_default()
-                    .push(key);
+            if let Some(value) = observed(&secret.id, env) {
+                derived
+                    .values
+                    .insert(key, super::values::ValueAttrs::of(value));
+            }
+            let fingerprint = match observed(&secret.id, env) {
+                Some(value) => value.fingerprint.as_deref().map(|f| (true, f)),
+                None => instance.fingerprint.as_deref().map(|f| (false, f)),
+            };
+            if let Some(fingerprint) = fingerprint {
+                by_fingerprint.entry(fingerprint).or_default().push(key);
             }
         }
     }

@@ -188,6 +188,7 @@ pub fn secret(
                 ),
             )
             .set("never_log", boolean(secret.never_log))
+            .set("has_format", boolean(secret.format.is_some()))
             .opt(
                 "readers",
                 secret
@@ -252,7 +253,13 @@ pub fn secret(
                 .opt("age_days", age.map(long))
                 .opt("rotation_days", period.map(long))
                 .opt("days_overdue", overdue.map(long))
-                .set("has_fingerprint", boolean(instance.fingerprint.is_some()))
+                .set(
+                    "has_fingerprint",
+                    boolean(
+                        instance.fingerprint.is_some()
+                            || derived.values.get(&key).is_some_and(|v| v.has_fingerprint),
+                    ),
+                )
                 .set(
                     "shared_with_environments",
                     entity_set(
@@ -277,6 +284,7 @@ pub fn secret(
                             .copied(),
                     ),
                 )
+                .values(derived.values.get(&key))
                 .entity(instance_uid)?,
         );
     }

@@ -25,6 +25,7 @@ mod derive;
 pub mod iam;
 mod items;
 pub mod schema;
+pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -232,7 +233,13 @@ pub fn plan_observed<'a>(
     literals: &EntityLiterals,
     observations: &crate::observe::Observations,
 ) -> Result<EntityPlan<'a>, String> {
-    plan_with_iam(inventory, now, literals, observations.iam.as_ref())
+    let mut plan = plan_with_iam(inventory, now, literals, observations.iam.as_ref())?;
+    if let Some(values) = &observations.values {
+        // Observed fingerprints replace declared ones; observed facts become
+        // attributes of the instances.
+        plan.derived = derive::derive_observed(inventory, now, Some(values));
+    }
+    Ok(plan)
 }
 
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).

@@ -154,7 +154,45 @@ pub struct Secret {
     pub readers: Option<Vec<String>>,
     /// By environment name.
     pub instances: BTreeMap<String, Instance>,
+    /// What a value must look like (`format:`), checked on observed values.
+    pub format: Option<ValueFormat>,
     pub location: Location,
+}
+
+/// A secret's declared value format.
+#[derive(Debug, Clone)]
+pub struct ValueFormat {
+    /// The pattern as written, for messages.
+    pub pattern_text: Option<String>,
+    /// The pattern anchored at both ends: the whole value must match.
+    pub pattern: Option<regex::bytes::Regex>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub location: Location,
+}
+
+/// Where an instance's value can be read at check time.
+#[derive(Debug, Clone)]
+pub struct ValueSource {
+    pub kind: ValueSourceKind,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSourceKind {
+    /// A process environment variable.
+    Env(String),
+    /// A file holding the value: the path as written and resolved.
+    File {
+        written: String,
+        path: std::path::PathBuf,
+    },
+    /// A variable in a `.env` file.
+    Dotenv {
+        written: String,
+        path: std::path::PathBuf,
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +231,8 @@ pub struct Instance {
     pub last_rotated: Option<Date>,
     /// Opaque; only ever compared for equality, never printed.
     pub fingerprint: Option<String>,
+    /// Where the value can be read at check time (`value:`).
+    pub value: Option<ValueSource>,
     pub notes: Option<String>,
     pub location: Location,
 }

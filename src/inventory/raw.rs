@@ -283,6 +283,50 @@ pub struct RawSecret {
     /// Where the secret lives in each environment, by environment name.
     #[serde(default)]
     pub instances: BTreeMap<String, RawInstance>,
+    /// What a value must look like, checked when values are observed (`check --env`).
+    #[serde(default)]
+    pub format: Option<RawFormat>,
+}
+
+/// What a secret's value must look like. Checked only when values are observed
+/// (`check --env NAME`); the value itself is never printed.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Format")]
+pub struct RawFormat {
+    /// A regular expression the whole value must match (Rust `regex` syntax; anchors
+    /// are implied), e.g. `[0-9a-f]{64}` for 64 hex characters.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The fewest characters a value may have.
+    #[serde(default)]
+    pub min_length: Option<u64>,
+    /// The most characters a value may have.
+    #[serde(default)]
+    pub max_length: Option<u64>,
+}
+
+/// Where an instance's value can be read at check time, on the machine of its
+/// environment (`check --env NAME`, `secretary fingerprint --env NAME`). Exactly
+/// one of `env`, `file` and `dotenv`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ValueSource")]
+pub struct RawValueSource {
+    /// A process environment variable holding the value, e.g. `DB_PASSWORD`.
+    #[serde(default)]
+    pub env: Option<String>,
+    /// A file holding the value (one trailing newline is ignored): absolute, e.g.
+    /// `/run/secrets/db_password`, or relative to the inventory file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A `.env` file holding the value, relative to the inventory file (or absolute).
+    #[serde(default)]
+    pub dotenv: Option<String>,
+    /// With `dotenv`: the variable in that file. Default: the instance's `env_var`,
+    /// else the secret's name.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 #[derive(
@@ -404,6 +448,11 @@ pub struct RawInstance {
     /// differ across environments and secrets. Never the value itself.
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// Where the value can be read at check time on this environment's machine, so that
+    /// `check --env NAME` can judge it (length, placeholder, format, fingerprint) without
+    /// ever printing it.
+    #[serde(default)]
+    pub value: Option<RawValueSource>,
     #[serde(default)]
     pub notes: Option<String>,
 }

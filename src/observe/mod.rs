@@ -13,8 +13,10 @@
 //! that could not look never passes.
 
 pub mod dotenv;
+pub mod fingerprint;
 pub mod heuristics;
 pub mod iam;
+pub mod values;
 
 use crate::findings::Finding;
 
@@ -24,6 +26,9 @@ use crate::findings::Finding;
 pub struct Observations {
     /// The AWS account's IAM state (`--iam` or `--iam-snapshot`).
     pub iam: Option<iam::Snapshot>,
+    /// Secret values read on this machine (`--env`) and fingerprints merged
+    /// from other environments (`--fingerprints`).
+    pub values: Option<values::ValueObservation>,
 }
 
 impl Observations {
@@ -34,6 +39,9 @@ impl Observations {
         if self.iam.is_some() {
             kinds.insert("iam");
         }
+        if self.values.is_some() {
+            kinds.insert("values");
+        }
         kinds
     }
 
@@ -42,6 +50,9 @@ impl Observations {
         let mut findings = Vec::new();
         if let Some(iam) = &self.iam {
             findings.extend(crate::entities::iam::gap_findings(iam));
+        }
+        if let Some(values) = &self.values {
+            findings.extend(crate::entities::values::gap_findings(values));
         }
         findings
     }

@@ -54,6 +54,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/env_vars.cedar"),
     ),
     ("iam.cedar", include_str!("../../policies/iam.cedar")),
+    ("values.cedar", include_str!("../../policies/values.cedar")),
 ];
 
 /// How built-in files are named in messages.

@@ -153,6 +153,7 @@ mod tests {
                 fail_on: Severity::Low,
                 iam: None,
                 observed: Default::default(),
+                values: None,
             },
         )
     }

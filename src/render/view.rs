@@ -43,6 +43,30 @@ pub struct ViewContext {
     /// The kinds of observation the run made (`policy::OBSERVATION_KINDS`
     /// names): rules that observe only others are "not checked".
     pub observed: BTreeSet<&'static str>,
+    /// Values observed (`check --env`, `--fingerprints`), for the audit evidence.
+    pub values: Option<ValuesEvidence>,
+}
+
+/// Which values a run observed, for the audit evidence: environments read
+/// on this machine, the fingerprint key's id and the merged fingerprint files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValuesEvidence {
+    /// Environments whose values were read in this run (`--env`).
+    pub read: Vec<String>,
+    /// The id of the fingerprint key (never the key).
+    pub key_id: String,
+    /// Whether the key was random, for this run only.
+    pub random_key: bool,
+    /// Fingerprint files merged (`--fingerprints`), by environment.
+    pub fingerprint_files: Vec<FingerprintFileEvidence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerprintFileEvidence {
+    pub environment: String,
+    pub file: String,
+    /// SHA-256 of the file as read (filled in by [`build`]).
+    pub sha256: String,
 }
 
 /// Where an IAM snapshot came from, for the audit evidence.
@@ -329,6 +353,8 @@ pub struct Evidence {
     /// policy file, sorted by file name.
     pub policy_set_sha256: String,
     pub iam: IamView,
+    /// Values observed; `None`: not checked.
+    pub values: Option<ValuesEvidence>,
     pub waivers: Vec<WaiverView>,
 }
 
@@ -1049,6 +1075,12 @@ fn evidence(
                 source: None,
             },
         },
+        values: context.values.clone().map(|mut values| {
+            for file in &mut values.fingerprint_files {
+                file.sha256 = texts.sha256(&file.file).unwrap_or_default();
+            }
+            values
+        }),
         waivers,
     }
 }
