@@ -12,6 +12,7 @@ mod output;
 mod outputs;
 mod pipeline;
 mod policies;
+mod repo;
 mod report;
 mod schema;
 

@@ -16,6 +16,8 @@ use secretary::source::SourceTexts;
 pub struct ObserveArgs {
     #[command(flatten)]
     pub iam: super::iam::CheckIamArgs,
+    #[command(flatten)]
+    pub repo: super::repo::RepoArgs,
 }
 
 /// Gathers what `args` ask to observe for `inventory`. Runs after the
@@ -25,12 +27,15 @@ pub fn gather(
     inventory: &Inventory,
     texts: &mut SourceTexts,
 ) -> Result<Observations, Vec<InputError>> {
-    let _ = inventory;
     let mut errors = Vec::new();
     let mut observations = Observations::default();
     match super::iam::observe(&args.iam, texts) {
         Ok(iam) => observations.iam = iam,
         Err(mut problems) => errors.append(&mut problems),
+    }
+    // Secret files (`--env`), the repository and `.env.example` files.
+    if let Err(mut problems) = super::repo::gather(&args.repo, inventory, &mut observations) {
+        errors.append(&mut problems);
     }
     if errors.is_empty() {
         Ok(observations)
@@ -45,5 +50,6 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
     if let Some(iam) = &observations.iam {
         errors.extend(super::iam::gap_errors(iam));
     }
+    errors.extend(super::repo::gap_errors(observations));
     errors
 }

@@ -24,6 +24,7 @@
 mod derive;
 pub mod iam;
 mod items;
+pub mod repository;
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,15 +45,18 @@ pub enum Action {
     Require,
     /// An observed IAM item, judged by the AWS account (principal).
     Observe,
+    /// A file or variable of the repository (`sources:`), judged by the repository.
+    Scan,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Define,
         Action::Store,
         Action::Read,
         Action::Require,
         Action::Observe,
+        Action::Scan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Action {
             Action::Read => "read",
             Action::Require => "require",
             Action::Observe => "observe",
+            Action::Scan => "scan",
         }
     }
 
@@ -96,6 +101,7 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamPolicy",
             "Identity",
         ],
+        Action::Scan => &["RepoFile", "ExampleVar", "EnvVar"],
     }
 }
 
@@ -129,7 +135,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 13] = [
+const TYPE_NAMES: [&str; 16] = [
     "Action",
     "Inventory",
     "Environment",
@@ -143,6 +149,9 @@ const TYPE_NAMES: [&str; 13] = [
     "IamRole",
     "IamAccessKey",
     "IamPolicy",
+    "Repository",
+    "RepoFile",
+    "ExampleVar",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {
@@ -196,6 +205,11 @@ pub struct EntityPlan<'a> {
     chunks: Vec<Chunk<'a>>,
     /// The observed IAM account, judged in a chunk of its own (the last).
     iam: Option<iam::IamChunk>,
+    /// The repository and `.env.example` files, judged in a chunk of their
+    /// own (after the IAM one).
+    repository: Option<repository::RepoChunk>,
+    /// Observed attributes of secret files' instances (`check --env`).
+    instance_attrs: repository::InstanceAttrs,
 }
 
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
@@ -232,7 +246,16 @@ pub fn plan_observed<'a>(
     literals: &EntityLiterals,
     observations: &crate::observe::Observations,
 ) -> Result<EntityPlan<'a>, String> {
-    plan_with_iam(inventory, now, literals, observations.iam.as_ref())
+    let mut plan = plan_with_iam(inventory, now, literals, observations.iam.as_ref())?;
+    if let Some(files) = &observations.files {
+        plan.instance_attrs = repository::instance_attrs(inventory, files);
+    }
+    plan.repository = repository::build(
+        inventory,
+        observations.repository.as_ref(),
+        observations.env_example.as_ref(),
+    )?;
+    Ok(plan)
 }
 
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).
@@ -323,12 +346,14 @@ pub(crate) fn plan_in_chunks<'a>(
         pinned_env_vars,
         chunks,
         iam: None,
+        repository: None,
+        instance_attrs: repository::InstanceAttrs::new(),
     })
 }
 
 impl EntityPlan<'_> {
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len() + usize::from(self.iam.is_some())
+        self.chunks.len() + usize::from(self.iam.is_some()) + usize::from(self.repository.is_some())
     }
 
     /// Builds chunk `index`: its entity store and its facts.
@@ -357,6 +382,20 @@ impl EntityPlan<'_> {
                 return Ok(EntityStore {
                     entities,
                     facts: iam.facts.clone(),
+                });
+            }
+        }
+        let repository_index = self.chunks.len() + usize::from(self.iam.is_some());
+        if index == repository_index {
+            if let Some(repository) = &self.repository {
+                let mut entities = self.shared.clone();
+                entities.extend(repository.entities.iter().cloned());
+                let entities = Entities::from_entities(entities, check).map_err(|e| {
+                    format!("internal error: the repository's entities do not match the Cedar schema: {e}")
+                })?;
+                return Ok(EntityStore {
+                    entities,
+                    facts: repository.facts.clone(),
                 });
             }
         }
@@ -397,6 +436,7 @@ impl EntityPlan<'_> {
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
+        repository::extend_entities(&mut entities, &self.instance_attrs)?;
         let entities = Entities::from_entities(entities, check).map_err(|e| {
             format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
         })?;

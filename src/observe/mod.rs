@@ -13,10 +13,21 @@
 //! that could not look never passes.
 
 pub mod dotenv;
+pub mod env_example;
+pub mod files;
+pub mod git;
 pub mod heuristics;
 pub mod iam;
 
 use crate::findings::Finding;
+
+/// The rule ids of findings that say an observation could not be made
+/// (reported as not verified, not as a broken rule).
+pub const GAP_RULES: [&str; 3] = [
+    crate::entities::iam::NOT_VERIFIED,
+    crate::entities::repository::FILES_NOT_VERIFIED,
+    crate::entities::repository::REPOSITORY_NOT_VERIFIED,
+];
 
 /// Everything observed for one run. Each part is `None` when it was not
 /// asked for.
@@ -24,6 +35,12 @@ use crate::findings::Finding;
 pub struct Observations {
     /// The AWS account's IAM state (`--iam` or `--iam-snapshot`).
     pub iam: Option<iam::Snapshot>,
+    /// Secret files on this machine, for the environments named with `--env`.
+    pub files: Option<files::Observation>,
+    /// The git repository (`sources.repository`).
+    pub repository: Option<git::Observation>,
+    /// The `.env.example` files (`sources.env_example`).
+    pub env_example: Option<env_example::Observation>,
 }
 
 impl Observations {
@@ -34,6 +51,15 @@ impl Observations {
         if self.iam.is_some() {
             kinds.insert("iam");
         }
+        if self.files.is_some() {
+            kinds.insert("files");
+        }
+        if self.repository.is_some() {
+            kinds.insert("repository");
+        }
+        if self.env_example.is_some() {
+            kinds.insert("env_example");
+        }
         kinds
     }
 
@@ -43,6 +69,10 @@ impl Observations {
         if let Some(iam) = &self.iam {
             findings.extend(crate::entities::iam::gap_findings(iam));
         }
+        findings.extend(crate::entities::repository::gap_findings(
+            self.files.as_ref(),
+            self.repository.as_ref(),
+        ));
         findings
     }
 }

@@ -53,6 +53,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/env_vars.cedar"),
     ),
     ("iam.cedar", include_str!("../../policies/iam.cedar")),
+    (
+        "repository.cedar",
+        include_str!("../../policies/repository.cedar"),
+    ),
 ];
 
 /// How built-in files are named in messages.

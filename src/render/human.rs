@@ -103,6 +103,11 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
         .any(|f| f.rule == crate::entities::iam::NOT_VERIFIED)
     {
         "some IAM checks could not be verified: not compliant".to_owned()
+    } else if report
+        .errors()
+        .any(|f| crate::observe::GAP_RULES.contains(&f.rule.as_str()))
+    {
+        "some observations could not be verified: not compliant".to_owned()
     } else if report.errors().next().is_some() {
         "rules failed to evaluate".to_owned()
     } else if failing > 0 {
