@@ -101,7 +101,7 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
             errors.push(
                 InputError::new(
                     "malformed-env-example",
-                    format!("line {} of `{display}` is not `KEY=value`: {}", bad.line, bad.problem),
+                    format!("line {} of `{display}` cannot be read: {}", bad.line, bad.problem),
                 )
                 .at(Location::new(&display, bad.line, 1))
                 .help("write one `NAME=placeholder` per line (`#` starts a comment), or remove the line"),
