@@ -281,6 +281,31 @@ fn secret_files_are_observed_only_for_named_environments() {
 }
 
 #[test]
+fn a_secret_file_that_cannot_be_looked_at_is_not_verified() {
+    let case = Case::new();
+    case.write("secrets/plain", CANARY);
+    // `secrets/plain` is a file, so nothing can be below it.
+    case.write(
+        "inventory.yaml",
+        "version: 1\nenvironments:\n  production: { tier: production }\nsecrets:\n  DB:\n    classification: important\n    instances:\n      production: { backend: file, file: { path: secrets/plain/db, mode: \"0600\" } }\n",
+    );
+    let r = case.check(&["--env", "production", "--format", "json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_contains(&r.stderr, "error[files-not-verified]");
+    assert_contains(&r.stderr, "--> inventory.yaml:8:7");
+    let lines = finding_lines(&json(&r.stdout));
+    assert!(
+        has(
+            &lines,
+            "files-not-verified Secret::\"DB\" production @ inventory.yaml:8"
+        ),
+        "{lines:#?}"
+    );
+    assert!(!has(&lines, "secret-file-missing"), "{lines:#?}");
+    assert!(!(r.stdout + &r.stderr).contains(CANARY));
+}
+
+#[test]
 fn an_unknown_environment_is_bad_input() {
     let case = Case::new();
     case.write(

@@ -130,3 +130,44 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
         Err(errors)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(dir: &std::path::Path, text: &str) -> SourcePath {
+        let path = dir.join(".env.example");
+        std::fs::write(&path, text).unwrap();
+        SourcePath {
+            written: ".env.example".to_owned(),
+            path,
+            location: Location::file_start(&Arc::from("inventory.yaml")),
+        }
+    }
+
+    #[test]
+    fn keeps_names_lines_and_verdicts_but_no_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "A=changeme\nB=sk_live_CANARYabcdefgh12\nA=ghp_CANARYabcdefgh1234\n";
+        let observed = observe(&[source(dir.path(), text)]).unwrap().unwrap();
+        let vars = &observed.files[0].vars;
+        let summary: Vec<(&str, usize, bool)> = vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.line, v.real_looking))
+            .collect();
+        // The last assignment of `A` wins, as when the file is loaded.
+        assert_eq!(summary, vec![("B", 2, true), ("A", 3, true)]);
+        assert!(observed.lists("A") && !observed.lists("C"));
+        assert!(!format!("{observed:?}").contains("CANARY"));
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_without_their_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = observe(&[source(dir.path(), "OK=1\nnot a line CANARY\n")]).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, "malformed-env-example");
+        assert_eq!(errors[0].location.as_ref().map(|l| l.line), Some(2));
+        assert!(!format!("{errors:?}").contains("CANARY"));
+    }
+}
