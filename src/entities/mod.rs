@@ -20,6 +20,11 @@
 //! entity points inside the chunk or at a shared one, so a chunk answers
 //! exactly as one store of everything would, in bounded memory and in
 //! parallel.
+//!
+//! Observations add to this: the IAM account ([`iam`]) and the repository
+//! with its `.env.example` files ([`repository`]) are judged in chunks of
+//! their own, and secret files observed on this machine add attributes to
+//! their instances in whichever chunk holds them.
 
 mod derive;
 pub mod iam;

@@ -1,6 +1,8 @@
 //! Stage 2: observations of the real world that rules compare with the
 //! inventory: the AWS account's IAM state ([`iam`]), and the files of the
-//! repository the inventory describes ([`dotenv`] reads `.env` files).
+//! repository the inventory describes ([`dotenv`] reads `.env` files):
+//! secret files on this machine ([`files`]), what git tracks and ignores
+//! ([`git`]) and `.env.example` files ([`env_example`]).
 //!
 //! Observations are plain data, gathered by the command line once the
 //! inventory is valid and handed to [`crate::entities`] in one
