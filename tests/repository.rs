@@ -390,7 +390,15 @@ sources:
 #[test]
 fn tracked_and_unignored_files_in_the_repository() {
     let case = repository_case();
-    let (r, lines) = case.check_json(&[]);
+    // GIT_DIR (set inside git hooks) does not redirect secretary's questions.
+    let other = Case::git_repo();
+    let r = run(secretary(case.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_DIR", other.path().join(".git"))
+        .args(["check", "inventory.yaml", "--now", NOW, "--format", "json"]));
+    let (r2, lines) = case.check_json(&[]);
+    assert_eq!(r.stdout, r2.stdout);
+    let r = r2;
     assert_eq!(r.code, 1);
     let repo: Vec<&String> = lines
         .iter()

@@ -167,7 +167,11 @@ fn display_path(path: &Path) -> String {
 /// than git's first line of complaint.
 fn git(root: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<(i32, Vec<u8>), String> {
     let mut command = Command::new("git");
+    // Inside a git hook, GIT_DIR and GIT_WORK_TREE name the repository the
+    // hook runs for; the inventory names its own.
     command
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
         .arg("-C")
         .arg(root)
         .args(args)
