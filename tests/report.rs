@@ -113,7 +113,7 @@ fn check_markdown_summaries_of_every_example_are_pinned() {
     assert_eq!(r.code, 1);
     assert_contains(
         &r.stdout,
-        "<details><summary>4 more below `critical` or waived</summary>",
+        "<details><summary>7 more below `critical` or waived</summary>",
     );
 }
 
@@ -510,7 +510,7 @@ fn docs(dir: &Path, files: &[&str], extra: &[&str]) -> Run {
     if !example.exists() {
         fs::create_dir_all(example.join("policies")).unwrap();
         let source = repo_root().join("examples/supabase-gateway");
-        for file in ["inventory.yaml", "policies/gateway.cedar"] {
+        for file in ["inventory.yaml", ".env.example", "policies/gateway.cedar"] {
             fs::copy(source.join(file), example.join(file)).unwrap();
         }
     }

@@ -586,7 +586,10 @@ fn an_unreadable_value_is_not_verified_and_writes_no_file() {
     let out = run(&mut check_cmd(dir.path(), &[]));
     assert_eq!(out.code, 2);
     assert_contains(&out.stderr, "error[value-not-verified]: the value of `ADMIN_PASSWORD` in `production` (file `secrets/admin_password`) is not verified");
-    assert_contains(&out.stdout, "some values could not be read: not compliant");
+    assert_contains(
+        &out.stdout,
+        "some observations could not be verified: not compliant",
+    );
 }
 
 #[test]

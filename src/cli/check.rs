@@ -166,10 +166,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     let broken: Vec<_> = checked
         .report
         .errors()
-        .filter(|f| {
-            f.rule != secretary::entities::iam::NOT_VERIFIED
-                && f.rule != secretary::observe::values::NOT_VERIFIED
-        })
+        .filter(|f| !secretary::observe::GAP_RULES.contains(&f.rule.as_str()))
         .collect();
     if !not_verified.is_empty() || !broken.is_empty() {
         if let Some(out) = &stdout {

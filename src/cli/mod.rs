@@ -13,6 +13,7 @@ mod output;
 mod outputs;
 mod pipeline;
 mod policies;
+mod repo;
 mod report;
 mod schema;
 mod values;

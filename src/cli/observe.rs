@@ -38,6 +38,10 @@ pub fn gather(
         Ok(values) => observations.values = values,
         Err(mut problems) => errors.append(&mut problems),
     }
+    // Secret files (`--env`), the repository and `.env.example` files.
+    if let Err(mut problems) = super::repo::gather(&args.values.env, inventory, &mut observations) {
+        errors.append(&mut problems);
+    }
     if errors.is_empty() {
         Ok(observations)
     } else {
@@ -54,5 +58,6 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
     if let Some(values) = &observations.values {
         errors.extend(super::values::gap_errors(values));
     }
+    errors.extend(super::repo::gap_errors(observations));
     errors
 }

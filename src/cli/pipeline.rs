@@ -147,10 +147,7 @@ pub fn prepare(
         checked
             .report
             .errors()
-            .filter(|f| {
-                f.rule != secretary::entities::iam::NOT_VERIFIED
-                    && f.rule != secretary::observe::values::NOT_VERIFIED
-            })
+            .filter(|f| !secretary::observe::GAP_RULES.contains(&f.rule.as_str()))
             .filter(|f| broken.insert(f.rule.clone()))
             .map(|f| {
                 InputError::new("rule-evaluation-error", f.message.clone())

@@ -19,7 +19,7 @@ use secretary::source::{Location, SourceTexts};
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ValueArgs {
-    /// Read the values of this environment's instances (their `value:`) on this machine and check them; repeatable
+    /// Observe environment NAME on this machine: read its instances' values (`value:`) and look at its secret files; repeatable
     #[arg(long = "env", value_name = "NAME", help_heading = "Values")]
     pub env: Vec<String>,
     /// The environment variable holding the key for value fingerprints (HMAC-SHA256); without it, a random key for this run

@@ -240,6 +240,14 @@ pub fn secret(
                 .opt("file_path", instance.file.as_ref().map(|f| string(&f.path)))
                 .opt("file_mode", mode.map(|m| string(format!("{m:04o}"))))
                 .opt(
+                    "file_owner",
+                    instance
+                        .file
+                        .as_ref()
+                        .and_then(|f| f.owner.as_ref())
+                        .map(string),
+                )
+                .opt(
                     "file_mode_wider_than_0600",
                     mode.map(|m| boolean(m & !0o600 != 0)),
                 )

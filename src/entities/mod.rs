@@ -20,10 +20,16 @@
 //! entity points inside the chunk or at a shared one, so a chunk answers
 //! exactly as one store of everything would, in bounded memory and in
 //! parallel.
+//!
+//! Observations add to this: the IAM account ([`iam`]) and the repository
+//! with its `.env.example` files ([`repository`]) are judged in chunks of
+//! their own, and secret files observed on this machine add attributes to
+//! their instances in whichever chunk holds them.
 
 mod derive;
 pub mod iam;
 mod items;
+pub mod repository;
 pub mod schema;
 pub mod values;
 
@@ -45,15 +51,18 @@ pub enum Action {
     Require,
     /// An observed IAM item, judged by the AWS account (principal).
     Observe,
+    /// A file or variable of the repository (`sources:`), judged by the repository.
+    Scan,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Define,
         Action::Store,
         Action::Read,
         Action::Require,
         Action::Observe,
+        Action::Scan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +72,7 @@ impl Action {
             Action::Read => "read",
             Action::Require => "require",
             Action::Observe => "observe",
+            Action::Scan => "scan",
         }
     }
 
@@ -97,6 +107,7 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamPolicy",
             "Identity",
         ],
+        Action::Scan => &["RepoFile", "ExampleVar", "EnvVar"],
     }
 }
 
@@ -130,7 +141,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 13] = [
+const TYPE_NAMES: [&str; 16] = [
     "Action",
     "Inventory",
     "Environment",
@@ -144,6 +155,9 @@ const TYPE_NAMES: [&str; 13] = [
     "IamRole",
     "IamAccessKey",
     "IamPolicy",
+    "Repository",
+    "RepoFile",
+    "ExampleVar",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {
@@ -197,6 +211,11 @@ pub struct EntityPlan<'a> {
     chunks: Vec<Chunk<'a>>,
     /// The observed IAM account, judged in a chunk of its own (the last).
     iam: Option<iam::IamChunk>,
+    /// The repository and `.env.example` files, judged in a chunk of their
+    /// own (after the IAM one).
+    repository: Option<repository::RepoChunk>,
+    /// Observed attributes of secret files' instances (`check --env`).
+    instance_attrs: repository::InstanceAttrs,
 }
 
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
@@ -239,6 +258,14 @@ pub fn plan_observed<'a>(
         // attributes of the instances.
         plan.derived = derive::derive_observed(inventory, now, Some(values));
     }
+    if let Some(files) = &observations.files {
+        plan.instance_attrs = repository::instance_attrs(inventory, files);
+    }
+    plan.repository = repository::build(
+        inventory,
+        observations.repository.as_ref(),
+        observations.env_example.as_ref(),
+    )?;
     Ok(plan)
 }
 
@@ -330,12 +357,14 @@ pub(crate) fn plan_in_chunks<'a>(
         pinned_env_vars,
         chunks,
         iam: None,
+        repository: None,
+        instance_attrs: repository::InstanceAttrs::new(),
     })
 }
 
 impl EntityPlan<'_> {
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len() + usize::from(self.iam.is_some())
+        self.chunks.len() + usize::from(self.iam.is_some()) + usize::from(self.repository.is_some())
     }
 
     /// Builds chunk `index`: its entity store and its facts.
@@ -364,6 +393,20 @@ impl EntityPlan<'_> {
                 return Ok(EntityStore {
                     entities,
                     facts: iam.facts.clone(),
+                });
+            }
+        }
+        let repository_index = self.chunks.len() + usize::from(self.iam.is_some());
+        if index == repository_index {
+            if let Some(repository) = &self.repository {
+                let mut entities = self.shared.clone();
+                entities.extend(repository.entities.iter().cloned());
+                let entities = Entities::from_entities(entities, check).map_err(|e| {
+                    format!("internal error: the repository's entities do not match the Cedar schema: {e}")
+                })?;
+                return Ok(EntityStore {
+                    entities,
+                    facts: repository.facts.clone(),
                 });
             }
         }
@@ -404,6 +447,7 @@ impl EntityPlan<'_> {
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
+        repository::extend_entities(&mut entities, &self.instance_attrs)?;
         let entities = Entities::from_entities(entities, check).map_err(|e| {
             format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
         })?;

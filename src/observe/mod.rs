@@ -1,6 +1,8 @@
 //! Stage 2: observations of the real world that rules compare with the
 //! inventory: the AWS account's IAM state ([`iam`]), and the files of the
-//! repository the inventory describes ([`dotenv`] reads `.env` files).
+//! repository the inventory describes ([`dotenv`] reads `.env` files):
+//! secret files on this machine ([`files`]), what git tracks and ignores
+//! ([`git`]) and `.env.example` files ([`env_example`]).
 //!
 //! Observations are plain data, gathered by the command line once the
 //! inventory is valid and handed to [`crate::entities`] in one
@@ -13,12 +15,24 @@
 //! that could not look never passes.
 
 pub mod dotenv;
+pub mod env_example;
+pub mod files;
 pub mod fingerprint;
+pub mod git;
 pub mod heuristics;
 pub mod iam;
 pub mod values;
 
 use crate::findings::Finding;
+
+/// The rule ids of findings that say an observation could not be made
+/// (reported as not verified, not as a broken rule).
+pub const GAP_RULES: [&str; 4] = [
+    crate::entities::iam::NOT_VERIFIED,
+    values::NOT_VERIFIED,
+    crate::entities::repository::FILES_NOT_VERIFIED,
+    crate::entities::repository::REPOSITORY_NOT_VERIFIED,
+];
 
 /// Everything observed for one run. Each part is `None` when it was not
 /// asked for.
@@ -29,6 +43,12 @@ pub struct Observations {
     /// Secret values read on this machine (`--env`) and fingerprints merged
     /// from other environments (`--fingerprints`).
     pub values: Option<values::ValueObservation>,
+    /// Secret files on this machine, for the environments named with `--env`.
+    pub files: Option<files::Observation>,
+    /// The git repository (`sources.repository`).
+    pub repository: Option<git::Observation>,
+    /// The `.env.example` files (`sources.env_example`).
+    pub env_example: Option<env_example::Observation>,
 }
 
 impl Observations {
@@ -42,6 +62,15 @@ impl Observations {
         if self.values.is_some() {
             kinds.insert("values");
         }
+        if self.files.is_some() {
+            kinds.insert("files");
+        }
+        if self.repository.is_some() {
+            kinds.insert("repository");
+        }
+        if self.env_example.is_some() {
+            kinds.insert("env_example");
+        }
         kinds
     }
 
@@ -54,6 +83,10 @@ impl Observations {
         if let Some(values) = &self.values {
             findings.extend(crate::entities::values::gap_findings(values));
         }
+        findings.extend(crate::entities::repository::gap_findings(
+            self.files.as_ref(),
+            self.repository.as_ref(),
+        ));
         findings
     }
 }

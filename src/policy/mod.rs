@@ -55,6 +55,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("iam.cedar", include_str!("../../policies/iam.cedar")),
     ("values.cedar", include_str!("../../policies/values.cedar")),
+    (
+        "repository.cedar",
+        include_str!("../../policies/repository.cedar"),
+    ),
 ];
 
 /// How built-in files are named in messages.

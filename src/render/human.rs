@@ -105,9 +105,9 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
         "some IAM checks could not be verified: not compliant".to_owned()
     } else if report
         .errors()
-        .any(|f| f.rule == crate::observe::values::NOT_VERIFIED)
+        .any(|f| crate::observe::GAP_RULES.contains(&f.rule.as_str()))
     {
-        "some values could not be read: not compliant".to_owned()
+        "some observations could not be verified: not compliant".to_owned()
     } else if report.errors().next().is_some() {
         "rules failed to evaluate".to_owned()
     } else if failing > 0 {

@@ -1,0 +1,66 @@
+//! Secret files, the repository and `.env.example` files: their gathering.
+//!
+//! The repository and `.env.example` files are observed whenever the
+//! inventory names them under `sources:`; secret files' modes and owners
+//! only for the environments named with `--env` (this machine's).
+
+use secretary::diag::InputError;
+use secretary::inventory::Inventory;
+use secretary::observe::{env_example, files, git, Observations};
+
+/// Adds the secret files of `--env` environments, the repository and the
+/// `.env.example` files to `observations`.
+/// `env` are the environments of `--env`, already checked to exist (see
+/// `super::values`).
+pub fn gather(
+    env: &[String],
+    inventory: &Inventory,
+    observations: &mut Observations,
+) -> Result<(), Vec<InputError>> {
+    let mut errors = Vec::new();
+    match env_example::observe(&inventory.sources.env_example) {
+        Ok(observed) => observations.env_example = observed,
+        Err(mut problems) => errors.append(&mut problems),
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if !env.is_empty() {
+        observations.files = Some(files::observe(inventory, env));
+    }
+    observations.repository = git::observe(inventory);
+    Ok(())
+}
+
+/// What could not be observed, as errors for stderr: such a run exits 2.
+pub fn gap_errors(observations: &Observations) -> Vec<InputError> {
+    let mut errors = Vec::new();
+    if let Some(repository) = &observations.repository {
+        if let Err(problem) = &repository.scan {
+            errors.push(
+                InputError::new(
+                    "repository-not-verified",
+                    format!("cannot ask git about the repository `{}`: {problem}; not verified: which secret files and `.env` files are committed or not ignored", repository.root),
+                )
+                .at(repository.location.clone())
+                .help("install git (and put it on PATH) and make `sources.repository` a git work tree, or remove `sources.repository`"),
+            );
+        }
+    }
+    for file in observations.files.iter().flat_map(|f| &f.files) {
+        if let files::FileState::Unreadable(problem) = &file.state {
+            errors.push(
+                InputError::new(
+                    "files-not-verified",
+                    format!(
+                        "cannot read the metadata of `{}` ({problem}); not verified: its mode and owner",
+                        file.written
+                    ),
+                )
+                .at(file.location.clone())
+                .help("run the check as a user who may read the file's directory, or fix the path"),
+            );
+        }
+    }
+    errors
+}

@@ -1,0 +1,304 @@
+//! Secret files, the repository and `.env.example` files as Cedar entities
+//! and facts.
+//!
+//! - Secret files on this machine (`check --env`) add optional attributes
+//!   to the `SecretInstance` entities they describe ([`instance_attrs`],
+//!   merged into every chunk by [`extend_entities`]); the existing `store`
+//!   facts carry them to the rules.
+//! - The repository and the `.env.example` files are judged in a chunk of
+//!   their own ([`build`]): `scan` facts from the `Repository` principal to
+//!   each file that matters (`RepoFile`), each variable of an example file
+//!   (`ExampleVar`) and each inventory env var (`EnvVar`, with the computed
+//!   `listed_in_env_example`).
+//!
+//! Findings about a declared secret file point at its instance in the
+//! inventory; findings about a `.env` file or an example's variable point at
+//! that file (and line).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use cedar_policy::{Entity, EntityUid, RestrictedExpression};
+
+use super::items::{self, boolean, entity_ref, string, AttrsBuilder};
+use super::{instance_uid, uid, Action, Fact};
+use crate::findings::{Finding, Severity};
+use crate::inventory::model::Classification;
+use crate::inventory::Inventory;
+use crate::observe::env_example;
+use crate::observe::files::{self, FileState};
+use crate::observe::git::{self, FileKind};
+use crate::observe::heuristics;
+use crate::source::Location;
+
+/// The rule id of findings for secret files whose metadata could not be read.
+pub const FILES_NOT_VERIFIED: &str = "files-not-verified";
+/// The rule id of the finding for a repository git could not be asked about.
+pub const REPOSITORY_NOT_VERIFIED: &str = "repository-not-verified";
+
+/// Attributes observed for instances, by instance uid.
+pub type InstanceAttrs = HashMap<EntityUid, Vec<(String, RestrictedExpression)>>;
+
+/// The observed attributes of each secret file's instance.
+pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> InstanceAttrs {
+    let mut out = InstanceAttrs::new();
+    for file in &observed.files {
+        let declared = inventory
+            .secrets
+            .get(&file.secret)
+            .and_then(|s| s.instances.get(&file.environment))
+            .and_then(|i| i.file.as_ref());
+        let mut attrs = Vec::new();
+        match &file.state {
+            FileState::Present { mode, .. } => {
+                attrs.push(("file_exists".to_owned(), boolean(true)));
+                attrs.push(("file_actual_mode".to_owned(), string(format!("{mode:04o}"))));
+                attrs.push((
+                    "file_actual_mode_wider_than_0600".to_owned(),
+                    boolean(mode & !0o600 != 0),
+                ));
+                if let Some(owner) = file.owner_text() {
+                    attrs.push(("file_actual_owner".to_owned(), string(owner)));
+                }
+                if let Some(owner) = declared.and_then(|d| d.owner.as_deref()) {
+                    let matches = file.owner_matches(owner).unwrap_or(true);
+                    attrs.push(("file_owner_differs".to_owned(), boolean(!matches)));
+                }
+                if let Some(want) = declared.and_then(|d| d.mode) {
+                    attrs.push(("file_mode_differs".to_owned(), boolean(want != *mode)));
+                }
+            }
+            FileState::Missing => attrs.push(("file_exists".to_owned(), boolean(false))),
+            // A gap: no attribute, so no rule reads it as clean (see gap_findings).
+            FileState::Unreadable(_) => continue,
+        }
+        out.insert(instance_uid(&file.secret, &file.environment), attrs);
+    }
+    out
+}
+
+/// Adds the observed attributes to the instances among `entities`.
+pub fn extend_entities(entities: &mut [Entity], attrs: &InstanceAttrs) -> Result<(), String> {
+    if attrs.is_empty() {
+        return Ok(());
+    }
+    for entity in entities.iter_mut() {
+        let Some(extra) = attrs.get(&entity.uid()) else {
+            continue;
+        };
+        let (id, mut map, parents) = entity.clone().into_inner();
+        for (key, value) in extra {
+            map.insert(key.clone(), value.clone());
+        }
+        *entity = Entity::new(id, map, parents).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The repository chunk: its entities and facts.
+#[derive(Clone)]
+pub struct RepoChunk {
+    pub entities: Vec<Entity>,
+    pub facts: Vec<Fact>,
+}
+
+/// The `Repository` principal's id: the repository as reports show it, or
+/// the inventory's directory when no repository is named.
+fn root_id(inventory: &Inventory, repository: Option<&git::Observation>) -> String {
+    if let Some(repository) = repository {
+        return repository.root.clone();
+    }
+    let dir = inventory
+        .files
+        .first()
+        .and_then(|f| Path::new(&**f).parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    git::normalize(&dir).to_string_lossy().replace('\\', "/")
+}
+
+fn scan_fact(
+    principal: &EntityUid,
+    resource: EntityUid,
+    subject: EntityUid,
+    location: Location,
+) -> Fact {
+    Fact {
+        action: Action::Scan,
+        principal: principal.clone(),
+        resource,
+        environment: None,
+        subject,
+        environment_name: None,
+        counterpart: None,
+        location,
+    }
+}
+
+/// Builds the repository chunk, when the repository or an example file was observed.
+pub fn build(
+    inventory: &Inventory,
+    repository: Option<&git::Observation>,
+    examples: Option<&env_example::Observation>,
+) -> Result<Option<RepoChunk>, String> {
+    let scanned = repository.and_then(|r| r.scan.as_ref().ok());
+    if scanned.is_none() && examples.is_none() {
+        return Ok(None);
+    }
+    let root = root_id(inventory, repository);
+    let principal = uid("Repository", &root);
+    let mut entities = vec![AttrsBuilder::default()
+        .set("root", string(&root))
+        .entity(principal.clone())?];
+    let mut facts = Vec::new();
+
+    for file in scanned.into_iter().flatten() {
+        let (id, subject, environment, location, secret) = match &file.kind {
+            FileKind::SecretFile {
+                secret,
+                environment,
+                location,
+            } => (
+                format!("{}#{secret}@{environment}", file.display),
+                uid("Secret", secret),
+                Some(environment.as_str()),
+                location.clone(),
+                Some(secret.as_str()),
+            ),
+            FileKind::EnvFile | FileKind::EnvBackup => {
+                let id = file.display.clone();
+                let location = Location::file_start(&Arc::from(file.display.as_str()));
+                (id.clone(), uid("RepoFile", &id), None, location, None)
+            }
+        };
+        let resource = uid("RepoFile", &id);
+        entities.push(
+            AttrsBuilder::default()
+                .set("path", string(&file.display))
+                .set("kind", string(file.kind.name()))
+                .set("tracked", boolean(file.tracked))
+                .set("ignored", boolean(file.ignored))
+                .set("present", boolean(file.present))
+                .opt("secret", secret.map(|s| entity_ref("Secret", s)))
+                .opt(
+                    "environment",
+                    environment.map(|e| entity_ref("Environment", e)),
+                )
+                .entity(resource.clone())?,
+        );
+        let mut fact = scan_fact(&principal, resource, subject, location);
+        fact.environment_name = environment.map(str::to_owned);
+        facts.push(fact);
+    }
+
+    if let Some(examples) = examples {
+        // Variables the inventory declares, and the secret each carries.
+        let mut declared: HashMap<&str, Option<&str>> = HashMap::new();
+        for (name, var) in &inventory.env_vars {
+            declared.insert(name.as_str(), var.secret.as_deref());
+        }
+        for secret in inventory.secrets.values() {
+            for instance in secret.instances.values() {
+                if let Some(name) = &instance.env_var {
+                    let carried = declared.entry(name.as_str()).or_insert(None);
+                    carried.get_or_insert(secret.id.as_str());
+                }
+            }
+        }
+        for file in &examples.files {
+            for var in &file.vars {
+                let id = format!("{}#{}", file.display, var.name);
+                let resource = uid("ExampleVar", &id);
+                let carried = declared.get(var.name.as_str()).copied().flatten();
+                let carries_secret = carried
+                    .and_then(|s| inventory.secrets.get(s))
+                    .is_some_and(|s| s.classification != Classification::Public);
+                let real_looking_secret = var.real_looking
+                    && (carries_secret
+                        || (carried.is_none() && heuristics::secret_like_name(&var.name)));
+                entities.push(
+                    AttrsBuilder::default()
+                        .set("name", string(&var.name))
+                        .set("file", string(&*file.display))
+                        .set(
+                            "declared",
+                            boolean(declared.contains_key(var.name.as_str())),
+                        )
+                        .opt("secret", carried.map(|s| entity_ref("Secret", s)))
+                        .set("real_looking_secret", boolean(real_looking_secret))
+                        .entity(resource.clone())?,
+                );
+                facts.push(scan_fact(
+                    &principal,
+                    resource.clone(),
+                    resource,
+                    file.location(var),
+                ));
+            }
+        }
+        for var in inventory.env_vars.values() {
+            let entity = items::env_var(var, inventory, None)?;
+            let (id, mut attrs, parents) = entity.into_inner();
+            attrs.insert(
+                "listed_in_env_example".to_owned(),
+                boolean(examples.lists(&var.name)),
+            );
+            entities.push(Entity::new(id.clone(), attrs, parents).map_err(|e| e.to_string())?);
+            facts.push(scan_fact(&principal, id.clone(), id, var.location.clone()));
+        }
+    }
+    Ok(Some(RepoChunk { entities, facts }))
+}
+
+/// One error finding per secret file whose metadata could not be read, and
+/// one for a repository git could not be asked about.
+pub fn gap_findings(
+    files: Option<&files::Observation>,
+    repository: Option<&git::Observation>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for file in files.into_iter().flat_map(|f| &f.files) {
+        if let FileState::Unreadable(problem) = &file.state {
+            findings.push(Finding {
+                rule: FILES_NOT_VERIFIED.to_owned(),
+                severity: Severity::Error,
+                entity: uid("Secret", &file.secret).to_string(),
+                environment: Some(file.environment.clone()),
+                principal: None,
+                message: format!(
+                    "not verified: the mode and owner of `{}` ({problem})",
+                    file.written
+                ),
+                controls: Vec::new(),
+                remediation: Some(
+                    "run the check as a user who may read the file's directory, or fix the path"
+                        .to_owned(),
+                ),
+                location: file.location.clone(),
+                waiver: None,
+            });
+        }
+    }
+    if let Some(repository) = repository {
+        if let Err(problem) = &repository.scan {
+            findings.push(Finding {
+                rule: REPOSITORY_NOT_VERIFIED.to_owned(),
+                severity: Severity::Error,
+                entity: uid("Repository", &repository.root).to_string(),
+                environment: None,
+                principal: None,
+                message: format!(
+                    "not verified: which secret files and `.env` files git tracks or ignores ({problem})"
+                ),
+                controls: Vec::new(),
+                remediation: Some(
+                    "install git and point `sources.repository` at a git work tree, then run again"
+                        .to_owned(),
+                ),
+                location: repository.location.clone(),
+                waiver: None,
+            });
+        }
+    }
+    findings
+}

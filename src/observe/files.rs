@@ -1,0 +1,186 @@
+//! Secret files on this machine: for each instance with a `file:` in an
+//! environment selected with `check --env NAME`, whether the file exists,
+//! its permission bits and its owner.
+//!
+//! Only metadata is read (`stat`), never the file's content. A path is
+//! absolute, or relative to the inventory file that declares the instance.
+//! A file that does not exist is an observation (the rules judge it); one
+//! whose metadata cannot be read (a directory without search permission) is
+//! a gap, reported as not verified.
+
+use std::path::{Path, PathBuf};
+
+use crate::inventory::Inventory;
+use crate::source::Location;
+
+/// The secret files of the selected environments.
+#[derive(Debug, Default, Clone)]
+pub struct Observation {
+    /// The environments observed (`--env`), sorted.
+    pub environments: Vec<String>,
+    /// One entry per instance with a `file:` in those environments, in
+    /// (secret, environment) order.
+    pub files: Vec<ObservedFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObservedFile {
+    pub secret: String,
+    pub environment: String,
+    /// The path as the inventory writes it.
+    pub written: String,
+    /// The instance in the inventory.
+    pub location: Location,
+    pub state: FileState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    Present {
+        /// Permission bits (`0o7777` mask).
+        mode: u32,
+        uid: u32,
+        /// The owner's user name, when this machine knows the uid.
+        user: Option<String>,
+    },
+    Missing,
+    /// The metadata could not be read (never a value: an OS error text).
+    Unreadable(String),
+}
+
+/// Where an instance's `path` is on this machine: absolute, or relative to
+/// the directory of the inventory file (`location.file`).
+pub fn resolve(written: &str, location: &Location) -> PathBuf {
+    let path = Path::new(written);
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    Path::new(&*location.file)
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(path)
+}
+
+/// Stats the secret files of `environments` (names already validated).
+pub fn observe(inventory: &Inventory, environments: &[String]) -> Observation {
+    let mut selected: Vec<String> = environments.to_vec();
+    selected.sort();
+    selected.dedup();
+    let mut files = Vec::new();
+    for secret in inventory.secrets.values() {
+        for (env, instance) in &secret.instances {
+            let Some(file) = &instance.file else {
+                continue;
+            };
+            if !selected.contains(env) {
+                continue;
+            }
+            let path = resolve(&file.path, &instance.location);
+            files.push(ObservedFile {
+                secret: secret.id.clone(),
+                environment: env.clone(),
+                written: file.path.clone(),
+                location: instance.location.clone(),
+                state: stat(&path),
+            });
+        }
+    }
+    Observation {
+        environments: selected,
+        files,
+    }
+}
+
+/// The state of the file at `path`, following symbolic links (what a
+/// service reading the file gets).
+pub fn stat(path: &Path) -> FileState {
+    match std::fs::metadata(path) {
+        Ok(meta) => present(&meta),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
+        Err(error) => FileState::Unreadable(error.kind().to_string()),
+    }
+}
+
+#[cfg(unix)]
+fn present(meta: &std::fs::Metadata) -> FileState {
+    use std::os::unix::fs::MetadataExt;
+    let uid = meta.uid();
+    FileState::Present {
+        mode: meta.mode() & 0o7777,
+        uid,
+        user: uzers::get_user_by_uid(uid).map(|u| u.name().to_string_lossy().into_owned()),
+    }
+}
+
+#[cfg(not(unix))]
+fn present(meta: &std::fs::Metadata) -> FileState {
+    // No Unix permission bits or owners: report what can be known.
+    let mode = if meta.permissions().readonly() {
+        0o400
+    } else {
+        0o600
+    };
+    FileState::Present {
+        mode,
+        uid: 0,
+        user: None,
+    }
+}
+
+impl ObservedFile {
+    /// Whether the actual owner is the declared one (a user name or a uid).
+    pub fn owner_matches(&self, declared: &str) -> Option<bool> {
+        match &self.state {
+            FileState::Present { uid, user, .. } => {
+                Some(user.as_deref() == Some(declared) || declared == uid.to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The owner as reports show it: `name (uid 1000)` or `uid 1000`.
+    pub fn owner_text(&self) -> Option<String> {
+        match &self.state {
+            FileState::Present { uid, user, .. } => Some(match user {
+                Some(user) => format!("{user} (uid {uid})"),
+                None => format!("uid {uid}"),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn relative_paths_start_at_the_inventory_file() {
+        let at = Location::file_start(&Arc::from("deploy/inventory.yaml"));
+        assert_eq!(
+            resolve("secrets/db", &at),
+            PathBuf::from("deploy/secrets/db")
+        );
+        assert_eq!(
+            resolve("/run/secrets/db", &at),
+            PathBuf::from("/run/secrets/db")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_mode_and_owner_but_not_content() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "canary").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let state = stat(&path);
+        let FileState::Present { mode, .. } = &state else {
+            panic!("{state:?}");
+        };
+        assert_eq!(*mode, 0o640);
+        assert_eq!(stat(&dir.path().join("absent")), FileState::Missing);
+    }
+}
