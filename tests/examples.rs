@@ -136,6 +136,13 @@ fn check_mutated(example: &str, mutate: impl Fn(&str) -> String) -> serde_json::
     let changed = mutate(&text);
     assert_ne!(changed, text, "the mutation must change the inventory");
     std::fs::write(dir.path().join("inventory.yaml"), changed).unwrap();
+    // Files the inventory names under `sources:` (a compose file) come along.
+    for entry in std::fs::read_dir(source.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.file_name().is_some_and(|n| n != "inventory.yaml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
     let policies = root.join("examples").join(example).join("policies");
     let r = run(secretary(dir.path())
         .args([

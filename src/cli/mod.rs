@@ -4,9 +4,11 @@
 mod args;
 mod check;
 mod completions;
+mod compose;
 mod docs;
 mod iam;
 mod init;
+mod init_from;
 mod observe;
 mod output;
 mod outputs;

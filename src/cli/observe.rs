@@ -25,13 +25,14 @@ pub fn gather(
     inventory: &Inventory,
     texts: &mut SourceTexts,
 ) -> Result<Observations, Vec<InputError>> {
-    let _ = inventory;
     let mut errors = Vec::new();
     let mut observations = Observations::default();
     match super::iam::observe(&args.iam, texts) {
         Ok(iam) => observations.iam = iam,
         Err(mut problems) => errors.append(&mut problems),
     }
+    // Compose files and code named under `sources:` (issue 5).
+    errors.extend(super::compose::observe(inventory, &mut observations));
     if errors.is_empty() {
         Ok(observations)
     } else {
@@ -45,5 +46,6 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
     if let Some(iam) = &observations.iam {
         errors.extend(super::iam::gap_errors(iam));
     }
+    errors.extend(super::compose::gap_errors(observations));
     errors
 }

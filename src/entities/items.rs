@@ -68,6 +68,7 @@ fn define(resource: EntityUid, location: &Location) -> Fact {
         environment_name: None,
         counterpart: None,
         location: location.clone(),
+        observed: None,
     }
 }
 
@@ -225,6 +226,7 @@ pub fn secret(
                 environment_name: Some(env.clone()),
                 counterpart: None,
                 location: instance.location.clone(),
+                observed: None,
             });
         }
         entities.push(
@@ -295,6 +297,7 @@ fn required_environments<'a>(var: &'a EnvVar, inventory: &'a Inventory) -> BTree
 pub fn env_var(
     var: &EnvVar,
     inventory: &Inventory,
+    referenced: Option<&BTreeSet<String>>,
     facts: Option<&mut Vec<Fact>>,
 ) -> Result<Entity, String> {
     let var_uid = uid("EnvVar", &var.name);
@@ -311,6 +314,7 @@ pub fn env_var(
                 environment_name: Some((*env).to_owned()),
                 counterpart: None,
                 location: var.location.clone(),
+                observed: None,
             });
         }
     }
@@ -341,6 +345,10 @@ pub fn env_var(
             "services",
             entity_set("Service", var.services.iter().map(String::as_str)),
         )
+        .opt(
+            "referenced",
+            referenced.map(|names| boolean(names.contains(&var.name))),
+        )
         .entity(var_uid)
 }
 
@@ -363,6 +371,7 @@ pub fn read_facts(read: &Read, facts: &mut Vec<Fact>) {
             environment_name: env.cloned(),
             counterpart: Some(principal.clone()),
             location: read.location.clone(),
+            observed: None,
         });
     }
 }

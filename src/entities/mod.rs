@@ -21,6 +21,7 @@
 //! exactly as one store of everything would, in bounded memory and in
 //! parallel.
 
+pub mod compose;
 mod derive;
 pub mod iam;
 mod items;
@@ -44,15 +45,19 @@ pub enum Action {
     Require,
     /// An observed IAM item, judged by the AWS account (principal).
     Observe,
+    /// Something found in the repository's files (`sources:`), judged by the
+    /// repository (principal).
+    Scan,
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Define,
         Action::Store,
         Action::Read,
         Action::Require,
         Action::Observe,
+        Action::Scan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +67,7 @@ impl Action {
             Action::Read => "read",
             Action::Require => "require",
             Action::Observe => "observe",
+            Action::Scan => "scan",
         }
     }
 
@@ -96,6 +102,7 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamPolicy",
             "Identity",
         ],
+        Action::Scan => &["ComposeService", "ComposeValue", "CodeReference"],
     }
 }
 
@@ -114,6 +121,15 @@ pub struct Fact {
     /// The other party, when it matters to the reader (e.g. the reading service).
     pub counterpart: Option<EntityUid>,
     pub location: Location,
+    /// For `read` facts observed in the real world (a compose file): whether
+    /// the inventory's `reads:` declares them. `None` for declared reads.
+    pub observed: Option<Observed>,
+}
+
+/// How an observed `read` relates to the inventory (the request's context).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observed {
+    pub declared: bool,
 }
 
 /// One chunk's entity store and the facts to judge against it.
@@ -129,7 +145,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 13] = [
+const TYPE_NAMES: [&str; 17] = [
     "Action",
     "Inventory",
     "Environment",
@@ -143,6 +159,10 @@ const TYPE_NAMES: [&str; 13] = [
     "IamRole",
     "IamAccessKey",
     "IamPolicy",
+    "Repository",
+    "ComposeService",
+    "ComposeValue",
+    "CodeReference",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {
@@ -181,6 +201,8 @@ struct Chunk<'a> {
     secrets: Vec<&'a Secret>,
     env_vars: Vec<&'a EnvVar>,
     reads: Vec<&'a Read>,
+    /// Observed reads of this chunk's secrets (compose files).
+    observed_reads: Vec<Fact>,
 }
 
 /// The inventory cut into chunks, ready to become entity stores one by one.
@@ -194,8 +216,12 @@ pub struct EntityPlan<'a> {
     pinned_secrets: BTreeSet<&'a str>,
     pinned_env_vars: BTreeSet<&'a str>,
     chunks: Vec<Chunk<'a>>,
-    /// The observed IAM account, judged in a chunk of its own (the last).
+    /// The observed IAM account, judged in a chunk of its own.
     iam: Option<iam::IamChunk>,
+    /// Compose files and code, judged in a chunk of their own (the last).
+    scan: Option<compose::ScanChunk>,
+    /// Variable names the code or compose files refer to (only when code was scanned).
+    referenced: Option<BTreeSet<String>>,
 }
 
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
@@ -232,7 +258,21 @@ pub fn plan_observed<'a>(
     literals: &EntityLiterals,
     observations: &crate::observe::Observations,
 ) -> Result<EntityPlan<'a>, String> {
-    plan_with_iam(inventory, now, literals, observations.iam.as_ref())
+    let mut plan = plan_with_iam(inventory, now, literals, observations.iam.as_ref())?;
+    let (compose, code) = (observations.compose.as_ref(), observations.code.as_ref());
+    if let Some(compose) = compose {
+        for (secret, fact) in compose::observed_reads(inventory, compose) {
+            let chunk = plan
+                .chunks
+                .iter()
+                .position(|c| c.secrets.iter().any(|s| s.id == secret))
+                .unwrap_or(0);
+            plan.chunks[chunk].observed_reads.push(fact);
+        }
+    }
+    plan.scan = compose::scan_chunk(inventory, compose, code)?;
+    plan.referenced = compose::referenced(compose, code);
+    Ok(plan)
 }
 
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).
@@ -323,12 +363,14 @@ pub(crate) fn plan_in_chunks<'a>(
         pinned_env_vars,
         chunks,
         iam: None,
+        scan: None,
+        referenced: None,
     })
 }
 
 impl EntityPlan<'_> {
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len() + usize::from(self.iam.is_some())
+        self.chunks.len() + usize::from(self.iam.is_some()) + usize::from(self.scan.is_some())
     }
 
     /// Builds chunk `index`: its entity store and its facts.
@@ -347,6 +389,19 @@ impl EntityPlan<'_> {
         } else {
             None
         };
+        if index == self.chunks.len() + usize::from(self.iam.is_some()) {
+            if let Some(scan) = &self.scan {
+                let mut entities = self.shared.clone();
+                entities.extend(scan.entities.iter().cloned());
+                let entities = Entities::from_entities(entities, check).map_err(|e| {
+                    format!("internal error: the scanned files' entities do not match the Cedar schema: {e}")
+                })?;
+                return Ok(EntityStore {
+                    entities,
+                    facts: scan.facts.clone(),
+                });
+            }
+        }
         if index == self.chunks.len() {
             if let Some(iam) = &self.iam {
                 let mut entities = self.shared.clone();
@@ -387,16 +442,27 @@ impl EntityPlan<'_> {
         let mut own_vars = BTreeSet::new();
         for var in &chunk.env_vars {
             own_vars.insert(var.name.as_str());
-            entities.push(items::env_var(var, self.inventory, Some(&mut facts))?);
+            entities.push(items::env_var(
+                var,
+                self.inventory,
+                self.referenced.as_ref(),
+                Some(&mut facts),
+            )?);
         }
         for name in self.pinned_env_vars.difference(&own_vars) {
             if let Some(var) = self.inventory.env_vars.get(*name) {
-                entities.push(items::env_var(var, self.inventory, None)?);
+                entities.push(items::env_var(
+                    var,
+                    self.inventory,
+                    self.referenced.as_ref(),
+                    None,
+                )?);
             }
         }
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
+        facts.extend(chunk.observed_reads.iter().cloned());
         let entities = Entities::from_entities(entities, check).map_err(|e| {
             format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
         })?;

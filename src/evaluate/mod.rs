@@ -87,13 +87,25 @@ fn evaluate_fact(
             format!("entity {missing} is not in the entity store"),
         )];
     }
-    let context = match &fact.environment {
-        Some(env) => Context::from_pairs([(
+    let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+    if let Some(env) = &fact.environment {
+        pairs.push((
             "environment".to_owned(),
             RestrictedExpression::new_entity_uid(env.clone()),
-        )]),
-        None => Ok(Context::empty()),
-    };
+        ));
+    }
+    if fact.action == crate::entities::Action::Read {
+        // Observed reads (compose files) say so, and whether `reads:` lists them.
+        pairs.push((
+            "observed".to_owned(),
+            RestrictedExpression::new_bool(fact.observed.is_some()),
+        ));
+        pairs.push((
+            "declared".to_owned(),
+            RestrictedExpression::new_bool(fact.observed.is_none_or(|o| o.declared)),
+        ));
+    }
+    let context = Context::from_pairs(pairs);
     let request = context.map_err(|e| e.to_string()).and_then(|context| {
         Request::new(
             fact.principal.clone(),

@@ -12,6 +12,8 @@
 //! empty result: a gap becomes a "not verified" error finding, so a check
 //! that could not look never passes.
 
+pub mod code;
+pub mod compose;
 pub mod dotenv;
 pub mod heuristics;
 pub mod iam;
@@ -24,6 +26,10 @@ use crate::findings::Finding;
 pub struct Observations {
     /// The AWS account's IAM state (`--iam` or `--iam-snapshot`).
     pub iam: Option<iam::Snapshot>,
+    /// The compose files under `sources.compose`.
+    pub compose: Option<compose::Compose>,
+    /// The source code under `sources.code`.
+    pub code: Option<code::Code>,
 }
 
 impl Observations {
@@ -34,6 +40,12 @@ impl Observations {
         if self.iam.is_some() {
             kinds.insert("iam");
         }
+        if self.compose.is_some() {
+            kinds.insert("compose");
+        }
+        if self.code.is_some() {
+            kinds.insert("code");
+        }
         kinds
     }
 
@@ -42,6 +54,14 @@ impl Observations {
         let mut findings = Vec::new();
         if let Some(iam) = &self.iam {
             findings.extend(crate::entities::iam::gap_findings(iam));
+        }
+        if let Some(compose) = &self.compose {
+            use crate::entities::compose::{gap_findings, COMPOSE_NOT_VERIFIED};
+            findings.extend(gap_findings(COMPOSE_NOT_VERIFIED, &compose.gaps));
+        }
+        if let Some(code) = &self.code {
+            use crate::entities::compose::{gap_findings, CODE_NOT_VERIFIED};
+            findings.extend(gap_findings(CODE_NOT_VERIFIED, &code.gaps));
         }
         findings
     }

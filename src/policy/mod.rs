@@ -53,6 +53,11 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/env_vars.cedar"),
     ),
     ("iam.cedar", include_str!("../../policies/iam.cedar")),
+    (
+        "compose.cedar",
+        include_str!("../../policies/compose.cedar"),
+    ),
+    ("code.cedar", include_str!("../../policies/code.cedar")),
 ];
 
 /// How built-in files are named in messages.
