@@ -206,7 +206,7 @@ fn declared_reads_and_matching_compose_files_find_nothing() {
     fs::write(dir.path().join("inventory.yaml"), INVENTORY).unwrap();
     fs::write(
         dir.path().join("docker-compose.yml"),
-        "services:\n  backend:\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      PORT: 8080\n    secrets: [jwt]\n  worker:\n    environment: [STRIPE_KEY]\nsecrets:\n  jwt: { file: ./jwt.txt }\n",
+        "services:\n  backend:\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      DB_PASSWORD_FILE: /run/secrets/db\n      PORT: 8080\n    secrets: [jwt]\n  worker:\n    environment: [STRIPE_KEY]\nsecrets:\n  jwt: { file: ./jwt.txt }\n",
     )
     .unwrap();
     let mut inventory = INVENTORY.replace(
@@ -380,4 +380,23 @@ fn reports_tick_compose_rules_only_when_compose_files_were_read() {
         "markdown",
     ]));
     assert_contains(&out.stdout, "Not checked without compose files");
+}
+
+#[test]
+fn bind_mounted_secret_files_are_observed_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  worker:\n    volumes:\n      - ./data:/data\n      - ./jwt.txt:/run/secrets/jwt:ro\n  web:\n    volumes:\n      - type: bind\n        source: ./jwt.txt\n        target: /run/secrets/jwt\n",
+    )
+    .unwrap();
+    let report = check_json(dir.path());
+    assert_eq!(
+        of_rule(&report, "reader-not-allowed"),
+        vec![
+            triple(r#"Secret::"JWT_SECRET""#, r#"Service::"web""#, 8),
+            triple(r#"Secret::"JWT_SECRET""#, r#"Service::"worker""#, 5),
+        ]
+    );
 }

@@ -192,3 +192,28 @@ fn seed_003_local_encrypted_is_for_development_only() {
         "{report:#}"
     );
 }
+
+/// Seed 001's compose example (`examples/alga-psa/docker-compose.yaml`) is
+/// compared with `reads`: the bind mount gives `server` db_password_server,
+/// so dropping that read is drift.
+#[test]
+fn seed_001_compose_example_is_compared_with_reads() {
+    let report = check_mutated("alga-psa", |text| {
+        text.replacen(
+            "      - db_password_server\n      - redis_password\n",
+            "      - redis_password\n",
+            1,
+        )
+    });
+    let drift: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-read-undeclared")
+        .collect();
+    assert_eq!(drift.len(), 1, "{report:#}");
+    assert_eq!(drift[0]["entity"], "Secret::\"db_password_server\"");
+    assert_eq!(drift[0]["principal"], "Service::\"server\"");
+    assert_eq!(drift[0]["file"], "docker-compose.yaml");
+    assert_eq!(drift[0]["line"], 19);
+}

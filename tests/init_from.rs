@@ -63,7 +63,7 @@ fn writes_an_inventory_that_checks_and_marks_guesses() {
     for needle in [
         "  api:",
         "  postgres:",
-        "  \"my.worker\":",
+        "  my.worker:",
         "kind: database",
         "  LOG_LEVEL:",
         "  DATABASE_PASSWORD:",
