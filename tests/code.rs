@@ -53,7 +53,7 @@ fn setup(dir: &Path) {
     write(
         dir,
         "src/py/app.py",
-        "import os\nkey = os.environ[\"API_KEY\"]\njwt = os.getenv(\"JWT_SECRET\")\n",
+        "import os\nkey = os.environ[\"API_KEY\"]\njwt = os.getenv(\"JWT_SECRET\")\ncert = os.getenv(\"TLS_KEY_PATH\")\n",
     );
     write(
         dir,
@@ -140,6 +140,7 @@ fn secret_like_variables_missing_from_the_inventory_are_found_in_each_language()
         "IGNORED_TOKEN",
         "HIDDEN_TOKEN",
         "COMMENTED_TOKEN",
+        "TLS_KEY_PATH",
     ] {
         assert!(!text.contains(name), "{name} reported");
     }

@@ -400,3 +400,33 @@ fn bind_mounted_secret_files_are_observed_reads() {
         ]
     );
 }
+
+#[test]
+fn secret_like_variables_the_inventory_lacks_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let report = check_json(dir.path());
+    let mut found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-secret-variable-undeclared")
+        .map(|f| {
+            let entity = f["entity"].as_str().unwrap();
+            let name = entity.rsplit('#').next().unwrap().trim_end_matches('"');
+            (name.to_owned(), f["line"].as_u64().unwrap())
+        })
+        .collect();
+    found.sort();
+    // Not DB_PASSWORD / STRIPE_KEY (declared), PORT or LOG_TARGET (not
+    // secret-like); API_TOKEN is also what the `token` definition reads.
+    assert_eq!(
+        found,
+        vec![
+            ("API_TOKEN".to_owned(), 9),
+            ("EMPTY_SECRET".to_owned(), 12),
+            ("PASSWORD_HINT".to_owned(), 11),
+            ("SESSION_SECRET".to_owned(), 19),
+        ]
+    );
+}

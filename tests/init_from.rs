@@ -108,6 +108,11 @@ fn writes_an_inventory_that_checks_and_marks_guesses() {
         "{}",
         check.stdout
     );
+    assert!(
+        !check.stdout.contains("compose-secret-variable-undeclared"),
+        "{}",
+        check.stdout
+    );
     // The literal in the compose file is still found.
     assert_contains(&check.stdout, "compose-literal-secret");
 }

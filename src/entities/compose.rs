@@ -126,6 +126,18 @@ pub fn observed_reads(inventory: &Inventory, compose: &Compose) -> Vec<(String, 
     out
 }
 
+/// Whether a variable read or received looks like it holds a secret: a
+/// secret-like name ([`heuristics::secret_like_name`]) that does not name a
+/// path (`POSTGRES_PASSWORD_FILE`, `*_PATH`, `*_DIR`: where a secret is, not
+/// the secret).
+pub fn secret_like_variable(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    heuristics::secret_like_name(name)
+        && !["_FILE", "_PATH", "_DIR"]
+            .iter()
+            .any(|s| upper.ends_with(s))
+}
+
 /// The id of the `Repository` principal.
 fn repository_root(inventory: &Inventory) -> String {
     inventory
@@ -183,6 +195,25 @@ pub fn scan_chunk(
                     .entity(id.clone())?,
             );
             facts.push(scan_fact(&repository, id, &service.location));
+            for received in &service.receives {
+                let Channel::Env(name) = &received.channel else {
+                    continue;
+                };
+                let id = uid(
+                    "ComposeVariable",
+                    &format!("{}#{}#{name}", file.file, service.name),
+                );
+                entities.push(
+                    AttrsBuilder::default()
+                        .set("name", string(name))
+                        .set("file", string(file.file.as_ref()))
+                        .set("service", string(&service.name))
+                        .set("declared", boolean(code::declared(inventory, name)))
+                        .set("secret_like_name", boolean(secret_like_variable(name)))
+                        .entity(id.clone())?,
+                );
+                facts.push(scan_fact(&repository, id, &received.location));
+            }
         }
         let environment = file.environment.as_deref();
         for assignment in &file.assignments {
@@ -240,7 +271,7 @@ pub fn scan_chunk(
                     )
                     .set(
                         "secret_like_name",
-                        boolean(heuristics::secret_like_name(&reference.variable)),
+                        boolean(secret_like_variable(&reference.variable)),
                     )
                     .entity(id.clone())?,
             );

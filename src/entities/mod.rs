@@ -102,7 +102,12 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamPolicy",
             "Identity",
         ],
-        Action::Scan => &["ComposeService", "ComposeValue", "CodeReference"],
+        Action::Scan => &[
+            "ComposeService",
+            "ComposeVariable",
+            "ComposeValue",
+            "CodeReference",
+        ],
     }
 }
 
@@ -145,7 +150,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 17] = [
+const TYPE_NAMES: [&str; 18] = [
     "Action",
     "Inventory",
     "Environment",
@@ -161,6 +166,7 @@ const TYPE_NAMES: [&str; 17] = [
     "IamPolicy",
     "Repository",
     "ComposeService",
+    "ComposeVariable",
     "ComposeValue",
     "CodeReference",
 ];
