@@ -64,7 +64,7 @@ fn setup(dir: &Path) {
     write(
         dir,
         "src/deploy.sh",
-        "#!/bin/sh\n# uses $COMMENTED_TOKEN\necho \"${DEPLOY_TOKEN}\"\n",
+        "#!/bin/sh\n# uses $COMMENTED_TOKEN\necho \"${DEPLOY_TOKEN}\"\ncd \"$PWD\"\n",
     );
     // Ignored by .gitignore (no git repository needed), and hidden files.
     write(dir, "src/.gitignore", "generated/\n");
@@ -141,6 +141,7 @@ fn secret_like_variables_missing_from_the_inventory_are_found_in_each_language()
         "HIDDEN_TOKEN",
         "COMMENTED_TOKEN",
         "TLS_KEY_PATH",
+        "PWD",
     ] {
         assert!(!text.contains(name), "{name} reported");
     }

@@ -129,13 +129,14 @@ pub fn observed_reads(inventory: &Inventory, compose: &Compose) -> Vec<(String, 
 /// Whether a variable read or received looks like it holds a secret: a
 /// secret-like name ([`heuristics::secret_like_name`]) that does not name a
 /// path (`POSTGRES_PASSWORD_FILE`, `*_PATH`, `*_DIR`: where a secret is, not
-/// the secret).
+/// the secret), nor the shell's working directory (`PWD`, `OLDPWD`).
 pub fn secret_like_variable(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     heuristics::secret_like_name(name)
         && !["_FILE", "_PATH", "_DIR"]
             .iter()
             .any(|s| upper.ends_with(s))
+        && !matches!(upper.as_str(), "PWD" | "OLDPWD")
 }
 
 /// The id of the `Repository` principal.
