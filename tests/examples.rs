@@ -136,6 +136,13 @@ fn check_mutated(example: &str, mutate: impl Fn(&str) -> String) -> serde_json::
     let changed = mutate(&text);
     assert_ne!(changed, text, "the mutation must change the inventory");
     std::fs::write(dir.path().join("inventory.yaml"), changed).unwrap();
+    // Files the inventory names under `sources:` (a compose file) come along.
+    for entry in std::fs::read_dir(source.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.file_name().is_some_and(|n| n != "inventory.yaml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
     let policies = root.join("examples").join(example).join("policies");
     let r = run(secretary(dir.path())
         .args([
@@ -184,4 +191,29 @@ fn seed_003_local_encrypted_is_for_development_only() {
         has_finding(&report, "local-encrypted-development-only"),
         "{report:#}"
     );
+}
+
+/// Seed 001's compose example (`examples/alga-psa/docker-compose.yaml`) is
+/// compared with `reads`: the bind mount gives `server` db_password_server,
+/// so dropping that read is drift.
+#[test]
+fn seed_001_compose_example_is_compared_with_reads() {
+    let report = check_mutated("alga-psa", |text| {
+        text.replacen(
+            "      - db_password_server\n      - redis_password\n",
+            "      - redis_password\n",
+            1,
+        )
+    });
+    let drift: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-read-undeclared")
+        .collect();
+    assert_eq!(drift.len(), 1, "{report:#}");
+    assert_eq!(drift[0]["entity"], "Secret::\"db_password_server\"");
+    assert_eq!(drift[0]["principal"], "Service::\"server\"");
+    assert_eq!(drift[0]["file"], "docker-compose.yaml");
+    assert_eq!(drift[0]["line"], 19);
 }

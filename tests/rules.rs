@@ -48,6 +48,10 @@ fn every_builtin_rule_fires_exactly_where_expected() {
         if rule["file"] == "<builtin>/repository.cedar" {
             continue; // files, git and `.env.example`: tests/repository.rs
         }
+        // Compose and code rules judge real files: tests/compose.rs and tests/code.rs.
+        if id.starts_with("compose-") || id.starts_with("code-") || id == "env-var-unreferenced" {
+            continue;
+        }
         assert!(
             rules.contains(id),
             "built-in rule `{id}` has no positive case in the fixture"

@@ -19,9 +19,19 @@ pub struct InitArgs {
     /// The date to record as the starter secret's last rotation [default: today]
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
+    /// Start from these files instead of the example: compose files (`.yml`,
+    /// `.yaml`) and env files (`.env.example`); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+    /// Where to write the inventory (instead of PATH)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 pub fn run(args: InitArgs) -> Outcome {
+    if !args.from.is_empty() {
+        return run_from(&args);
+    }
     let today = match super::args::resolve_now(args.now.as_deref()) {
         Ok(date) => date,
         Err(error) => {
@@ -65,4 +75,64 @@ pub fn run(args: InitArgs) -> Outcome {
         args.path.display()
     );
     Outcome::Compliant
+}
+
+/// `init --from`: see [`super::init_from`].
+fn run_from(args: &InitArgs) -> Outcome {
+    let path = args.output.as_ref().unwrap_or(&args.path);
+    if path.exists() {
+        eprintln!(
+            "error[file-exists]: `{}` already exists\n  = help: choose another path (`-o FILE`) or remove the file",
+            path.display()
+        );
+        return Outcome::BadInput;
+    }
+    let (text, warnings) = match super::init_from::generate(&args.from, path) {
+        Ok(generated) => generated,
+        Err(errors) => {
+            for error in &errors {
+                eprint!("{}", error.render(&Default::default()));
+            }
+            return Outcome::BadInput;
+        }
+    };
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    // Written beside its destination, then moved in place without replacing
+    // a file that appeared meanwhile.
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let written = tempfile::NamedTempFile::new_in(dir).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.as_file().sync_all()?;
+        file.persist_noclobber(path).map_err(|e| e.error)?;
+        Ok(())
+    });
+    match written {
+        Ok(()) => {
+            eprintln!(
+                "wrote {}; review every `# REVIEW:` line, then run `secretary check {}`",
+                path.display(),
+                path.display()
+            );
+            Outcome::Compliant
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "error[file-exists]: `{}` already exists\n  = help: choose another path (`-o FILE`) or remove the file",
+                path.display()
+            );
+            Outcome::BadInput
+        }
+        Err(err) => {
+            eprintln!(
+                "error[unwritable-file]: cannot write `{}`: {err}\n  = help: check that the directory exists and is writable",
+                path.display()
+            );
+            Outcome::BadInput
+        }
+    }
 }

@@ -4,10 +4,12 @@
 mod args;
 mod check;
 mod completions;
+mod compose;
 mod docs;
 mod fingerprint;
 mod iam;
 mod init;
+mod init_from;
 mod observe;
 mod output;
 mod outputs;

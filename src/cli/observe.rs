@@ -42,6 +42,8 @@ pub fn gather(
     if let Err(mut problems) = super::repo::gather(&args.values.env, inventory, &mut observations) {
         errors.append(&mut problems);
     }
+    // Compose files and code named under `sources:` (issue 5).
+    errors.extend(super::compose::observe(inventory, &mut observations));
     if errors.is_empty() {
         Ok(observations)
     } else {
@@ -59,5 +61,6 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
         errors.extend(super::values::gap_errors(values));
     }
     errors.extend(super::repo::gap_errors(observations));
+    errors.extend(super::compose::gap_errors(observations));
     errors
 }

@@ -183,6 +183,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
         environment_name: None,
         counterpart: None,
         location,
+        observed: None,
     };
 
     for user in &snapshot.users {

@@ -68,6 +68,7 @@ fn define(resource: EntityUid, location: &Location) -> Fact {
         environment_name: None,
         counterpart: None,
         location: location.clone(),
+        observed: None,
     }
 }
 
@@ -226,6 +227,7 @@ pub fn secret(
                 environment_name: Some(env.clone()),
                 counterpart: None,
                 location: instance.location.clone(),
+                observed: None,
             });
         }
         entities.push(
@@ -311,6 +313,7 @@ fn required_environments<'a>(var: &'a EnvVar, inventory: &'a Inventory) -> BTree
 pub fn env_var(
     var: &EnvVar,
     inventory: &Inventory,
+    referenced: Option<&BTreeSet<String>>,
     facts: Option<&mut Vec<Fact>>,
 ) -> Result<Entity, String> {
     let var_uid = uid("EnvVar", &var.name);
@@ -327,6 +330,7 @@ pub fn env_var(
                 environment_name: Some((*env).to_owned()),
                 counterpart: None,
                 location: var.location.clone(),
+                observed: None,
             });
         }
     }
@@ -357,6 +361,10 @@ pub fn env_var(
             "services",
             entity_set("Service", var.services.iter().map(String::as_str)),
         )
+        .opt(
+            "referenced",
+            referenced.map(|names| boolean(names.contains(&var.name))),
+        )
         .entity(var_uid)
 }
 
@@ -379,6 +387,7 @@ pub fn read_facts(read: &Read, facts: &mut Vec<Fact>) {
             environment_name: env.cloned(),
             counterpart: Some(principal.clone()),
             location: read.location.clone(),
+            observed: None,
         });
     }
 }

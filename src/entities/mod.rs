@@ -26,6 +26,7 @@
 //! their own, and secret files observed on this machine add attributes to
 //! their instances in whichever chunk holds them.
 
+pub mod compose;
 mod derive;
 pub mod iam;
 mod items;
@@ -51,7 +52,8 @@ pub enum Action {
     Require,
     /// An observed IAM item, judged by the AWS account (principal).
     Observe,
-    /// A file or variable of the repository (`sources:`), judged by the repository.
+    /// Something found in the repository's files (`sources:`), judged by the
+    /// repository (principal).
     Scan,
 }
 
@@ -107,7 +109,15 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamPolicy",
             "Identity",
         ],
-        Action::Scan => &["RepoFile", "ExampleVar", "EnvVar"],
+        Action::Scan => &[
+            "RepoFile",
+            "ExampleVar",
+            "EnvVar",
+            "ComposeService",
+            "ComposeVariable",
+            "ComposeValue",
+            "CodeReference",
+        ],
     }
 }
 
@@ -126,6 +136,15 @@ pub struct Fact {
     /// The other party, when it matters to the reader (e.g. the reading service).
     pub counterpart: Option<EntityUid>,
     pub location: Location,
+    /// For `read` facts observed in the real world (a compose file): whether
+    /// the inventory's `reads:` declares them. `None` for declared reads.
+    pub observed: Option<Observed>,
+}
+
+/// How an observed `read` relates to the inventory (the request's context).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observed {
+    pub declared: bool,
 }
 
 /// One chunk's entity store and the facts to judge against it.
@@ -141,7 +160,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 16] = [
+const TYPE_NAMES: [&str; 20] = [
     "Action",
     "Inventory",
     "Environment",
@@ -158,6 +177,10 @@ const TYPE_NAMES: [&str; 16] = [
     "Repository",
     "RepoFile",
     "ExampleVar",
+    "ComposeService",
+    "ComposeVariable",
+    "ComposeValue",
+    "CodeReference",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {
@@ -196,6 +219,8 @@ struct Chunk<'a> {
     secrets: Vec<&'a Secret>,
     env_vars: Vec<&'a EnvVar>,
     reads: Vec<&'a Read>,
+    /// Observed reads of this chunk's secrets (compose files).
+    observed_reads: Vec<Fact>,
 }
 
 /// The inventory cut into chunks, ready to become entity stores one by one.
@@ -209,13 +234,17 @@ pub struct EntityPlan<'a> {
     pinned_secrets: BTreeSet<&'a str>,
     pinned_env_vars: BTreeSet<&'a str>,
     chunks: Vec<Chunk<'a>>,
-    /// The observed IAM account, judged in a chunk of its own (the last).
+    /// The observed IAM account, judged in a chunk of its own.
     iam: Option<iam::IamChunk>,
     /// The repository and `.env.example` files, judged in a chunk of their
     /// own (after the IAM one).
     repository: Option<repository::RepoChunk>,
     /// Observed attributes of secret files' instances (`check --env`).
     instance_attrs: repository::InstanceAttrs,
+    /// Compose files and code, judged in a chunk of their own (the last).
+    scan: Option<compose::ScanChunk>,
+    /// Variable names the code or compose files refer to (only when code was scanned).
+    referenced: Option<BTreeSet<String>>,
 }
 
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
@@ -266,6 +295,19 @@ pub fn plan_observed<'a>(
         observations.repository.as_ref(),
         observations.env_example.as_ref(),
     )?;
+    let (compose, code) = (observations.compose.as_ref(), observations.code.as_ref());
+    if let Some(compose) = compose {
+        for (secret, fact) in compose::observed_reads(inventory, compose) {
+            let chunk = plan
+                .chunks
+                .iter()
+                .position(|c| c.secrets.iter().any(|s| s.id == secret))
+                .unwrap_or(0);
+            plan.chunks[chunk].observed_reads.push(fact);
+        }
+    }
+    plan.scan = compose::scan_chunk(inventory, compose, code)?;
+    plan.referenced = compose::referenced(compose, code);
     Ok(plan)
 }
 
@@ -359,12 +401,32 @@ pub(crate) fn plan_in_chunks<'a>(
         iam: None,
         repository: None,
         instance_attrs: repository::InstanceAttrs::new(),
+        scan: None,
+        referenced: None,
     })
 }
 
 impl EntityPlan<'_> {
     pub fn chunk_count(&self) -> usize {
-        self.chunks.len() + usize::from(self.iam.is_some()) + usize::from(self.repository.is_some())
+        self.chunks.len() + self.observed_chunks().count()
+    }
+
+    /// The chunks of observations, judged after the inventory's: what each
+    /// holds (for messages), its entities and its facts.
+    fn observed_chunks(&self) -> impl Iterator<Item = (&'static str, &[Entity], &[Fact])> {
+        [
+            self.iam
+                .as_ref()
+                .map(|c| ("IAM", c.entities.as_slice(), c.facts.as_slice())),
+            self.repository
+                .as_ref()
+                .map(|c| ("repository", c.entities.as_slice(), c.facts.as_slice())),
+            self.scan
+                .as_ref()
+                .map(|c| ("scanned files", c.entities.as_slice(), c.facts.as_slice())),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// Builds chunk `index`: its entity store and its facts.
@@ -383,32 +445,19 @@ impl EntityPlan<'_> {
         } else {
             None
         };
-        if index == self.chunks.len() {
-            if let Some(iam) = &self.iam {
-                let mut entities = self.shared.clone();
-                entities.extend(iam.entities.iter().cloned());
-                let entities = Entities::from_entities(entities, check).map_err(|e| {
-                    format!("internal error: the IAM entities do not match the Cedar schema: {e}")
-                })?;
-                return Ok(EntityStore {
-                    entities,
-                    facts: iam.facts.clone(),
-                });
-            }
-        }
-        let repository_index = self.chunks.len() + usize::from(self.iam.is_some());
-        if index == repository_index {
-            if let Some(repository) = &self.repository {
-                let mut entities = self.shared.clone();
-                entities.extend(repository.entities.iter().cloned());
-                let entities = Entities::from_entities(entities, check).map_err(|e| {
-                    format!("internal error: the repository's entities do not match the Cedar schema: {e}")
-                })?;
-                return Ok(EntityStore {
-                    entities,
-                    facts: repository.facts.clone(),
-                });
-            }
+        if let Some(observed) = index.checked_sub(self.chunks.len()) {
+            let Some((what, own, facts)) = self.observed_chunks().nth(observed) else {
+                return Err(format!("internal error: no chunk {index}"));
+            };
+            let mut entities = self.shared.clone();
+            entities.extend(own.iter().cloned());
+            let entities = Entities::from_entities(entities, check).map_err(|e| {
+                format!("internal error: the {what} entities do not match the Cedar schema: {e}")
+            })?;
+            return Ok(EntityStore {
+                entities,
+                facts: facts.to_vec(),
+            });
         }
         let chunk = &self.chunks[index];
         let mut entities = self.shared.clone();
@@ -437,17 +486,28 @@ impl EntityPlan<'_> {
         let mut own_vars = BTreeSet::new();
         for var in &chunk.env_vars {
             own_vars.insert(var.name.as_str());
-            entities.push(items::env_var(var, self.inventory, Some(&mut facts))?);
+            entities.push(items::env_var(
+                var,
+                self.inventory,
+                self.referenced.as_ref(),
+                Some(&mut facts),
+            )?);
         }
         for name in self.pinned_env_vars.difference(&own_vars) {
             if let Some(var) = self.inventory.env_vars.get(*name) {
-                entities.push(items::env_var(var, self.inventory, None)?);
+                entities.push(items::env_var(
+                    var,
+                    self.inventory,
+                    self.referenced.as_ref(),
+                    None,
+                )?);
             }
         }
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
         repository::extend_entities(&mut entities, &self.instance_attrs)?;
+        facts.extend(chunk.observed_reads.iter().cloned());
         let entities = Entities::from_entities(entities, check).map_err(|e| {
             format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
         })?;

@@ -131,6 +131,7 @@ fn scan_fact(
         subject,
         environment_name: None,
         counterpart: None,
+        observed: None,
         location,
     }
 }
@@ -237,7 +238,7 @@ pub fn build(
             }
         }
         for var in inventory.env_vars.values() {
-            let entity = items::env_var(var, inventory, None)?;
+            let entity = items::env_var(var, inventory, None, None)?;
             let (id, mut attrs, parents) = entity.into_inner();
             attrs.insert(
                 "listed_in_env_example".to_owned(),

@@ -103,25 +103,20 @@ fn evaluate_fact(
     if sets.is_empty() {
         return Vec::new();
     }
-    let context = match &fact.environment {
-        Some(env) => Context::from_pairs([(
-            "environment".to_owned(),
-            RestrictedExpression::new_entity_uid(env.clone()),
-        )]),
-        None => Ok(Context::empty()),
-    };
-    let request = context.map_err(|e| e.to_string()).and_then(|context| {
-        Request::new(
-            fact.principal.clone(),
-            fact.action.uid(),
-            fact.resource.clone(),
-            context,
-            // Facts are built to fit the schema (debug builds, and so the
-            // tests, check every request; release builds trust them).
-            cfg!(debug_assertions).then_some(schema),
-        )
+    let request = fact_context(fact)
         .map_err(|e| e.to_string())
-    });
+        .and_then(|context| {
+            Request::new(
+                fact.principal.clone(),
+                fact.action.uid(),
+                fact.resource.clone(),
+                context,
+                // Facts are built to fit the schema (debug builds, and so the
+                // tests, check every request; release builds trust them).
+                cfg!(debug_assertions).then_some(schema),
+            )
+            .map_err(|e| e.to_string())
+        });
     let request = match request {
         Ok(request) => request,
         Err(problem) => return vec![internal_error(fact, format!("invalid request: {problem}"))],
@@ -132,6 +127,30 @@ fn evaluate_fact(
         judge(fact, &response, entities, rules, &mut findings);
     }
     findings
+}
+
+/// The context of a fact's request: its environment, and for `read` facts
+/// whether the read was observed (compose files) and whether `reads:` lists it.
+fn fact_context(fact: &Fact) -> Result<Context, String> {
+    let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+    if let Some(env) = &fact.environment {
+        pairs.push((
+            "environment".to_owned(),
+            RestrictedExpression::new_entity_uid(env.clone()),
+        ));
+    }
+    if fact.action == crate::entities::Action::Read {
+        // Observed reads (compose files) say so, and whether `reads:` lists them.
+        pairs.push((
+            "observed".to_owned(),
+            RestrictedExpression::new_bool(fact.observed.is_some()),
+        ));
+        pairs.push((
+            "declared".to_owned(),
+            RestrictedExpression::new_bool(fact.observed.is_none_or(|o| o.declared)),
+        ));
+    }
+    Context::from_pairs(pairs).map_err(|e| e.to_string())
 }
 
 /// The findings of one Cedar response: a finding per matching forbid, an
@@ -347,14 +366,7 @@ mod tests {
                 {
                     all.add(policy.clone()).unwrap();
                 }
-                let context = match &fact.environment {
-                    Some(env) => Context::from_pairs([(
-                        "environment".to_owned(),
-                        RestrictedExpression::new_entity_uid(env.clone()),
-                    )])
-                    .unwrap(),
-                    None => Context::empty(),
-                };
+                let context = fact_context(fact).unwrap();
                 let request = Request::new(
                     fact.principal.clone(),
                     fact.action.uid(),

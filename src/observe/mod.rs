@@ -14,6 +14,8 @@
 //! empty result: a gap becomes a "not verified" error finding, so a check
 //! that could not look never passes.
 
+pub mod code;
+pub mod compose;
 pub mod dotenv;
 pub mod env_example;
 pub mod files;
@@ -27,11 +29,13 @@ use crate::findings::Finding;
 
 /// The rule ids of findings that say an observation could not be made
 /// (reported as not verified, not as a broken rule).
-pub const GAP_RULES: [&str; 4] = [
+pub const GAP_RULES: [&str; 6] = [
     crate::entities::iam::NOT_VERIFIED,
     values::NOT_VERIFIED,
     crate::entities::repository::FILES_NOT_VERIFIED,
     crate::entities::repository::REPOSITORY_NOT_VERIFIED,
+    crate::entities::compose::COMPOSE_NOT_VERIFIED,
+    crate::entities::compose::CODE_NOT_VERIFIED,
 ];
 
 /// Everything observed for one run. Each part is `None` when it was not
@@ -49,6 +53,10 @@ pub struct Observations {
     pub repository: Option<git::Observation>,
     /// The `.env.example` files (`sources.env_example`).
     pub env_example: Option<env_example::Observation>,
+    /// The compose files under `sources.compose`.
+    pub compose: Option<compose::Compose>,
+    /// The source code under `sources.code`.
+    pub code: Option<code::Code>,
 }
 
 impl Observations {
@@ -71,6 +79,12 @@ impl Observations {
         if self.env_example.is_some() {
             kinds.insert("env_example");
         }
+        if self.compose.is_some() {
+            kinds.insert("compose");
+        }
+        if self.code.is_some() {
+            kinds.insert("code");
+        }
         kinds
     }
 
@@ -87,6 +101,14 @@ impl Observations {
             self.files.as_ref(),
             self.repository.as_ref(),
         ));
+        if let Some(compose) = &self.compose {
+            use crate::entities::compose::{gap_findings, COMPOSE_NOT_VERIFIED};
+            findings.extend(gap_findings(COMPOSE_NOT_VERIFIED, &compose.gaps));
+        }
+        if let Some(code) = &self.code {
+            use crate::entities::compose::{gap_findings, CODE_NOT_VERIFIED};
+            findings.extend(gap_findings(CODE_NOT_VERIFIED, &code.gaps));
+        }
         findings
     }
 }

@@ -59,6 +59,11 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "repository.cedar",
         include_str!("../../policies/repository.cedar"),
     ),
+    (
+        "compose.cedar",
+        include_str!("../../policies/compose.cedar"),
+    ),
+    ("code.cedar", include_str!("../../policies/code.cedar")),
 ];
 
 /// How built-in files are named in messages.
