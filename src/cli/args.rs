@@ -56,3 +56,13 @@ pub fn resolve_now(now: Option<&str>) -> Result<Date, InputError> {
             .date()),
     }
 }
+
+/// The inventory paths a command was given, or `secretary.yaml` (the file
+/// `secretary init` writes) when none was.
+pub fn inventory_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("secretary.yaml")]
+    } else {
+        paths
+    }
+}

@@ -78,11 +78,7 @@ pub fn run(args: CheckArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("secretary.yaml")]
-    } else {
-        args.paths
-    };
+    let paths = super::args::inventory_paths(args.paths);
     let request = CheckRequest {
         inventory_paths: paths,
         policy_paths: args.policies.policies,

@@ -51,11 +51,7 @@ pub fn run(args: FingerprintArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("secretary.yaml")]
-    } else {
-        args.paths
-    };
+    let paths = super::args::inventory_paths(args.paths);
     let inventory = match secretary::inventory::load(&paths, now, &mut texts) {
         Ok(inventory) => inventory,
         Err(errors) => {

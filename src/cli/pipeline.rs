@@ -97,11 +97,7 @@ pub fn prepare(
             None
         }
     };
-    let paths = if inventory_paths.is_empty() {
-        vec![PathBuf::from("secretary.yaml")]
-    } else {
-        inventory_paths
-    };
+    let paths = super::args::inventory_paths(inventory_paths);
     let request = CheckRequest {
         inventory_paths: paths,
         policy_paths: inputs.policies.policies.clone(),

@@ -274,29 +274,34 @@ mod tests {
         text
     }
 
-    fn findings(chunk_secrets: usize) -> Vec<Finding> {
+    /// The test inventory, and the built-in rules plus `user_rules` (the
+    /// text of one user policy file).
+    fn inventory_and_rules(user_rules: &str) -> (crate::inventory::Inventory, RuleSet) {
         let file: Arc<str> = Arc::from("chunks.yaml");
         let parsed = parse_text(&file, &inventory_text()).expect("parses");
-        let now = "2026-11-23".parse().unwrap();
-        let inventory = validate(vec![parsed], now).expect("valid");
+        let inventory = validate(vec![parsed], "2026-11-23".parse().unwrap()).expect("valid");
         let dir = tempfile::tempdir().unwrap();
-        // A rule that dereferences an entity by name: every chunk must hold it.
-        std::fs::write(
-            dir.path().join("literal.cedar"),
-            "@id(\"literal-deref\")\n@severity(\"low\")\n@message(\"{resource.secret} stored while S05 is never-log\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { Secret::\"S05\".never_log == false && resource.secret != Secret::\"S05\" };\n",
-        )
-        .unwrap();
-        let schema = schema();
+        std::fs::write(dir.path().join("user.cedar"), user_rules).unwrap();
         let user_paths = vec![dir.path().to_path_buf()];
         let rules = load(
             &RuleSources {
                 builtin: true,
                 user_paths: &user_paths,
             },
-            &schema,
+            &schema(),
             &mut Default::default(),
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
+        (inventory, rules)
+    }
+
+    fn findings(chunk_secrets: usize) -> Vec<Finding> {
+        let now = "2026-11-23".parse().unwrap();
+        // A rule that dereferences an entity by name: every chunk must hold it.
+        let (inventory, rules) = inventory_and_rules(
+            "@id(\"literal-deref\")\n@severity(\"low\")\n@message(\"{resource.secret} stored while S05 is never-log\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { Secret::\"S05\".never_log == false && resource.secret != Secret::\"S05\" };\n",
+        );
+        let schema = schema();
         let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, chunk_secrets).unwrap();
         let mut findings = evaluate(&plan, &rules, &schema);
         findings.sort_by(|a, b| {
@@ -399,29 +404,13 @@ mod tests {
 
     #[test]
     fn guarded_rules_answer_as_cedar_does() {
-        let file: Arc<str> = Arc::from("guards.yaml");
-        let parsed = parse_text(&file, &inventory_text()).expect("parses");
         let now = "2026-11-23".parse().unwrap();
-        let inventory = validate(vec![parsed], now).expect("valid");
-        let dir = tempfile::tempdir().unwrap();
         // A guarded rule that matches, and one that fails to evaluate (an
         // overflow) only after its guard holds: both must be reported.
-        std::fs::write(
-            dir.path().join("guarded.cedar"),
+        let (inventory, rules) = inventory_and_rules(
             "@id(\"guarded-match\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has last_rotated && principal has tier && resource.backend == \"vault\" };\n\n@id(\"guarded-overflow\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has days_overdue && resource.days_overdue * 9223372036854775807 > 1 };\n",
-        )
-        .unwrap();
+        );
         let schema = schema();
-        let user_paths = vec![dir.path().to_path_buf()];
-        let rules = load(
-            &RuleSources {
-                builtin: true,
-                user_paths: &user_paths,
-            },
-            &schema,
-            &mut Default::default(),
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"));
         let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
         let mut ours: Vec<_> = evaluate(&plan, &rules, &schema)
             .into_iter()
