@@ -21,7 +21,8 @@ pub struct ObserveArgs {
 }
 
 /// Gathers what `args` ask to observe for `inventory`. Runs after the
-/// inventory loaded cleanly, so a typo never costs a round of IAM calls.
+/// inventory loaded cleanly, and reads the AWS account last, once every
+/// local observation worked: a typo never costs a round of IAM calls.
 pub fn gather(
     args: &ObserveArgs,
     inventory: &Inventory,
@@ -29,10 +30,6 @@ pub fn gather(
 ) -> Result<Observations, Vec<InputError>> {
     let mut errors = Vec::new();
     let mut observations = Observations::default();
-    match super::iam::observe(&args.iam, texts) {
-        Ok(iam) => observations.iam = iam,
-        Err(mut problems) => errors.append(&mut problems),
-    }
     // Values of `--env` environments, and fingerprint files of others.
     match super::values::observe(&args.values, inventory, texts) {
         Ok(values) => observations.values = values,
@@ -44,6 +41,12 @@ pub fn gather(
     }
     // Compose files and code named under `sources:` (issue 5).
     errors.extend(super::compose::observe(inventory, &mut observations));
+    if errors.is_empty() {
+        match super::iam::observe(&args.iam, texts) {
+            Ok(iam) => observations.iam = iam,
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
     if errors.is_empty() {
         Ok(observations)
     } else {
