@@ -553,7 +553,7 @@ fn fingerprint_lists_missing_values_and_exits_1() {
 }
 
 #[test]
-fn fingerprint_needs_a_key_and_a_known_environment() {
+fn fingerprint_needs_a_set_key_and_a_known_environment() {
     let dir = setup();
     let out = run(fingerprint_cmd(dir.path(), "production", KEY).env_remove(KEY_VAR));
     assert_eq!(out.code, 2);
@@ -566,8 +566,44 @@ fn fingerprint_needs_a_key_and_a_known_environment() {
     assert_contains(&out.stderr, "error[unknown-environment]");
     assert_contains(&out.stderr, "did you mean `--env production`?");
     assert_eq!(out.stdout, "");
-    let out = run(secretary(dir.path()).args(["fingerprint", "--env", "production"]));
-    assert_eq!(out.code, 2, "the key is required: {}", out.stderr);
+}
+
+#[test]
+fn fingerprint_without_a_key_uses_a_random_one_and_says_so() {
+    let dir = setup();
+    let keyless = || {
+        let out = run(secretary(dir.path())
+            .args([
+                "fingerprint",
+                "--env",
+                "production",
+                "--now",
+                NOW,
+                "--color",
+                "never",
+            ])
+            .env("DB_PASSWORD", GOOD_DB)
+            .env("BROKER_ENCRYPTION_KEY", good_broker())
+            .env("SESSION_SECRET", GOOD_SESSION));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_contains(&out.stderr, "warning[random-fingerprint-key]");
+        json(&out.stdout)
+    };
+    let (first, second) = (keyless(), keyless());
+    assert_ne!(first["key_id"], second["key_id"], "a fresh key per run");
+    assert_ne!(first["fingerprints"], second["fingerprints"]);
+    assert_eq!(
+        first["fingerprints"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        second["fingerprints"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

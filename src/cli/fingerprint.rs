@@ -16,7 +16,7 @@ use clap::Args;
 use super::args::{resolve_now, ColorArgs};
 use super::Outcome;
 use secretary::diag::InputError;
-use secretary::observe::fingerprint::{FingerprintFile, FILE_VERSION};
+use secretary::observe::fingerprint::{FingerprintFile, FingerprintKey, FILE_VERSION};
 use secretary::observe::values;
 use secretary::source::SourceTexts;
 
@@ -28,9 +28,9 @@ pub struct FingerprintArgs {
     /// The environment whose values are on this machine
     #[arg(long = "env", value_name = "NAME", required = true)]
     pub env: String,
-    /// The environment variable holding the shared fingerprint key (the same in every environment's job)
-    #[arg(long, value_name = "VAR", required = true)]
-    pub fingerprint_key_env: String,
+    /// The environment variable holding the shared fingerprint key (the same in every environment's job); without it, a random key for this file only
+    #[arg(long, value_name = "VAR")]
+    pub fingerprint_key_env: Option<String>,
     /// Write the fingerprints to FILE (atomically) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -68,7 +68,28 @@ pub fn run(args: FingerprintArgs) -> Outcome {
             None
         }
     };
-    let key = match super::values::key_from_env(&args.fingerprint_key_env) {
+    // Without a shared key the file is still useful on its own (values
+    // reused across secrets of this environment show in it), but it cannot
+    // be merged with another environment's: say so.
+    let key = match &args.fingerprint_key_env {
+        Some(var) => super::values::key_from_env(var),
+        None => FingerprintKey::random()
+            .map_err(|problem| {
+                InputError::new("no-random-key", problem)
+                    .help("pass `--fingerprint-key-env VAR` with a key")
+            })
+            .inspect(|_| {
+                printer.warnings(
+                    &[InputError::new(
+                        "random-fingerprint-key",
+                        "no `--fingerprint-key-env`: these fingerprints use a random key, so no other file or run can be compared with them",
+                    )
+                    .help("to merge fingerprint files of several environments, give every job the same key with `--fingerprint-key-env VAR`")],
+                    &texts,
+                );
+            }),
+    };
+    let key = match key {
         Ok(key) => Some(key),
         Err(error) => {
             errors.push(error);
