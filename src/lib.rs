@@ -80,10 +80,6 @@ pub fn check_with_iam(
     texts: &mut SourceTexts,
 ) -> Result<Checked, CheckFailure> {
     let loaded = load(request, texts)?;
-    #[allow(
-        clippy::needless_update,
-        reason = "the other kinds of observation stay empty, however many there are"
-    )]
     let observations = Observations {
         iam: iam.cloned(),
         ..Observations::default()
