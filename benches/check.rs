@@ -674,7 +674,7 @@ mod child {
             builtin: true,
             user_paths: &no_user_policies,
         };
-        let rules = match secretary::policy::load(&sources, &schema, &mut texts) {
+        let rules = match secretary::policy::load(&sources, schema, &mut texts) {
             Ok(rules) => rules,
             Err(errors) => return fail("policies", &errors, &texts),
         };
@@ -695,7 +695,7 @@ mod child {
         mark(&mut record, "plan", t);
 
         let t = Clock::start();
-        let findings = secretary::evaluate::evaluate(&plan, &rules, &schema);
+        let findings = secretary::evaluate::evaluate(&plan, &rules, schema);
         drop(plan);
         mark(&mut record, "evaluate", t);
 
@@ -747,7 +747,7 @@ mod child {
         // again and build the chunks one at a time, each dropped once
         // counted. Entities every chunk shares are counted once per chunk.
         let counted = secretary::entities::plan(&inventory, now, &rules.entity_literals)
-            .and_then(|plan| count(&plan, &schema));
+            .and_then(|plan| count(&plan, schema));
         let counted = match counted {
             Ok(counted) => counted,
             Err(problem) => {

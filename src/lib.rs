@@ -90,16 +90,23 @@ pub fn check_with_iam(
 /// Stage 1 (and the rules): loads and validates the inventory and the rules.
 /// Both are loaded before failing, so one run reports every problem.
 pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, CheckFailure> {
-    let schema = entities::schema::schema();
-    let inventory = inventory::load(&request.inventory_paths, request.now, texts);
-    let rules = policy::load(
-        &RuleSources {
-            builtin: request.builtin_policies,
-            user_paths: &request.policy_paths,
+    // The rules load while the inventory parses: neither needs the other,
+    // and parsing and validating the rules is a fixed cost worth hiding.
+    let mut rule_texts = SourceTexts::default();
+    let (inventory, rules) = rayon::join(
+        || inventory::load(&request.inventory_paths, request.now, texts),
+        || {
+            policy::load(
+                &RuleSources {
+                    builtin: request.builtin_policies,
+                    user_paths: &request.policy_paths,
+                },
+                entities::schema::schema(),
+                &mut rule_texts,
+            )
         },
-        &schema,
-        texts,
     );
+    texts.append(rule_texts);
     let (inventory, rules) = match (inventory, rules) {
         (Ok(inventory), Ok(rules)) => (inventory, rules),
         (inventory, rules) => {
@@ -126,13 +133,12 @@ pub fn judge(
     now: Date,
 ) -> Result<Checked, CheckFailure> {
     let Loaded { inventory, rules } = loaded;
-    let schema = entities::schema::schema();
     let plan = entities::plan_observed(&inventory, now, &rules.entity_literals, observations)
         .map_err(|problem| CheckFailure {
             errors: vec![InputError::new("internal", problem)
                 .help("this is a bug in secretary; please report it")],
         })?;
-    let mut findings = evaluate::evaluate(&plan, &rules, &schema);
+    let mut findings = evaluate::evaluate(&plan, &rules, entities::schema::schema());
     findings.extend(observations.gap_findings());
     drop(plan);
     let report = waivers::apply(Report::new(findings), &inventory.waivers, now);

@@ -76,6 +76,12 @@ impl SourceTexts {
         self.files.insert(Arc::clone(file), (Arc::from(text), true));
     }
 
+    /// Takes over the files `other` recorded (from a stage that ran in
+    /// parallel with its own record).
+    pub fn append(&mut self, other: SourceTexts) {
+        self.files.extend(other.files);
+    }
+
     /// The SHA-256 of a recorded file's text, in lowercase hex: audit
     /// evidence that a report was made from exactly these bytes.
     pub fn sha256(&self, file: &str) -> Option<String> {

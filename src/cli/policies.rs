@@ -61,7 +61,7 @@ pub fn run(command: PoliciesCommand) -> Outcome {
         builtin: !args.no_builtin,
         user_paths: &args.policies,
     };
-    let rules = match policy::load(&sources, &schema, &mut texts) {
+    let rules = match policy::load(&sources, schema, &mut texts) {
         Ok(rules) => rules,
         Err(errors) => {
             printer.errors(&errors, &texts);

@@ -4,16 +4,20 @@
 
 use cedar_policy::{Schema, SchemaFragment};
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 pub const SCHEMA_PATH: &str = "policies/secretary.cedarschema";
 pub const SCHEMA_TEXT: &str = include_str!("../../policies/secretary.cedarschema");
 
-/// The embedded schema. It is tested to parse, so failure here is a bug.
-pub fn schema() -> Schema {
-    match Schema::from_cedarschema_str(SCHEMA_TEXT) {
+/// The embedded schema, parsed once per process (parsing it costs more
+/// than judging a thousand secrets). It is tested to parse, so failure here
+/// is a bug.
+pub fn schema() -> &'static Schema {
+    static PARSED: OnceLock<Schema> = OnceLock::new();
+    PARSED.get_or_init(|| match Schema::from_cedarschema_str(SCHEMA_TEXT) {
         Ok((schema, _warnings)) => schema,
         Err(err) => panic!("the embedded Cedar schema does not parse: {err}"),
-    }
+    })
 }
 
 /// Every attribute name any entity type has, and every context key: the

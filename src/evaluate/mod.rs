@@ -16,8 +16,8 @@ use rayon::prelude::*;
 
 use crate::entities::{EntityPlan, Fact};
 use crate::findings::{Finding, Severity};
-use crate::policy::guards;
 use crate::policy::message::{self, Roots};
+use crate::policy::screen::Subject;
 use crate::policy::RuleSet;
 
 /// Evaluates every fact of every chunk of `plan` against `rules`.
@@ -73,31 +73,41 @@ fn evaluate_fact(
         // No rule applies: nothing can deny.
         return Vec::new();
     };
-    let mentioned = [
-        Some(&fact.principal),
-        Some(&fact.resource),
-        fact.environment.as_ref(),
-    ];
-    if let Some(missing) = mentioned
-        .into_iter()
-        .flatten()
-        .find(|uid| entities.get(uid).is_none())
-    {
+    let principal = entities.get(&fact.principal);
+    let resource = entities.get(&fact.resource);
+    let missing = [
+        (&fact.principal, principal.is_some()),
+        (&fact.resource, resource.is_some()),
+    ]
+    .into_iter()
+    .chain(
+        fact.environment
+            .as_ref()
+            .map(|env| (env, entities.get(env).is_some())),
+    )
+    .find(|(_, present)| !present);
+    if let Some((missing, _)) = missing {
         return vec![internal_error(
             fact,
             format!("entity {missing} is not in the entity store"),
         )];
     }
-    // Guarded rules whose guards fail cannot match (see `policy::guards`).
+    // Screened rules whose screen rejects the fact cannot match (see
+    // `policy::screen`).
+    let subject = Subject {
+        principal: (&fact.principal, principal),
+        resource: (&fact.resource, resource),
+        entities,
+    };
     let sets: Vec<&PolicySet> = policies
-        .unguarded
+        .unscreened
         .into_iter()
         .chain(
             policies
-                .guarded
+                .screened
                 .iter()
-                .filter(|g| guards::hold(&g.guards, &fact.principal, &fact.resource, entities))
-                .map(|g| &g.policies),
+                .filter(|s| s.screen.admits(&subject))
+                .map(|s| &s.policies),
         )
         .collect();
     if sets.is_empty() {
@@ -288,7 +298,7 @@ mod tests {
                 builtin: true,
                 user_paths: &user_paths,
             },
-            &schema(),
+            schema(),
             &mut Default::default(),
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
@@ -303,7 +313,7 @@ mod tests {
         );
         let schema = schema();
         let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, chunk_secrets).unwrap();
-        let mut findings = evaluate(&plan, &rules, &schema);
+        let mut findings = evaluate(&plan, &rules, schema);
         findings.sort_by(|a, b| {
             (&a.rule, &a.entity, &a.environment, &a.principal).cmp(&(
                 &b.rule,
@@ -343,7 +353,7 @@ mod tests {
 
     /// Every fact asked of all its rules in one set, as Cedar alone would:
     /// (rule, entity, environment, is-error) per reason or error.
-    fn answers_without_guards(
+    fn answers_without_screens(
         plan: &EntityPlan<'_>,
         rules: &RuleSet,
         schema: &Schema,
@@ -359,14 +369,14 @@ mod tests {
                 };
                 let mut all = PolicySet::new();
                 for policy in applicable
-                    .unguarded
+                    .unscreened
                     .into_iter()
                     .flat_map(|set| set.policies())
                     .chain(
                         applicable
-                            .guarded
+                            .screened
                             .iter()
-                            .flat_map(|g| g.policies.policies()),
+                            .flat_map(|s| s.policies.policies()),
                     )
                 {
                     all.add(policy.clone()).unwrap();
@@ -402,17 +412,72 @@ mod tests {
         answers
     }
 
+    /// A user rule in the policy syntax, with the annotations every rule needs.
+    fn rule(id: &str, text: &str) -> String {
+        format!("@id(\"{id}\")\n@severity(\"low\")\n@message(\"m\")\n{text}\n\n")
+    }
+
     #[test]
-    fn guarded_rules_answer_as_cedar_does() {
+    fn screened_rules_answer_as_cedar_does() {
         let now = "2026-11-23".parse().unwrap();
-        // A guarded rule that matches, and one that fails to evaluate (an
-        // overflow) only after its guard holds: both must be reported.
-        let (inventory, rules) = inventory_and_rules(
-            "@id(\"guarded-match\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has last_rotated && principal has tier && resource.backend == \"vault\" };\n\n@id(\"guarded-overflow\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { resource has days_overdue && resource.days_overdue * 9223372036854775807 > 1 };\n",
-        );
+        // Rules that start with every kind of test a screen knows, each of
+        // which matches some facts and is skipped for others; and two that
+        // fail to evaluate (an overflow) only after their screens held: the
+        // errors must be reported all the same.
+        let screened = [
+            (
+                "screen-scope",
+                "forbid(principal == Environment::\"prod\", action == Action::\"store\", resource) when { resource.backend == \"vault\" };",
+            ),
+            (
+                "screen-deref-set",
+                "forbid(principal, action == Action::\"store\", resource) when { [\"critical\", \"sensitive\"].contains(resource.secret.classification) && resource.secret.never_log };",
+            ),
+            (
+                "screen-compare",
+                "forbid(principal, action == Action::\"store\", resource) when { resource has age_days && resource.age_days >= 100 && resource.age_days < 250 && principal.tier != \"development\" };",
+            ),
+            (
+                "screen-set-attribute",
+                "forbid(principal, action == Action::\"read\", resource is Secret) when { resource has readers && resource.readers.contains(principal) && !resource.environments.isEmpty() };",
+            ),
+            (
+                "screen-not-bool",
+                "forbid(principal, action == Action::\"define\", resource is Secret) when { !resource.never_log && resource.classification == \"important\" };",
+            ),
+            (
+                "screen-resource-literal",
+                "forbid(principal, action == Action::\"read\", resource == Secret::\"S05\") unless { principal == Service::\"api\" };",
+            ),
+            (
+                "screen-has-overflow",
+                "forbid(principal, action == Action::\"store\", resource) when { resource has days_overdue && resource.days_overdue * 9223372036854775807 > 1 };",
+            ),
+            (
+                "screen-tier-overflow",
+                "forbid(principal, action == Action::\"store\", resource) when { principal.tier == \"production\" && resource has age_days && resource.age_days * 9223372036854775807 > 1 };",
+            ),
+        ];
+        let text: String = screened.iter().map(|(id, text)| rule(id, text)).collect();
+        let (inventory, rules) = inventory_and_rules(&text);
+        // Every one of them is screened, so this test exercises screens.
+        let rule_set = &rules;
+        let screened_ids: Vec<String> = crate::entities::Action::ALL
+            .into_iter()
+            .flat_map(|action| {
+                crate::entities::resource_types(action)
+                    .iter()
+                    .filter_map(move |ty| rule_set.policies_for(action, ty).flatten())
+            })
+            .flat_map(|applicable| applicable.screened.iter())
+            .flat_map(|s| s.policies.policies().map(|p| p.id().to_string()))
+            .collect();
+        for (id, _) in screened {
+            assert!(screened_ids.iter().any(|s| s == id), "{id} has no screen");
+        }
         let schema = schema();
         let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
-        let mut ours: Vec<_> = evaluate(&plan, &rules, &schema)
+        let mut ours: Vec<_> = evaluate(&plan, &rules, schema)
             .into_iter()
             .map(|f| {
                 let error = f.severity == Severity::Error;
@@ -420,9 +485,15 @@ mod tests {
             })
             .collect();
         ours.sort();
-        let cedar = answers_without_guards(&plan, &rules, &schema);
-        assert!(cedar.iter().any(|a| a.0 == "guarded-match" && !a.3));
-        assert!(cedar.iter().any(|a| a.0 == "guarded-overflow" && a.3));
+        let cedar = answers_without_screens(&plan, &rules, schema);
+        for (id, _) in screened {
+            let error = id.ends_with("-overflow");
+            assert!(
+                cedar.iter().any(|a| a.0 == id && a.3 == error),
+                "{id} never {}",
+                if error { "failed" } else { "matched" }
+            );
+        }
         assert!(cedar.iter().any(|a| a.0 == "rotation-overdue"));
         assert_eq!(ours, cedar);
     }

@@ -7,8 +7,8 @@
 //! they can apply to so the evaluator only runs the rules that matter.
 //! Any problem is an [`InputError`] with the policy file and line.
 
-pub mod guards;
 pub mod message;
+pub mod screen;
 mod split;
 
 use std::collections::{BTreeMap, HashMap};
@@ -188,8 +188,8 @@ impl RuleSet {
             .find(|set| set.action == action && set.resource_type == resource_type)
             .map(|set| {
                 set.has_rules.then_some(Applicable {
-                    unguarded: (!set.policies.is_empty()).then_some(&set.policies),
-                    guarded: &set.guarded,
+                    unscreened: (!set.policies.is_empty()).then_some(&set.policies),
+                    screened: &set.screened,
                 })
             })
     }
@@ -203,24 +203,24 @@ impl RuleSet {
 struct ApplicableSet {
     action: Action,
     resource_type: &'static str,
-    /// The rules without guards, asked together.
+    /// The rules without a screen, asked together.
     policies: PolicySet,
-    /// Rules whose condition starts with `has` tests, each asked only for
-    /// facts that pass them (see [`guards`]).
-    guarded: Vec<GuardedPolicy>,
+    /// Rules that start with tests checked without Cedar (see [`screen`]),
+    /// each asked only for facts that pass them.
+    screened: Vec<ScreenedPolicy>,
     has_rules: bool,
 }
 
 /// The rules that can apply to one fact: a set to ask for every fact, and
-/// guarded rules to ask only when their guards hold.
+/// screened rules to ask only when their screen admits the fact.
 pub struct Applicable<'a> {
-    pub unguarded: Option<&'a PolicySet>,
-    pub guarded: &'a [GuardedPolicy],
+    pub unscreened: Option<&'a PolicySet>,
+    pub screened: &'a [ScreenedPolicy],
 }
 
-/// A rule whose condition starts with `has` tests, in a set of its own.
-pub struct GuardedPolicy {
-    pub guards: Vec<guards::Guard>,
+/// A rule with a screen, in a set of its own.
+pub struct ScreenedPolicy {
+    pub screen: screen::Screen,
     pub policies: PolicySet,
 }
 
@@ -418,6 +418,18 @@ pub fn load(
         return Err(errors);
     }
 
+    // Each policy's JSON form once: screens and entity literals read it.
+    let mut entity_literals = crate::entities::EntityLiterals::new();
+    let screens: Vec<screen::Screen> = policies
+        .iter()
+        .map(|(policy, _, _)| {
+            let json = policy.to_json().ok();
+            if let Some(json) = &json {
+                collect_entity_literals(json, &mut entity_literals);
+            }
+            screen::Screen::of(policy, json.as_ref())
+        })
+        .collect();
     let mut sets = Vec::new();
     for action in Action::ALL {
         for resource_type in crate::entities::resource_types(action) {
@@ -425,21 +437,20 @@ pub fn load(
             // whose reasons are exactly the forbids that matched (none for a
             // clean fact), and a permit would cost one evaluation per fact.
             let mut set = PolicySet::new();
-            let mut guarded = Vec::new();
+            let mut screened = Vec::new();
             let mut has_rules = false;
-            for (policy, _, _) in &policies {
+            for ((policy, _, _), screen) in policies.iter().zip(&screens) {
                 if applies_to_action(policy, action)
                     && applies_to_resource_type(policy, resource_type)
                 {
-                    let policy_guards = guards::of(policy);
-                    if policy_guards.is_empty() {
+                    if screen.is_empty() {
                         has_rules |= set.add(policy.clone()).is_ok();
                     } else {
                         let mut own = PolicySet::new();
                         if own.add(policy.clone()).is_ok() {
                             has_rules = true;
-                            guarded.push(GuardedPolicy {
-                                guards: policy_guards,
+                            screened.push(ScreenedPolicy {
+                                screen: screen.clone(),
                                 policies: own,
                             });
                         }
@@ -450,15 +461,9 @@ pub fn load(
                 action,
                 resource_type,
                 policies: set,
-                guarded,
+                screened,
                 has_rules,
             });
-        }
-    }
-    let mut entity_literals = crate::entities::EntityLiterals::new();
-    for (policy, _, _) in &policies {
-        if let Ok(json) = policy.to_json() {
-            collect_entity_literals(&json, &mut entity_literals);
         }
     }
     Ok(RuleSet {

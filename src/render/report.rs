@@ -138,7 +138,7 @@ mod tests {
                 builtin: true,
                 user_paths: &[],
             },
-            &schema,
+            schema,
             &mut texts,
         )
         .unwrap();

@@ -1104,7 +1104,7 @@ mod tests {
                 builtin: true,
                 user_paths: &[],
             },
-            &crate::entities::schema::schema(),
+            crate::entities::schema::schema(),
             &mut texts,
         )
         .unwrap();
@@ -1134,7 +1134,7 @@ mod tests {
                 builtin: true,
                 user_paths: &paths,
             },
-            &crate::entities::schema::schema(),
+            crate::entities::schema::schema(),
             &mut texts,
         )
         .unwrap();

@@ -1,0 +1,417 @@
+//! Screens: the simple tests a rule starts with, checked without Cedar, so
+//! that a fact which fails one skips the rule.
+//!
+//! Cedar evaluates every rule of a request, at a cost of microseconds each,
+//! and at 10,000 secrets there are about 80,000 requests. Most rules begin
+//! with a test of one attribute (`principal.tier == "production"`, `resource
+//! has days_overdue`, `["image", "build_arg"].contains(resource.backend)`)
+//! that most facts fail, so most of that work decides nothing.
+//!
+//! Cedar evaluates a policy as its scope, then each condition in order, and
+//! `&&` from left to right, stopping at the first false operand. So when the
+//! scope or the leading operands of the first `when` are tests evaluated
+//! here exactly as Cedar would, and one of them is false while the ones
+//! before it were true, the rule can neither match nor fail: skipping it
+//! gives exactly Cedar's answer. Everything else is left to Cedar. A test
+//! this module cannot evaluate exactly (an expression it does not know, an
+//! attribute that is missing, values of different types, an entity that is
+//! not in the store) ends the screen there, and Cedar decides and reports
+//! any error. Scope constraints are the exception: they can never fail, so
+//! one this module cannot evaluate (`in`) is simply left out.
+//!
+//! `evaluate`'s tests check that screened and unscreened evaluation give the
+//! same findings and errors.
+
+use std::str::FromStr;
+
+use cedar_policy::{
+    Entities, Entity, EntityId, EntityTypeName, EntityUid, EvalResult, Policy, PrincipalConstraint,
+    ResourceConstraint,
+};
+use serde_json::Value as Json;
+
+/// The tests a rule starts with, in Cedar's order of evaluation. Empty when
+/// the rule starts with nothing this module can evaluate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Screen {
+    tests: Vec<Test>,
+}
+
+/// A request variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Var {
+    Principal,
+    Resource,
+}
+
+/// An expression whose value a test compares.
+#[derive(Debug, Clone, PartialEq)]
+enum Term {
+    Var(Var),
+    /// `term.attr`
+    Attr(Box<Term>, String),
+    /// A bool, long, string or entity literal.
+    Literal(EvalResult),
+    /// A set of literals: `["a", "b"]`.
+    Set(Vec<EvalResult>),
+}
+
+/// A boolean expression.
+#[derive(Debug, Clone, PartialEq)]
+enum Test {
+    /// A term whose value is a bool: `resource.never_log`.
+    Bool(Term),
+    Not(Box<Test>),
+    /// `term has attr`
+    Has(Term, String),
+    /// `var is Type` (scope)
+    Is(Var, EntityTypeName),
+    Compare(Comparison, Term, Term),
+    /// `set.contains(element)`
+    Contains(Term, Term),
+    /// `set.isEmpty()`
+    IsEmpty(Term),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Comparison {
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+}
+
+/// The principal and resource of one request, each with its entity when the
+/// store holds it, and the store for the entities they refer to.
+pub struct Subject<'a> {
+    pub principal: (&'a EntityUid, Option<&'a Entity>),
+    pub resource: (&'a EntityUid, Option<&'a Entity>),
+    pub entities: &'a Entities,
+}
+
+impl Screen {
+    /// The screen of `policy`: its scope tests, then the leading operands of
+    /// its first condition when that is a `when`.
+    pub fn of(policy: &Policy, json: Option<&Json>) -> Screen {
+        let mut tests = Vec::new();
+        match policy.principal_constraint() {
+            PrincipalConstraint::Eq(uid) => tests.push(equals_entity(Var::Principal, uid)),
+            PrincipalConstraint::Is(ty) | PrincipalConstraint::IsIn(ty, _) => {
+                tests.push(Test::Is(Var::Principal, ty))
+            }
+            PrincipalConstraint::Any | PrincipalConstraint::In(_) => {}
+        }
+        match policy.resource_constraint() {
+            ResourceConstraint::Eq(uid) => tests.push(equals_entity(Var::Resource, uid)),
+            ResourceConstraint::Is(ty) | ResourceConstraint::IsIn(ty, _) => {
+                tests.push(Test::Is(Var::Resource, ty))
+            }
+            ResourceConstraint::Any | ResourceConstraint::In(_) => {}
+        }
+        if let Some(body) = json.and_then(first_when) {
+            let mut operands = Vec::new();
+            flatten_and(body, &mut operands);
+            tests.extend(operands.into_iter().map_while(test));
+        }
+        Screen { tests }
+    }
+
+    /// Whether the screen has any test at all.
+    pub fn is_empty(&self) -> bool {
+        self.tests.is_empty()
+    }
+
+    /// False only when a test is known to be false after every test before
+    /// it was known to be true: then Cedar would find the rule neither
+    /// matching nor failing.
+    pub fn admits(&self, subject: &Subject<'_>) -> bool {
+        for test in &self.tests {
+            match subject.test(test) {
+                Some(true) => continue,
+                Some(false) => return false,
+                None => return true,
+            }
+        }
+        true
+    }
+}
+
+fn equals_entity(var: Var, uid: EntityUid) -> Test {
+    Test::Compare(
+        Comparison::Equal,
+        Term::Var(var),
+        Term::Literal(EvalResult::EntityUid(uid)),
+    )
+}
+
+/// The body of the policy's first condition, if it is a `when`.
+fn first_when(json: &Json) -> Option<&Json> {
+    let first = json.get("conditions")?.as_array()?.first()?;
+    (first.get("kind")?.as_str()? == "when").then_some(())?;
+    first.get("body")
+}
+
+/// The operands of a chain of `&&`, in evaluation order.
+fn flatten_and<'a>(expr: &'a Json, out: &mut Vec<&'a Json>) {
+    match expr
+        .get("&&")
+        .and_then(|and| Some((and.get("left")?, and.get("right")?)))
+    {
+        Some((left, right)) => {
+            flatten_and(left, out);
+            flatten_and(right, out);
+        }
+        None => out.push(expr),
+    }
+}
+
+/// One operand in the JSON form of a policy (Cedar's EST), as a test.
+fn test(expr: &Json) -> Option<Test> {
+    let (op, args) = single_entry(expr)?;
+    let binary = || Some((term(args.get("left")?)?, term(args.get("right")?)?));
+    let comparison = |kind| binary().map(|(left, right)| Test::Compare(kind, left, right));
+    match op {
+        "!" => Some(Test::Not(Box::new(test(args.get("arg")?)?))),
+        "has" => Some(Test::Has(
+            term(args.get("left")?)?,
+            args.get("attr")?.as_str()?.to_owned(),
+        )),
+        "==" => comparison(Comparison::Equal),
+        "!=" => comparison(Comparison::NotEqual),
+        "<" => comparison(Comparison::Less),
+        "<=" => comparison(Comparison::LessEqual),
+        ">" => comparison(Comparison::Greater),
+        ">=" => comparison(Comparison::GreaterEqual),
+        "contains" => binary().map(|(set, element)| Test::Contains(set, element)),
+        "isEmpty" => Some(Test::IsEmpty(term(args.get("arg")?)?)),
+        "." => Some(Test::Bool(term(expr)?)),
+        _ => None,
+    }
+}
+
+fn term(expr: &Json) -> Option<Term> {
+    let (op, args) = single_entry(expr)?;
+    match op {
+        "Var" => match args.as_str()? {
+            "principal" => Some(Term::Var(Var::Principal)),
+            "resource" => Some(Term::Var(Var::Resource)),
+            _ => None,
+        },
+        "." => Some(Term::Attr(
+            Box::new(term(args.get("left")?)?),
+            args.get("attr")?.as_str()?.to_owned(),
+        )),
+        "Value" => literal(args).map(Term::Literal),
+        "Set" => args
+            .as_array()?
+            .iter()
+            .map(|element| match single_entry(element)? {
+                ("Value", value) => literal(value),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Term::Set),
+        _ => None,
+    }
+}
+
+fn literal(value: &Json) -> Option<EvalResult> {
+    match value {
+        Json::Bool(b) => Some(EvalResult::Bool(*b)),
+        Json::Number(n) => n.as_i64().map(EvalResult::Long),
+        Json::String(s) => Some(EvalResult::String(s.clone())),
+        Json::Object(map) => {
+            let entity = map.get("__entity")?;
+            let ty = EntityTypeName::from_str(entity.get("type")?.as_str()?).ok()?;
+            let id = EntityId::new(entity.get("id")?.as_str()?);
+            Some(EvalResult::EntityUid(EntityUid::from_type_name_and_id(
+                ty, id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// The only key of a JSON object and its value.
+fn single_entry(expr: &Json) -> Option<(&str, &Json)> {
+    let map = expr.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    map.iter().next().map(|(k, v)| (k.as_str(), v))
+}
+
+impl<'a> Subject<'a> {
+    fn var(&self, var: Var) -> (&'a EntityUid, Option<&'a Entity>) {
+        match var {
+            Var::Principal => self.principal,
+            Var::Resource => self.resource,
+        }
+    }
+
+    /// The entity a term names, if it is in the store.
+    fn entity(&self, term: &Term) -> Option<&'a Entity> {
+        match term {
+            Term::Var(var) => self.var(*var).1,
+            _ => match self.value(term)? {
+                EvalResult::EntityUid(uid) => self.entities.get(&uid),
+                _ => None,
+            },
+        }
+    }
+
+    /// A term's value, or `None` where Cedar's evaluation would fail or
+    /// where this module does not know the expression.
+    fn value(&self, term: &Term) -> Option<EvalResult> {
+        match term {
+            Term::Var(var) => Some(EvalResult::EntityUid(self.var(*var).0.clone())),
+            Term::Literal(value) => Some(value.clone()),
+            Term::Set(_) => None,
+            Term::Attr(base, attr) => {
+                let value = match base.as_ref() {
+                    Term::Var(var) => self.var(*var).1?.attr(attr),
+                    other => self.entity(other)?.attr(attr),
+                };
+                value?.ok()
+            }
+        }
+    }
+
+    fn test(&self, test: &Test) -> Option<bool> {
+        match test {
+            Test::Bool(term) => match self.value(term)? {
+                EvalResult::Bool(b) => Some(b),
+                _ => None,
+            },
+            Test::Not(inner) => self.test(inner).map(|b| !b),
+            Test::Has(term, attr) => match term {
+                Term::Var(var) => Some(self.var(*var).1?.attr(attr).is_some()),
+                other => Some(self.entity(other)?.attr(attr).is_some()),
+            },
+            Test::Is(var, ty) => Some(self.var(*var).0.type_name() == ty),
+            Test::Compare(kind, left, right) => {
+                compare(*kind, &self.value(left)?, &self.value(right)?)
+            }
+            Test::Contains(set, element) => {
+                let element = self.value(element)?;
+                if !is_primitive(&element) {
+                    return None;
+                }
+                match set {
+                    Term::Set(members) => Some(members.contains(&element)),
+                    other => match self.value(other)? {
+                        EvalResult::Set(members) => Some(members.contains(&element)),
+                        _ => None,
+                    },
+                }
+            }
+            Test::IsEmpty(term) => match self.value(term)? {
+                EvalResult::Set(members) => Some(members.is_empty()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Bools, longs, strings and entities compare by value; anything else
+/// (sets, records, extension values) is left to Cedar.
+fn is_primitive(value: &EvalResult) -> bool {
+    matches!(
+        value,
+        EvalResult::Bool(_)
+            | EvalResult::Long(_)
+            | EvalResult::String(_)
+            | EvalResult::EntityUid(_)
+    )
+}
+
+/// A comparison of two values of the same primitive type. Values of
+/// different types are left to Cedar (equal to false, an error for `<`).
+fn compare(kind: Comparison, left: &EvalResult, right: &EvalResult) -> Option<bool> {
+    if !is_primitive(left) || std::mem::discriminant(left) != std::mem::discriminant(right) {
+        return None;
+    }
+    match kind {
+        Comparison::Equal => Some(left == right),
+        Comparison::NotEqual => Some(left != right),
+        _ => {
+            let (EvalResult::Long(l), EvalResult::Long(r)) = (left, right) else {
+                return None;
+            };
+            Some(match kind {
+                Comparison::Less => l < r,
+                Comparison::LessEqual => l <= r,
+                Comparison::Greater => l > r,
+                _ => l >= r,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn screen(text: &str) -> Screen {
+        let policy = Policy::parse(None, text).expect("policy parses");
+        let json = policy.to_json().ok();
+        Screen::of(&policy, json.as_ref())
+    }
+
+    fn count(text: &str) -> usize {
+        screen(text).tests.len()
+    }
+
+    #[test]
+    fn leading_operands_of_the_first_when_are_screened() {
+        assert_eq!(
+            count("forbid(principal, action, resource) when { resource has a && principal.b == \"x\" && [\"p\", \"q\"].contains(resource.c) && !resource.d.isEmpty() && resource.e > 1 && resource.f };"),
+            6
+        );
+        // Screening stops at the first operand it does not know.
+        assert_eq!(
+            count("forbid(principal, action, resource) when { resource has a && (resource.b || resource.c) && resource has d };"),
+            1
+        );
+    }
+
+    #[test]
+    fn only_a_first_when_condition_is_screened() {
+        assert!(
+            screen("forbid(principal, action, resource) unless { resource has a };").is_empty()
+        );
+        assert!(screen(
+            "forbid(principal, action, resource) when { resource has a || resource has b };"
+        )
+        .is_empty());
+        assert!(screen("forbid(principal, action, resource);").is_empty());
+        assert!(screen("forbid(principal, action, resource) when { context.x };").is_empty());
+    }
+
+    #[test]
+    fn scope_constraints_are_screened_except_in() {
+        assert_eq!(
+            count("forbid(principal == Service::\"gateway\", action, resource is Secret);"),
+            2
+        );
+        assert_eq!(
+            count("forbid(principal in Service::\"gateway\", action, resource) when { resource has a };"),
+            1
+        );
+    }
+
+    #[test]
+    fn values_of_different_types_are_left_to_cedar() {
+        let long = EvalResult::Long(1);
+        let string = EvalResult::String("1".into());
+        assert_eq!(compare(Comparison::Equal, &long, &string), None);
+        assert_eq!(compare(Comparison::Less, &string, &string), None);
+        assert_eq!(
+            compare(Comparison::Less, &long, &EvalResult::Long(2)),
+            Some(true)
+        );
+        assert_eq!(compare(Comparison::NotEqual, &string, &string), Some(false));
+    }
+}
