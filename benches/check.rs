@@ -617,6 +617,7 @@ mod child {
     use std::time::Instant;
 
     use cedar_policy::Schema;
+    use rayon::prelude::*;
     use secretary::entities::EntityPlan;
     use secretary::findings::{Report, Severity};
     use secretary::policy::RuleSources;
@@ -765,6 +766,31 @@ mod child {
         let t = Clock::start();
         drop((report, out, rules, inventory, texts, schema));
         mark(&mut record, "free", t);
+
+        // The floor the YAML crate sets: serde_yaml parsing every file into
+        // `IgnoredAny` (no model, no positions, no validation), files in
+        // parallel as `inventory::load` does. Untimed for the totals.
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(&paths[0]) {
+            Ok(entries) => entries.filter_map(|e| Some(e.ok()?.path())).collect(),
+            Err(err) => {
+                eprintln!("cannot list {}: {err}", paths[0].display());
+                return 2;
+            }
+        };
+        files.sort();
+        let yaml: Vec<String> = files
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .collect();
+        let t = Clock::start();
+        let parsed = yaml
+            .par_iter()
+            .all(|text| serde_yaml::from_str::<serde::de::IgnoredAny>(text).is_ok());
+        mark(&mut record, "yaml_floor", t);
+        if !parsed {
+            eprintln!("serde_yaml could not parse the generated inventory");
+            return 2;
+        }
         println!("{line}");
         0
     }
@@ -1401,6 +1427,11 @@ mod parent {
                     row.binary_wall_min_s,
                     if wall_ok { "ok" } else { "too slow" },
                     if rss_ok { "ok" } else { "too much" },
+                );
+                println!(
+                    "  serde_yaml alone, parsing the same files into IgnoredAny (files in parallel): {} s wall, {} CPU-s",
+                    secs(stage(row, "yaml_floor")),
+                    secs(stage(row, "cpu_yaml_floor")),
                 );
             }
             None => println!(

@@ -37,8 +37,15 @@ fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> Re
 
 /// Collects attributes; optional ones are left out when absent, as the
 /// schema's `?` attributes expect.
-#[derive(Default)]
 pub(super) struct AttrsBuilder(Attrs);
+
+impl Default for AttrsBuilder {
+    /// Room for the largest entity's attributes (a secret instance has about
+    /// 25), so building one never grows the map.
+    fn default() -> Self {
+        AttrsBuilder(Attrs::with_capacity(32))
+    }
+}
 
 impl AttrsBuilder {
     pub(super) fn set(&mut self, key: &str, value: RestrictedExpression) -> &mut Self {

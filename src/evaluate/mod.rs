@@ -1,7 +1,8 @@
 //! Stage 4b: ask Cedar about every fact.
 //!
 //! One request per fact, evaluated against only the policies that can apply
-//! to its action and resource type. Chunks of the inventory (see
+//! to its action and resource type, less those whose screen already rejects
+//! the fact (see [`crate::policy::screen`]). Chunks of the inventory (see
 //! [`crate::entities::EntityPlan`]) are built and judged in parallel, each
 //! entity store dropped as soon as its facts are judged. A forbid that
 //! decides a Deny is a finding. Cedar skips a policy whose evaluation errors

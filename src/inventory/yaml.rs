@@ -377,26 +377,27 @@ impl Locator {
         if self.record == Record::Everything {
             return true;
         }
-        let mut segments: Vec<Option<&str>> = Vec::with_capacity(self.stack.len() + 1);
-        for frame in &self.stack {
-            match frame {
-                Frame::Mapping {
-                    current: Some((key, _)),
-                    ..
-                } => segments.push(Some(key)),
-                Frame::Mapping { current: None, .. } => {}
-                Frame::Sequence { .. } => segments.push(None),
-            }
-        }
-        if let Some(last) = last {
-            segments.push(Some(last));
-        }
+        // Called for every node: walk the stack instead of collecting it.
+        let segments = || {
+            self.stack
+                .iter()
+                .filter_map(|frame| match frame {
+                    Frame::Mapping {
+                        current: Some((key, _)),
+                        ..
+                    } => Some(Some(key.as_str())),
+                    Frame::Mapping { current: None, .. } => None,
+                    Frame::Sequence { .. } => Some(None),
+                })
+                .chain(last.map(Some))
+        };
+        let depth = segments().count();
         patterns.iter().any(|pattern| {
-            pattern.len() == segments.len()
+            pattern.len() == depth
                 && pattern
                     .iter()
-                    .zip(&segments)
-                    .all(|(want, have)| want.is_none() || want == have)
+                    .zip(segments())
+                    .all(|(want, have)| want.is_none() || *want == have)
         })
     }
 
