@@ -76,6 +76,11 @@ impl SourceTexts {
         self.files.insert(Arc::clone(file), (Arc::from(text), true));
     }
 
+    /// [`Self::insert_redacted`] for a text already shared with others.
+    pub fn insert_redacted_shared(&mut self, file: &Arc<str>, text: Arc<str>) {
+        self.files.insert(Arc::clone(file), (text, true));
+    }
+
     /// Takes over the files `other` recorded (from a stage that ran in
     /// parallel with its own record).
     pub fn append(&mut self, other: SourceTexts) {

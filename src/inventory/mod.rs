@@ -100,7 +100,9 @@ pub fn load(
         let display: Arc<str> = Arc::from(path.display().to_string());
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => read.push((display, text)),
+                // One copy of the text, shared by the error snippets and
+                // the positions: a large inventory is tens of megabytes.
+                Ok(text) => read.push((display, Arc::<str>::from(text))),
                 Err(_) => errors.push(
                     InputError::new(
                         "not-utf8",
@@ -119,12 +121,12 @@ pub fn load(
         }
     }
     for (display, text) in &read {
-        texts.insert_redacted(display, text);
+        texts.insert_redacted_shared(display, Arc::clone(text));
     }
     // Files parse independently; large inventories are split across many.
     let results: Vec<_> = read
         .par_iter()
-        .map(|(display, text)| parse_text(display, text))
+        .map(|(display, text)| parse_shared(display, text))
         .collect();
     drop(read);
     let mut parsed = Vec::with_capacity(results.len());
@@ -142,6 +144,10 @@ pub fn load(
 
 /// Parses one file's text. Exposed for the fuzz target.
 pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, Vec<InputError>> {
+    parse_shared(path, &Arc::from(text))
+}
+
+fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile, Vec<InputError>> {
     if text.trim().is_empty() {
         return Err(vec![InputError::new(
             "empty-file",

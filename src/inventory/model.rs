@@ -152,8 +152,10 @@ pub struct Secret {
     pub never_log: bool,
     /// Allowed readers (service names); `None` when the inventory does not restrict them.
     pub readers: Option<Vec<String>>,
-    /// By environment name.
-    pub instances: BTreeMap<String, Instance>,
+    /// By environment name. Boxed: a B-tree leaf holds room for eleven
+    /// values, and a secret has two or three instances, so unboxed
+    /// instances would take several kilobytes per secret.
+    pub instances: BTreeMap<String, Box<Instance>>,
     /// What a value must look like (`format:`), checked on observed values.
     pub format: Option<ValueFormat>,
     pub location: Location,

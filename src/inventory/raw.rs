@@ -281,8 +281,9 @@ pub struct RawSecret {
     #[serde(default)]
     pub readers: Option<Vec<String>>,
     /// Where the secret lives in each environment, by environment name.
+    // Boxed for memory, as `model::Secret::instances` is.
     #[serde(default)]
-    pub instances: BTreeMap<String, RawInstance>,
+    pub instances: BTreeMap<String, Box<RawInstance>>,
     /// What a value must look like, checked when values are observed (`check --env`).
     #[serde(default)]
     pub format: Option<RawFormat>,

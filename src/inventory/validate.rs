@@ -587,7 +587,7 @@ impl Validator {
                     instance.value = raw_instance.value.as_ref().and_then(|value| {
                         self.value_source(file, id, env, secret_name, &instance, value)
                     });
-                    instances.insert(env.clone(), instance);
+                    instances.insert(env.clone(), Box::new(instance));
                 }
             }
             let format = raw

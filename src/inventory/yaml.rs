@@ -117,7 +117,7 @@ impl Positions {
 /// Parses one YAML file into `T`, returning the positions of its nodes.
 pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
-    text: &str,
+    text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
     // may instead stumble on a type error the broken syntax caused), counts
@@ -172,7 +172,7 @@ pub fn parse<T: DeserializeOwned>(
     }
     let positions = Positions {
         file: Arc::clone(file),
-        text: Arc::from(text),
+        text: Arc::clone(text),
         anchor_keys: std::mem::take(&mut locator.keys),
         anchor_values: std::mem::take(&mut locator.values),
         full: OnceLock::new(),
@@ -819,7 +819,7 @@ mod tests {
     fn records_key_and_value_positions() {
         let file: Arc<str> = "a.yaml".into();
         let text = "version: 1\nsecrets:\n  JWT:\n    owner: me\n    readers: [a, b]\n";
-        let (_, pos): (serde_yaml::Value, _) = parse(&file, text).unwrap();
+        let (_, pos): (serde_yaml::Value, _) = parse(&file, &Arc::from(text)).unwrap();
         assert_eq!(pos.key(&ypath!["secrets", "JWT"]).line, 3);
         assert_eq!(pos.key(&ypath!["secrets", "JWT"]).column, 3);
         assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).line, 4);
@@ -837,7 +837,7 @@ mod tests {
     fn duplicate_keys_name_both_places() {
         let file: Arc<str> = "a.yaml".into();
         let text = "secrets:\n  A: 1\n  B: 2\n  A: 3\n";
-        let errors = parse::<serde_yaml::Value>(&file, text).unwrap_err();
+        let errors = parse::<serde_yaml::Value>(&file, &Arc::from(text)).unwrap_err();
         assert_eq!(errors[0].code, "duplicate-key");
         assert_eq!(errors[0].location.as_ref().unwrap().line, 4);
         assert_eq!(errors[0].related.as_ref().unwrap().0.line, 2);
@@ -851,7 +851,7 @@ mod tests {
         struct T {
             flag: bool,
         }
-        let errors = parse::<T>(&file, "flag: \"CANARY-hunter2\"\n").unwrap_err();
+        let errors = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap_err();
         let text = format!("{errors:?}");
         assert!(!text.contains("CANARY"), "{text}");
         assert_eq!(errors[0].code, "wrong-type");
