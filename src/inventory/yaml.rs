@@ -1,12 +1,18 @@
 //! The only module that knows YAML.
 //!
 //! Two parsers look at each file, for two different jobs:
-//! - `serde_yaml` turns the text into the typed [`super::raw`] model and
-//!   reports type errors, unknown keys and syntax errors with a position;
 //! - `yaml-rust2`'s event parser records where every key and value starts, so
 //!   that problems found *after* deserialization (a dangling reference, a bad
 //!   date, a duplicate name) and findings can point at a line too. serde_yaml
 //!   keeps no positions for values that deserialize successfully.
+//! - `serde_yaml` turns the text into the typed [`super::raw`] model and
+//!   reports type errors, unknown keys and syntax errors with a position.
+//!
+//! A well-formed file of plain mappings, lists and scalars (nearly every
+//! inventory) is read in one pass instead: [`fast`] feeds yaml-rust2's events
+//! to serde and to the position recorder at once, and hands anything unusual
+//! or wrong back to the two-parser path, so that serde_yaml still decides
+//! every error message and every construct the fast reader does not know.
 //!
 //! Swapping the YAML crate means rewriting this file only: the rest of the
 //! crate sees [`parse`], [`Positions`] and [`InputError`]s.
@@ -19,6 +25,8 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use crate::diag::{did_you_mean, InputError};
+
+mod fast;
 use crate::source::Location;
 
 /// A path into a YAML document: mapping keys and sequence indices.
@@ -103,6 +111,16 @@ impl Positions {
         }
     }
 
+    fn new(file: &Arc<str>, text: &Arc<str>, locator: Locator) -> Self {
+        Positions {
+            file: Arc::clone(file),
+            text: Arc::clone(text),
+            anchor_keys: locator.keys,
+            anchor_values: locator.values,
+            full: OnceLock::new(),
+        }
+    }
+
     fn full(&self) -> &(Table, Table) {
         self.full.get_or_init(|| {
             let mut locator = Locator::new(&self.file, Record::Everything);
@@ -119,6 +137,11 @@ pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
     text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
+    // Nearly every file is well formed: read it in one pass.
+    let mut locator = Locator::new(file, Record::Anchors);
+    if let Some(value) = fast::read::<T>(text, &mut locator) {
+        return Ok((value, Positions::new(file, text, locator)));
+    }
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
     // may instead stumble on a type error the broken syntax caused), counts
     // documents, and finds duplicate keys with both places.
@@ -170,13 +193,7 @@ pub fn parse<T: DeserializeOwned>(
     if !locator.duplicates.is_empty() {
         return Err(std::mem::take(&mut locator.duplicates));
     }
-    let positions = Positions {
-        file: Arc::clone(file),
-        text: Arc::clone(text),
-        anchor_keys: std::mem::take(&mut locator.keys),
-        anchor_values: std::mem::take(&mut locator.values),
-        full: OnceLock::new(),
-    };
+    let positions = Positions::new(file, text, locator);
     match serde_yaml::from_str::<T>(text) {
         Ok(value) => Ok((value, positions)),
         Err(error) => Err(vec![from_serde_error(file, &error)]),
@@ -444,9 +461,9 @@ impl Locator {
         }
     }
 
-    fn key(&mut self, text: String, pos: (usize, usize)) {
-        if self.matches(&ANCHOR_KEYS, Some(&text)) {
-            let path = self.path(Some(&text));
+    fn key(&mut self, text: &str, pos: (usize, usize)) {
+        if self.matches(&ANCHOR_KEYS, Some(text)) {
+            let path = self.path(Some(text));
             self.keys.insert(path, pos);
         }
         let file = Arc::clone(&self.file);
@@ -457,8 +474,8 @@ impl Locator {
         }) = self.stack.last_mut()
         {
             let first = match index {
-                Some(index) => index.get(&text).map(|&i| seen[i].1),
-                None => seen.iter().find(|(k, _)| *k == text).map(|(_, p)| *p),
+                Some(index) => index.get(text).map(|&i| seen[i].1),
+                None => seen.iter().find(|(k, _)| k == text).map(|(_, p)| *p),
             };
             if let Some((line, col)) = first {
                 self.duplicates.push(
@@ -471,7 +488,7 @@ impl Locator {
                     .help("each name may be defined once; remove or rename one of them"),
                 );
             }
-            *current = Some((text, pos));
+            *current = Some((text.to_owned(), pos));
         }
     }
 
@@ -490,8 +507,16 @@ impl Locator {
 
 impl MarkedEventReceiver for Locator {
     fn on_event(&mut self, event: Event, mark: Marker) {
+        self.observe(&event, mark);
+    }
+}
+
+impl Locator {
+    /// Takes in the next event of the stream (the push parser's
+    /// [`MarkedEventReceiver::on_event`], and the fast reader's pull loop).
+    fn observe(&mut self, event: &Event, mark: Marker) {
         let pos = (mark.line(), mark.col() + 1);
-        match &event {
+        match event {
             Event::DocumentStart => {
                 self.awaiting_root = true;
                 self.document_start = pos;
@@ -505,7 +530,7 @@ impl MarkedEventReceiver for Locator {
                 self.awaiting_root = false;
                 // A document of comments only is one null scalar.
                 let empty =
-                    matches!(&event, Event::Scalar(text, ..) if text == "~" || text.is_empty());
+                    matches!(event, Event::Scalar(text, ..) if text == "~" || text.is_empty());
                 if !empty || self.documents.len() == 1 {
                     // An explicit `---` is the clearer place to point at.
                     self.documents.push(self.document_start.min(pos));
@@ -515,7 +540,7 @@ impl MarkedEventReceiver for Locator {
         }
         match event {
             Event::Scalar(text, ..) if self.expecting_key() => self.key(text, pos),
-            Event::Alias(..) if self.expecting_key() => self.key("<alias>".into(), pos),
+            Event::Alias(..) if self.expecting_key() => self.key("<alias>", pos),
             Event::Scalar(..) | Event::Alias(..) => {
                 self.start_value(pos);
                 self.value_done();
@@ -523,7 +548,7 @@ impl MarkedEventReceiver for Locator {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if self.expecting_key() {
                     // A complex key; positions under it are not needed.
-                    self.key("<complex key>".into(), pos);
+                    self.key("<complex key>", pos);
                 } else {
                     self.start_value(pos);
                 }

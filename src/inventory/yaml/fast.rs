@@ -1,0 +1,606 @@
+//! One pass over a file that is almost certainly well formed.
+//!
+//! Parsing a file with serde_yaml and then again with yaml-rust2 (for
+//! positions and duplicate keys) was half of the work of a large check. This
+//! reader makes one pass instead: it pulls yaml-rust2's events, shows each to
+//! the [`Locator`] and feeds it to serde in the same step.
+//!
+//! It is a fast path, not a second YAML implementation: it accepts only what
+//! it can read exactly as serde_yaml does (plain mappings, sequences and
+//! scalars, with serde_yaml's rules for nulls, booleans and integers) and
+//! gives up on anything else — an anchor, an alias, a tag, a float, a type
+//! error, an unknown key, a duplicate key, a syntax error, a second document.
+//! Giving up costs nothing but time: [`super::parse`] then reads the file the
+//! old way, so every error message and every unusual input is still serde_yaml's.
+//! The tests compare both readers on every inventory the repository ships and
+//! on inputs chosen to sit on the edges of these rules.
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::Locator;
+
+/// Why the fast reader stopped. Carries nothing: the slow path explains.
+#[derive(Debug)]
+pub(super) struct GiveUp;
+
+impl std::fmt::Display for GiveUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the fast YAML reader gave up")
+    }
+}
+
+impl std::error::Error for GiveUp {}
+
+impl de::Error for GiveUp {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        GiveUp
+    }
+}
+
+type Result<T> = std::result::Result<T, GiveUp>;
+
+/// Reads `text` into `T`, recording positions in `locator` as it goes.
+/// `None` when the file needs the slow path (see the module docs).
+pub(super) fn read<T: DeserializeOwned>(text: &str, locator: &mut Locator) -> Option<T> {
+    let mut reader = Reader {
+        parser: Parser::new_from_str(text),
+        locator,
+        peeked: None,
+    };
+    let value = reader.document().ok()?;
+    let clean = reader.locator.duplicates.is_empty() && reader.locator.documents.len() == 1;
+    clean.then_some(value)
+}
+
+struct Reader<'t, 'l> {
+    parser: Parser<std::str::Chars<'t>>,
+    locator: &'l mut Locator,
+    peeked: Option<(Event, Marker)>,
+}
+
+impl Reader<'_, '_> {
+    /// The event after the ones consumed, without consuming it.
+    fn peek(&mut self) -> Result<&Event> {
+        if self.peeked.is_none() {
+            self.peeked = Some(self.parser.next_token().map_err(|_| GiveUp)?);
+        }
+        Ok(&self.peeked.as_ref().ok_or(GiveUp)?.0)
+    }
+
+    /// Consumes the next event; the locator sees every event once, in order.
+    fn next(&mut self) -> Result<Event> {
+        let (event, mark) = match self.peeked.take() {
+            Some(peeked) => peeked,
+            None => self.parser.next_token().map_err(|_| GiveUp)?,
+        };
+        self.locator.observe(&event, mark);
+        match event {
+            // Anchors, aliases and tags are rare in inventories and are where
+            // YAML readers differ most: serde_yaml reads them.
+            Event::Alias(_)
+            | Event::Nothing
+            | Event::Scalar(_, _, 1.., _)
+            | Event::Scalar(_, _, _, Some(_))
+            | Event::SequenceStart(1.., _)
+            | Event::SequenceStart(_, Some(_))
+            | Event::MappingStart(1.., _)
+            | Event::MappingStart(_, Some(_)) => Err(GiveUp),
+            event => Ok(event),
+        }
+    }
+
+    fn expect(&mut self, wanted: &Event) -> Result<()> {
+        if self.next()? == *wanted {
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    /// A stream of exactly one document.
+    fn document<T: DeserializeOwned>(&mut self) -> Result<T> {
+        self.expect(&Event::StreamStart)?;
+        self.expect(&Event::DocumentStart)?;
+        let value = T::deserialize(&mut *self)?;
+        self.expect(&Event::DocumentEnd)?;
+        self.expect(&Event::StreamEnd)?;
+        Ok(value)
+    }
+
+    /// The next event, which must be a scalar: its text and whether it was plain.
+    fn scalar(&mut self) -> Result<(String, bool)> {
+        match self.next()? {
+            Event::Scalar(text, style, ..) => Ok((text, style == TScalarStyle::Plain)),
+            _ => Err(GiveUp),
+        }
+    }
+
+    /// A plain scalar serde_yaml reads as null (`visit_none` for options).
+    fn next_is_null(&mut self) -> Result<bool> {
+        Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if is_null(text)))
+    }
+
+    /// A plain empty scalar, which serde_yaml reads as an empty mapping or list.
+    fn next_is_empty(&mut self) -> Result<bool> {
+        Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if text.is_empty()))
+    }
+}
+
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn as_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// Decimal digits with no sign and no leading zero: the integers both
+/// readers agree on. (serde_yaml also reads `0x`, `0o`, `0b` and `+`; those
+/// take the slow path.)
+fn as_plain_u64(text: &str) -> Option<u64> {
+    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    let leading_zero = text.len() > 1 && text.starts_with('0');
+    if text.is_empty() || !digits || leading_zero {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Whether serde_yaml could read a plain scalar as something other than a
+/// string: a signed or prefixed integer, or anything Rust reads as a float
+/// (which covers `1e3`, `.5`, `inf` and `nan`; YAML's `.inf` and `.nan` too).
+/// Errs on the side of the slow path: `0755` is a string to both readers.
+fn may_be_number(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['+', '-']);
+    unsigned.len() != text.len()
+        || ["0x", "0o", "0b"].iter().any(|p| text.starts_with(p))
+        || unsigned.starts_with('.')
+        || text.parse::<f64>().is_ok()
+}
+
+macro_rules! give_up {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+                Err(GiveUp)
+            }
+        )*
+    };
+}
+
+macro_rules! unsigned {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                match self.scalar()? {
+                    (text, true) => visitor.visit_u64(as_plain_u64(&text).ok_or(GiveUp)?),
+                    _ => Err(GiveUp),
+                }
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for &mut Reader<'_, '_> {
+    type Error = GiveUp;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.peek()? {
+            Event::MappingStart(..) => self.deserialize_map(visitor),
+            Event::SequenceStart(..) => self.deserialize_seq(visitor),
+            _ => match self.scalar()? {
+                (text, false) => visitor.visit_string(text),
+                (text, true) if is_null(&text) => visitor.visit_unit(),
+                (text, true) => match (as_bool(&text), as_plain_u64(&text)) {
+                    (Some(boolean), _) => visitor.visit_bool(boolean),
+                    (_, Some(number)) => visitor.visit_u64(number),
+                    _ if may_be_number(&text) => Err(GiveUp),
+                    _ => visitor.visit_string(text),
+                },
+            },
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.scalar()? {
+            (text, true) => visitor.visit_bool(as_bool(&text).ok_or(GiveUp)?),
+            _ => Err(GiveUp),
+        }
+    }
+
+    unsigned!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
+    // Nothing in the inventory is signed, fractional or binary.
+    give_up!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes deserialize_byte_buf);
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // serde_yaml reads any scalar as a string when a string is wanted,
+        // `123` and `null` included.
+        visitor.visit_string(self.scalar()?.0)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.next_is_null()? {
+            self.next()?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.scalar()? {
+            (text, true) if is_null(&text) => visitor.visit_unit(),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.next_is_empty()? {
+            self.next()?;
+            return visitor.visit_seq(Empty);
+        }
+        match self.next()? {
+            Event::SequenceStart(..) => visitor.visit_seq(Items { reader: self }),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.next_is_empty()? {
+            self.next()?;
+            return visitor.visit_map(Empty);
+        }
+        match self.next()? {
+            Event::MappingStart(..) => visitor.visit_map(Entries { reader: self }),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        // Only unit variants, written as a scalar: `tier: production`.
+        let (text, _) = self.scalar()?;
+        visitor.visit_enum(text.into_deserializer())
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+}
+
+/// The items of a sequence whose start was consumed.
+struct Items<'r, 't, 'l> {
+    reader: &'r mut Reader<'t, 'l>,
+}
+
+impl<'de> de::SeqAccess<'de> for Items<'_, '_, '_> {
+    type Error = GiveUp;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
+        if matches!(self.reader.peek()?, Event::SequenceEnd) {
+            self.reader.next()?;
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.reader).map(Some)
+    }
+}
+
+/// The entries of a mapping whose start was consumed.
+struct Entries<'r, 't, 'l> {
+    reader: &'r mut Reader<'t, 'l>,
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_, '_, '_> {
+    type Error = GiveUp;
+
+    fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
+        match self.reader.peek()? {
+            Event::MappingEnd => {
+                self.reader.next()?;
+                Ok(None)
+            }
+            // Keys are scalars here; a mapping or list as a key takes the slow path.
+            Event::Scalar(..) => seed.deserialize(&mut *self.reader).map(Some),
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
+        seed.deserialize(&mut *self.reader)
+    }
+}
+
+/// An empty mapping or list written as nothing (`secrets:`).
+struct Empty;
+
+impl<'de> de::SeqAccess<'de> for Empty {
+    type Error = GiveUp;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
+        Ok(None)
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Empty {
+    type Error = GiveUp;
+
+    fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
+        Ok(None)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<S::Value> {
+        Err(GiveUp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::inventory::raw::RawDocument;
+
+    fn fast(text: &str) -> Option<RawDocument> {
+        let file: Arc<str> = "t.yaml".into();
+        read(
+            text,
+            &mut Locator::new(&file, super::super::Record::Anchors),
+        )
+    }
+
+    /// Whenever the fast reader answers, serde_yaml gives the same document.
+    fn assert_agrees(text: &str) -> bool {
+        let Some(ours) = fast(text) else {
+            return false;
+        };
+        match serde_yaml::from_str::<RawDocument>(text) {
+            Ok(theirs) => assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{text}"),
+            Err(error) => {
+                panic!("the fast reader accepted what serde_yaml refuses ({error}):\n{text}")
+            }
+        }
+        true
+    }
+
+    fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
+        walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.into_path())
+            .filter(|path| path.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect()
+    }
+
+    #[test]
+    fn shipped_inventories_take_the_fast_path_and_read_as_serde_yaml_reads_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut fast_files = 0;
+        for path in yaml_files(&root.join("examples")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if path.to_string_lossy().contains("compose") {
+                continue; // a docker-compose file, not an inventory
+            }
+            assert!(
+                assert_agrees(&text),
+                "{} took the slow path",
+                path.display()
+            );
+            fast_files += 1;
+        }
+        assert!(
+            fast_files >= 8,
+            "only {fast_files} example inventories found"
+        );
+        // The bad inputs: wherever the fast reader answers, it agrees.
+        let mut answered = 0;
+        let mut bad = 0;
+        for path in yaml_files(&root.join("tests")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            bad += 1;
+            answered += usize::from(assert_agrees(&text));
+        }
+        assert!(bad >= 20 && answered > 0, "{answered} of {bad}");
+    }
+
+    /// A document whose one env var has `line` in it.
+    fn env_var(line: &str) -> String {
+        format!("version: 1\nenv_vars:\n  PORT:\n{line}\n")
+    }
+
+    #[test]
+    fn scalars_on_the_edges_read_as_serde_yaml_reads_them() {
+        // (entry, whether the fast reader must answer)
+        let cases = [
+            ("    default: 8080", true),
+            ("    default: \"8080\"", true),
+            ("    default: '8080'", true),
+            ("    default: true", true),
+            ("    default: TRUE", true),
+            ("    default: yes", true),
+            ("    default: no", true),
+            ("    default: plain words, a comma", true),
+            ("    default: 6 hours", true),
+            ("    default: 0.0.0.0", true),
+            ("    default: 50MB", true),
+            ("    default: e5", true),
+            ("    default: infinity", false),
+            ("    default: 1_000", true),
+            ("    default: 'it''s'", true),
+            ("    default: \"tab\\tand \\u00e9\"", true),
+            ("    default: |\n      two\n      lines\n", true),
+            ("    default: >\n      folded\n      text\n", true),
+            ("    default: null", true),
+            ("    default: ~", true),
+            ("    default:", true),
+            ("    default: \"null\"", true),
+            ("    default: http://localhost:3000/x?y=1#z", true),
+            ("    default: 0", true),
+            ("    default: 18446744073709551615", true),
+            ("    default: 18446744073709551616", false),
+            ("    default: 0755", false),
+            ("    default: 0x1F", false),
+            ("    default: -1", false),
+            ("    default: +1", false),
+            ("    default: 1.5", false),
+            ("    default: 1e3", false),
+            ("    default: .inf", false),
+            ("    default: .5", false),
+            ("    default: NaN", false),
+            ("    default: !!str 5", false),
+            ("    default: &a x", false),
+            ("    default: [1]", false),
+            ("    default: {a: 1}", false),
+            ("    required: true", true),
+            ("    required: False", true),
+            ("    required: yes", false),
+            ("    required: 1", false),
+            ("    required: \"true\"", false),
+            ("    required_in: [production, staging]", true),
+            ("    required_in:", true),
+            ("    required_in: []", true),
+            ("    required_in: ~", false),
+            ("    required_in: production", false),
+            ("    purpose: 123", true),
+            ("    purpose: null", true),
+            ("    purpose: Null", true),
+            ("    purpose: a\n      continued line", true),
+            ("    purpose: # a comment\n      x", true),
+            ("    purpose: {}", false),
+            ("    nope: 1", false),
+            ("    secret: [a]", false),
+        ];
+        for (entry, answers) in cases {
+            let text = env_var(entry);
+            assert_eq!(assert_agrees(&text), answers, "{text}");
+        }
+    }
+
+    #[test]
+    fn documents_on_the_edges_read_as_serde_yaml_reads_them() {
+        let cases = [
+            ("version: 1\n", true),
+            ("---\nversion: 1\n...\n", true),
+            ("version: 1\r\nsecrets: {}\r\n", true),
+            // yaml-rust2 keeps a byte order mark in the first key.
+            ("\u{feff}version: 1\n", false),
+            (
+                "{version: 1, environments: {prod: {tier: production}}}\n",
+                true,
+            ),
+            (
+                "version: 1\nenvironments:\n  prod: {tier: \"production\"}\n",
+                true,
+            ),
+            (
+                "version: 1\nenvironments:\n  prod:\n    tier: Production\n",
+                false,
+            ),
+            ("version: 1\nenvironments:\n  123: {tier: staging}\n", true),
+            ("version: 1\nenvironments:\n  null: {tier: staging}\n", true),
+            (
+                "version: 1\nenvironments:\n  ? [a]\n  : {tier: staging}\n",
+                false,
+            ),
+            ("version: 1\nsecrets:\n", true),
+            ("version: 1\nsecrets: ~\n", true),
+            ("version: 1\nreads:\n", true),
+            (
+                "version: 1\nsecrets:\n  A:\n    classification: public\n    instances:\n",
+                true,
+            ),
+            (
+                "version: 1\nsecrets:\n  A:\n    classification: public\n    instances: ~\n",
+                false,
+            ),
+            ("version: \"1\"\n", false),
+            ("version: 01\n", false),
+            ("version: 1\nversion: 1\n", false),
+            ("version: 1\n---\nversion: 1\n", false),
+            (
+                "version: 1\nsecrets: {A: {classification: public}, A: {classification: public}}\n",
+                false,
+            ),
+            ("", false),
+            ("# only a comment\n", false),
+            ("version: 1\nx: *a\n", false),
+            ("version: [1\n", false),
+        ];
+        for (text, answers) in cases {
+            assert_eq!(assert_agrees(text), answers, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn giving_up_still_reads_what_serde_yaml_reads() {
+        // An anchor and alias: the fast reader gives up, `parse` still reads it.
+        let text = "version: 1\nenvironments:\n  prod: &p {tier: production}\n  live: *p\n";
+        assert!(fast(text).is_none());
+        let file: Arc<str> = "t.yaml".into();
+        let (document, positions) =
+            super::super::parse::<RawDocument>(&file, &Arc::from(text)).unwrap();
+        assert_eq!(document.environments.len(), 2);
+        assert_eq!(
+            positions.key(&crate::ypath!["environments", "live"]).line,
+            4
+        );
+    }
+}
