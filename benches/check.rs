@@ -616,7 +616,6 @@ mod child {
     use std::path::PathBuf;
     use std::time::Instant;
 
-    use cedar_policy::Schema;
     use rayon::prelude::*;
     use secretary::entities::EntityPlan;
     use secretary::findings::{Report, Severity};
@@ -748,7 +747,7 @@ mod child {
         // again and build the chunks one at a time, each dropped once
         // counted. Entities every chunk shares are counted once per chunk.
         let counted = secretary::entities::plan(&inventory, now, &rules.entity_literals)
-            .and_then(|plan| count(&plan, schema));
+            .and_then(|plan| count(&plan));
         let counted = match counted {
             Ok(counted) => counted,
             Err(problem) => {
@@ -803,14 +802,14 @@ mod child {
 
     /// Builds the chunks of `plan` one at a time and counts what each holds,
     /// dropping each store before building the next.
-    fn count(plan: &EntityPlan<'_>, schema: &Schema) -> Result<Counted, String> {
+    fn count(plan: &EntityPlan<'_>) -> Result<Counted, String> {
         let mut counted = Counted {
             entities: 0,
             facts: 0,
         };
         for index in 0..plan.chunk_count() {
-            let store = plan.build_chunk(index, schema)?;
-            counted.entities += store.entities.iter().count();
+            let store = plan.build_chunk(index)?;
+            counted.entities += store.entities.len();
             counted.facts += store.facts.len();
         }
         Ok(counted)

@@ -17,8 +17,16 @@ impl Printer {
 
     /// Writes a finished result to stdout in one go.
     pub fn stdout(&self, bytes: &[u8]) {
-        let mut stream = anstream::AutoStream::new(io::stdout().lock(), self.color);
-        if let Err(err) = stream.write_all(bytes).and_then(|_| stream.flush()) {
+        let result = if bytes.contains(&0x1b) {
+            let mut stream = anstream::AutoStream::new(io::stdout().lock(), self.color);
+            stream.write_all(bytes).and_then(|_| stream.flush())
+        } else {
+            // No escape sequence to strip (JSON, SARIF, JUnit): scanning a
+            // large report byte by byte for one would only cost time.
+            let mut stream = io::stdout().lock();
+            stream.write_all(bytes).and_then(|_| stream.flush())
+        };
+        if let Err(err) = result {
             if err.kind() != io::ErrorKind::BrokenPipe {
                 let _ = writeln!(io::stderr(), "error: cannot write output: {err}");
             }

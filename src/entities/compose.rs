@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use cedar_policy::Entity;
+use super::data::EntityData;
 
 use super::items::{boolean, string, AttrsBuilder};
 use super::{uid, Action, Fact, Observed};
@@ -30,7 +30,7 @@ use crate::source::Location;
 /// The repository-level chunk: its entities and `scan` facts.
 #[derive(Clone)]
 pub struct ScanChunk {
-    pub entities: Vec<Entity>,
+    pub entities: Vec<EntityData>,
     pub facts: Vec<Fact>,
 }
 

@@ -18,11 +18,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use cedar_policy::{Entity, RestrictedExpression};
+use super::data::EntityData;
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use super::items::{boolean, entity_ref, long, string, AttrsBuilder};
+use super::items::{boolean, entity_ref, long, set, string, AttrsBuilder};
 use super::{uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Identity, IdentityKind, Inventory};
@@ -33,7 +33,7 @@ use crate::source::Location;
 /// The IAM chunk: its entities and facts.
 #[derive(Clone)]
 pub struct IamChunk {
-    pub entities: Vec<Entity>,
+    pub entities: Vec<EntityData>,
     pub facts: Vec<Fact>,
 }
 
@@ -156,10 +156,7 @@ fn excess_attrs(
         .map(|e| format!("`{}` ({} of {})", e.action, e.statement, e.policy))
         .collect();
     attrs
-        .set(
-            "beyond_allow",
-            RestrictedExpression::new_set(actions.into_iter().map(string)),
-        )
+        .set("beyond_allow", set(actions.into_iter().map(string)))
         .set("beyond_allow_detail", string(detail.join("; ")));
 }
 
@@ -238,10 +235,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
                         .map(|p| format!("{} (inline)", p.name)),
                 )
                 .collect();
-            attrs.set(
-                "direct_policies",
-                RestrictedExpression::new_set(direct.iter().map(string)),
-            );
+            attrs.set("direct_policies", set(direct.iter().map(string)));
         }
         excess_attrs(
             &mut attrs,
@@ -343,11 +337,9 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
     };
     attrs.set(
         "missing_identities",
-        RestrictedExpression::new_set(
-            missing
-                .iter()
-                .map(|d| entity_ref("Identity", &d.identity.name)),
-        ),
+        set(missing
+            .iter()
+            .map(|d| entity_ref("Identity", &d.identity.name))),
     );
     entities.push(attrs.entity(account_uid.clone())?);
     facts.push(fact(account_uid.clone(), account_location(snapshot)));
@@ -367,7 +359,7 @@ fn access_key(
     default_max_age: i64,
     unused_max: i64,
     now: Date,
-) -> Result<(Entity, cedar_policy::EntityUid), String> {
+) -> Result<(EntityData, cedar_policy::EntityUid), String> {
     let key_uid = uid("IamAccessKey", &format!("{user}#{}", key.slot));
     let (max_age, source) = match identity.and_then(|i| i.rotation.as_ref().map(|r| (i, r))) {
         Some((identity, rotation)) => (
@@ -401,7 +393,7 @@ fn access_key(
 
 fn policies(
     snapshot: &Snapshot,
-    entities: &mut Vec<Entity>,
+    entities: &mut Vec<EntityData>,
     facts: &mut Vec<Fact>,
     fact: &dyn Fn(cedar_policy::EntityUid, Location) -> Fact,
 ) -> Result<(), String> {

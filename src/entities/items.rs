@@ -2,10 +2,11 @@
 //! entities of one item and the facts that judge it; [`super::EntityPlan`]
 //! decides which items share an entity store.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
-use cedar_policy::{Entity, EntityUid, RestrictedExpression};
+use cedar_policy::EntityUid;
 
+use super::data::{AttrValue, EntityData};
 use super::derive::Derived;
 use super::{instance_uid, uid, Action, Fact, INVENTORY_ID};
 use crate::inventory::model::{
@@ -13,55 +14,59 @@ use crate::inventory::model::{
 };
 use crate::source::Location;
 
-type Attrs = HashMap<String, RestrictedExpression>;
-
-pub(super) fn string(value: impl Into<String>) -> RestrictedExpression {
-    RestrictedExpression::new_string(value.into())
+pub(super) fn string(value: impl Into<String>) -> AttrValue {
+    AttrValue::String(value.into())
 }
 
-pub(super) fn long(value: i64) -> RestrictedExpression {
-    RestrictedExpression::new_long(value)
+pub(super) fn long(value: i64) -> AttrValue {
+    AttrValue::Long(value)
 }
 
-pub(super) fn boolean(value: bool) -> RestrictedExpression {
-    RestrictedExpression::new_bool(value)
+pub(super) fn boolean(value: bool) -> AttrValue {
+    AttrValue::Bool(value)
 }
 
-pub(super) fn entity_ref(type_name: &str, id: &str) -> RestrictedExpression {
-    RestrictedExpression::new_entity_uid(uid(type_name, id))
+pub(super) fn entity_ref(type_name: &str, id: &str) -> AttrValue {
+    AttrValue::Entity(uid(type_name, id))
 }
 
-fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> RestrictedExpression {
-    RestrictedExpression::new_set(ids.into_iter().map(|id| entity_ref(type_name, id)))
+pub(super) fn set(members: impl IntoIterator<Item = AttrValue>) -> AttrValue {
+    AttrValue::Set(members.into_iter().collect())
+}
+
+fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> AttrValue {
+    set(ids.into_iter().map(|id| entity_ref(type_name, id)))
 }
 
 /// Collects attributes; optional ones are left out when absent, as the
 /// schema's `?` attributes expect.
-pub(super) struct AttrsBuilder(Attrs);
+pub(super) struct AttrsBuilder(Vec<(String, AttrValue)>);
 
 impl Default for AttrsBuilder {
     /// Room for the largest entity's attributes (a secret instance has about
-    /// 25), so building one never grows the map.
+    /// 25), so building one never grows the list.
     fn default() -> Self {
-        AttrsBuilder(Attrs::with_capacity(32))
+        AttrsBuilder(Vec::with_capacity(32))
     }
 }
 
 impl AttrsBuilder {
-    pub(super) fn set(&mut self, key: &str, value: RestrictedExpression) -> &mut Self {
-        self.0.insert(key.to_owned(), value);
+    pub(super) fn set(&mut self, key: &str, value: AttrValue) -> &mut Self {
+        self.0.push((key.to_owned(), value));
         self
     }
 
-    pub(super) fn opt(&mut self, key: &str, value: Option<RestrictedExpression>) -> &mut Self {
+    pub(super) fn opt(&mut self, key: &str, value: Option<AttrValue>) -> &mut Self {
         if let Some(value) = value {
-            self.0.insert(key.to_owned(), value);
+            self.0.push((key.to_owned(), value));
         }
         self
     }
 
-    pub(super) fn entity(&mut self, uid: EntityUid) -> Result<Entity, String> {
-        Entity::new(uid, std::mem::take(&mut self.0), HashSet::new()).map_err(|e| e.to_string())
+    pub(super) fn entity(&mut self, uid: EntityUid) -> Result<EntityData, String> {
+        let mut attrs = std::mem::take(&mut self.0);
+        attrs.shrink_to_fit();
+        Ok(EntityData::new(uid, attrs))
     }
 }
 
@@ -79,11 +84,11 @@ fn define(resource: EntityUid, location: &Location) -> Fact {
     }
 }
 
-pub fn inventory() -> Entity {
-    Entity::new_no_attrs(uid("Inventory", INVENTORY_ID), HashSet::new())
+pub fn inventory() -> EntityData {
+    EntityData::new(uid("Inventory", INVENTORY_ID), Vec::new())
 }
 
-pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> Result<Entity, String> {
+pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
     let id = uid("Environment", &env.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &env.location));
@@ -94,7 +99,7 @@ pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> Result<E
         .entity(id)
 }
 
-pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> Result<Entity, String> {
+pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
     let id = uid("Service", &service.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &service.location));
@@ -106,7 +111,7 @@ pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> Result<Entit
         .entity(id)
 }
 
-pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> Result<Entity, String> {
+pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
     let id = uid("Identity", &identity.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &identity.location));
@@ -115,10 +120,7 @@ pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> Result<En
     AttrsBuilder::default()
         .set("name", string(&identity.name))
         .set("kind", string(serde_name(&identity.kind)))
-        .set(
-            "allow",
-            RestrictedExpression::new_set(identity.allow.iter().map(string)),
-        )
+        .set("allow", set(identity.allow.iter().map(string)))
         .opt("access", identity.access.as_ref().map(string))
         .opt("scope", identity.scope.as_ref().map(string))
         .opt(
@@ -149,7 +151,7 @@ pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> Result<En
 pub fn secret(
     secret: &Secret,
     derived: &Derived<'_>,
-    entities: &mut Vec<Entity>,
+    entities: &mut Vec<EntityData>,
     facts: Option<&mut Vec<Fact>>,
 ) -> Result<(), String> {
     let secret_uid = uid("Secret", &secret.id);
@@ -191,9 +193,7 @@ pub fn secret(
             )
             .set(
                 "rotation_breaks",
-                RestrictedExpression::new_set(
-                    secret.rotation.breaks.iter().map(|b| string(serde_name(b))),
-                ),
+                set(secret.rotation.breaks.iter().map(|b| string(serde_name(b)))),
             )
             .set("never_log", boolean(secret.never_log))
             .set("has_format", boolean(secret.format.is_some()))
@@ -239,10 +239,7 @@ pub fn secret(
         }
         entities.push(
             AttrsBuilder::default()
-                .set(
-                    "secret",
-                    RestrictedExpression::new_entity_uid(secret_uid.clone()),
-                )
+                .set("secret", AttrValue::Entity(secret_uid.clone()))
                 .set("environment", entity_ref("Environment", env))
                 .set("backend", string(serde_name(&instance.backend)))
                 .opt("env_var", instance.env_var.as_ref().map(string))
@@ -322,7 +319,7 @@ pub fn env_var(
     inventory: &Inventory,
     referenced: Option<&BTreeSet<String>>,
     facts: Option<&mut Vec<Fact>>,
-) -> Result<Entity, String> {
+) -> Result<EntityData, String> {
     let var_uid = uid("EnvVar", &var.name);
     let required = required_environments(var, inventory);
     if let Some(facts) = facts {
@@ -354,10 +351,7 @@ pub fn env_var(
             "required_in",
             entity_set("Environment", var.required_in.iter().map(String::as_str)),
         )
-        .set(
-            "required_in_tiers",
-            RestrictedExpression::new_set(tiers.into_iter().map(string)),
-        )
+        .set("required_in_tiers", set(tiers.into_iter().map(string)))
         .opt(
             "secret",
             var.secret.as_deref().map(|s| entity_ref("Secret", s)),

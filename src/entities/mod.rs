@@ -19,7 +19,8 @@
 //! other entities through attributes, and every attribute that refers to an
 //! entity points inside the chunk or at a shared one, so a chunk answers
 //! exactly as one store of everything would, in bounded memory and in
-//! parallel.
+//! parallel. A chunk's entities are plain data ([`data`]) until evaluation
+//! knows which of them a rule may read.
 //!
 //! Observations add to this: the IAM account ([`iam`]) and the repository
 //! with its `.env.example` files ([`repository`]) are judged in chunks of
@@ -27,6 +28,7 @@
 //! their instances in whichever chunk holds them.
 
 pub mod compose;
+pub mod data;
 mod derive;
 pub mod iam;
 mod items;
@@ -37,7 +39,9 @@ pub mod values;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
-use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid};
+use cedar_policy::{Entities, EntityId, EntityTypeName, EntityUid};
+
+use data::EntityData;
 use jiff::civil::Date;
 
 use crate::inventory::model::{EnvVar, Inventory, Read, Secret};
@@ -147,10 +151,34 @@ pub struct Observed {
     pub declared: bool,
 }
 
-/// One chunk's entity store and the facts to judge against it.
+/// One chunk's entities and the facts to judge against them.
 pub struct EntityStore {
-    pub entities: Entities,
+    /// As plain data: [`evaluate`](crate::evaluate) makes Cedar entities of
+    /// only those a rule may read.
+    pub entities: Vec<EntityData>,
     pub facts: Vec<Fact>,
+}
+
+impl EntityStore {
+    /// All of the chunk's entities as a Cedar store, checked against
+    /// `schema` when one is given.
+    pub fn cedar(&self, schema: Option<&cedar_policy::Schema>) -> Result<Entities, String> {
+        cedar_store(self.entities.iter().cloned(), schema)
+    }
+}
+
+/// A Cedar store of `entities`, checked against `schema` when one is given.
+/// Fails only on an internal inconsistency (an entity that does not conform
+/// to the schema), which is a bug in secretary, not bad input.
+pub fn cedar_store(
+    entities: impl Iterator<Item = EntityData>,
+    schema: Option<&cedar_policy::Schema>,
+) -> Result<Entities, String> {
+    let entities = entities
+        .map(EntityData::into_cedar)
+        .collect::<Result<Vec<_>, String>>()?;
+    Entities::from_entities(entities, schema)
+        .map_err(|e| format!("internal error: entities do not match the Cedar schema: {e}"))
 }
 
 /// Builds a uid of `type_name` (one of the schema's unqualified types).
@@ -228,7 +256,7 @@ pub struct EntityPlan<'a> {
     inventory: &'a Inventory,
     derived: derive::Derived<'a>,
     /// Entities every chunk holds.
-    shared: Vec<Entity>,
+    shared: Vec<EntityData>,
     /// Secrets (with their instances) and env vars that rules name literally:
     /// every chunk holds them too.
     pinned_secrets: BTreeSet<&'a str>,
@@ -413,7 +441,7 @@ impl EntityPlan<'_> {
 
     /// The chunks of observations, judged after the inventory's: what each
     /// holds (for messages), its entities and its facts.
-    fn observed_chunks(&self) -> impl Iterator<Item = (&'static str, &[Entity], &[Fact])> {
+    fn observed_chunks(&self) -> impl Iterator<Item = (&'static str, &[EntityData], &[Fact])> {
         [
             self.iam
                 .as_ref()
@@ -429,31 +457,14 @@ impl EntityPlan<'_> {
         .flatten()
     }
 
-    /// Builds chunk `index`: its entity store and its facts.
-    ///
-    /// Fails only on an internal inconsistency (an entity that does not
-    /// conform to the schema), which is a bug in secretary, not bad input.
-    /// Debug builds (and so the tests) check every entity against the
-    /// schema; release builds trust what the tests proved.
-    pub fn build_chunk(
-        &self,
-        index: usize,
-        schema: &cedar_policy::Schema,
-    ) -> Result<EntityStore, String> {
-        let check = if cfg!(debug_assertions) {
-            Some(schema)
-        } else {
-            None
-        };
+    /// Builds chunk `index`: its entities and its facts.
+    pub fn build_chunk(&self, index: usize) -> Result<EntityStore, String> {
         if let Some(observed) = index.checked_sub(self.chunks.len()) {
-            let Some((what, own, facts)) = self.observed_chunks().nth(observed) else {
+            let Some((_, own, facts)) = self.observed_chunks().nth(observed) else {
                 return Err(format!("internal error: no chunk {index}"));
             };
             let mut entities = self.shared.clone();
             entities.extend(own.iter().cloned());
-            let entities = Entities::from_entities(entities, check).map_err(|e| {
-                format!("internal error: the {what} entities do not match the Cedar schema: {e}")
-            })?;
             return Ok(EntityStore {
                 entities,
                 facts: facts.to_vec(),
@@ -506,11 +517,8 @@ impl EntityPlan<'_> {
         for read in &chunk.reads {
             items::read_facts(read, &mut facts);
         }
-        repository::extend_entities(&mut entities, &self.instance_attrs)?;
+        repository::extend_entities(&mut entities, &self.instance_attrs);
         facts.extend(chunk.observed_reads.iter().cloned());
-        let entities = Entities::from_entities(entities, check).map_err(|e| {
-            format!("internal error: the inventory's entities do not match the Cedar schema: {e}")
-        })?;
         Ok(EntityStore { entities, facts })
     }
 
@@ -533,15 +541,19 @@ impl EntityPlan<'_> {
     }
 }
 
-/// Builds every chunk; for tests and the fuzz target, which check that any
-/// valid inventory becomes entities that fit the schema.
+/// Builds every chunk as a Cedar store checked against `schema`; for tests
+/// and the fuzz target, which check that any valid inventory becomes
+/// entities that fit the schema.
 pub fn build_all(
     inventory: &Inventory,
     now: Date,
     schema: &cedar_policy::Schema,
-) -> Result<Vec<EntityStore>, String> {
+) -> Result<Vec<(Entities, Vec<Fact>)>, String> {
     let plan = plan(inventory, now, &EntityLiterals::new())?;
     (0..plan.chunk_count())
-        .map(|i| plan.build_chunk(i, schema))
+        .map(|i| {
+            let store = plan.build_chunk(i)?;
+            Ok((store.cedar(Some(schema))?, store.facts))
+        })
         .collect()
 }

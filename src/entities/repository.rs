@@ -19,7 +19,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use cedar_policy::{Entity, EntityUid, RestrictedExpression};
+use cedar_policy::EntityUid;
+
+use super::data::{AttrValue, EntityData};
 
 use super::items::{self, boolean, entity_ref, string, AttrsBuilder};
 use super::{instance_uid, uid, Action, Fact};
@@ -38,7 +40,7 @@ pub const FILES_NOT_VERIFIED: &str = "files-not-verified";
 pub const REPOSITORY_NOT_VERIFIED: &str = "repository-not-verified";
 
 /// Attributes observed for instances, by instance uid.
-pub type InstanceAttrs = HashMap<EntityUid, Vec<(String, RestrictedExpression)>>;
+pub type InstanceAttrs = HashMap<EntityUid, Vec<(String, AttrValue)>>;
 
 /// The observed attributes of each secret file's instance.
 pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> InstanceAttrs {
@@ -79,27 +81,24 @@ pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> I
 }
 
 /// Adds the observed attributes to the instances among `entities`.
-pub fn extend_entities(entities: &mut [Entity], attrs: &InstanceAttrs) -> Result<(), String> {
+pub fn extend_entities(entities: &mut [EntityData], attrs: &InstanceAttrs) {
     if attrs.is_empty() {
-        return Ok(());
+        return;
     }
     for entity in entities.iter_mut() {
-        let Some(extra) = attrs.get(&entity.uid()) else {
+        let Some(extra) = attrs.get(&entity.uid) else {
             continue;
         };
-        let (id, mut map, parents) = entity.clone().into_inner();
         for (key, value) in extra {
-            map.insert(key.clone(), value.clone());
+            entity.set(key, value.clone());
         }
-        *entity = Entity::new(id, map, parents).map_err(|e| e.to_string())?;
     }
-    Ok(())
 }
 
 /// The repository chunk: its entities and facts.
 #[derive(Clone)]
 pub struct RepoChunk {
-    pub entities: Vec<Entity>,
+    pub entities: Vec<EntityData>,
     pub facts: Vec<Fact>,
 }
 
@@ -239,12 +238,10 @@ pub fn build(
         }
         for var in inventory.env_vars.values() {
             let entity = items::env_var(var, inventory, None, None)?;
-            let (id, mut attrs, parents) = entity.into_inner();
-            attrs.insert(
-                "listed_in_env_example".to_owned(),
-                boolean(examples.lists(&var.name)),
-            );
-            entities.push(Entity::new(id.clone(), attrs, parents).map_err(|e| e.to_string())?);
+            let mut entity = entity;
+            entity.set("listed_in_env_example", boolean(examples.lists(&var.name)));
+            let id = entity.uid.clone();
+            entities.push(entity);
             facts.push(scan_fact(&principal, id.clone(), id, var.location.clone()));
         }
     }

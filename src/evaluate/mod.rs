@@ -3,8 +3,10 @@
 //! One request per fact, evaluated against only the policies that can apply
 //! to its action and resource type, less those whose screen already rejects
 //! the fact (see [`crate::policy::screen`]). Chunks of the inventory (see
-//! [`crate::entities::EntityPlan`]) are built and judged in parallel, each
-//! entity store dropped as soon as its facts are judged. A forbid that
+//! [`crate::entities::EntityPlan`]) are built and judged in parallel. Each
+//! chunk's facts are screened on its entities as plain data first; only the
+//! entities the remaining facts can reach become a Cedar store (see
+//! [`crate::entities::data`]), dropped as soon as its facts are judged. A forbid that
 //! decides a Deny is a finding. Cedar skips a policy whose evaluation errors
 //! and carries on; here that becomes an `error` finding instead, so a broken
 //! rule can never look like a pass. A fact that names an entity missing from
@@ -15,7 +17,8 @@ use cedar_policy::{
 };
 use rayon::prelude::*;
 
-use crate::entities::{EntityPlan, Fact};
+use crate::entities::data::EntityIndex;
+use crate::entities::{cedar_store, EntityPlan, EntityStore, Fact};
 use crate::findings::{Finding, Severity};
 use crate::policy::message::{self, Roots};
 use crate::policy::screen::Subject;
@@ -23,13 +26,19 @@ use crate::policy::RuleSet;
 
 /// Evaluates every fact of every chunk of `plan` against `rules`.
 pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<Finding> {
+    // Entities the rules name can be read by any request.
+    let literals: Vec<EntityUid> = rules
+        .entity_literals
+        .iter()
+        .map(|(type_name, id)| crate::entities::uid(type_name, id))
+        .collect();
     (0..plan.chunk_count())
         .into_par_iter()
         .flat_map_iter(|index| {
-            let store = match plan.build_chunk(index, schema) {
-                Ok(store) => store,
-                Err(problem) => {
-                    return vec![Finding {
+            plan.build_chunk(index)
+                .and_then(|store| evaluate_chunk(store, rules, schema, &literals))
+                .unwrap_or_else(|problem| {
+                    vec![Finding {
                         rule: "internal-error".into(),
                         severity: Severity::Error,
                         entity: String::new(),
@@ -41,41 +50,103 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
                         location: plan.chunk_location(index),
                         waiver: None,
                     }]
-                }
-            };
-            let authorizer = Authorizer::new();
-            store
-                .facts
-                .iter()
-                .flat_map(|fact| evaluate_fact(&authorizer, fact, &store.entities, rules, schema))
-                .collect::<Vec<_>>()
+                })
         })
         .collect()
 }
 
-fn evaluate_fact(
-    authorizer: &Authorizer,
-    fact: &Fact,
-    entities: &Entities,
+/// What a fact still needs after its screens.
+enum Verdict<'r> {
+    /// Nothing: its findings (none, or an internal error) are known.
+    Done(Vec<Finding>),
+    /// Cedar's answer, from these sets of rules.
+    Ask(Vec<&'r PolicySet>),
+}
+
+/// Screens every fact of one chunk, then asks Cedar about the facts some
+/// rule may match, with a Cedar store of only the entities those facts
+/// can reach (see [`crate::entities::data`]).
+fn evaluate_chunk(
+    store: EntityStore,
     rules: &RuleSet,
     schema: &Schema,
-) -> Vec<Finding> {
+    literals: &[EntityUid],
+) -> Result<Vec<Finding>, String> {
+    if cfg!(debug_assertions) {
+        // Debug builds, and so the tests, check every entity against the
+        // schema, not only those a rule reads; release builds trust them.
+        store.cedar(Some(schema))?;
+    }
+    let EntityStore { entities, facts } = store;
+    let index = EntityIndex::new(&entities);
+    let verdicts: Vec<Verdict> = facts
+        .iter()
+        .map(|fact| screen_fact(fact, &index, rules))
+        .collect();
+    let asked = || {
+        facts
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, verdict)| matches!(verdict, Verdict::Ask(_)))
+            .map(|(fact, _)| fact)
+    };
+    let entities = match asked().next() {
+        Some(_) => {
+            let roots = asked()
+                .flat_map(|fact| {
+                    [&fact.principal, &fact.resource]
+                        .into_iter()
+                        .chain(&fact.environment)
+                })
+                .chain(literals);
+            let reached = index.reachable(roots);
+            drop(index);
+            let needed = entities
+                .into_iter()
+                .zip(reached)
+                .filter_map(|(entity, reached)| reached.then_some(entity));
+            cedar_store(needed, None)?
+        }
+        None => Entities::empty(),
+    };
+    let authorizer = Authorizer::new();
+    let mut findings = Vec::new();
+    for (fact, verdict) in facts.iter().zip(verdicts) {
+        match verdict {
+            Verdict::Done(mut done) => findings.append(&mut done),
+            Verdict::Ask(sets) => ask_cedar(
+                &authorizer,
+                fact,
+                &sets,
+                &entities,
+                rules,
+                schema,
+                &mut findings,
+            ),
+        }
+    }
+    Ok(findings)
+}
+
+/// The rules that may match `fact`: those that apply to its action and
+/// resource type, less the screened ones whose screen rejects it.
+fn screen_fact<'r>(fact: &Fact, index: &EntityIndex<'_>, rules: &'r RuleSet) -> Verdict<'r> {
     let resource_type = fact.resource.type_name().basename();
     let Some(policies) = rules.policies_for(fact.action, resource_type) else {
-        return vec![internal_error(
+        return Verdict::Done(vec![internal_error(
             fact,
             format!(
                 "no policy set for `{}` on `{resource_type}`",
                 fact.action.name()
             ),
-        )];
+        )]);
     };
     let Some(policies) = policies else {
         // No rule applies: nothing can deny.
-        return Vec::new();
+        return Verdict::Done(Vec::new());
     };
-    let principal = entities.get(&fact.principal);
-    let resource = entities.get(&fact.resource);
+    let principal = index.get(&fact.principal);
+    let resource = index.get(&fact.resource);
     let missing = [
         (&fact.principal, principal.is_some()),
         (&fact.resource, resource.is_some()),
@@ -84,21 +155,21 @@ fn evaluate_fact(
     .chain(
         fact.environment
             .as_ref()
-            .map(|env| (env, entities.get(env).is_some())),
+            .map(|env| (env, index.get(env).is_some())),
     )
     .find(|(_, present)| !present);
     if let Some((missing, _)) = missing {
-        return vec![internal_error(
+        return Verdict::Done(vec![internal_error(
             fact,
             format!("entity {missing} is not in the entity store"),
-        )];
+        )]);
     }
     // Screened rules whose screen rejects the fact cannot match (see
     // `policy::screen`).
     let subject = Subject {
         principal: (&fact.principal, principal),
         resource: (&fact.resource, resource),
-        entities,
+        entities: index,
     };
     let sets: Vec<&PolicySet> = policies
         .unscreened
@@ -112,8 +183,23 @@ fn evaluate_fact(
         )
         .collect();
     if sets.is_empty() {
-        return Vec::new();
+        Verdict::Done(Vec::new())
+    } else {
+        Verdict::Ask(sets)
     }
+}
+
+/// Asks Cedar whether `sets` deny `fact`, adding a finding per matching
+/// forbid and per rule that failed to evaluate.
+fn ask_cedar(
+    authorizer: &Authorizer,
+    fact: &Fact,
+    sets: &[&PolicySet],
+    entities: &Entities,
+    rules: &RuleSet,
+    schema: &Schema,
+    findings: &mut Vec<Finding>,
+) {
     let request = fact_context(fact)
         .map_err(|e| e.to_string())
         .and_then(|context| {
@@ -130,14 +216,15 @@ fn evaluate_fact(
         });
     let request = match request {
         Ok(request) => request,
-        Err(problem) => return vec![internal_error(fact, format!("invalid request: {problem}"))],
+        Err(problem) => {
+            findings.push(internal_error(fact, format!("invalid request: {problem}")));
+            return;
+        }
     };
-    let mut findings = Vec::new();
     for set in sets {
         let response = authorizer.is_authorized(&request, set, entities);
-        judge(fact, &response, entities, rules, &mut findings);
+        judge(fact, &response, entities, rules, findings);
     }
-    findings
 }
 
 /// The context of a fact's request: its environment, and for `read` facts
@@ -288,6 +375,14 @@ mod tests {
     /// The test inventory, and the built-in rules plus `user_rules` (the
     /// text of one user policy file).
     fn inventory_and_rules(user_rules: &str) -> (crate::inventory::Inventory, RuleSet) {
+        inventory_and_rules_with(user_rules, true)
+    }
+
+    /// [`inventory_and_rules`], with or without the built-in rules.
+    fn inventory_and_rules_with(
+        user_rules: &str,
+        builtin: bool,
+    ) -> (crate::inventory::Inventory, RuleSet) {
         let file: Arc<str> = Arc::from("chunks.yaml");
         let parsed = parse_text(&file, &inventory_text()).expect("parses");
         let inventory = validate(vec![parsed], "2026-11-23".parse().unwrap()).expect("valid");
@@ -296,7 +391,7 @@ mod tests {
         let user_paths = vec![dir.path().to_path_buf()];
         let rules = load(
             &RuleSources {
-                builtin: true,
+                builtin,
                 user_paths: &user_paths,
             },
             schema(),
@@ -362,7 +457,8 @@ mod tests {
         let authorizer = Authorizer::new();
         let mut answers = Vec::new();
         for index in 0..plan.chunk_count() {
-            let store = plan.build_chunk(index, schema).unwrap();
+            let store = plan.build_chunk(index).unwrap();
+            let entities = store.cedar(Some(schema)).unwrap();
             for fact in &store.facts {
                 let resource_type = fact.resource.type_name().basename();
                 let Some(Some(applicable)) = rules.policies_for(fact.action, resource_type) else {
@@ -391,7 +487,7 @@ mod tests {
                     Some(schema),
                 )
                 .unwrap();
-                let response = authorizer.is_authorized(&request, &all, &store.entities);
+                let response = authorizer.is_authorized(&request, &all, &entities);
                 let key = |rule: String, error: bool| {
                     (
                         rule,
@@ -447,6 +543,12 @@ mod tests {
                 "forbid(principal, action == Action::\"define\", resource is Secret) when { !resource.never_log && resource.classification == \"important\" };",
             ),
             (
+                // Cedar reads the secret through the env var: the store built
+                // for the facts that pass the screen must hold it.
+                "screen-deref-chain",
+                "forbid(principal, action == Action::\"define\", resource is EnvVar) when { resource has secret && resource.secret.never_log && resource.secret.environments.contains(Environment::\"prod\") && resource.secret.shadows.isEmpty() };",
+            ),
+            (
                 "screen-resource-literal",
                 "forbid(principal, action == Action::\"read\", resource == Secret::\"S05\") unless { principal == Service::\"api\" };",
             ),
@@ -460,42 +562,48 @@ mod tests {
             ),
         ];
         let text: String = screened.iter().map(|(id, text)| rule(id, text)).collect();
-        let (inventory, rules) = inventory_and_rules(&text);
-        // Every one of them is screened, so this test exercises screens.
-        let rule_set = &rules;
-        let screened_ids: Vec<String> = crate::entities::Action::ALL
-            .into_iter()
-            .flat_map(|action| {
-                crate::entities::resource_types(action)
-                    .iter()
-                    .filter_map(move |ty| rule_set.policies_for(action, ty).flatten())
-            })
-            .flat_map(|applicable| applicable.screened.iter())
-            .flat_map(|s| s.policies.policies().map(|p| p.id().to_string()))
-            .collect();
-        for (id, _) in screened {
-            assert!(screened_ids.iter().any(|s| s == id), "{id} has no screen");
+        // With the built-in rules, most entities are read by some rule; the
+        // user rules alone leave entities that only a screened rule reaches
+        // through an attribute (the env var's secret), which the store built
+        // for it must hold all the same.
+        for builtin in [true, false] {
+            let (inventory, rules) = inventory_and_rules_with(&text, builtin);
+            // Every one of them is screened, so this test exercises screens.
+            let rule_set = &rules;
+            let screened_ids: Vec<String> = crate::entities::Action::ALL
+                .into_iter()
+                .flat_map(|action| {
+                    crate::entities::resource_types(action)
+                        .iter()
+                        .filter_map(move |ty| rule_set.policies_for(action, ty).flatten())
+                })
+                .flat_map(|applicable| applicable.screened.iter())
+                .flat_map(|s| s.policies.policies().map(|p| p.id().to_string()))
+                .collect();
+            for (id, _) in screened {
+                assert!(screened_ids.iter().any(|s| s == id), "{id} has no screen");
+            }
+            let schema = schema();
+            let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
+            let mut ours: Vec<_> = evaluate(&plan, &rules, schema)
+                .into_iter()
+                .map(|f| {
+                    let error = f.severity == Severity::Error;
+                    (f.rule, f.entity, f.environment, error)
+                })
+                .collect();
+            ours.sort();
+            let cedar = answers_without_screens(&plan, &rules, schema);
+            for (id, _) in screened {
+                let error = id.ends_with("-overflow");
+                assert!(
+                    cedar.iter().any(|a| a.0 == id && a.3 == error),
+                    "{id} never {}",
+                    if error { "failed" } else { "matched" }
+                );
+            }
+            assert_eq!(builtin, cedar.iter().any(|a| a.0 == "rotation-overdue"));
+            assert_eq!(ours, cedar, "with the built-in rules: {builtin}");
         }
-        let schema = schema();
-        let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
-        let mut ours: Vec<_> = evaluate(&plan, &rules, schema)
-            .into_iter()
-            .map(|f| {
-                let error = f.severity == Severity::Error;
-                (f.rule, f.entity, f.environment, error)
-            })
-            .collect();
-        ours.sort();
-        let cedar = answers_without_screens(&plan, &rules, schema);
-        for (id, _) in screened {
-            let error = id.ends_with("-overflow");
-            assert!(
-                cedar.iter().any(|a| a.0 == id && a.3 == error),
-                "{id} never {}",
-                if error { "failed" } else { "matched" }
-            );
-        }
-        assert!(cedar.iter().any(|a| a.0 == "rotation-overdue"));
-        assert_eq!(ours, cedar);
     }
 }

@@ -64,7 +64,7 @@ macro_rules! ypath {
     };
 }
 
-type Table = HashMap<Vec<PathSeg>, (usize, usize)>;
+type Table = foldhash::HashMap<Vec<PathSeg>, (usize, usize)>;
 
 /// Where the keys and values of one file start.
 ///
@@ -333,7 +333,7 @@ enum Frame {
         current: Option<(String, (usize, usize))>,
         /// Keys already read, with their positions.
         seen: Vec<(String, (usize, usize))>,
-        index: Option<HashMap<String, usize>>,
+        index: Option<foldhash::HashMap<String, usize>>,
     },
     Sequence {
         index: usize,
@@ -360,8 +360,8 @@ impl Locator {
             file: Arc::clone(file),
             record,
             stack: Vec::new(),
-            keys: Table::new(),
-            values: Table::new(),
+            keys: Table::default(),
+            values: Table::default(),
             duplicates: Vec::new(),
             documents: Vec::new(),
             awaiting_root: false,
@@ -466,29 +466,29 @@ impl Locator {
             let path = self.path(Some(text));
             self.keys.insert(path, pos);
         }
-        let file = Arc::clone(&self.file);
-        if let Some(Frame::Mapping {
+        let Some(Frame::Mapping {
             current,
             seen,
             index,
         }) = self.stack.last_mut()
-        {
-            let first = match index {
-                Some(index) => index.get(text).map(|&i| seen[i].1),
-                None => seen.iter().find(|(k, _)| k == text).map(|(_, p)| *p),
-            };
-            if let Some((line, col)) = first {
-                self.duplicates.push(
-                    InputError::new(
-                        "duplicate-key",
-                        format!("key `{text}` appears twice in the same mapping"),
-                    )
-                    .at(Location::new(&file, pos.0, pos.1))
-                    .related(Location::new(&file, line, col), "first written")
-                    .help("each name may be defined once; remove or rename one of them"),
-                );
-            }
-            *current = Some((text.to_owned(), pos));
+        else {
+            return;
+        };
+        let first = match index {
+            Some(index) => index.get(text).map(|&i| seen[i].1),
+            None => seen.iter().find(|(k, _)| k == text).map(|(_, p)| *p),
+        };
+        *current = Some((text.to_owned(), pos));
+        if let Some((line, col)) = first {
+            self.duplicates.push(
+                InputError::new(
+                    "duplicate-key",
+                    format!("key `{text}` appears twice in the same mapping"),
+                )
+                .at(Location::new(&self.file, pos.0, pos.1))
+                .related(Location::new(&self.file, line, col), "first written")
+                .help("each name may be defined once; remove or rename one of them"),
+            );
         }
     }
 

@@ -15,7 +15,7 @@
 //! gives exactly Cedar's answer. Everything else is left to Cedar. A test
 //! this module cannot evaluate exactly (an expression it does not know, an
 //! attribute that is missing, values of different types, an entity that is
-//! not in the store) ends the screen there, and Cedar decides and reports
+//! not in the chunk) ends the screen there, and Cedar decides and reports
 //! any error. Scope constraints are the exception: they can never fail, so
 //! one this module cannot evaluate (`in`) is simply left out.
 //!
@@ -24,11 +24,14 @@
 
 use std::str::FromStr;
 
+use std::borrow::Cow;
+
 use cedar_policy::{
-    Entities, Entity, EntityId, EntityTypeName, EntityUid, EvalResult, Policy, PrincipalConstraint,
-    ResourceConstraint,
+    EntityId, EntityTypeName, EntityUid, Policy, PrincipalConstraint, ResourceConstraint,
 };
 use serde_json::Value as Json;
+
+use crate::entities::data::{AttrValue, EntityData, EntityIndex};
 
 /// The tests a rule starts with, in Cedar's order of evaluation. Empty when
 /// the rule starts with nothing this module can evaluate.
@@ -51,9 +54,9 @@ enum Term {
     /// `term.attr`
     Attr(Box<Term>, String),
     /// A bool, long, string or entity literal.
-    Literal(EvalResult),
+    Literal(AttrValue),
     /// A set of literals: `["a", "b"]`.
-    Set(Vec<EvalResult>),
+    Set(Vec<AttrValue>),
 }
 
 /// A boolean expression.
@@ -84,11 +87,11 @@ enum Comparison {
 }
 
 /// The principal and resource of one request, each with its entity when the
-/// store holds it, and the store for the entities they refer to.
+/// chunk holds it, and the chunk's entities for the ones they refer to.
 pub struct Subject<'a> {
-    pub principal: (&'a EntityUid, Option<&'a Entity>),
-    pub resource: (&'a EntityUid, Option<&'a Entity>),
-    pub entities: &'a Entities,
+    pub principal: (&'a EntityUid, Option<&'a EntityData>),
+    pub resource: (&'a EntityUid, Option<&'a EntityData>),
+    pub entities: &'a EntityIndex<'a>,
 }
 
 impl Screen {
@@ -142,7 +145,7 @@ fn equals_entity(var: Var, uid: EntityUid) -> Test {
     Test::Compare(
         Comparison::Equal,
         Term::Var(var),
-        Term::Literal(EvalResult::EntityUid(uid)),
+        Term::Literal(AttrValue::Entity(uid)),
     )
 }
 
@@ -217,18 +220,16 @@ fn term(expr: &Json) -> Option<Term> {
     }
 }
 
-fn literal(value: &Json) -> Option<EvalResult> {
+fn literal(value: &Json) -> Option<AttrValue> {
     match value {
-        Json::Bool(b) => Some(EvalResult::Bool(*b)),
-        Json::Number(n) => n.as_i64().map(EvalResult::Long),
-        Json::String(s) => Some(EvalResult::String(s.clone())),
+        Json::Bool(b) => Some(AttrValue::Bool(*b)),
+        Json::Number(n) => n.as_i64().map(AttrValue::Long),
+        Json::String(s) => Some(AttrValue::String(s.clone())),
         Json::Object(map) => {
             let entity = map.get("__entity")?;
             let ty = EntityTypeName::from_str(entity.get("type")?.as_str()?).ok()?;
             let id = EntityId::new(entity.get("id")?.as_str()?);
-            Some(EvalResult::EntityUid(EntityUid::from_type_name_and_id(
-                ty, id,
-            )))
+            Some(AttrValue::Entity(EntityUid::from_type_name_and_id(ty, id)))
         }
         _ => None,
     }
@@ -244,19 +245,20 @@ fn single_entry(expr: &Json) -> Option<(&str, &Json)> {
 }
 
 impl<'a> Subject<'a> {
-    fn var(&self, var: Var) -> (&'a EntityUid, Option<&'a Entity>) {
+    fn var(&self, var: Var) -> (&'a EntityUid, Option<&'a EntityData>) {
         match var {
             Var::Principal => self.principal,
             Var::Resource => self.resource,
         }
     }
 
-    /// The entity a term names, if it is in the store.
-    fn entity(&self, term: &Term) -> Option<&'a Entity> {
+    /// The entity a term names, if it is in the chunk.
+    fn entity(&self, term: &Term) -> Option<&'a EntityData> {
         match term {
             Term::Var(var) => self.var(*var).1,
             _ => match self.value(term)? {
-                EvalResult::EntityUid(uid) => self.entities.get(&uid),
+                Cow::Borrowed(AttrValue::Entity(uid)) => self.entities.get(uid),
+                Cow::Owned(AttrValue::Entity(uid)) => self.entities.get(&uid),
                 _ => None,
             },
         }
@@ -264,25 +266,28 @@ impl<'a> Subject<'a> {
 
     /// A term's value, or `None` where Cedar's evaluation would fail or
     /// where this module does not know the expression.
-    fn value(&self, term: &Term) -> Option<EvalResult> {
+    fn value<'t>(&self, term: &'t Term) -> Option<Cow<'t, AttrValue>>
+    where
+        'a: 't,
+    {
         match term {
-            Term::Var(var) => Some(EvalResult::EntityUid(self.var(*var).0.clone())),
-            Term::Literal(value) => Some(value.clone()),
+            Term::Var(var) => Some(Cow::Owned(AttrValue::Entity(self.var(*var).0.clone()))),
+            Term::Literal(value) => Some(Cow::Borrowed(value)),
             Term::Set(_) => None,
             Term::Attr(base, attr) => {
-                let value = match base.as_ref() {
-                    Term::Var(var) => self.var(*var).1?.attr(attr),
-                    other => self.entity(other)?.attr(attr),
+                let entity = match base.as_ref() {
+                    Term::Var(var) => self.var(*var).1?,
+                    other => self.entity(other)?,
                 };
-                value?.ok()
+                entity.attr(attr).map(Cow::Borrowed)
             }
         }
     }
 
     fn test(&self, test: &Test) -> Option<bool> {
         match test {
-            Test::Bool(term) => match self.value(term)? {
-                EvalResult::Bool(b) => Some(b),
+            Test::Bool(term) => match self.value(term)?.as_ref() {
+                AttrValue::Bool(b) => Some(*b),
                 _ => None,
             },
             Test::Not(inner) => self.test(inner).map(|b| !b),
@@ -292,7 +297,7 @@ impl<'a> Subject<'a> {
             },
             Test::Is(var, ty) => Some(self.var(*var).0.type_name() == ty),
             Test::Compare(kind, left, right) => {
-                compare(*kind, &self.value(left)?, &self.value(right)?)
+                compare(*kind, &*self.value(left)?, &*self.value(right)?)
             }
             Test::Contains(set, element) => {
                 let element = self.value(element)?;
@@ -301,14 +306,14 @@ impl<'a> Subject<'a> {
                 }
                 match set {
                     Term::Set(members) => Some(members.contains(&element)),
-                    other => match self.value(other)? {
-                        EvalResult::Set(members) => Some(members.contains(&element)),
+                    other => match self.value(other)?.as_ref() {
+                        AttrValue::Set(members) => Some(members.contains(&element)),
                         _ => None,
                     },
                 }
             }
-            Test::IsEmpty(term) => match self.value(term)? {
-                EvalResult::Set(members) => Some(members.is_empty()),
+            Test::IsEmpty(term) => match self.value(term)?.as_ref() {
+                AttrValue::Set(members) => Some(members.is_empty()),
                 _ => None,
             },
         }
@@ -316,20 +321,14 @@ impl<'a> Subject<'a> {
 }
 
 /// Bools, longs, strings and entities compare by value; anything else
-/// (sets, records, extension values) is left to Cedar.
-fn is_primitive(value: &EvalResult) -> bool {
-    matches!(
-        value,
-        EvalResult::Bool(_)
-            | EvalResult::Long(_)
-            | EvalResult::String(_)
-            | EvalResult::EntityUid(_)
-    )
+/// (sets) is left to Cedar.
+fn is_primitive(value: &AttrValue) -> bool {
+    !matches!(value, AttrValue::Set(_))
 }
 
 /// A comparison of two values of the same primitive type. Values of
 /// different types are left to Cedar (equal to false, an error for `<`).
-fn compare(kind: Comparison, left: &EvalResult, right: &EvalResult) -> Option<bool> {
+fn compare(kind: Comparison, left: &AttrValue, right: &AttrValue) -> Option<bool> {
     if !is_primitive(left) || std::mem::discriminant(left) != std::mem::discriminant(right) {
         return None;
     }
@@ -337,7 +336,7 @@ fn compare(kind: Comparison, left: &EvalResult, right: &EvalResult) -> Option<bo
         Comparison::Equal => Some(left == right),
         Comparison::NotEqual => Some(left != right),
         _ => {
-            let (EvalResult::Long(l), EvalResult::Long(r)) = (left, right) else {
+            let (AttrValue::Long(l), AttrValue::Long(r)) = (left, right) else {
                 return None;
             };
             Some(match kind {
@@ -404,12 +403,12 @@ mod tests {
 
     #[test]
     fn values_of_different_types_are_left_to_cedar() {
-        let long = EvalResult::Long(1);
-        let string = EvalResult::String("1".into());
+        let long = AttrValue::Long(1);
+        let string = AttrValue::String("1".into());
         assert_eq!(compare(Comparison::Equal, &long, &string), None);
         assert_eq!(compare(Comparison::Less, &string, &string), None);
         assert_eq!(
-            compare(Comparison::Less, &long, &EvalResult::Long(2)),
+            compare(Comparison::Less, &long, &AttrValue::Long(2)),
             Some(true)
         );
         assert_eq!(compare(Comparison::NotEqual, &string, &string), Some(false));
