@@ -51,11 +51,12 @@ impl AttrValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntityData {
     pub uid: EntityUid,
-    attrs: Vec<(String, AttrValue)>,
+    /// Attribute names are the schema's, so they are never built at run time.
+    attrs: Vec<(&'static str, AttrValue)>,
 }
 
 impl EntityData {
-    pub fn new(uid: EntityUid, attrs: Vec<(String, AttrValue)>) -> Self {
+    pub fn new(uid: EntityUid, attrs: Vec<(&'static str, AttrValue)>) -> Self {
         EntityData { uid, attrs }
     }
 
@@ -64,15 +65,15 @@ impl EntityData {
         self.attrs
             .iter()
             .rev()
-            .find(|(k, _)| k == name)
+            .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
     }
 
     /// Sets `name`, replacing any value it had.
-    pub fn set(&mut self, name: &str, value: AttrValue) {
-        match self.attrs.iter_mut().rev().find(|(k, _)| k == name) {
+    pub fn set(&mut self, name: &'static str, value: AttrValue) {
+        match self.attrs.iter_mut().rev().find(|(k, _)| *k == name) {
             Some((_, old)) => *old = value,
-            None => self.attrs.push((name.to_owned(), value)),
+            None => self.attrs.push((name, value)),
         }
     }
 
@@ -82,7 +83,7 @@ impl EntityData {
         let attrs: HashMap<String, RestrictedExpression> = self
             .attrs
             .into_iter()
-            .map(|(k, v)| (k, v.into_restricted()))
+            .map(|(k, v)| (k.to_owned(), v.into_restricted()))
             .collect();
         Entity::new(self.uid, attrs, HashSet::new()).map_err(|e| e.to_string())
     }
@@ -147,19 +148,19 @@ mod tests {
             uid("Secret", "A"),
             vec![
                 (
-                    "readers".into(),
+                    "readers",
                     AttrValue::Set(vec![AttrValue::Entity(uid("Service", "s"))]),
                 ),
-                ("shadows".into(), AttrValue::Entity(uid("Secret", "B"))),
+                ("shadows", AttrValue::Entity(uid("Secret", "B"))),
             ],
         );
         let s = EntityData::new(
             uid("Service", "s"),
-            vec![("name".into(), AttrValue::String("s".into()))],
+            vec![("name", AttrValue::String("s".into()))],
         );
         let b = EntityData::new(
             uid("Secret", "B"),
-            vec![("shadows".into(), AttrValue::Entity(uid("Secret", "A")))],
+            vec![("shadows", AttrValue::Entity(uid("Secret", "A")))],
         );
         let alone = EntityData::new(uid("Secret", "C"), Vec::new());
         let entities = vec![a, s, b, alone];
@@ -181,7 +182,7 @@ mod tests {
     fn set_replaces_and_into_cedar_keeps_every_attribute() {
         let mut e = EntityData::new(
             uid("Secret", "A"),
-            vec![("never_log".into(), AttrValue::Bool(false))],
+            vec![("never_log", AttrValue::Bool(false))],
         );
         e.set("never_log", AttrValue::Bool(true));
         e.set("rotation_days", AttrValue::Long(90));

@@ -40,7 +40,7 @@ fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> At
 
 /// Collects attributes; optional ones are left out when absent, as the
 /// schema's `?` attributes expect.
-pub(super) struct AttrsBuilder(Vec<(String, AttrValue)>);
+pub(super) struct AttrsBuilder(Vec<(&'static str, AttrValue)>);
 
 impl Default for AttrsBuilder {
     /// Room for the largest entity's attributes (a secret instance has about
@@ -51,14 +51,14 @@ impl Default for AttrsBuilder {
 }
 
 impl AttrsBuilder {
-    pub(super) fn set(&mut self, key: &str, value: AttrValue) -> &mut Self {
-        self.0.push((key.to_owned(), value));
+    pub(super) fn set(&mut self, key: &'static str, value: AttrValue) -> &mut Self {
+        self.0.push((key, value));
         self
     }
 
-    pub(super) fn opt(&mut self, key: &str, value: Option<AttrValue>) -> &mut Self {
+    pub(super) fn opt(&mut self, key: &'static str, value: Option<AttrValue>) -> &mut Self {
         if let Some(value) = value {
-            self.0.push((key.to_owned(), value));
+            self.0.push((key, value));
         }
         self
     }

@@ -40,7 +40,7 @@ pub const FILES_NOT_VERIFIED: &str = "files-not-verified";
 pub const REPOSITORY_NOT_VERIFIED: &str = "repository-not-verified";
 
 /// Attributes observed for instances, by instance uid.
-pub type InstanceAttrs = HashMap<EntityUid, Vec<(String, AttrValue)>>;
+pub type InstanceAttrs = HashMap<EntityUid, Vec<(&'static str, AttrValue)>>;
 
 /// The observed attributes of each secret file's instance.
 pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> InstanceAttrs {
@@ -54,24 +54,24 @@ pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> I
         let mut attrs = Vec::new();
         match &file.state {
             FileState::Present { mode, .. } => {
-                attrs.push(("file_exists".to_owned(), boolean(true)));
-                attrs.push(("file_actual_mode".to_owned(), string(format!("{mode:04o}"))));
+                attrs.push(("file_exists", boolean(true)));
+                attrs.push(("file_actual_mode", string(format!("{mode:04o}"))));
                 attrs.push((
-                    "file_actual_mode_wider_than_0600".to_owned(),
+                    "file_actual_mode_wider_than_0600",
                     boolean(mode & !0o600 != 0),
                 ));
                 if let Some(owner) = file.owner_text() {
-                    attrs.push(("file_actual_owner".to_owned(), string(owner)));
+                    attrs.push(("file_actual_owner", string(owner)));
                 }
                 if let Some(owner) = declared.and_then(|d| d.owner.as_deref()) {
                     let matches = file.owner_matches(owner).unwrap_or(true);
-                    attrs.push(("file_owner_differs".to_owned(), boolean(!matches)));
+                    attrs.push(("file_owner_differs", boolean(!matches)));
                 }
                 if let Some(want) = declared.and_then(|d| d.mode) {
-                    attrs.push(("file_mode_differs".to_owned(), boolean(want != *mode)));
+                    attrs.push(("file_mode_differs", boolean(want != *mode)));
                 }
             }
-            FileState::Missing => attrs.push(("file_exists".to_owned(), boolean(false))),
+            FileState::Missing => attrs.push(("file_exists", boolean(false))),
             // A gap: no attribute, so no rule reads it as clean (see gap_findings).
             FileState::Unreadable(_) => continue,
         }
