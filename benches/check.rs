@@ -1296,7 +1296,7 @@ mod parent {
         println!(
             "\n  load = read + parse + validate the YAML; rules = parse + validate the built-in Cedar rules;\n  \
              plan = derive attributes, shared entities, cut into chunks; evaluate = build each chunk's\n  \
-             entity store and facts and run Cedar on every fact (chunks in parallel); report = sort +\n  \
+             entities and facts, screen the facts, run Cedar on the rest (chunks in parallel); report = sort +\n  \
              render JSON; facts and entities are summed over the chunks (shared entities once per chunk),\n  \
              counted in an untimed pass after the timed stages;\n  \
              in-proc = all of these in one process (+ schema); free = dropping it all afterwards;\n  \
