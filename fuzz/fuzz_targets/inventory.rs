@@ -1,6 +1,7 @@
 //! Fuzzes the inventory loader: arbitrary text through the YAML parser, the
 //! position locator, validation and entity building. Every input must give an inventory or a
-//! list of input errors, never a panic.
+//! list of input errors, never a panic. And whatever the loader reads, serde_yaml must read
+//! the same: the loader's one-pass reader may only answer where it agrees with serde_yaml.
 
 #![no_main]
 
@@ -17,7 +18,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let path: Arc<str> = Arc::from("fuzz.yaml");
     let parsed = match parse_text(&path, text) {
-        Ok(parsed) => parsed,
+        Ok(parsed) => {
+            match serde_yaml::from_str::<secretary::inventory::raw::RawDocument>(text) {
+                Ok(theirs) => assert_eq!(
+                    format!("{:?}", parsed.document),
+                    format!("{theirs:?}"),
+                    "the loader and serde_yaml read this text differently"
+                ),
+                Err(error) => panic!("the loader read what serde_yaml refuses: {error}"),
+            }
+            parsed
+        }
         Err(errors) => {
             assert!(!errors.is_empty(), "parse_text failed without saying why");
             return;

@@ -44,6 +44,9 @@ type Result<T> = std::result::Result<T, GiveUp>;
 /// Reads `text` into `T`, recording positions in `locator` as it goes.
 /// `None` when the file needs the slow path (see the module docs).
 pub(super) fn read<T: DeserializeOwned>(text: &str, locator: &mut Locator) -> Option<T> {
+    if !same_characters(text) {
+        return None;
+    }
     let mut reader = Reader {
         parser: Parser::new_from_str(text),
         locator,
@@ -52,6 +55,36 @@ pub(super) fn read<T: DeserializeOwned>(text: &str, locator: &mut Locator) -> Op
     let value = reader.document().ok()?;
     let clean = reader.locator.duplicates.is_empty() && reader.locator.documents.len() == 1;
     clean.then_some(value)
+}
+
+/// Whether libyaml, under serde_yaml, reads the characters of `text` as
+/// yaml-rust2 does. libyaml refuses control characters anywhere (a vertical
+/// tab in a comment, say) and takes NEL, LS and PS for line breaks, as YAML
+/// 1.1 did; yaml-rust2 reads all of these as ordinary characters. A text
+/// with any of them, or a byte order mark or noncharacter, takes the slow path.
+///
+/// This runs over every byte of every file, so the ASCII part is checked in
+/// chunks the compiler can vectorize, and characters are decoded only when
+/// the text is not all ASCII.
+fn same_characters(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let control = |bad: bool, &b: &u8| {
+        bad | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0x7f)
+    };
+    if bytes
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, control))
+    {
+        return false;
+    }
+    text.is_ascii()
+        || !text.chars().any(|c| {
+            matches!(
+                c,
+                '\u{80}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+        })
 }
 
 struct Reader<'t, 'l> {
@@ -87,6 +120,12 @@ impl Reader<'_, '_> {
             | Event::SequenceStart(_, Some(_))
             | Event::MappingStart(1.., _)
             | Event::MappingStart(_, Some(_)) => Err(GiveUp),
+            // A plain scalar may start with an indicator in YAML 1.2
+            // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
+            // YAML 1.1 and may refuse it (found by the fuzz target).
+            Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => {
+                Err(GiveUp)
+            }
             event => Ok(event),
         }
     }
@@ -527,6 +566,12 @@ mod tests {
             ("    purpose: {}", false),
             ("    nope: 1", false),
             ("    secret: [a]", false),
+            // Found by the fuzz target: libyaml refuses `:x` in a flow mapping.
+            ("    purpose: {a: :x}", false),
+            ("    purpose: :x", false),
+            ("    purpose: -x", false),
+            ("    purpose: ?x", false),
+            ("    purpose: x:y", true),
         ];
         for (entry, answers) in cases {
             let text = env_var(entry);
@@ -583,6 +628,39 @@ mod tests {
             ("# only a comment\n", false),
             ("version: 1\nx: *a\n", false),
             ("version: [1\n", false),
+            // Found by the fuzz target: libyaml refuses control characters
+            // anywhere, even in a comment; yaml-rust2 reads them.
+            ("# a\u{b}b\nversion: 1\n", false),
+            (
+                "version: 1\nenvironments:\n  a\u{7f}: {tier: staging}\n",
+                false,
+            ),
+            (
+                "version: 1\nenvironments:\n  caf\u{e9}: {tier: staging}\n",
+                true,
+            ),
+            (
+                "version: 1\nenvironments:\n  a\u{85}b: {tier: staging}\n",
+                false,
+            ),
+            (
+                "version: 1\nenvironments:\n  a\u{2028}b: {tier: staging}\n",
+                false,
+            ),
+            (
+                "version: 1\nenvironments:\n  a\u{2014}b\u{a0}c: {tier: staging}\n",
+                true,
+            ),
+            (
+                "version: 1\nenvironments:\n  a\u{9f}b: {tier: staging}\n",
+                false,
+            ),
+            (
+                "version: 1\nenvironments:\n  a\u{fffe}b: {tier: staging}\n",
+                false,
+            ),
+            ("# \u{feff}\nversion: 1\n", false),
+            ("# \u{e000}\u{10348}\nversion: 1\n", true),
         ];
         for (text, answers) in cases {
             assert_eq!(assert_agrees(text), answers, "{text:?}");
