@@ -24,7 +24,7 @@ pub enum AttrValue {
 }
 
 impl AttrValue {
-    fn into_restricted(self) -> RestrictedExpression {
+    pub fn into_restricted(self) -> RestrictedExpression {
         match self {
             AttrValue::Bool(b) => RestrictedExpression::new_bool(b),
             AttrValue::Long(n) => RestrictedExpression::new_long(n),

@@ -1,7 +1,11 @@
 //! Attributes Cedar cannot compute: they need the clock or a view across
 //! many entities at once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Read once per instance in every chunk. SipHash's defence against chosen
+// keys buys nothing for an inventory its own user wrote; foldhash is faster.
+use foldhash::HashMap;
 
 use jiff::civil::Date;
 
@@ -38,7 +42,7 @@ pub fn derive_observed<'a>(
 ) -> Derived<'a> {
     let mut derived = Derived::default();
     // Keyed by (key space, fingerprint): `false` declared, `true` observed.
-    let mut by_fingerprint: HashMap<(bool, &str), Vec<InstanceKey<'_>>> = HashMap::new();
+    let mut by_fingerprint: HashMap<(bool, &str), Vec<InstanceKey<'_>>> = HashMap::default();
     let observed = |secret: &str, env: &str| {
         values.and_then(|v| v.instances.get(&(secret.to_owned(), env.to_owned())))
     };
@@ -47,11 +51,9 @@ pub fn derive_observed<'a>(
         for (env, instance) in &secret.instances {
             let key = (secret.id.as_str(), env.as_str());
             if let Some(date) = instance.last_rotated {
-                // Validation guarantees date <= now, so this cannot fail; a
-                // missing age would only leave the rotation rule silent.
-                if let Ok(span) = date.until(now) {
-                    derived.age_days.insert(key, i64::from(span.get_days()));
-                }
+                // Civil dates have no time zone, so every day is 24 hours.
+                let age = date.duration_until(now).as_hours() / 24;
+                derived.age_days.insert(key, age);
             }
             if let Some(value) = observed(&secret.id, env) {
                 derived

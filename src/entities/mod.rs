@@ -36,7 +36,7 @@ pub mod repository;
 pub mod schema;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use cedar_policy::{Entities, EntityId, EntityTypeName, EntityUid};
@@ -393,7 +393,7 @@ pub(crate) fn plan_in_chunks<'a>(
     }
 
     // Secrets in id order, cut into chunks; their env vars and reads follow them.
-    let mut chunk_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut chunk_of: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     let mut chunks: Vec<Chunk<'a>> = vec![Chunk {
         shared_facts: true,
         ..Chunk::default()

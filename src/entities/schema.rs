@@ -13,25 +13,36 @@ pub const SCHEMA_TEXT: &str = include_str!("../../policies/secretary.cedarschema
 /// than judging a thousand secrets). It is tested to parse, so failure here
 /// is a bug.
 pub fn schema() -> &'static Schema {
-    static PARSED: OnceLock<Schema> = OnceLock::new();
-    PARSED.get_or_init(|| match Schema::from_cedarschema_str(SCHEMA_TEXT) {
-        Ok((schema, _warnings)) => schema,
-        Err(err) => panic!("the embedded Cedar schema does not parse: {err}"),
-    })
+    &parsed().0
 }
 
 /// Every attribute name any entity type has, and every context key: the
 /// names a rule's `@message` may interpolate.
 pub fn attribute_names() -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let Ok((fragment, _)) = SchemaFragment::from_cedarschema_str(SCHEMA_TEXT) else {
-        return names;
-    };
-    let Ok(json) = fragment.to_json_value() else {
-        return names;
-    };
-    collect_attribute_names(&json, &mut names);
-    names
+    parsed().1.clone()
+}
+
+/// The schema and its attribute names, from one parse of the text.
+fn parsed() -> &'static (Schema, BTreeSet<String>) {
+    static PARSED: OnceLock<(Schema, BTreeSet<String>)> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let fragment = match SchemaFragment::from_cedarschema_str(SCHEMA_TEXT) {
+            Ok((fragment, _warnings)) => fragment,
+            Err(err) => panic!("the embedded Cedar schema does not parse: {err}"),
+        };
+        // The JSON form gives the attribute names, and reading it back is
+        // far cheaper than parsing the Cedar syntax a second time.
+        let json = match fragment.to_json_value() {
+            Ok(json) => json,
+            Err(err) => panic!("the embedded Cedar schema has no JSON form: {err}"),
+        };
+        let mut names = BTreeSet::new();
+        collect_attribute_names(&json, &mut names);
+        match Schema::from_json_value(json) {
+            Ok(schema) => (schema, names),
+            Err(err) => panic!("the embedded Cedar schema is not valid: {err}"),
+        }
+    })
 }
 
 fn collect_attribute_names(value: &serde_json::Value, names: &mut BTreeSet<String>) {

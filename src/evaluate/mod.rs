@@ -12,12 +12,10 @@
 //! rule can never look like a pass. A fact that names an entity missing from
 //! the store is an error for the same reason.
 
-use cedar_policy::{
-    Authorizer, Context, Entities, EntityUid, PolicySet, Request, RestrictedExpression, Schema,
-};
+use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request, Schema};
 use rayon::prelude::*;
 
-use crate::entities::data::EntityIndex;
+use crate::entities::data::{AttrValue, EntityIndex};
 use crate::entities::{cedar_store, EntityPlan, EntityStore, Fact};
 use crate::findings::{Finding, Severity};
 use crate::policy::message::{self, Roots};
@@ -166,9 +164,11 @@ fn screen_fact<'r>(fact: &Fact, index: &EntityIndex<'_>, rules: &'r RuleSet) -> 
     }
     // Screened rules whose screen rejects the fact cannot match (see
     // `policy::screen`).
+    let context = context_attrs(fact);
     let subject = Subject {
         principal: (&fact.principal, principal),
         resource: (&fact.resource, resource),
+        context: &context,
         entities: index,
     };
     let sets: Vec<&PolicySet> = policies
@@ -229,26 +229,30 @@ fn ask_cedar(
 
 /// The context of a fact's request: its environment, and for `read` facts
 /// whether the read was observed (compose files) and whether `reads:` lists it.
-fn fact_context(fact: &Fact) -> Result<Context, String> {
-    let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+/// Screens read these values, and Cedar gets them as the [`Context`].
+fn context_attrs(fact: &Fact) -> Vec<(&'static str, AttrValue)> {
+    let mut attrs = Vec::with_capacity(3);
     if let Some(env) = &fact.environment {
-        pairs.push((
-            "environment".to_owned(),
-            RestrictedExpression::new_entity_uid(env.clone()),
-        ));
+        attrs.push(("environment", AttrValue::Entity(env.clone())));
     }
     if fact.action == crate::entities::Action::Read {
         // Observed reads (compose files) say so, and whether `reads:` lists them.
-        pairs.push((
-            "observed".to_owned(),
-            RestrictedExpression::new_bool(fact.observed.is_some()),
-        ));
-        pairs.push((
-            "declared".to_owned(),
-            RestrictedExpression::new_bool(fact.observed.is_none_or(|o| o.declared)),
+        attrs.push(("observed", AttrValue::Bool(fact.observed.is_some())));
+        attrs.push((
+            "declared",
+            AttrValue::Bool(fact.observed.is_none_or(|o| o.declared)),
         ));
     }
-    Context::from_pairs(pairs).map_err(|e| e.to_string())
+    attrs
+}
+
+fn fact_context(fact: &Fact) -> Result<Context, String> {
+    Context::from_pairs(
+        context_attrs(fact)
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.into_restricted())),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The findings of one Cedar response: a finding per matching forbid, an
@@ -358,7 +362,12 @@ mod tests {
         text.push_str("reads:\n");
         for i in 0..40 {
             let service = ["api", "web", "logs"][i % 3];
-            let _ = writeln!(text, "  - {{ service: {service}, secrets: [S{i:02}] }}");
+            // Some reads are limited to one environment.
+            let environments = ["", ", environments: [prod]", ", environments: [dev]"][(i / 3) % 3];
+            let _ = writeln!(
+                text,
+                "  - {{ service: {service}, secrets: [S{i:02}]{environments} }}"
+            );
         }
         text.push_str("env_vars:\n");
         for i in 0..40 {
@@ -551,6 +560,14 @@ mod tests {
             (
                 "screen-resource-literal",
                 "forbid(principal, action == Action::\"read\", resource == Secret::\"S05\") unless { principal == Service::\"api\" };",
+            ),
+            (
+                "screen-context",
+                "forbid(principal, action == Action::\"read\", resource) when { !context.observed && context.declared && resource.never_log };",
+            ),
+            (
+                "screen-context-entity",
+                "forbid(principal, action == Action::\"read\", resource is Secret) when { context has environment && context.environment == Environment::\"prod\" && context.environment.tier == \"production\" && resource.classification == \"critical\" };",
             ),
             (
                 "screen-has-overflow",

@@ -32,73 +32,53 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
         now,
     };
     let names = v.collect_names(&files);
-    // Files validate independently against the names of all of them; their
-    // items are then merged in file order (duplicates were reported above,
-    // and the first definition wins).
+    let mut inventory = Inventory {
+        files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
+        ..Inventory::default()
+    };
+    v.settings(&files, &mut inventory);
+    v.sources(&files, &names, &mut inventory);
+    // Files validate independently against the names of all of them, and
+    // each file's raw document is freed by the thread that read it: freeing
+    // a large inventory is too slow to leave to one thread at the end.
     let parts: Vec<(Inventory, Vec<InputError>)> = files
-        .par_iter()
+        .into_par_iter()
         .map(|file| {
             let mut part_validator = Validator {
                 errors: Vec::new(),
                 now,
             };
             let mut part = Inventory::default();
-            part_validator.file(file, &names, &mut part);
+            part_validator.file(&file, &names, &mut part);
             (part, part_validator.errors)
         })
         .collect();
-    let mut inventory = Inventory {
-        files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
-        ..Inventory::default()
-    };
-    let mut settings_file: Option<Location> = None;
-    for file in &files {
-        let Some(iam) = file.document.settings.as_ref().and_then(|s| s.iam.as_ref()) else {
-            continue;
-        };
-        let here = file.positions.key(&ypath!["settings"]);
-        if let Some(first) = &settings_file {
-            v.errors.push(
-                InputError::new(
-                    "duplicate-settings",
-                    "`settings` is written in more than one file",
-                )
-                .at(here)
-                .related(first.clone(), "first written here")
-                .help("keep `settings:` in one inventory file"),
-            );
-            continue;
-        }
-        settings_file = Some(here);
-        let pos = &file.positions;
-        if let Some(text) = &iam.access_key_max_age {
-            if let Some(p) = v.period(text, || {
-                pos.value(&ypath!["settings", "iam", "access_key_max_age"])
-            }) {
-                inventory.settings.access_key_max_age_days = p.days;
-            }
-        }
-        if let Some(text) = &iam.unused_credentials_max {
-            if let Some(p) = v.period(text, || {
-                pos.value(&ypath!["settings", "iam", "unused_credentials_max"])
-            }) {
-                inventory.settings.unused_credentials_max_days = p.days;
-            }
-        }
-    }
-    v.sources(&files, &names, &mut inventory);
-    drop(files);
+    // Parts merge in file order. Two definitions of a name in different
+    // places were reported above, and an inventory with errors is never
+    // returned; the same file named twice defines the same items twice.
+    let mut environments = Vec::new();
+    let mut services = Vec::new();
+    let mut identities = Vec::new();
+    let mut stores = Vec::new();
+    let mut secrets = Vec::new();
+    let mut env_vars = Vec::new();
     for (part, mut errors) in parts {
         v.errors.append(&mut errors);
-        merge_first_wins(&mut inventory.environments, part.environments);
-        merge_first_wins(&mut inventory.services, part.services);
-        merge_first_wins(&mut inventory.identities, part.identities);
-        merge_first_wins(&mut inventory.stores, part.stores);
-        merge_first_wins(&mut inventory.secrets, part.secrets);
-        merge_first_wins(&mut inventory.env_vars, part.env_vars);
+        environments.push(part.environments);
+        services.push(part.services);
+        identities.push(part.identities);
+        stores.push(part.stores);
+        secrets.push(part.secrets);
+        env_vars.push(part.env_vars);
         inventory.reads.extend(part.reads);
         inventory.waivers.extend(part.waivers);
     }
+    inventory.environments = merge_sorted(environments);
+    inventory.services = merge_sorted(services);
+    inventory.identities = merge_sorted(identities);
+    inventory.stores = merge_sorted(stores);
+    inventory.secrets = merge_sorted(secrets);
+    inventory.env_vars = merge_sorted(env_vars);
     v.link_env_vars(&mut inventory);
     apply_store_encryption(&mut inventory);
     if v.errors.is_empty() {
@@ -108,9 +88,19 @@ pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<Inpu
     }
 }
 
-fn merge_first_wins<T>(into: &mut BTreeMap<String, T>, from: BTreeMap<String, T>) {
-    for (name, item) in from {
-        into.entry(name).or_insert(item);
+/// One map of the items of every file. Each file's map is sorted already,
+/// so collecting their entries sorts runs, not items, and builds the tree
+/// once (merging one map into another rebuilds it each time).
+fn merge_sorted<T>(parts: Vec<BTreeMap<String, T>>) -> BTreeMap<String, T> {
+    let mut parts = parts.into_iter().filter(|part| !part.is_empty());
+    match (parts.next(), parts.next()) {
+        (None, _) => BTreeMap::new(),
+        (Some(only), None) => only,
+        (Some(first), Some(second)) => first
+            .into_iter()
+            .chain(second)
+            .chain(parts.flatten())
+            .collect(),
     }
 }
 
@@ -125,14 +115,73 @@ struct Names {
     env_vars: BTreeMap<String, Location>,
 }
 
-/// A section's key, what one of its items is called, its names, and the
-/// registry of names seen so far.
-type Section<'a> = (
-    &'a str,
-    &'a str,
-    Vec<&'a String>,
-    &'a mut BTreeMap<String, Location>,
-);
+/// The sections that define names, and what one of their items is called.
+const SECTIONS: [(&str, &str); 6] = [
+    ("environments", "environment"),
+    ("services", "service"),
+    ("identities", "identity"),
+    ("stores", "store"),
+    ("secrets", "secret"),
+    ("env_vars", "env var"),
+];
+
+/// A name one file defines (`SECTIONS[section]`), where, and what is wrong
+/// with the name itself.
+struct FileName<'a> {
+    section: usize,
+    name: &'a String,
+    here: Location,
+    errors: Vec<InputError>,
+}
+
+/// The names `file` defines, in section order.
+fn file_names(file: &ParsedFile) -> Vec<FileName<'_>> {
+    let doc = &file.document;
+    let keys: [Vec<&String>; 6] = [
+        doc.environments.keys().collect(),
+        doc.services.keys().collect(),
+        doc.identities.keys().collect(),
+        doc.stores.keys().collect(),
+        doc.secrets.keys().collect(),
+        doc.env_vars.keys().collect(),
+    ];
+    let mut out = Vec::with_capacity(keys.iter().map(Vec::len).sum());
+    for (section, names) in keys.into_iter().enumerate() {
+        let (key, what) = SECTIONS[section];
+        for name in names {
+            let here = file.positions.key(&ypath![key, name]);
+            let mut errors = Vec::new();
+            if name.trim().is_empty() {
+                errors.push(
+                    InputError::new("empty-name", format!("a {what} has an empty name"))
+                        .at(here.clone())
+                        .help("give it a name"),
+                );
+            }
+            if key == "environments"
+                && !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                errors.push(
+                    InputError::new(
+                        "invalid-name",
+                        format!("environment name `{name}` has characters other than letters, digits, `-`, `_` and `.`"),
+                    )
+                    .at(here.clone())
+                    .help("rename the environment, e.g. `production` or `eu-staging`"),
+                );
+            }
+            out.push(FileName {
+                section,
+                name,
+                here,
+                errors,
+            });
+        }
+    }
+    out
+}
 
 struct Validator {
     errors: Vec<InputError>,
@@ -141,103 +190,101 @@ struct Validator {
 
 impl Validator {
     fn collect_names(&mut self, files: &[ParsedFile]) -> Names {
+        // Each file's names and their positions are found in parallel; the
+        // registry is then filled in file order, so "first defined" and the
+        // order of errors do not depend on threads.
+        let per_file: Vec<Vec<FileName<'_>>> = files.par_iter().map(file_names).collect();
         let mut names = Names::default();
-        for file in files {
+        for (file, entries) in files.iter().zip(per_file) {
             let doc = &file.document;
-            let pos = &file.positions;
             if doc.version != 1 {
                 self.errors.push(
                     InputError::new(
                         "unsupported-version",
                         format!("inventory version `{}` is not supported", doc.version),
                     )
-                    .at(pos.value(&ypath!["version"]))
+                    .at(file.positions.value(&ypath!["version"]))
                     .help("set `version: 1`"),
                 );
             }
-            let sections: [Section<'_>; 6] = [
-                (
-                    "environments",
-                    "environment",
-                    doc.environments.keys().collect(),
-                    &mut names.environments,
-                ),
-                (
-                    "services",
-                    "service",
-                    doc.services.keys().collect(),
-                    &mut names.services,
-                ),
-                (
-                    "identities",
-                    "identity",
-                    doc.identities.keys().collect(),
-                    &mut names.identities,
-                ),
-                (
-                    "stores",
-                    "store",
-                    doc.stores.keys().collect(),
-                    &mut names.stores,
-                ),
-                (
-                    "secrets",
-                    "secret",
-                    doc.secrets.keys().collect(),
-                    &mut names.secrets,
-                ),
-                (
-                    "env_vars",
-                    "env var",
-                    doc.env_vars.keys().collect(),
-                    &mut names.env_vars,
-                ),
-            ];
-            for (section, what, keys, seen) in sections {
-                for name in keys {
-                    let here = pos.key(&ypath![section, name]);
-                    if name.trim().is_empty() {
-                        self.errors.push(
-                            InputError::new("empty-name", format!("a {what} has an empty name"))
-                                .at(here.clone())
-                                .help("give it a name"),
-                        );
-                    }
-                    if section == "environments"
-                        && !name
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                    {
+            for FileName {
+                section,
+                name,
+                here,
+                mut errors,
+            } in entries
+            {
+                self.errors.append(&mut errors);
+                let (section, what) = SECTIONS[section];
+                let seen = match section {
+                    "environments" => &mut names.environments,
+                    "services" => &mut names.services,
+                    "identities" => &mut names.identities,
+                    "stores" => &mut names.stores,
+                    "secrets" => &mut names.secrets,
+                    _ => &mut names.env_vars,
+                };
+                match seen.get(name) {
+                    Some(first) if first.file != here.file || first.line != here.line => {
                         self.errors.push(
                             InputError::new(
-                                "invalid-name",
-                                format!("environment name `{name}` has characters other than letters, digits, `-`, `_` and `.`"),
+                                "duplicate-name",
+                                format!("{what} `{name}` is defined more than once"),
                             )
-                            .at(here.clone())
-                            .help("rename the environment, e.g. `production` or `eu-staging`"),
+                            .at(here)
+                            .related(first.clone(), "first defined")
+                            .help(format!(
+                                "keep one definition of `{name}` under `{section}:`, or rename one"
+                            )),
                         );
                     }
-                    match seen.get(name) {
-                        Some(first) if first.file != here.file || first.line != here.line => {
-                            self.errors.push(
-                                InputError::new(
-                                    "duplicate-name",
-                                    format!("{what} `{name}` is defined more than once"),
-                                )
-                                .at(here)
-                                .related(first.clone(), "first defined")
-                                .help(format!("keep one definition of `{name}` under `{section}:`, or rename one")),
-                            );
-                        }
-                        Some(_) => {}
-                        None => {
-                            seen.insert(name.clone(), here);
-                        }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name.clone(), here);
                     }
                 }
             }
         }
         names
+    }
+
+    /// `settings:`, which one file may write.
+    fn settings(&mut self, files: &[ParsedFile], inventory: &mut Inventory) {
+        let mut settings_file: Option<Location> = None;
+        for file in files {
+            let Some(iam) = file.document.settings.as_ref().and_then(|s| s.iam.as_ref()) else {
+                continue;
+            };
+            let here = file.positions.key(&ypath!["settings"]);
+            if let Some(first) = &settings_file {
+                self.errors.push(
+                    InputError::new(
+                        "duplicate-settings",
+                        "`settings` is written in more than one file",
+                    )
+                    .at(here)
+                    .related(first.clone(), "first written here")
+                    .help("keep `settings:` in one inventory file"),
+                );
+                continue;
+            }
+            settings_file = Some(here);
+            let pos = &file.positions;
+            if let Some(text) = &iam.access_key_max_age {
+                if let Some(p) = self.period(text, || {
+                    pos.value(&ypath!["settings", "iam", "access_key_max_age"])
+                }) {
+                    inventory.settings.access_key_max_age_days = p.days;
+                }
+            }
+            if let Some(text) = &iam.unused_credentials_max {
+                if let Some(p) = self.period(text, || {
+                    pos.value(&ypath!["settings", "iam", "unused_credentials_max"])
+                }) {
+                    inventory.settings.unused_credentials_max_days = p.days;
+                }
+            }
+        }
     }
 
     /// `sources:` of every file, resolved against each file's directory. The

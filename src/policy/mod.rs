@@ -356,7 +356,7 @@ pub fn load(
                     errors.append(&mut problems);
                     // Still validate it against the schema, under a name of
                     // its own, so one run reports every problem in the rule.
-                    let fallback = match policy.annotation("id") {
+                    let fallback = match annotation(policy, "id") {
                         Some(id)
                             if !rules.contains_key(id)
                                 && !policies.iter().any(|(p, _, _)| p.id().to_string() == id) =>
@@ -546,6 +546,16 @@ fn first_label_offset(diag: &dyn Diagnostic) -> usize {
         .unwrap_or(0)
 }
 
+/// The value of `@key` on `policy`. Cedar's own `Policy::annotation` parses
+/// `key` as an identifier with the full policy grammar on every call, which
+/// cost about as much as parsing and validating all the built-in rules.
+fn annotation<'p>(policy: &'p Policy, key: &str) -> Option<&'p str> {
+    policy
+        .annotations()
+        .find(|(name, _)| *name == key)
+        .map(|(_, value)| value)
+}
+
 /// Checks one policy's annotations and turns them into a [`Rule`].
 fn rule_from_policy(
     policy: &Policy,
@@ -556,7 +566,7 @@ fn rule_from_policy(
     known_attributes: &std::collections::BTreeSet<String>,
 ) -> Result<Rule, Vec<InputError>> {
     let mut errors = Vec::new();
-    let name = policy.annotation("id").unwrap_or("(no @id)").to_owned();
+    let name = annotation(policy, "id").unwrap_or("(no @id)").to_owned();
     // Annotations a misspelt key was probably meant to be: not reported missing too.
     let mut meant = Vec::new();
     for (key, _) in policy.annotations() {
@@ -591,7 +601,7 @@ fn rule_from_policy(
                 .help("write the condition that is a problem as `forbid(...) when { ... };` — secretary permits everything else"),
         );
     }
-    let id = match policy.annotation("id") {
+    let id = match annotation(policy, "id") {
         Some(id) if is_kebab(id) => id.to_owned(),
         Some(id) => {
             errors.push(
@@ -614,7 +624,7 @@ fn rule_from_policy(
             String::new()
         }
     };
-    let severity = match policy.annotation("severity") {
+    let severity = match annotation(policy, "severity") {
         Some(text) => match Severity::from_str(text) {
             Ok(severity) => severity,
             Err(problem) => {
@@ -639,8 +649,8 @@ fn rule_from_policy(
             Severity::Info
         }
     };
-    let message_text = policy.annotation("message").unwrap_or_default().to_owned();
-    if policy.annotation("message").is_none() && !meant.contains(&"message") {
+    let message_text = annotation(policy, "message").unwrap_or_default().to_owned();
+    if annotation(policy, "message").is_none() && !meant.contains(&"message") {
         errors.push(
             InputError::new(
                 "missing-annotation",
@@ -662,8 +672,7 @@ fn rule_from_policy(
         }
     };
     let split_list = |key: &str| -> Vec<String> {
-        policy
-            .annotation(key)
+        annotation(policy, key)
             .map(|c| {
                 c.split(';')
                     .map(|s| s.trim().to_owned())
@@ -711,9 +720,9 @@ fn rule_from_policy(
         message,
         message_text,
         controls,
-        title: policy.annotation("title").map(str::to_owned),
-        description: policy.annotation("description").map(str::to_owned),
-        remediation: policy.annotation("remediation").map(str::to_owned),
+        title: annotation(policy, "title").map(str::to_owned),
+        description: annotation(policy, "description").map(str::to_owned),
+        remediation: annotation(policy, "remediation").map(str::to_owned),
         checklist,
         observes,
         location: location.clone(),

@@ -19,6 +19,9 @@
 //! any error. Scope constraints are the exception: they can never fail, so
 //! one this module cannot evaluate (`in`) is simply left out.
 //!
+//! The request's context is screened too (`context.observed`): a rule about
+//! observed reads would otherwise be asked of every read of the inventory.
+//!
 //! `evaluate`'s tests check that screened and unscreened evaluation give the
 //! same findings and errors.
 
@@ -53,6 +56,8 @@ enum Term {
     Var(Var),
     /// `term.attr`
     Attr(Box<Term>, String),
+    /// `context.attr`
+    Context(String),
     /// A bool, long, string or entity literal.
     Literal(AttrValue),
     /// A set of literals: `["a", "b"]`.
@@ -67,6 +72,8 @@ enum Test {
     Not(Box<Test>),
     /// `term has attr`
     Has(Term, String),
+    /// `context has attr`
+    ContextHas(String),
     /// `var is Type` (scope)
     Is(Var, EntityTypeName),
     Compare(Comparison, Term, Term),
@@ -87,10 +94,13 @@ enum Comparison {
 }
 
 /// The principal and resource of one request, each with its entity when the
-/// chunk holds it, and the chunk's entities for the ones they refer to.
+/// chunk holds it, the request's context, and the chunk's entities for the
+/// ones they refer to.
 pub struct Subject<'a> {
     pub principal: (&'a EntityUid, Option<&'a EntityData>),
     pub resource: (&'a EntityUid, Option<&'a EntityData>),
+    /// The context the request is made with, key by key.
+    pub context: &'a [(&'static str, AttrValue)],
     pub entities: &'a EntityIndex<'a>,
 }
 
@@ -177,10 +187,14 @@ fn test(expr: &Json) -> Option<Test> {
     let comparison = |kind| binary().map(|(left, right)| Test::Compare(kind, left, right));
     match op {
         "!" => Some(Test::Not(Box::new(test(args.get("arg")?)?))),
-        "has" => Some(Test::Has(
-            term(args.get("left")?)?,
-            args.get("attr")?.as_str()?.to_owned(),
-        )),
+        "has" => {
+            let attr = args.get("attr")?.as_str()?.to_owned();
+            let left = args.get("left")?;
+            if is_context(left) {
+                return Some(Test::ContextHas(attr));
+            }
+            Some(Test::Has(term(left)?, attr))
+        }
         "==" => comparison(Comparison::Equal),
         "!=" => comparison(Comparison::NotEqual),
         "<" => comparison(Comparison::Less),
@@ -202,10 +216,14 @@ fn term(expr: &Json) -> Option<Term> {
             "resource" => Some(Term::Var(Var::Resource)),
             _ => None,
         },
-        "." => Some(Term::Attr(
-            Box::new(term(args.get("left")?)?),
-            args.get("attr")?.as_str()?.to_owned(),
-        )),
+        "." => {
+            let attr = args.get("attr")?.as_str()?.to_owned();
+            let left = args.get("left")?;
+            if is_context(left) {
+                return Some(Term::Context(attr));
+            }
+            Some(Term::Attr(Box::new(term(left)?), attr))
+        }
         "Value" => literal(args).map(Term::Literal),
         "Set" => args
             .as_array()?
@@ -233,6 +251,11 @@ fn literal(value: &Json) -> Option<AttrValue> {
         }
         _ => None,
     }
+}
+
+/// Whether `expr` is the variable `context`.
+fn is_context(expr: &Json) -> bool {
+    single_entry(expr).is_some_and(|(op, var)| op == "Var" && var == "context")
 }
 
 /// The only key of a JSON object and its value.
@@ -274,6 +297,12 @@ impl<'a> Subject<'a> {
             Term::Var(var) => Some(Cow::Owned(AttrValue::Entity(self.var(*var).0.clone()))),
             Term::Literal(value) => Some(Cow::Borrowed(value)),
             Term::Set(_) => None,
+            // A key the context lacks is an error in Cedar: left to it.
+            Term::Context(attr) => self
+                .context
+                .iter()
+                .find(|(key, _)| key == attr)
+                .map(|(_, value)| Cow::Borrowed(value)),
             Term::Attr(base, attr) => {
                 let entity = match base.as_ref() {
                     Term::Var(var) => self.var(*var).1?,
@@ -295,6 +324,7 @@ impl<'a> Subject<'a> {
                 Term::Var(var) => Some(self.var(*var).1?.attr(attr).is_some()),
                 other => Some(self.entity(other)?.attr(attr).is_some()),
             },
+            Test::ContextHas(attr) => Some(self.context.iter().any(|(key, _)| key == attr)),
             Test::Is(var, ty) => Some(self.var(*var).0.type_name() == ty),
             Test::Compare(kind, left, right) => {
                 compare(*kind, &*self.value(left)?, &*self.value(right)?)
@@ -386,7 +416,42 @@ mod tests {
         )
         .is_empty());
         assert!(screen("forbid(principal, action, resource);").is_empty());
-        assert!(screen("forbid(principal, action, resource) when { context.x };").is_empty());
+    }
+
+    #[test]
+    fn context_attributes_are_screened() {
+        let rule = screen(
+            "forbid(principal, action, resource) when { context.observed && !context.declared && context has environment && context.environment == Environment::\"prod\" };",
+        );
+        assert_eq!(rule.tests.len(), 4);
+        let (principal, resource) = (
+            crate::entities::uid("Service", "api"),
+            crate::entities::uid("Secret", "S"),
+        );
+        let prod = AttrValue::Entity(crate::entities::uid("Environment", "prod"));
+        let entities = [];
+        let index = EntityIndex::new(&entities);
+        let admits = |context: &[(&'static str, AttrValue)]| {
+            rule.admits(&Subject {
+                principal: (&principal, None),
+                resource: (&resource, None),
+                context,
+                entities: &index,
+            })
+        };
+        let read = |observed, declared| {
+            vec![
+                ("environment", prod.clone()),
+                ("observed", AttrValue::Bool(observed)),
+                ("declared", AttrValue::Bool(declared)),
+            ]
+        };
+        assert!(admits(&read(true, false)));
+        assert!(!admits(&read(false, true)));
+        assert!(!admits(&read(true, true)));
+        let mut without_environment = read(true, false);
+        without_environment.remove(0);
+        assert!(!admits(&without_environment));
     }
 
     #[test]
