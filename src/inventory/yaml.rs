@@ -27,6 +27,7 @@ use yaml_rust2::scanner::Marker;
 use crate::diag::{did_you_mean, InputError};
 
 mod fast;
+mod lines;
 use crate::source::Location;
 
 /// A path into a YAML document: mapping keys and sequence indices.
@@ -138,8 +139,7 @@ pub fn parse<T: DeserializeOwned>(
     text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
     // Nearly every file is well formed: read it in one pass.
-    let mut locator = Locator::new(file, Record::Anchors);
-    if let Some(value) = fast::read::<T>(text, &mut locator) {
+    if let Some((value, locator)) = fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
         return Ok((value, Positions::new(file, text, locator)));
     }
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
@@ -515,7 +515,13 @@ impl Locator {
     /// Takes in the next event of the stream (the push parser's
     /// [`MarkedEventReceiver::on_event`], and the fast reader's pull loop).
     fn observe(&mut self, event: &Event, mark: Marker) {
-        let pos = (mark.line(), mark.col() + 1);
+        self.observe_at(event, mark.line(), mark.col());
+    }
+
+    /// [`Self::observe`], for an event at `line` (from 1) and `col` (in
+    /// characters, from 0) as yaml-rust2's markers count them.
+    fn observe_at(&mut self, event: &Event, line: usize, col: usize) {
+        let pos = (line, col + 1);
         match event {
             Event::DocumentStart => {
                 self.awaiting_root = true;

@@ -2,8 +2,10 @@
 //!
 //! Parsing a file with serde_yaml and then again with yaml-rust2 (for
 //! positions and duplicate keys) was half of the work of a large check. This
-//! reader makes one pass instead: it pulls yaml-rust2's events, shows each to
-//! the [`Locator`] and feeds it to serde in the same step.
+//! reader makes one pass instead: it pulls YAML events, shows each to the
+//! [`Locator`] and feeds it to serde in the same step. The events come from
+//! [`Lines`] for a file written one entry per line (nearly every inventory),
+//! and from yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
 //! It is a fast path, not a second YAML implementation: it accepts only what
 //! it can read exactly as serde_yaml does (plain mappings, sequences and
@@ -17,13 +19,14 @@
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::TScalarStyle;
 
+use super::lines::{Lines, Positioned};
 use super::Locator;
 
 /// Why the fast reader stopped. Carries nothing: the slow path explains.
 #[derive(Debug)]
-pub(super) struct GiveUp;
+pub(crate) struct GiveUp;
 
 impl std::fmt::Display for GiveUp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,22 +42,60 @@ impl de::Error for GiveUp {
     }
 }
 
-type Result<T> = std::result::Result<T, GiveUp>;
+pub(super) type Result<T> = std::result::Result<T, GiveUp>;
 
-/// Reads `text` into `T`, recording positions in `locator` as it goes.
-/// `None` when the file needs the slow path (see the module docs).
-pub(super) fn read<T: DeserializeOwned>(text: &str, locator: &mut Locator) -> Option<T> {
+/// Reads `text` into `T`, recording positions in a locator made by
+/// `locator` as it goes. `None` when the file needs the slow path (see the
+/// module docs).
+///
+/// Files written one entry per line are read by [`Lines`]; any other file,
+/// or one `Lines` gives up on, by yaml-rust2's parser.
+pub(super) fn read<T: DeserializeOwned>(
+    text: &str,
+    locator: impl Fn() -> Locator,
+) -> Option<(T, Locator)> {
     if !same_characters(text) {
         return None;
     }
+    if let Some(lines) = Lines::new(text) {
+        if let Some(read) = read_from(lines, locator()) {
+            return Some(read);
+        }
+    }
+    read_from(Parser::new_from_str(text), locator())
+}
+
+fn read_from<T: DeserializeOwned>(
+    events: impl Events,
+    mut locator: Locator,
+) -> Option<(T, Locator)> {
     let mut reader = Reader {
-        parser: Parser::new_from_str(text),
-        locator,
+        events,
+        locator: &mut locator,
         peeked: None,
     };
     let value = reader.document().ok()?;
-    let clean = reader.locator.duplicates.is_empty() && reader.locator.documents.len() == 1;
-    clean.then_some(value)
+    let clean = locator.duplicates.is_empty() && locator.documents.len() == 1;
+    clean.then_some((value, locator))
+}
+
+/// Where a [`Reader`] gets its events: each with the line (from 1) and
+/// column (in characters, from 0) it starts at.
+pub(super) trait Events {
+    fn next_event(&mut self) -> Result<Positioned>;
+}
+
+impl Events for Parser<std::str::Chars<'_>> {
+    fn next_event(&mut self) -> Result<Positioned> {
+        let (event, mark) = self.next_token().map_err(|_| GiveUp)?;
+        Ok((event, mark.line(), mark.col()))
+    }
+}
+
+impl Events for Lines<'_> {
+    fn next_event(&mut self) -> Result<Positioned> {
+        Lines::next_event(self)
+    }
 }
 
 /// Whether libyaml, under serde_yaml, reads the characters of `text` as
@@ -87,28 +128,28 @@ fn same_characters(text: &str) -> bool {
         })
 }
 
-struct Reader<'t, 'l> {
-    parser: Parser<std::str::Chars<'t>>,
+struct Reader<'l, E> {
+    events: E,
     locator: &'l mut Locator,
-    peeked: Option<(Event, Marker)>,
+    peeked: Option<Positioned>,
 }
 
-impl Reader<'_, '_> {
+impl<E: Events> Reader<'_, E> {
     /// The event after the ones consumed, without consuming it.
     fn peek(&mut self) -> Result<&Event> {
         if self.peeked.is_none() {
-            self.peeked = Some(self.parser.next_token().map_err(|_| GiveUp)?);
+            self.peeked = Some(self.events.next_event()?);
         }
         Ok(&self.peeked.as_ref().ok_or(GiveUp)?.0)
     }
 
     /// Consumes the next event; the locator sees every event once, in order.
     fn next(&mut self) -> Result<Event> {
-        let (event, mark) = match self.peeked.take() {
+        let (event, line, col) = match self.peeked.take() {
             Some(peeked) => peeked,
-            None => self.parser.next_token().map_err(|_| GiveUp)?,
+            None => self.events.next_event()?,
         };
-        self.locator.observe(&event, mark);
+        self.locator.observe_at(&event, line, col);
         match event {
             // Anchors, aliases and tags are rare in inventories and are where
             // YAML readers differ most: serde_yaml reads them.
@@ -226,7 +267,7 @@ macro_rules! unsigned {
     };
 }
 
-impl<'de> de::Deserializer<'de> for &mut Reader<'_, '_> {
+impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     type Error = GiveUp;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -365,11 +406,11 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'_, '_> {
 }
 
 /// The items of a sequence whose start was consumed.
-struct Items<'r, 't, 'l> {
-    reader: &'r mut Reader<'t, 'l>,
+struct Items<'r, 'l, E> {
+    reader: &'r mut Reader<'l, E>,
 }
 
-impl<'de> de::SeqAccess<'de> for Items<'_, '_, '_> {
+impl<'de, E: Events> de::SeqAccess<'de> for Items<'_, '_, E> {
     type Error = GiveUp;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
@@ -382,11 +423,11 @@ impl<'de> de::SeqAccess<'de> for Items<'_, '_, '_> {
 }
 
 /// The entries of a mapping whose start was consumed.
-struct Entries<'r, 't, 'l> {
-    reader: &'r mut Reader<'t, 'l>,
+struct Entries<'r, 'l, E> {
+    reader: &'r mut Reader<'l, E>,
 }
 
-impl<'de> de::MapAccess<'de> for Entries<'_, '_, '_> {
+impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
     type Error = GiveUp;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
@@ -439,10 +480,7 @@ mod tests {
 
     fn fast(text: &str) -> Option<RawDocument> {
         let file: Arc<str> = "t.yaml".into();
-        read(
-            text,
-            &mut Locator::new(&file, super::super::Record::Anchors),
-        )
+        read(text, || Locator::new(&file, super::super::Record::Anchors)).map(|(doc, _)| doc)
     }
 
     /// Whenever the fast reader answers, serde_yaml gives the same document.
