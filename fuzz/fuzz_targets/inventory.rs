@@ -2,6 +2,7 @@
 //! position locator, validation and entity building. Every input must give an inventory or a
 //! list of input errors, never a panic. And whatever the loader reads, serde_yaml must read
 //! the same: the loader's one-pass reader may only answer where it agrees with serde_yaml.
+//! Its line reader, where it answers, must give yaml-rust2's events at yaml-rust2's places.
 
 #![no_main]
 
@@ -16,6 +17,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Some(Err(problem)) = secretary::inventory::yaml::line_reader_agrees(text) {
+        panic!("the line reader and yaml-rust2 read this text differently: {problem}");
+    }
     let path: Arc<str> = Arc::from("fuzz.yaml");
     let parsed = match parse_text(&path, text) {
         Ok(parsed) => {

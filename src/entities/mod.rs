@@ -471,8 +471,14 @@ impl EntityPlan<'_> {
             });
         }
         let chunk = &self.chunks[index];
-        let mut entities = self.shared.clone();
-        let mut facts = Vec::new();
+        // Sized up front (one entity per secret, instance and env var; a
+        // fact for each, and one per read): growing them copied every
+        // chunk's entities and facts several times over.
+        let instances: usize = chunk.secrets.iter().map(|s| s.instances.len()).sum();
+        let items = chunk.secrets.len() + instances + chunk.env_vars.len();
+        let mut entities = Vec::with_capacity(self.shared.len() + items);
+        entities.extend(self.shared.iter().cloned());
+        let mut facts = Vec::with_capacity(items + chunk.env_vars.len() + chunk.reads.len());
         if chunk.shared_facts {
             for env in self.inventory.environments.values() {
                 items::environment(env, Some(&mut facts))?;

@@ -133,6 +133,13 @@ impl Positions {
     }
 }
 
+/// For the fuzz target: `None` where the line reader gives up on `text`,
+/// otherwise whether it reads the events and positions yaml-rust2 reads.
+#[doc(hidden)]
+pub fn line_reader_agrees(text: &str) -> Option<Result<(), String>> {
+    lines::agrees_with_yaml_rust2(text)
+}
+
 /// Parses one YAML file into `T`, returning the positions of its nodes.
 pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
