@@ -107,7 +107,7 @@ impl Events for Lines<'_> {
 /// This runs over every byte of every file, so the ASCII part is checked in
 /// chunks the compiler can vectorize, and characters are decoded only when
 /// the text is not all ASCII.
-fn same_characters(text: &str) -> bool {
+pub(super) fn same_characters(text: &str) -> bool {
     let bytes = text.as_bytes();
     let control = |bad: bool, &b: &u8| {
         bad | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0x7f)
