@@ -64,9 +64,9 @@ impl AttrsBuilder {
     }
 
     pub(super) fn entity(&mut self, uid: EntityUid) -> Result<EntityData, String> {
-        let mut attrs = std::mem::take(&mut self.0);
-        attrs.shrink_to_fit();
-        Ok(EntityData::new(uid, attrs))
+        // Not shrunk to fit: that copied every entity's attributes, and a
+        // chunk's entities live only until the chunk is judged.
+        Ok(EntityData::new(uid, std::mem::take(&mut self.0)))
     }
 }
 
