@@ -684,6 +684,8 @@ mod tests {
             ("a: http://h:1/p#f\n", true),
             ("a: b #c: d\n", true),
             ("a b: c d\n", true),
+            ("a  : b\nc:\n  d   : e\n", true),
+            ("a:\n  - k  : v\n    l: w\n", true),
             ("a #b: c\n", false),
             ("a:b: c\n", true),
             ("a:\n", false),
