@@ -26,7 +26,7 @@ use super::Locator;
 
 /// Why the fast reader stopped. Carries nothing: the slow path explains.
 #[derive(Debug)]
-pub(crate) struct GiveUp;
+pub(super) struct GiveUp;
 
 impl std::fmt::Display for GiveUp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
