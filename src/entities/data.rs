@@ -1,17 +1,30 @@
 //! Entities as plain data, made Cedar entities only when a rule may read them.
 //!
-//! Making a Cedar [`Entity`] evaluates every attribute, and putting it in an
-//! [`Entities`](cedar_policy::Entities) store hashes it and computes the
-//! transitive closure of the hierarchy: together about a third of a large
-//! check, spent mostly on entities no rule ever reads, because most facts
-//! fail a screen of every rule that applies to them (see
-//! [`crate::policy::screen`]). So a chunk's entities are built as
-//! [`EntityData`] first; screens read those directly, and only the entities
-//! a surviving fact can reach through its attributes become Cedar entities.
+//! Making a Cedar [`Entity`] through its public constructor evaluates every
+//! attribute, and putting it in an [`Entities`](cedar_policy::Entities)
+//! store hashes it and computes the transitive closure of the hierarchy:
+//! together about a third of a large check, spent mostly on entities no
+//! rule ever reads, because most facts fail a screen of every rule that
+//! applies to them (see [`crate::policy::screen`]). So a chunk's entities
+//! are built as [`EntityData`] first; screens read those directly, and only
+//! the entities a surviving fact can reach through its attributes become
+//! Cedar entities.
+//!
+//! Those are built from values with `cedar-policy-core`, the crate under
+//! `cedar-policy`, instead of from restricted expressions that Cedar would
+//! evaluate again (5% of the instructions of a check at 10,000 secrets).
+//! The conversions between the two crates' types are public but hidden from
+//! Cedar's documentation, so both crates are pinned to one exact version in
+//! `Cargo.toml`: an upgrade is a deliberate change, made with the tests
+//! that compare these entities with the schema (debug builds check every
+//! chunk's store through the public constructor) and the findings of every
+//! example.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use cedar_policy::{Entity, EntityUid, RestrictedExpression};
+use cedar_policy_core::ast;
+use smol_str::SmolStr;
 
 /// An attribute value, in the few shapes the schema uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +45,19 @@ impl AttrValue {
             AttrValue::Entity(uid) => RestrictedExpression::new_entity_uid(uid),
             AttrValue::Set(members) => {
                 RestrictedExpression::new_set(members.into_iter().map(AttrValue::into_restricted))
+            }
+        }
+    }
+
+    /// The value as Cedar holds it in an entity.
+    fn into_value(self) -> ast::Value {
+        match self {
+            AttrValue::Bool(b) => ast::Value::from(b),
+            AttrValue::Long(n) => ast::Value::from(n),
+            AttrValue::String(s) => ast::Value::from(s),
+            AttrValue::Entity(uid) => ast::Value::from(ast::EntityUID::from(uid)),
+            AttrValue::Set(members) => {
+                ast::Value::set(members.into_iter().map(AttrValue::into_value), None)
             }
         }
     }
@@ -77,15 +103,28 @@ impl EntityData {
         }
     }
 
-    /// The Cedar entity. Fails only when an attribute cannot be evaluated,
-    /// which the values built here cannot cause.
-    pub fn into_cedar(self) -> Result<Entity, String> {
-        let attrs: HashMap<String, RestrictedExpression> = self
-            .attrs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.into_restricted()))
-            .collect();
-        Entity::new(self.uid, attrs, HashSet::new()).map_err(|e| e.to_string())
+    /// The Cedar entity. It has no parents: the schema has no hierarchy.
+    pub fn into_cedar(self) -> Entity {
+        Entity::from(self.into_core())
+    }
+
+    /// The entity as Cedar's core crate holds it, built from values, not
+    /// from restricted expressions: Cedar evaluates each of those again,
+    /// which cost more than everything else done to make a store.
+    pub fn into_core(self) -> ast::Entity {
+        let attrs = self.attrs.into_iter().map(|(k, v)| {
+            (
+                SmolStr::new_static(k),
+                ast::PartialValue::from(v.into_value()),
+            )
+        });
+        ast::Entity::new_with_attr_partial_value(
+            self.uid.into(),
+            attrs,
+            HashSet::new(),
+            HashSet::new(),
+            std::iter::empty(),
+        )
     }
 }
 
@@ -178,6 +217,51 @@ mod tests {
         assert!(!index.reachable([&missing]).contains(&true));
     }
 
+    /// Entities built from values (see the module notes) are the entities
+    /// Cedar's public constructor makes from the same attributes.
+    #[test]
+    fn entities_built_from_values_equal_those_cedar_evaluates() {
+        let data = EntityData::new(
+            uid("SecretInstance", "A@prod"),
+            vec![
+                ("secret", AttrValue::Entity(uid("Secret", "A"))),
+                ("has_fingerprint", AttrValue::Bool(true)),
+                ("age_days", AttrValue::Long(-3)),
+                (
+                    "backend",
+                    AttrValue::String("a name longer than twenty-three bytes".into()),
+                ),
+                ("encryption", AttrValue::String(String::new())),
+                (
+                    "shared_with_environments",
+                    AttrValue::Set(vec![
+                        AttrValue::Entity(uid("Environment", "staging")),
+                        AttrValue::Entity(uid("Environment", "dev")),
+                    ]),
+                ),
+                ("rotation_breaks", AttrValue::Set(Vec::new())),
+                (
+                    "nested",
+                    AttrValue::Set(vec![AttrValue::Set(vec![AttrValue::String("x".into())])]),
+                ),
+            ],
+        );
+        let public = Entity::new(
+            data.uid.clone(),
+            data.attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone().into_restricted()))
+                .collect(),
+            HashSet::new(),
+        )
+        .unwrap();
+        let built = data.into_cedar();
+        assert!(
+            built.as_ref().deep_eq(public.as_ref()),
+            "{built:?}\n{public:?}"
+        );
+    }
+
     #[test]
     fn set_replaces_and_into_cedar_keeps_every_attribute() {
         let mut e = EntityData::new(
@@ -187,7 +271,7 @@ mod tests {
         e.set("never_log", AttrValue::Bool(true));
         e.set("rotation_days", AttrValue::Long(90));
         assert_eq!(e.attr("never_log"), Some(&AttrValue::Bool(true)));
-        let cedar = e.into_cedar().unwrap();
+        let cedar = e.into_cedar();
         assert_eq!(
             cedar.attr("rotation_days").unwrap().unwrap(),
             cedar_policy::EvalResult::Long(90)
