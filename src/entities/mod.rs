@@ -247,9 +247,14 @@ pub fn instance_uid(secret: &str, environment: &str) -> EntityUid {
 
 pub const INVENTORY_ID: &str = "inventory";
 
-/// How many secrets share one entity store. Small enough to bound memory,
-/// large enough that the shared entities cost little.
-const CHUNK_SECRETS: usize = 512;
+/// How many secrets share one entity store. Small, so that a chunk's
+/// entities, its Cedar store and the facts judged against them stay in the
+/// processor's caches while they are used: at 10,000 secrets, chunks of 16
+/// to 64 secrets made a check about a quarter faster than chunks of 512, for
+/// the same number of instructions. The shared entities (environments,
+/// services, identities) are built again for each chunk, which costs little
+/// next to a chunk's own.
+const CHUNK_SECRETS: usize = 32;
 
 /// Items judged together against one entity store.
 #[derive(Default)]
