@@ -218,7 +218,7 @@ pub fn secret(
     for (env, instance) in &secret.instances {
         let key = (secret.id.as_str(), env.as_str());
         let instance_uid = instance_uid(&secret.id, env);
-        let age = derived.age_days.get(&key).copied();
+        let age = instance.last_rotated.map(|date| derived.age_days(date));
         let overdue = match (age, period) {
             (Some(age), Some(period)) if age > period => Some(age - period),
             _ => None,

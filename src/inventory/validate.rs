@@ -1191,7 +1191,8 @@ impl Validator {
     /// the `env_vars` entry forgot to say so; rules on secret env vars must
     /// not depend on the user remembering both places.
     fn link_env_vars(&mut self, inventory: &mut Inventory) {
-        let mut delivered: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        // A hash map: tens of thousands of names, looked up once each.
+        let mut delivered: foldhash::HashMap<&str, Vec<&str>> = Default::default();
         for secret in inventory.secrets.values() {
             for instance in secret.instances.values() {
                 if let Some(var) = &instance.env_var {
