@@ -334,13 +334,18 @@ const ANCHOR_VALUES: [Pattern; 2] = [
 /// (a section of thousands of secrets) keep an index.
 const SCAN_LIMIT: usize = 16;
 
+/// A key as the locator keeps it. Nearly every key is a short field name,
+/// which a `SmolStr` holds without allocating; hundreds of thousands of
+/// keys are read in a large inventory.
+type Key = smol_str::SmolStr;
+
 enum Frame {
     Mapping {
         /// The key whose value is being read, if any.
-        current: Option<(String, (usize, usize))>,
+        current: Option<(Key, (usize, usize))>,
         /// Keys already read, with their positions.
-        seen: Vec<(String, (usize, usize))>,
-        index: Option<foldhash::HashMap<String, usize>>,
+        seen: Vec<(Key, (usize, usize))>,
+        index: Option<foldhash::HashMap<Key, usize>>,
     },
     Sequence {
         index: usize,
@@ -384,7 +389,7 @@ impl Locator {
                 Frame::Mapping {
                     current: Some((key, _)),
                     ..
-                } => path.push(PathSeg::Key(key.clone())),
+                } => path.push(PathSeg::Key(key.as_str().to_owned())),
                 Frame::Mapping { current: None, .. } => {}
                 Frame::Sequence { index } => path.push(PathSeg::Index(*index)),
             }
@@ -415,7 +420,15 @@ impl Locator {
                 })
                 .chain(last.map(Some))
         };
-        let depth = segments().count();
+        // Only the innermost mapping can be without a current key (it is
+        // the one whose key is being read), so the depth is known without
+        // a walk, and most nodes are deeper than any pattern.
+        let open = matches!(
+            self.stack.last(),
+            Some(Frame::Mapping { current: None, .. })
+        );
+        let depth = self.stack.len() + usize::from(last.is_some()) - usize::from(open);
+        debug_assert_eq!(depth, segments().count());
         patterns.iter().any(|pattern| {
             pattern.len() == depth
                 && pattern
@@ -485,7 +498,7 @@ impl Locator {
             Some(index) => index.get(text).map(|&i| seen[i].1),
             None => seen.iter().find(|(k, _)| k == text).map(|(_, p)| *p),
         };
-        *current = Some((text.to_owned(), pos));
+        *current = Some((Key::new(text), pos));
         if let Some((line, col)) = first {
             self.duplicates.push(
                 InputError::new(
