@@ -432,6 +432,16 @@ pub fn load(
         .collect();
     let mut sets = Vec::new();
     for action in Action::ALL {
+        // The principal's type, when the schema allows only one.
+        let principal_type = schema
+            .principals_for_action(&action.uid())
+            .and_then(|types| {
+                let types: Vec<String> = types.map(ToString::to_string).collect();
+                match types.as_slice() {
+                    [only] => Some(only.clone()),
+                    _ => None,
+                }
+            });
         for resource_type in crate::entities::resource_types(action) {
             // No blanket permit: with only forbids, every response is a deny
             // whose reasons are exactly the forbids that matched (none for a
@@ -443,6 +453,10 @@ pub fn load(
                 if applies_to_action(policy, action)
                     && applies_to_resource_type(policy, resource_type)
                 {
+                    let Some(screen) = screen.for_types(principal_type.as_deref(), resource_type)
+                    else {
+                        continue; // its scope never matches these facts
+                    };
                     if screen.is_empty() {
                         has_rules |= set.add(policy.clone()).is_ok();
                     } else {
@@ -450,7 +464,7 @@ pub fn load(
                         if own.add(policy.clone()).is_ok() {
                             has_rules = true;
                             screened.push(ScreenedPolicy {
-                                screen: screen.clone(),
+                                screen,
                                 policies: own,
                             });
                         }

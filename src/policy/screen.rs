@@ -131,6 +131,34 @@ impl Screen {
         Screen { tests }
     }
 
+    /// The screen for facts whose principal is of type `principal` (when
+    /// the action allows only one) and whose resource is of type
+    /// `resource`. For such facts a test of a variable's type is known in
+    /// advance: a true one is dropped, and a false one means the rule's
+    /// scope never matches them, so `None`. `is` tests come only from the
+    /// scope, which Cedar evaluates first and which cannot fail, so this
+    /// gives exactly the answers [`Screen::admits`] would. Nearly every rule
+    /// starts with `resource is ...`, which otherwise every fact would test.
+    pub fn for_types(&self, principal: Option<&str>, resource: &str) -> Option<Screen> {
+        let mut tests = Vec::with_capacity(self.tests.len());
+        for test in &self.tests {
+            if let Test::Is(var, ty) = test {
+                let known = match var {
+                    Var::Principal => principal,
+                    Var::Resource => Some(resource),
+                };
+                if let Some(known) = known {
+                    if ty.to_string() != known {
+                        return None;
+                    }
+                    continue;
+                }
+            }
+            tests.push(test.clone());
+        }
+        Some(Screen { tests })
+    }
+
     /// Whether the screen has any test at all.
     pub fn is_empty(&self) -> bool {
         self.tests.is_empty()
@@ -404,6 +432,23 @@ mod tests {
             count("forbid(principal, action, resource) when { resource has a && (resource.b || resource.c) && resource has d };"),
             1
         );
+    }
+
+    #[test]
+    fn type_tests_known_from_the_kind_of_fact_are_settled_in_advance() {
+        let rule = screen(
+            "forbid(principal is Service, action, resource is Secret) when { resource.never_log };",
+        );
+        assert_eq!(rule.tests.len(), 3);
+        // Both types known and right: only the attribute test is left.
+        let settled = rule.for_types(Some("Service"), "Secret").unwrap();
+        assert_eq!(settled.tests.len(), 1);
+        assert!(matches!(settled.tests[0], Test::Bool(_)));
+        // A principal of several possible types keeps its test.
+        assert_eq!(rule.for_types(None, "Secret").unwrap().tests.len(), 2);
+        // A type known to differ: the rule never matches such facts.
+        assert!(rule.for_types(Some("Service"), "EnvVar").is_none());
+        assert!(rule.for_types(Some("Environment"), "Secret").is_none());
     }
 
     #[test]
