@@ -192,6 +192,22 @@ mod tests {
     }
 
     #[test]
+    fn env_var_delivering_two_secrets_is_linked_to_neither() {
+        // `SHARED` is delivered by two secrets (and twice by one of them);
+        // its neighbours in name order by one secret each.
+        let inventory = load_texts(&[(
+            "a.yaml",
+            "version: 1\nenvironments: { dev: { tier: development }, prod: { tier: production } }\nsecrets:\n  A:\n    classification: critical\n    instances:\n      dev: { backend: env_var, env_var: SHARED }\n      prod: { backend: env_var, env_var: SHARED }\n  B:\n    classification: critical\n    instances:\n      prod: { backend: env_var, env_var: SHARED }\n  C:\n    classification: critical\n    instances:\n      prod: { backend: env_var, env_var: SHARE }\n  D:\n    classification: critical\n    instances:\n      prod: { backend: env_var, env_var: SHARED_TOO }\nenv_vars:\n  SHARE: {}\n  SHARED: {}\n  SHARED_TOO: {}\n  DECLARED: { secret: B }\n",
+        )])
+        .unwrap();
+        let linked = |name: &str| inventory.env_vars[name].secret.as_deref();
+        assert_eq!(linked("SHARED"), None);
+        assert_eq!(linked("SHARE"), Some("C"));
+        assert_eq!(linked("SHARED_TOO"), Some("D"));
+        assert_eq!(linked("DECLARED"), Some("B"));
+    }
+
+    #[test]
     fn a_name_defined_in_two_files_names_both() {
         let errors = load_texts(&[
             ("a.yaml", "version: 1\nservices:\n  api: { kind: api }\n"),

