@@ -203,7 +203,23 @@ pub fn parse<T: DeserializeOwned>(
     let positions = Positions::new(file, text, locator);
     match serde_yaml::from_str::<T>(text) {
         Ok(value) => Ok((value, positions)),
-        Err(error) => Err(vec![from_serde_error(file, &error)]),
+        Err(error) => {
+            let mut input_error = from_serde_error(file, &error);
+            // libyaml refuses tabs in many places (a blank line of spaces and
+            // a tab, after a value) and says only that a character cannot
+            // start a token: name the character.
+            let at_tab = error.location().is_some_and(|l| {
+                text.lines()
+                    .nth(l.line().saturating_sub(1))
+                    .and_then(|line| line.chars().nth(l.column().saturating_sub(1)))
+                    == Some('\t')
+            });
+            if at_tab {
+                input_error = input_error
+                    .help("YAML does not allow a tab here: indent and separate with spaces");
+            }
+            Err(vec![input_error])
+        }
     }
 }
 
