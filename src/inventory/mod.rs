@@ -208,6 +208,25 @@ mod tests {
     }
 
     #[test]
+    fn an_instance_is_encrypted_as_its_store_even_one_defined_in_another_file() {
+        let inventory = load_texts(&[
+            (
+                "a.yaml",
+                "version: 1\nenvironments: { prod: { tier: production } }\nsecrets:\n  A:\n    classification: critical\n    instances:\n      prod: { backend: encrypted_db_column, store: cache }\n  B:\n    classification: critical\n    instances:\n      prod: { backend: encrypted_db_column, store: db }\n  C:\n    classification: critical\n    instances:\n      prod: { backend: encrypted_db_column, store: cache, encryption: AES-256-GCM }\n",
+            ),
+            (
+                "b.yaml",
+                "version: 1\nstores:\n  cache: { encryption: \" None \" }\n  db: { encryption: \" Fernet \" }\n",
+            ),
+        ])
+        .unwrap();
+        let encryption = |id: &str| inventory.secrets[id].instances["prod"].encryption.clone();
+        assert_eq!(encryption("A"), "none");
+        assert_eq!(encryption("B"), "Fernet");
+        assert_eq!(encryption("C"), "AES-256-GCM");
+    }
+
+    #[test]
     fn a_name_defined_in_two_files_names_both() {
         let errors = load_texts(&[
             ("a.yaml", "version: 1\nservices:\n  api: { kind: api }\n"),

@@ -435,12 +435,9 @@ pub fn load(
         // The principal's type, when the schema allows only one.
         let principal_type = schema
             .principals_for_action(&action.uid())
-            .and_then(|types| {
-                let types: Vec<String> = types.map(ToString::to_string).collect();
-                match types.as_slice() {
-                    [only] => Some(only.clone()),
-                    _ => None,
-                }
+            .and_then(|mut types| {
+                let only = types.next()?;
+                types.next().is_none().then(|| only.to_string())
             });
         for resource_type in crate::entities::resource_types(action) {
             // No blanket permit: with only forbids, every response is a deny
