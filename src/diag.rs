@@ -15,11 +15,132 @@ use std::fmt::Write as _;
 
 use crate::source::{Location, SourceTexts};
 
+/// Declares [`Code`]: each variant with the kebab-case text users see.
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// The stable code of an input error: public API, printed as
+        /// `error[code]` and in machine outputs, so a variant is never renamed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in the order declared.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The kebab-case text, e.g. `unknown-field`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    CannotReadFingerprintFile => "cannot-read-fingerprint-file",
+    CannotReadIamSnapshot => "cannot-read-iam-snapshot",
+    CannotWriteOutput => "cannot-write-output",
+    CodeNotVerified => "code-not-verified",
+    ComposeInvalid => "compose-invalid",
+    ComposeNotVerified => "compose-not-verified",
+    ContradictoryEncryption => "contradictory-encryption",
+    DateInFuture => "date-in-future",
+    DuplicateFingerprintEnvironment => "duplicate-fingerprint-environment",
+    DuplicateKey => "duplicate-key",
+    DuplicateName => "duplicate-name",
+    DuplicateRuleId => "duplicate-rule-id",
+    DuplicateSettings => "duplicate-settings",
+    DuplicateSourcesRepository => "duplicate-sources-repository",
+    EmptyField => "empty-field",
+    EmptyFile => "empty-file",
+    EmptyInventoryDirectory => "empty-inventory-directory",
+    EmptyName => "empty-name",
+    EmptyPolicyDirectory => "empty-policy-directory",
+    EmptyRead => "empty-read",
+    FilesNotVerified => "files-not-verified",
+    FingerprintKeyMismatch => "fingerprint-key-mismatch",
+    IamCollectionFailed => "iam-collection-failed",
+    IamLiveUnavailable => "iam-live-unavailable",
+    IamNotVerified => "iam-not-verified",
+    Internal => "internal",
+    InvalidAnnotation => "invalid-annotation",
+    InvalidAwsAccount => "invalid-aws-account",
+    InvalidDate => "invalid-date",
+    InvalidEntity => "invalid-entity",
+    InvalidFileMode => "invalid-file-mode",
+    InvalidFingerprintFile => "invalid-fingerprint-file",
+    InvalidFormat => "invalid-format",
+    InvalidFormatPattern => "invalid-format-pattern",
+    InvalidIamSnapshot => "invalid-iam-snapshot",
+    InvalidMessage => "invalid-message",
+    InvalidName => "invalid-name",
+    InvalidNow => "invalid-now",
+    InvalidPeriod => "invalid-period",
+    InvalidRuleId => "invalid-rule-id",
+    InvalidSeverity => "invalid-severity",
+    InvalidSourceDateEpoch => "invalid-source-date-epoch",
+    InvalidValueSource => "invalid-value-source",
+    MalformedEnvExample => "malformed-env-example",
+    MissingAnnotation => "missing-annotation",
+    MissingField => "missing-field",
+    MissingFile => "missing-file",
+    MissingFingerprintKey => "missing-fingerprint-key",
+    MissingPath => "missing-path",
+    MissingSource => "missing-source",
+    MissingTemplate => "missing-template",
+    MultipleDocuments => "multiple-documents",
+    NestedDocsMarker => "nested-docs-marker",
+    NoDocsMarkers => "no-docs-markers",
+    NoRandomKey => "no-random-key",
+    NoValueSources => "no-value-sources",
+    NotUtf8 => "not-utf8",
+    PermitRule => "permit-rule",
+    PolicyInvalid => "policy-invalid",
+    PolicySet => "policy-set",
+    PolicySyntax => "policy-syntax",
+    PolicyTemplate => "policy-template",
+    PolicyWarning => "policy-warning",
+    RandomFingerprintKey => "random-fingerprint-key",
+    RepositoryNotVerified => "repository-not-verified",
+    RuleEvaluationError => "rule-evaluation-error",
+    TemplateError => "template-error",
+    TemplateSyntax => "template-syntax",
+    UnbalancedDocsMarker => "unbalanced-docs-marker",
+    UnknownAnnotation => "unknown-annotation",
+    UnknownDocsMarker => "unknown-docs-marker",
+    UnknownDocsTable => "unknown-docs-table",
+    UnknownEnvironment => "unknown-environment",
+    UnknownField => "unknown-field",
+    UnknownFingerprintSecret => "unknown-fingerprint-secret",
+    UnknownReference => "unknown-reference",
+    UnknownRule => "unknown-rule",
+    UnknownTemplate => "unknown-template",
+    UnknownValue => "unknown-value",
+    UnreadableDocsFile => "unreadable-docs-file",
+    UnreadableEnvExample => "unreadable-env-example",
+    UnreadableFile => "unreadable-file",
+    UnreadablePath => "unreadable-path",
+    UnreadableTemplate => "unreadable-template",
+    UnreadableTemplates => "unreadable-templates",
+    UnsupportedIamSnapshotVersion => "unsupported-iam-snapshot-version",
+    UnsupportedVersion => "unsupported-version",
+    ValueEmpty => "value-empty",
+    ValueMissing => "value-missing",
+    ValueNotVerified => "value-not-verified",
+    WrongType => "wrong-type",
+    YamlSyntax => "yaml-syntax",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem with the user's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
-    /// A stable kebab-case code, e.g. `unknown-field`.
-    pub code: &'static str,
+    /// A stable code, e.g. `unknown-field`.
+    pub code: Code,
     pub message: String,
     pub location: Option<Location>,
     /// Another place that matters, e.g. where a duplicate was first defined.
@@ -28,7 +149,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -110,6 +231,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn codes_are_unique_and_kebab_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "`{text}` is declared twice");
+            assert!(
+                !text.is_empty()
+                    && text.split('-').all(|w| !w.is_empty()
+                        && w.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                "`{text}` is not kebab-case"
+            );
+        }
+    }
+
+    #[test]
     fn suggests_close_names_only() {
         let fields = ["severity", "message", "control", "id"];
         assert_eq!(did_you_mean("severty", fields), Some("severity"));
@@ -133,7 +270,7 @@ mod tests {
             );
             t
         };
-        let err = InputError::new("unknown-field", "unknown field `clasification`")
+        let err = InputError::new(Code::UnknownField, "unknown field `clasification`")
             .at(Location::new(&file, 3, 7))
             .help("did you mean `classification`?");
         let text = err.render(&texts);

@@ -24,6 +24,7 @@ pub mod render;
 pub mod source;
 pub mod waivers;
 
+use crate::diag::Code;
 use std::path::PathBuf;
 
 use jiff::civil::Date;
@@ -135,7 +136,7 @@ pub fn judge(
     let Loaded { inventory, rules } = loaded;
     let plan = entities::plan_observed(&inventory, now, &rules.entity_literals, observations)
         .map_err(|problem| CheckFailure {
-            errors: vec![InputError::new("internal", problem)
+            errors: vec![InputError::new(Code::Internal, problem)
                 .help("this is a bug in secretary; please report it")],
         })?;
     let mut findings = evaluate::evaluate(&plan, &rules, entities::schema::schema());

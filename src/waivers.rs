@@ -17,6 +17,7 @@
 //!
 //! Every waiver ends up in the report's ledger with its state.
 
+use crate::diag::Code;
 use jiff::civil::Date;
 
 use crate::diag::{did_you_mean, InputError};
@@ -65,7 +66,7 @@ pub fn check_rules(waivers: &[Waiver], rules: &RuleSet) -> Vec<InputError> {
         if BUILTIN_CHECKS.iter().any(|check| check.id == waiver.rule) {
             errors.push(
                 InputError::new(
-                    "unknown-rule",
+                    Code::UnknownRule,
                     format!(
                         "waiver names rule `{}`, which cannot be waived",
                         waiver.rule
@@ -81,7 +82,7 @@ pub fn check_rules(waivers: &[Waiver], rules: &RuleSet) -> Vec<InputError> {
             };
             errors.push(
                 InputError::new(
-                    "unknown-rule",
+                    Code::UnknownRule,
                     format!("waiver names rule `{}`, which is not loaded", waiver.rule),
                 )
                 .at(waiver.location.clone())

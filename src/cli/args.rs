@@ -1,6 +1,7 @@
 //! Arguments shared by several subcommands, and their resolution into
 //! settings: no stage reads argv, the environment or the clock itself.
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -48,7 +49,7 @@ impl ColorArgs {
 pub fn resolve_now(now: Option<&str>) -> Result<Date, InputError> {
     match now {
         Some(text) => text.trim().parse::<Date>().map_err(|_| {
-            InputError::new("invalid-now", format!("`--now {text}` is not a date"))
+            InputError::new(Code::InvalidNow, format!("`--now {text}` is not a date"))
                 .help("write it as `YYYY-MM-DD`, e.g. `--now 2026-01-31`")
         }),
         None => Ok(jiff::Timestamp::now()

@@ -1,5 +1,6 @@
 //! `secretary check`: load, evaluate, print, exit.
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -183,9 +184,12 @@ pub fn run(args: CheckArgs) -> Outcome {
                 .rule(&finding.rule)
                 .map(|r| r.location.clone());
             errors.push(
-                secretary::diag::InputError::new("rule-evaluation-error", finding.message.clone())
-                    .at_opt(location)
-                    .help("a rule that errors is never treated as passing; fix the rule and run again"),
+                secretary::diag::InputError::new(
+                    Code::RuleEvaluationError,
+                    finding.message.clone(),
+                )
+                .at_opt(location)
+                .help("a rule that errors is never treated as passing; fix the rule and run again"),
             );
         }
         printer.errors(&errors, &texts);

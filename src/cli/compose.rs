@@ -3,6 +3,7 @@
 //! Their texts are never recorded for snippets: a compose file may hold a
 //! secret value on the very line an error or finding points at.
 
+use secretary::diag::Code;
 use secretary::diag::InputError;
 use secretary::inventory::Inventory;
 use secretary::observe::{code, compose, Observations};
@@ -28,12 +29,12 @@ pub fn gap_errors(observations: &Observations) -> Vec<InputError> {
     let gaps = observations
         .compose
         .iter()
-        .flat_map(|c| c.gaps.iter().map(|g| ("compose-not-verified", g)))
+        .flat_map(|c| c.gaps.iter().map(|g| (Code::ComposeNotVerified, g)))
         .chain(
             observations
                 .code
                 .iter()
-                .flat_map(|c| c.gaps.iter().map(|g| ("code-not-verified", g))),
+                .flat_map(|c| c.gaps.iter().map(|g| (Code::CodeNotVerified, g))),
         );
     gaps.map(|(code, gap)| {
         InputError::new(code, gap.problem.clone())

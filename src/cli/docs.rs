@@ -2,6 +2,7 @@
 //! `<!-- secretary:begin NAME -->` / `<!-- secretary:end NAME -->` markers,
 //! or with `--check` show what is stale (for CI) and change nothing.
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ pub fn run(args: DocsArgs) -> Outcome {
             Err(err) => {
                 errors.push(
                     InputError::new(
-                        "unreadable-docs-file",
+                        Code::UnreadableDocsFile,
                         format!("cannot read `{display}`: {err}"),
                     )
                     .help("check the path; `secretary docs` updates existing markdown files"),
@@ -66,7 +67,7 @@ pub fn run(args: DocsArgs) -> Outcome {
                 if !text.contains("<!-- secretary:begin") {
                     printer.warnings(
                         &[InputError::new(
-                            "no-docs-markers",
+                            Code::NoDocsMarkers,
                             format!("`{display}` has no `secretary:begin` marker"),
                         )
                         .at(Location::file_start(&display))

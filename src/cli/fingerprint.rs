@@ -9,6 +9,7 @@
 //! `secret-value-empty`); 2 bad input, or a value that could not be read (no
 //! file is written: a partial list would pass for a complete one).
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -75,13 +76,13 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         Some(var) => super::values::key_from_env(var),
         None => FingerprintKey::random()
             .map_err(|problem| {
-                InputError::new("no-random-key", problem)
+                InputError::new(Code::NoRandomKey, problem)
                     .help("pass `--fingerprint-key-env VAR` with a key")
             })
             .inspect(|_| {
                 printer.warnings(
                     &[InputError::new(
-                        "random-fingerprint-key",
+                        Code::RandomFingerprintKey,
                         "no `--fingerprint-key-env`: these fingerprints use a random key, so no other file or run can be compared with them",
                     )
                     .help("to merge fingerprint files of several environments, give every job the same key with `--fingerprint-key-env VAR`")],
@@ -135,7 +136,7 @@ pub fn run(args: FingerprintArgs) -> Outcome {
     if file.fingerprints.is_empty() && file.missing.is_empty() {
         printer.warnings(
             &[InputError::new(
-                "no-value-sources",
+                Code::NoValueSources,
                 format!("no secret declares where its value lives in `{environment}`"),
             )
             .help("add `value: {env: VAR}` (or `file:` / `dotenv:`) to the instances of this environment")],
@@ -156,7 +157,7 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         let empty: Vec<String> = file.empty.iter().map(|s| format!("`{s}`")).collect();
         printer.warnings(
             &[InputError::new(
-                "value-empty",
+                Code::ValueEmpty,
                 format!("empty value in `{environment}` for {}", empty.join(", ")),
             )
             .help("store real values where the instances' `value:` says")],
@@ -171,7 +172,7 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         let missing: Vec<String> = file.missing.iter().map(|s| format!("`{s}`")).collect();
         printer.warnings(
             &[InputError::new(
-                "value-missing",
+                Code::ValueMissing,
                 format!(
                     "no value found in `{environment}` for {}",
                     missing.join(", ")

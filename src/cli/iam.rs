@@ -1,6 +1,7 @@
 //! `secretary iam snapshot` and the IAM flags of `check` (`--iam`,
 //! `--iam-snapshot`): where the IAM observation comes from.
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -115,7 +116,7 @@ pub fn gap_errors(snapshot: &Snapshot) -> Vec<InputError> {
         .iter()
         .map(|gap| {
             InputError::new(
-                "iam-not-verified",
+                Code::IamNotVerified,
                 format!(
                     "`{}` failed: {}; not verified: {}",
                     gap.call,
@@ -179,7 +180,7 @@ fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
     collected
         .map(|c| c.snapshot)
         .map_err(|problem| {
-            InputError::new("iam-collection-failed", problem).help(
+            InputError::new(Code::IamCollectionFailed, problem).help(
                 "check the AWS configuration (`AWS_PROFILE` or `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` or `--endpoint-url`), or check a saved snapshot with `--iam-snapshot FILE`",
             )
         })
@@ -188,7 +189,7 @@ fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
 #[cfg(not(feature = "aws"))]
 fn live(_args: &AwsArgs) -> Result<Snapshot, InputError> {
     Err(InputError::new(
-        "iam-live-unavailable",
+        Code::IamLiveUnavailable,
         "this secretary was built without live IAM collection (cargo feature `aws`)",
     )
     .help("check a saved snapshot with `--iam-snapshot FILE`, or build with the default features"))

@@ -17,6 +17,7 @@
 //! for secret-like names. A non-secret variable whose env file value is not
 //! empty, a placeholder or real-looking becomes its `default:` (`PORT=3000`).
 
+use secretary::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -143,7 +144,7 @@ pub fn generate(from: &[PathBuf], output: &Path) -> Result<(String, Vec<String>)
             Err(error) => {
                 errors.push(
                     InputError::new(
-                        "unreadable-file",
+                        Code::UnreadableFile,
                         format!("cannot read `{display}`: {error}"),
                     )
                     .help("check the path given to `--from`"),

@@ -1,6 +1,7 @@
 //! Where output goes: results to stdout, errors and warnings to stderr.
 //! A closed pipe (`secretary check | head`) ends the run quietly.
 
+use secretary::diag::Code;
 use std::io::{self, Write};
 
 use secretary::diag::InputError;
@@ -59,7 +60,7 @@ impl Printer {
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputError> {
     let fail = |err: &dyn std::fmt::Display| {
         InputError::new(
-            "cannot-write-output",
+            Code::CannotWriteOutput,
             format!("cannot write `{}`: {err}", path.display()),
         )
         .help("check that the directory exists and is writable, or choose another `-o` path")
@@ -82,7 +83,7 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputErr
 pub fn write_atomic_all(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(), InputError> {
     let fail = |path: &std::path::Path, err: &dyn std::fmt::Display| {
         InputError::new(
-            "cannot-write-output",
+            Code::CannotWriteOutput,
             format!("cannot write `{}`: {err}", path.display()),
         )
         .help("check that the directory exists and is writable, or choose another `-o` path")

@@ -5,6 +5,7 @@
 //! arguments to [`ReportInputs`] and its evidence to `ViewContext::iam` in
 //! [`prepare`]: both commands pick it up.
 
+use secretary::diag::Code;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -60,7 +61,7 @@ pub fn resolve_generated_at() -> Result<jiff::Timestamp, InputError> {
             .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
             .ok_or_else(|| {
                 InputError::new(
-                    "invalid-source-date-epoch",
+                    Code::InvalidSourceDateEpoch,
                     format!("`SOURCE_DATE_EPOCH={text}` is not a number of seconds since 1970"),
                 )
                 .help("set it to an integer such as `1700000000`, or unset it to use the clock")
@@ -146,7 +147,7 @@ pub fn prepare(
             .filter(|f| !secretary::observe::GAP_RULES.contains(&f.rule.as_str()))
             .filter(|f| broken.insert(f.rule.clone()))
             .map(|f| {
-                InputError::new("rule-evaluation-error", f.message.clone())
+                InputError::new(Code::RuleEvaluationError, f.message.clone())
                 .at_opt(checked.rules.rule(&f.rule).map(|r| r.location.clone()))
                 .help("a rule that errors is never treated as passing; fix the rule and run again")
             }),

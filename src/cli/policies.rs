@@ -1,5 +1,6 @@
 //! `secretary policies`: what the rules are and what they mean.
 
+use secretary::diag::Code;
 use std::fmt::Write as _;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -90,7 +91,7 @@ pub fn run(command: PoliciesCommand) -> Outcome {
                 };
                 printer.errors(
                     &[secretary::diag::InputError::new(
-                        "unknown-rule",
+                        Code::UnknownRule,
                         format!("no rule has id `{}`", explain.id),
                     )
                     .help(help)],

@@ -4,6 +4,7 @@
 //! inventory names them under `sources:`; secret files' modes and owners
 //! only for the environments named with `--env` (this machine's).
 
+use secretary::diag::Code;
 use secretary::diag::InputError;
 use secretary::inventory::Inventory;
 use secretary::observe::{env_example, files, git, Observations};
@@ -39,7 +40,7 @@ pub fn gap_errors(observations: &Observations) -> Vec<InputError> {
         if let Err(problem) = &repository.scan {
             errors.push(
                 InputError::new(
-                    "repository-not-verified",
+                    Code::RepositoryNotVerified,
                     format!("cannot ask git about the repository `{}`: {problem}; not verified: which secret files and `.env` files are committed or not ignored", repository.root),
                 )
                 .at(repository.location.clone())
@@ -51,7 +52,7 @@ pub fn gap_errors(observations: &Observations) -> Vec<InputError> {
         if let files::FileState::Unreadable(problem) = &file.state {
             errors.push(
                 InputError::new(
-                    "files-not-verified",
+                    Code::FilesNotVerified,
                     format!(
                         "cannot read the metadata of `{}` ({problem}); not verified: its mode and owner",
                         file.written

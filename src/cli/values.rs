@@ -3,6 +3,7 @@
 //! read on this machine, the key their fingerprints are made with, and the
 //! fingerprint files of other environments to merge.
 
+use secretary::diag::Code;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ pub fn environments(
         };
         errors.push(
             InputError::new(
-                "unknown-environment",
+                Code::UnknownEnvironment,
                 format!("`--env {name}` names an environment the inventory does not declare"),
             )
             .help(help),
@@ -83,14 +84,14 @@ pub fn key_from_env(var: &str) -> Result<FingerprintKey, InputError> {
             value.into_encoded_bytes(),
         ))),
         Some(_) => Err(InputError::new(
-            "missing-fingerprint-key",
+            Code::MissingFingerprintKey,
             format!("`--fingerprint-key-env {var}` names a variable that is empty"),
         )
         .help(format!(
             "set `{var}` to the shared fingerprint key (e.g. from a CI secret; `openssl rand -hex 32` makes one)"
         ))),
         None => Err(InputError::new(
-            "missing-fingerprint-key",
+            Code::MissingFingerprintKey,
             format!("`--fingerprint-key-env {var}` names a variable that is not set"),
         )
         .help(format!(
@@ -114,11 +115,11 @@ pub fn observe(
         Some(var) => Some(key_from_env(var).map_err(|e| vec![e])?),
         None if !selected.is_empty() => {
             let key = FingerprintKey::random().map_err(|problem| {
-                vec![InputError::new("no-random-key", problem)
+                vec![InputError::new(Code::NoRandomKey, problem)
                     .help("pass `--fingerprint-key-env VAR` with a key")]
             })?;
             let note = InputError::new(
-                "random-fingerprint-key",
+                Code::RandomFingerprintKey,
                 "no `--fingerprint-key-env`: value fingerprints use a random key for this run, so they compare only within it",
             )
             .help("to compare values with other runs or environments, pass `--fingerprint-key-env VAR` with a shared key");
@@ -135,7 +136,7 @@ pub fn observe(
             .any(|i| i.value.is_some());
         if !declared {
             let note = InputError::new(
-                "no-value-sources",
+                Code::NoValueSources,
                 format!("`--env {env}`: no instance in `{env}` says where its value lives, so no value is read"),
             )
             .help("add `value: {env: VAR}` (or `file:` / `dotenv:`) to the instances of this environment");
@@ -184,7 +185,7 @@ fn merge(
             Err(err) => {
                 errors.push(
                     InputError::new(
-                        "cannot-read-fingerprint-file",
+                        Code::CannotReadFingerprintFile,
                         format!("cannot read fingerprint file `{display}`: {err}"),
                     )
                     .help("write it with `secretary fingerprint --env NAME -o FILE`, or check the path"),
@@ -212,7 +213,7 @@ fn merge(
                 };
                 errors.push(
                     InputError::new(
-                        "fingerprint-key-mismatch",
+                        Code::FingerprintKeyMismatch,
                         format!(
                             "fingerprint file `{display}` was made with key `{}`, but {why}",
                             file.key_id
@@ -226,7 +227,7 @@ fn merge(
             (None, Some(first)) if file.key_id != observation.key_id => {
                 errors.push(
                     InputError::new(
-                        "fingerprint-key-mismatch",
+                        Code::FingerprintKeyMismatch,
                         format!(
                             "fingerprint file `{display}` was made with key `{}`, another than the first file's `{}`",
                             file.key_id, observation.key_id
@@ -257,7 +258,7 @@ fn merge(
             };
             errors.push(
                 InputError::new(
-                    "unknown-environment",
+                    Code::UnknownEnvironment,
                     format!("fingerprint file `{display}` is for environment `{env}`, which the inventory does not declare"),
                 )
                 .at(at("environment"))
@@ -268,7 +269,7 @@ fn merge(
         if observation.read_environments.contains(env) {
             errors.push(
                 InputError::new(
-                    "duplicate-fingerprint-environment",
+                    Code::DuplicateFingerprintEnvironment,
                     format!("fingerprint file `{display}` is for `{env}`, whose values this run reads itself (`--env {env}`)"),
                 )
                 .at(at("environment"))
@@ -279,7 +280,7 @@ fn merge(
         if let Some(first) = seen.get(env) {
             errors.push(
                 InputError::new(
-                    "duplicate-fingerprint-environment",
+                    Code::DuplicateFingerprintEnvironment,
                     format!("fingerprint file `{display}` is for `{env}`, like an earlier file"),
                 )
                 .at(at("environment"))
@@ -312,7 +313,7 @@ fn merge(
                 file_ok = false;
                 errors.push(
                     InputError::new(
-                        "unknown-fingerprint-secret",
+                        Code::UnknownFingerprintSecret,
                         format!("fingerprint file `{display}` {message}"),
                     )
                     .at(at(secret))
@@ -405,7 +406,7 @@ pub fn gap_errors(observation: &ValueObservation) -> Vec<InputError> {
                     gap.secret, gap.environment, gap.source, gap.problem
                 )
             };
-            InputError::new(values::NOT_VERIFIED, what)
+            InputError::new(Code::ValueNotVerified, what)
                 .at(gap.location.clone())
                 .help("make the value readable by this run (permissions, path, a valid `.env` file), then run again")
         })

@@ -11,6 +11,7 @@ pub mod raw;
 pub mod validate;
 pub mod yaml;
 
+use crate::diag::Code;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
                     Ok(_) => {}
                     Err(err) => errors.push(
                         InputError::new(
-                            "unreadable-path",
+                            Code::UnreadablePath,
                             format!("cannot read `{}`: {err}", path.display()),
                         )
                         .help("check the path and its permissions"),
@@ -54,7 +55,7 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
             if files.len() == before {
                 errors.push(
                     InputError::new(
-                        "empty-inventory-directory",
+                        Code::EmptyInventoryDirectory,
                         format!("directory `{}` contains no `.yaml` or `.yml` files", path.display()),
                     )
                     .help("point at an inventory file or a directory of them; `secretary init` writes a starter"),
@@ -65,7 +66,7 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
         } else {
             errors.push(
                 InputError::new(
-                    "missing-path",
+                    Code::MissingPath,
                     format!("inventory path `{}` does not exist", path.display()),
                 )
                 .help("check the path, or run `secretary init` to write a starter inventory"),
@@ -105,7 +106,7 @@ pub fn load(
                 Ok(text) => read.push((display, Arc::<str>::from(text))),
                 Err(_) => errors.push(
                     InputError::new(
-                        "not-utf8",
+                        Code::NotUtf8,
                         format!("inventory file `{display}` is not UTF-8 text"),
                     )
                     .help("save the file as UTF-8"),
@@ -113,7 +114,7 @@ pub fn load(
             },
             Err(err) => errors.push(
                 InputError::new(
-                    "unreadable-file",
+                    Code::UnreadableFile,
                     format!("cannot read inventory file `{display}`: {err}"),
                 )
                 .help("check the path and its permissions"),
@@ -150,7 +151,7 @@ pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, V
 fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile, Vec<InputError>> {
     if text.trim().is_empty() {
         return Err(vec![InputError::new(
-            "empty-file",
+            Code::EmptyFile,
             format!("inventory file `{path}` is empty"),
         )
         .at(crate::source::Location::file_start(path))
@@ -238,7 +239,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         let error = &errors[0];
-        assert_eq!(error.code, "duplicate-name");
+        assert_eq!(error.code.as_str(), "duplicate-name");
         assert_eq!(error.location.as_ref().unwrap().to_string(), "b.yaml:4:3");
         assert_eq!(error.related.as_ref().unwrap().0.to_string(), "a.yaml:3:3");
     }
@@ -250,7 +251,7 @@ mod tests {
             "version: 1\nsecrets:\n  A:\n    classification: critical\n    readers: [nope]\n    rotation: { period: 3m }\n    instances:\n      prod: { backend: env_var, last_rotated: 2026-02-30 }\n",
         )])
         .unwrap_err();
-        let codes: Vec<&str> = errors.iter().map(|e| e.code).collect();
+        let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(
             codes,
             [

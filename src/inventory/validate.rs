@@ -5,6 +5,7 @@
 //! undeclared environments, services, stores and secrets, dates, periods and
 //! file modes. It reports every problem it finds, not just the first.
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -153,7 +154,7 @@ fn file_names(file: &ParsedFile) -> Vec<FileName<'_>> {
             let mut errors = Vec::new();
             if name.trim().is_empty() {
                 errors.push(
-                    InputError::new("empty-name", format!("a {what} has an empty name"))
+                    InputError::new(Code::EmptyName, format!("a {what} has an empty name"))
                         .at(here.clone())
                         .help("give it a name"),
                 );
@@ -165,7 +166,7 @@ fn file_names(file: &ParsedFile) -> Vec<FileName<'_>> {
             {
                 errors.push(
                     InputError::new(
-                        "invalid-name",
+                        Code::InvalidName,
                         format!("environment name `{name}` has characters other than letters, digits, `-`, `_` and `.`"),
                     )
                     .at(here.clone())
@@ -200,7 +201,7 @@ impl Validator {
             if doc.version != 1 {
                 self.errors.push(
                     InputError::new(
-                        "unsupported-version",
+                        Code::UnsupportedVersion,
                         format!("inventory version `{}` is not supported", doc.version),
                     )
                     .at(file.positions.value(&ypath!["version"]))
@@ -228,7 +229,7 @@ impl Validator {
                     Some(first) if first.file != here.file || first.line != here.line => {
                         self.errors.push(
                             InputError::new(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 format!("{what} `{name}` is defined more than once"),
                             )
                             .at(here)
@@ -259,7 +260,7 @@ impl Validator {
             if let Some(first) = &settings_file {
                 self.errors.push(
                     InputError::new(
-                        "duplicate-settings",
+                        Code::DuplicateSettings,
                         "`settings` is written in more than one file",
                     )
                     .at(here)
@@ -305,7 +306,7 @@ impl Validator {
                 if let Some(first) = &repository_file {
                     self.errors.push(
                         InputError::new(
-                            "duplicate-sources-repository",
+                            Code::DuplicateSourcesRepository,
                             "`sources.repository` is written in more than one file",
                         )
                         .at(here)
@@ -400,7 +401,7 @@ impl Validator {
         if let Some(problem) = problem {
             self.errors.push(
                 InputError::new(
-                    "missing-source",
+                    Code::MissingSource,
                     format!("the {what} `{written}` {problem}"),
                 )
                 .at(at)
@@ -439,7 +440,7 @@ impl Validator {
         };
         self.errors.push(
             InputError::new(
-                "unknown-reference",
+                Code::UnknownReference,
                 format!("{referrer} names {what} `{name}`, which is not declared"),
             )
             .at(at())
@@ -453,7 +454,7 @@ impl Validator {
             Ok(period) => Some(period),
             Err(problem) => {
                 self.errors.push(
-                    InputError::new("invalid-period", problem)
+                    InputError::new(Code::InvalidPeriod, problem)
                         .at(at())
                         .help(PERIOD_HELP),
                 );
@@ -470,7 +471,7 @@ impl Validator {
         };
         let Some(date) = parsed else {
             self.errors.push(
-                InputError::new("invalid-date", format!("{what} `{text}` is not a date"))
+                InputError::new(Code::InvalidDate, format!("{what} `{text}` is not a date"))
                     .at(at())
                     .help("write dates as `YYYY-MM-DD`, e.g. `2026-01-31`"),
             );
@@ -479,7 +480,7 @@ impl Validator {
         if date > self.now {
             self.errors.push(
                 InputError::new(
-                    "date-in-future",
+                    Code::DateInFuture,
                     format!(
                         "{what} `{text}` is after the evaluation date `{}`",
                         self.now
@@ -564,7 +565,7 @@ impl Validator {
                 if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
                     self.errors.push(
                         InputError::new(
-                            "invalid-aws-account",
+                            Code::InvalidAwsAccount,
                             format!("AWS account `{account}` of identity `{name}` is not a 12-digit account id"),
                         )
                         .at(pos.value(&ypath!["identities", name, "aws", "account"]))
@@ -697,7 +698,7 @@ impl Validator {
             if raw.secrets.is_empty() {
                 self.errors.push(
                     InputError::new(
-                        "empty-read",
+                        Code::EmptyRead,
                         format!("read by `{}` lists no secrets", raw.service),
                     )
                     .at(pos.value(&ypath!["reads", i]))
@@ -793,7 +794,7 @@ impl Validator {
                 if value.trim().is_empty() {
                     ok = false;
                     self.errors.push(
-                        InputError::new("empty-field", format!("waiver has an empty `{key}`"))
+                        InputError::new(Code::EmptyField, format!("waiver has an empty `{key}`"))
                             .at(pos.value(&ypath!["waivers", i, key]))
                             .help(match key {
                                 "rule" => "name the rule whose finding is accepted, as findings print it",
@@ -829,7 +830,7 @@ impl Validator {
                 Ok(date) if text.len() == 10 => Some(date),
                 _ => {
                     self.errors.push(
-                        InputError::new("invalid-date", format!("waiver expiry `{text}` is not a date"))
+                        InputError::new(Code::InvalidDate, format!("waiver expiry `{text}` is not a date"))
                             .at(pos.value(&ypath!["waivers", i, "expires"]))
                             .help("write the last day the waiver applies as `YYYY-MM-DD`, e.g. `expires: 2027-03-31`"),
                     );
@@ -861,7 +862,7 @@ impl Validator {
     ) -> Option<EntityRef> {
         let Some(entity) = EntityRef::parse(text) else {
             self.errors.push(
-                InputError::new("invalid-entity", format!("{referrer} names `{text}`, which is not an entity"))
+                InputError::new(Code::InvalidEntity, format!("{referrer} names `{text}`, which is not an entity"))
                     .at(at())
                     .help("write it as findings print it, `Type::\"id\"`, e.g. `Secret::\"JWT_SECRET\"` (the quotes may be left out)"),
             );
@@ -881,7 +882,7 @@ impl Validator {
             };
             self.errors.push(
                 InputError::new(
-                    "invalid-entity",
+                    Code::InvalidEntity,
                     format!(
                         "{referrer} names entity type `{}`, which does not exist",
                         entity.kind
@@ -927,7 +928,7 @@ impl Validator {
         if matches!(raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
             self.errors.push(
                 InputError::new(
-                    "missing-file",
+                    Code::MissingFile,
                     format!("{referrer} is stored in a file but does not say which"),
                 )
                 .at(pos.value(&path("backend")))
@@ -945,7 +946,7 @@ impl Validator {
                     _ => {
                         self.errors.push(
                             InputError::new(
-                                "invalid-file-mode",
+                                Code::InvalidFileMode,
                                 format!("file mode `{text}` is not an octal permission"),
                             )
                             .at(pos.value(&ypath!["secrets", id, "instances", env, "file", "mode"]))
@@ -964,7 +965,7 @@ impl Validator {
             {
                 self.errors.push(
                     InputError::new(
-                        "contradictory-encryption",
+                        Code::ContradictoryEncryption,
                         format!("{referrer} is a plaintext column but declares encryption `{mechanism}`"),
                     )
                     .at(pos.value(&path("encryption")))
@@ -1038,7 +1039,7 @@ impl Validator {
                 )
             };
             self.errors.push(
-                InputError::new("invalid-value-source", format!("{referrer} {what}"))
+                InputError::new(Code::InvalidValueSource, format!("{referrer} {what}"))
                     .at(here)
                     .help("give exactly one of `env: VAR`, `file: PATH` or `dotenv: PATH` (with an optional `key:`)"),
             );
@@ -1047,7 +1048,7 @@ impl Validator {
         if raw.key.is_some() && raw.dotenv.is_none() {
             self.errors.push(
                 InputError::new(
-                    "invalid-value-source",
+                    Code::InvalidValueSource,
                     format!("{referrer} has a `key` but no `dotenv` file"),
                 )
                 .at(pos.key(&path("key")))
@@ -1067,7 +1068,7 @@ impl Validator {
         let bad_name = |v: &mut Self, name: &str, key: &str| {
             v.errors.push(
                 InputError::new(
-                    "invalid-value-source",
+                    Code::InvalidValueSource,
                     format!("{referrer} names variable `{name}`, which is not a variable name"),
                 )
                 .at(pos.value(&path(key)))
@@ -1077,7 +1078,7 @@ impl Validator {
         let empty_path = |v: &mut Self, key: &str| {
             v.errors.push(
                 InputError::new(
-                    "invalid-value-source",
+                    Code::InvalidValueSource,
                     format!("{referrer} has an empty `{key}` path"),
                 )
                 .at(pos.value(&path(key)))
@@ -1155,7 +1156,7 @@ impl Validator {
                     };
                     self.errors.push(
                         InputError::new(
-                            "invalid-format-pattern",
+                            Code::InvalidFormatPattern,
                             format!("format pattern `{text}` of secret `{id}` is not a valid regular expression: {problem}"),
                         )
                         .at(pos.value(&ypath!["secrets", id, "format", "pattern"]))
@@ -1170,7 +1171,7 @@ impl Validator {
                 ok = false;
                 self.errors.push(
                     InputError::new(
-                        "invalid-format",
+                        Code::InvalidFormat,
                         format!("format of secret `{id}` has `min_length` {min} above `max_length` {max}"),
                     )
                     .at(pos.value(&ypath!["secrets", id, "format", "min_length"]))

@@ -17,6 +17,7 @@
 //! Swapping the YAML crate means rewriting this file only: the rest of the
 //! crate sees [`parse`], [`Positions`] and [`InputError`]s.
 
+use crate::diag::Code;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -173,7 +174,7 @@ pub fn parse<T: DeserializeOwned>(
             }
         }
         return Err(vec![InputError::new(
-            "yaml-syntax",
+            Code::YamlSyntax,
             format!("cannot parse YAML: {}", scan.info()),
         )
         .at(location)
@@ -183,7 +184,7 @@ pub fn parse<T: DeserializeOwned>(
     }
     if locator.documents.is_empty() {
         return Err(vec![InputError::new(
-            "empty-file",
+            Code::EmptyFile,
             format!("inventory file `{file}` has no content"),
         )
         .at(Location::file_start(file))
@@ -191,7 +192,7 @@ pub fn parse<T: DeserializeOwned>(
     }
     if let Some(&(line, col)) = locator.documents.get(1) {
         return Err(vec![InputError::new(
-            "multiple-documents",
+            Code::MultipleDocuments,
             "an inventory file holds one YAML document, but a second one starts here",
         )
         .at(Location::new(file, line, col))
@@ -248,8 +249,8 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         .unwrap_or_default();
 
     for (prefix, code, what) in [
-        ("unknown field `", "unknown-field", "key"),
-        ("unknown variant `", "unknown-value", "value"),
+        ("unknown field `", Code::UnknownField, "key"),
+        ("unknown variant `", Code::UnknownValue, "value"),
     ] {
         let Some(rest) = detail.strip_prefix(prefix) else {
             continue;
@@ -283,23 +284,26 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         .and_then(|r| r.split_once('`'))
         .map(|(f, _)| f)
     {
-        return InputError::new("missing-field", format!("missing key `{field}`{in_path}"))
-            .at(location)
-            .help(format!(
-                "add `{field}:` here; `secretary schema` lists every key"
-            ));
+        return InputError::new(
+            Code::MissingField,
+            format!("missing key `{field}`{in_path}"),
+        )
+        .at(location)
+        .help(format!(
+            "add `{field}:` here; `secretary schema` lists every key"
+        ));
     }
     if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
-        return InputError::new("wrong-type", format!("{detail}{in_path}"))
+        return InputError::new(Code::WrongType, format!("{detail}{in_path}"))
             .at(location)
             .help("see `secretary schema` for the expected type of this key");
     }
     if detail.contains("duplicate") {
-        return InputError::new("duplicate-key", format!("{detail}{in_path}"))
+        return InputError::new(Code::DuplicateKey, format!("{detail}{in_path}"))
             .at(location)
             .help("each key may appear once per mapping; remove or rename one");
     }
-    InputError::new("yaml-syntax", format!("cannot parse YAML: {message}"))
+    InputError::new(Code::YamlSyntax, format!("cannot parse YAML: {message}"))
         .at(location)
         .help("fix the YAML syntax at this position; check indentation and quoting")
 }
@@ -518,7 +522,7 @@ impl Locator {
         if let Some((line, col)) = first {
             self.duplicates.push(
                 InputError::new(
-                    "duplicate-key",
+                    Code::DuplicateKey,
                     format!("key `{text}` appears twice in the same mapping"),
                 )
                 .at(Location::new(&self.file, pos.0, pos.1))
@@ -744,7 +748,7 @@ pub fn parse_tree(file: &Arc<str>, text: &str, what: &str) -> Result<Node, Vec<I
     if let Err(scan) = Parser::new_from_str(text).load(&mut builder, false) {
         let mark = scan.marker();
         return Err(vec![InputError::new(
-            "yaml-syntax",
+            Code::YamlSyntax,
             format!("cannot parse {what}: {}", scan.info()),
         )
         .at(Location::new(file, mark.line(), mark.col() + 1))
@@ -758,7 +762,7 @@ pub fn parse_tree(file: &Arc<str>, text: &str, what: &str) -> Result<Node, Vec<I
     match builder.root {
         Some(root) if !root.is_null() => Ok(root),
         _ => Err(vec![InputError::new(
-            "empty-file",
+            Code::EmptyFile,
             format!("{what} `{file}` has no content"),
         )
         .at(Location::file_start(file))
@@ -805,7 +809,7 @@ impl TreeBuilder {
                             {
                                 self.errors.push(
                                     InputError::new(
-                                        "duplicate-key",
+                                        Code::DuplicateKey,
                                         format!("key `{key}` appears twice in the same mapping"),
                                     )
                                     .at(node.location(&self.file))
@@ -905,7 +909,7 @@ mod tests {
         let file: Arc<str> = "a.yaml".into();
         let text = "secrets:\n  A: 1\n  B: 2\n  A: 3\n";
         let errors = parse::<serde_yaml::Value>(&file, &Arc::from(text)).unwrap_err();
-        assert_eq!(errors[0].code, "duplicate-key");
+        assert_eq!(errors[0].code.as_str(), "duplicate-key");
         assert_eq!(errors[0].location.as_ref().unwrap().line, 4);
         assert_eq!(errors[0].related.as_ref().unwrap().0.line, 2);
     }
@@ -921,7 +925,7 @@ mod tests {
         let errors = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap_err();
         let text = format!("{errors:?}");
         assert!(!text.contains("CANARY"), "{text}");
-        assert_eq!(errors[0].code, "wrong-type");
+        assert_eq!(errors[0].code.as_str(), "wrong-type");
     }
 
     #[test]
@@ -938,8 +942,8 @@ mod tests {
         assert_eq!(root.get("z").unwrap().line, 8);
         assert!(!format!("{root:?}").contains("CANARY"));
         let errors = parse_tree(&file, "a: 1\na: 2\n", "compose file").unwrap_err();
-        assert_eq!(errors[0].code, "duplicate-key");
+        assert_eq!(errors[0].code.as_str(), "duplicate-key");
         let errors = parse_tree(&file, "a: [1\n", "compose file").unwrap_err();
-        assert_eq!(errors[0].code, "yaml-syntax");
+        assert_eq!(errors[0].code.as_str(), "yaml-syntax");
     }
 }

@@ -17,6 +17,7 @@
 //! tree. `env_file` values are read only to learn their keys. A malformed
 //! compose file is bad input (exit 2); a file that cannot be read is a gap.
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -245,7 +246,7 @@ pub fn read_file(
 }
 
 fn invalid(file: &Arc<str>, node: &Node, message: String, help: &str) -> InputError {
-    InputError::new("compose-invalid", message)
+    InputError::new(Code::ComposeInvalid, message)
         .at(node.location(file))
         .help(help.to_owned())
 }

@@ -7,6 +7,7 @@
 //! that is not `KEY=value` is bad input, reported by file and line number,
 //! never by its text.
 
+use crate::diag::Code;
 use std::sync::Arc;
 
 use crate::diag::InputError;
@@ -74,7 +75,7 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
                     zeroize::Zeroize::zeroize(&mut bytes);
                     errors.push(
                         InputError::new(
-                            "unreadable-env-example",
+                            Code::UnreadableEnvExample,
                             format!("`{display}` is not UTF-8 text"),
                         )
                         .at(source.location.clone())
@@ -86,7 +87,7 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
             Err(error) => {
                 errors.push(
                     InputError::new(
-                        "unreadable-env-example",
+                        Code::UnreadableEnvExample,
                         format!("`{display}` cannot be read: {}", error.kind()),
                     )
                     .at(source.location.clone())
@@ -100,7 +101,7 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
         for bad in &parsed.malformed {
             errors.push(
                 InputError::new(
-                    "malformed-env-example",
+                    Code::MalformedEnvExample,
                     format!("line {} of `{display}` cannot be read: {}", bad.line, bad.problem),
                 )
                 .at(Location::new(&display, bad.line, 1))
@@ -166,7 +167,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let errors = observe(&[source(dir.path(), "OK=1\nnot a line CANARY\n")]).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, "malformed-env-example");
+        assert_eq!(errors[0].code.as_str(), "malformed-env-example");
         assert_eq!(errors[0].location.as_ref().map(|l| l.line), Some(2));
         assert!(!format!("{errors:?}").contains("CANARY"));
     }

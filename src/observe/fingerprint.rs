@@ -11,6 +11,7 @@
 //! The key is held in a [`Zeroizing`] buffer and never printed (its `Debug`
 //! form shows the id only).
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -137,7 +138,7 @@ impl FingerprintFile {
         let help = "write fingerprint files with `secretary fingerprint --env NAME -o FILE`; the format is in the README (Values and fingerprints)";
         let parsed: FingerprintFile = serde_json::from_str(text).map_err(|err| {
             InputError::new(
-                "invalid-fingerprint-file",
+                Code::InvalidFingerprintFile,
                 format!("fingerprint file is not valid: {}", strip_position(&err)),
             )
             .at(Location::new(file, err.line().max(1), err.column().max(1)))
@@ -145,7 +146,7 @@ impl FingerprintFile {
         })?;
         if parsed.version != FILE_VERSION {
             return Err(InputError::new(
-                "invalid-fingerprint-file",
+                Code::InvalidFingerprintFile,
                 format!(
                     "fingerprint file version `{}` is not supported",
                     parsed.version
@@ -158,7 +159,7 @@ impl FingerprintFile {
         }
         if parsed.key_id.len() != 16 || !parsed.key_id.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(InputError::new(
-                "invalid-fingerprint-file",
+                Code::InvalidFingerprintFile,
                 "fingerprint file has a `key_id` that is not 16 hex characters",
             )
             .at(key_location(file, text, "key_id"))
@@ -172,7 +173,7 @@ impl FingerprintFile {
             });
             if !ok {
                 return Err(InputError::new(
-                    "invalid-fingerprint-file",
+                    Code::InvalidFingerprintFile,
                     format!(
                         "the fingerprint of `{secret}` is not `{PREFIX}` and 64 hex characters"
                     ),
@@ -265,7 +266,7 @@ mod tests {
         assert_eq!(FingerprintFile::parse(&name, &text).unwrap(), file);
         let bad = text.replace("hmac-sha256:", "md5:");
         let err = FingerprintFile::parse(&name, &bad).unwrap_err();
-        assert_eq!(err.code, "invalid-fingerprint-file");
+        assert_eq!(err.code.as_str(), "invalid-fingerprint-file");
         let err =
             FingerprintFile::parse(&name, "{\"version\": 1,\n \"environment\": }").unwrap_err();
         assert_eq!(err.location.map(|l| l.line), Some(2));

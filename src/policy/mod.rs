@@ -11,6 +11,7 @@ pub mod message;
 pub mod screen;
 mod split;
 
+use crate::diag::Code;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -284,9 +285,14 @@ pub fn load(
                         .or(expected)
                         .unwrap_or_else(|| "fix the Cedar syntax at this position".into());
                     errors.push(
-                        InputError::new("policy-syntax", format!("cannot parse policy: {error}"))
-                            .at(Location::from_offset(&file.display, &file.text, offset))
-                            .help(format!("{help}; see https://docs.cedarpolicy.com/policies/syntax-policy.html")),
+                        InputError::new(
+                            Code::PolicySyntax,
+                            format!("cannot parse policy: {error}"),
+                        )
+                        .at(Location::from_offset(&file.display, &file.text, offset))
+                        .help(format!(
+                            "{help}; see https://docs.cedarpolicy.com/policies/syntax-policy.html"
+                        )),
                     );
                 }
                 continue;
@@ -295,7 +301,7 @@ pub fn load(
         if set.templates().next().is_some() {
             errors.push(
                 InputError::new(
-                    "policy-template",
+                    Code::PolicyTemplate,
                     "policy templates (with `?principal` or `?resource`) are not rules",
                 )
                 .at(Location::file_start(&file.display))
@@ -336,7 +342,7 @@ pub fn load(
                     if let Some(first) = rules.get(&rule.id) {
                         errors.push(
                             InputError::new(
-                                "duplicate-rule-id",
+                                Code::DuplicateRuleId,
                                 format!("rule id `{}` is used twice", rule.id),
                             )
                             .at(locate("@id"))
@@ -381,7 +387,7 @@ pub fn load(
         origin.insert(policy.id().to_string(), (Arc::clone(display), text.clone()));
         if let Err(err) = all.add(policy.clone()) {
             errors.push(InputError::new(
-                "policy-set",
+                Code::PolicySet,
                 format!("cannot add policy: {err}"),
             ));
         }
@@ -396,7 +402,7 @@ pub fn load(
     for error in result.validation_errors() {
         let id = error.policy_id().to_string();
         errors.push(
-            InputError::new("policy-invalid", format!("rule `{id}` does not match the schema: {error}"))
+            InputError::new(Code::PolicyInvalid, format!("rule `{id}` does not match the schema: {error}"))
                 .at_opt(locate_validation(&id, error))
                 .help(
                     error
@@ -410,7 +416,7 @@ pub fn load(
         .validation_warnings()
         .map(|warning| {
             let id = warning.policy_id().to_string();
-            InputError::new("policy-warning", format!("rule `{id}`: {warning}"))
+            InputError::new(Code::PolicyWarning, format!("rule `{id}`: {warning}"))
                 .at_opt(locate_validation(&id, warning))
         })
         .collect();
@@ -490,7 +496,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     let mut errors = Vec::new();
     if !path.exists() {
         return Err(vec![InputError::new(
-            "missing-path",
+            Code::MissingPath,
             format!("policy path `{}` does not exist", path.display()),
         )
         .help(
@@ -511,7 +517,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
                 }
                 Ok(_) => {}
                 Err(err) => errors.push(InputError::new(
-                    "unreadable-path",
+                    Code::UnreadablePath,
                     format!("cannot read `{}`: {err}", path.display()),
                 )),
             }
@@ -519,7 +525,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
         if found.is_empty() {
             errors.push(
                 InputError::new(
-                    "empty-policy-directory",
+                    Code::EmptyPolicyDirectory,
                     format!("`{}` contains no `.cedar` files", path.display()),
                 )
                 .help("put rules in files ending in `.cedar`"),
@@ -536,7 +542,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
             }),
             Err(err) => errors.push(
                 InputError::new(
-                    "unreadable-file",
+                    Code::UnreadableFile,
                     format!("cannot read policy file `{display}`: {err}"),
                 )
                 .help("check the path, its permissions and that it is UTF-8 text"),
@@ -597,7 +603,7 @@ fn rule_from_policy(
             };
             errors.push(
                 InputError::new(
-                    "unknown-annotation",
+                    Code::UnknownAnnotation,
                     format!("rule `{name}` has unknown annotation `@{key}`"),
                 )
                 .at(locate(&format!("@{key}")))
@@ -607,7 +613,7 @@ fn rule_from_policy(
     }
     if policy.effect() != Effect::Forbid {
         errors.push(
-            InputError::new("permit-rule", format!("rule `{name}` is a `permit`; rules must be `forbid` policies"))
+            InputError::new(Code::PermitRule, format!("rule `{name}` is a `permit`; rules must be `forbid` policies"))
                 .at(location.clone())
                 .help("write the condition that is a problem as `forbid(...) when { ... };` — secretary permits everything else"),
         );
@@ -617,7 +623,7 @@ fn rule_from_policy(
         Some(id) => {
             errors.push(
                 InputError::new(
-                    "invalid-rule-id",
+                    Code::InvalidRuleId,
                     format!("rule id `{id}` is not kebab-case"),
                 )
                 .at(locate("@id"))
@@ -628,7 +634,7 @@ fn rule_from_policy(
         None if meant.contains(&"id") => String::new(),
         None => {
             errors.push(
-                InputError::new("missing-annotation", "rule has no `@id`")
+                InputError::new(Code::MissingAnnotation, "rule has no `@id`")
                     .at(location.clone())
                     .help("add `@id(\"my-rule\")` before the policy"),
             );
@@ -640,7 +646,7 @@ fn rule_from_policy(
             Ok(severity) => severity,
             Err(problem) => {
                 errors.push(
-                    InputError::new("invalid-severity", format!("rule `{name}`: {problem}"))
+                    InputError::new(Code::InvalidSeverity, format!("rule `{name}`: {problem}"))
                         .at(locate("@severity"))
                         .help("write e.g. `@severity(\"high\")`; `--fail-on` compares against these levels"),
                 );
@@ -651,7 +657,7 @@ fn rule_from_policy(
         None => {
             errors.push(
                 InputError::new(
-                    "missing-annotation",
+                    Code::MissingAnnotation,
                     format!("rule `{name}` has no `@severity`"),
                 )
                 .at(location.clone())
@@ -664,7 +670,7 @@ fn rule_from_policy(
     if annotation(policy, "message").is_none() && !meant.contains(&"message") {
         errors.push(
             InputError::new(
-                "missing-annotation",
+                Code::MissingAnnotation,
                 format!("rule `{name}` has no `@message`"),
             )
             .at(location.clone())
@@ -675,7 +681,7 @@ fn rule_from_policy(
         Ok(pieces) => pieces,
         Err(problem) => {
             errors.push(
-                InputError::new("invalid-message", format!("rule `{name}`: {problem}"))
+                InputError::new(Code::InvalidMessage, format!("rule `{name}`: {problem}"))
                     .at(locate("@message"))
                     .help("placeholders look like `{resource}`, `{resource.owner}` or `{context.environment}`"),
             );
@@ -710,7 +716,7 @@ fn rule_from_policy(
             };
             errors.push(
                 InputError::new(
-                    "invalid-annotation",
+                    Code::InvalidAnnotation,
                     format!("rule `{name}` observes `{kind}`, which is not a kind of observation"),
                 )
                 .at(locate("@observes"))

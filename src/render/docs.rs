@@ -9,6 +9,7 @@
 //! its end is an input error at the marker's line. This module only
 //! transforms text; reading, writing and diffing files is the command line's.
 
+use crate::diag::Code;
 use std::sync::Arc;
 
 use crate::diag::{did_you_mean, InputError};
@@ -86,7 +87,7 @@ pub fn update(
             (Some(Marker::Unknown(word)), _) => {
                 errors.push(
                     InputError::new(
-                        "unknown-docs-marker",
+                        Code::UnknownDocsMarker,
                         format!("`secretary:{word}` is not a docs marker"),
                     )
                     .at(at())
@@ -111,7 +112,7 @@ pub fn update(
                     };
                     errors.push(
                         InputError::new(
-                            "unknown-docs-table",
+                            Code::UnknownDocsTable,
                             format!("there is no docs table `{name}`"),
                         )
                         .at(at())
@@ -124,7 +125,7 @@ pub fn update(
             (Some(Marker::Begin(name)), Some((outer, outer_line))) => {
                 errors.push(
                     InputError::new(
-                        "nested-docs-marker",
+                        Code::NestedDocsMarker,
                         format!("`secretary:begin {name}` inside the block `{outer}`"),
                     )
                     .at(at())
@@ -137,7 +138,7 @@ pub fn update(
             (Some(Marker::End(name)), None) => {
                 errors.push(
                     InputError::new(
-                        "unbalanced-docs-marker",
+                        Code::UnbalancedDocsMarker,
                         format!("`secretary:end {name}` has no `secretary:begin {name}` before it"),
                     )
                     .at(at())
@@ -151,7 +152,7 @@ pub fn update(
                 if name != outer {
                     errors.push(
                         InputError::new(
-                            "unbalanced-docs-marker",
+                            Code::UnbalancedDocsMarker,
                             format!("`secretary:end {name}` closes the block `{outer}`"),
                         )
                         .at(at())
@@ -182,7 +183,7 @@ pub fn update(
     if let Some((name, line)) = open {
         errors.push(
             InputError::new(
-                "unbalanced-docs-marker",
+                Code::UnbalancedDocsMarker,
                 format!("`secretary:begin {name}` is never closed"),
             )
             .at(Location::new(file, line, 1))
@@ -240,7 +241,7 @@ mod tests {
             run(text)
                 .unwrap_err()
                 .iter()
-                .map(|e| (e.code, e.location.as_ref().unwrap().line))
+                .map(|e| (e.code.as_str(), e.location.as_ref().unwrap().line))
                 .collect()
         };
         assert_eq!(

@@ -8,6 +8,7 @@
 //! (`|`, line breaks, `<`, `>`), so that no inventory text can break a table
 //! or inject a `secretary:` docs marker. `|safe` opts out.
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -139,7 +140,7 @@ impl Templates {
                         };
                         warnings.push(
                             InputError::new(
-                                "unknown-template",
+                                Code::UnknownTemplate,
                                 format!("template `{name}` replaces no built-in template"),
                             )
                             .at(Location::file_start(&display))
@@ -155,7 +156,7 @@ impl Templates {
             texts.insert(&display, &text);
             files.insert(name.clone(), Arc::clone(&display));
             if let Err(err) = env.add_template_owned(name.clone(), text) {
-                errors.push(template_error(&err, &files, "template-syntax"));
+                errors.push(template_error(&err, &files, Code::TemplateSyntax));
             }
         }
         if errors.is_empty() {
@@ -168,12 +169,15 @@ impl Templates {
     /// Renders template `name` with `context` (the serialized view).
     pub fn render(&self, name: &str, context: &Value) -> Result<String, InputError> {
         let template = self.env.get_template(name).map_err(|err| {
-            InputError::new("missing-template", format!("there is no template `{name}`"))
-                .help(format!("{err}"))
+            InputError::new(
+                Code::MissingTemplate,
+                format!("there is no template `{name}`"),
+            )
+            .help(format!("{err}"))
         })?;
         template
             .render(context)
-            .map_err(|err| template_error(&err, &self.files, "template-error"))
+            .map_err(|err| template_error(&err, &self.files, Code::TemplateError))
     }
 }
 
@@ -181,7 +185,7 @@ impl Templates {
 fn template_error(
     err: &minijinja::Error,
     files: &BTreeMap<String, Arc<str>>,
-    code: &'static str,
+    code: Code,
 ) -> InputError {
     // The innermost cause names the template that failed (an include's).
     let mut inner: &dyn std::error::Error = err;
@@ -199,7 +203,7 @@ fn template_error(
         Some(detail) => format!("{}: {detail}", located.kind()),
         None => located.kind().to_string(),
     };
-    let verb = if code == "template-syntax" {
+    let verb = if code == Code::TemplateSyntax {
         "cannot parse"
     } else {
         "cannot render"
@@ -220,7 +224,7 @@ type Source = (String, Arc<str>, String);
 fn read_dir(dir: &Path) -> Result<Vec<Source>, Vec<InputError>> {
     let unreadable = |err: &dyn std::fmt::Display| {
         vec![InputError::new(
-            "unreadable-templates",
+            Code::UnreadableTemplates,
             format!("cannot read templates directory `{}`: {err}", dir.display()),
         )
         .help("`--templates DIR` names a directory of templates replacing built-in ones by file name, e.g. `report.html`")]
@@ -252,7 +256,7 @@ fn read_dir(dir: &Path) -> Result<Vec<Source>, Vec<InputError>> {
             Ok(text) => found.push((name, display, text)),
             Err(err) => errors.push(
                 InputError::new(
-                    "unreadable-template",
+                    Code::UnreadableTemplate,
                     format!("cannot read template `{display}`: {err}"),
                 )
                 .at(Location::file_start(&display))
@@ -393,6 +397,6 @@ mod tests {
         let location = errors[0].location.as_ref().unwrap();
         assert!(location.file.ends_with("secrets.md"), "{location}");
         assert_eq!(location.line, 3);
-        assert_eq!(errors[0].code, "template-syntax");
+        assert_eq!(errors[0].code.as_str(), "template-syntax");
     }
 }

@@ -17,6 +17,7 @@
 //! are then absent (`null`), never empty, so no rule mistakes missing data
 //! for a clean account.
 
+use crate::diag::Code;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -363,7 +364,7 @@ pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError
     let display: Arc<str> = Arc::from(path.display().to_string());
     let text = std::fs::read_to_string(path).map_err(|err| {
         InputError::new(
-            "cannot-read-iam-snapshot",
+            Code::CannotReadIamSnapshot,
             format!("cannot read IAM snapshot `{display}`: {err}"),
         )
         .help("write one with `secretary iam snapshot -o FILE`, or check the path")
@@ -376,7 +377,7 @@ pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
     let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
         InputError::new(
-            "invalid-iam-snapshot",
+            Code::InvalidIamSnapshot,
             format!("IAM snapshot is not valid: {err}"),
         )
         .at(Location::new(file, err.line(), err.column()))
@@ -389,7 +390,7 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
     };
     if snapshot.version != SNAPSHOT_VERSION {
         return Err(InputError::new(
-            "unsupported-iam-snapshot-version",
+            Code::UnsupportedIamSnapshotVersion,
             format!(
                 "IAM snapshot version `{}` is not supported",
                 snapshot.version
@@ -420,7 +421,7 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
                     .map(|offset| Location::from_offset(file, text, offset))
                     .unwrap_or_else(|| at_key(key));
                 return Err(InputError::new(
-                    "invalid-iam-snapshot",
+                    Code::InvalidIamSnapshot,
                     format!("`{key}` value `{value}` is not an RFC 3339 time"),
                 )
                 .at(at)
@@ -463,12 +464,12 @@ mod tests {
             "{\n  \"version\": 2,\n  \"collected_at\": \"2026-01-01T00:00:00Z\",\n  \"account_id\": null,\n  \"root\": null,\n  \"password_policy\": null\n}",
         )
         .unwrap_err();
-        assert_eq!(err.code, "unsupported-iam-snapshot-version");
+        assert_eq!(err.code.as_str(), "unsupported-iam-snapshot-version");
         let err = parse(
             &file,
             "{\"version\": 1, \"collected_at\": \"yesterday\", \"account_id\": null, \"root\": null, \"password_policy\": null}",
         )
         .unwrap_err();
-        assert_eq!(err.code, "invalid-iam-snapshot");
+        assert_eq!(err.code.as_str(), "invalid-iam-snapshot");
     }
 }
