@@ -9,8 +9,8 @@
 //! 1. writes a realistic, varied inventory (files of 1 000 secrets each) to a
 //!    temporary directory, built so that every built-in rule fires somewhere;
 //! 2. re-executes itself with `SECRETARY_BENCH_CHILD=1`: the child runs the
-//!    pipeline in-process stage by stage (as `secretary::check` does), timing
-//!    each stage (wall and CPU) and reporting its resident set after each and
+//!    pipeline in-process step by step (the steps `secretary check` takes),
+//!    timing each (wall and CPU) and reporting its resident set after each and
 //!    its peak (`VmHWM` in `/proc/self/status`); a fresh process per size
 //!    keeps the peak of one size from hiding another;
 //! 3. runs the release `secretary` binary end to end (`secretary check DIR
@@ -21,12 +21,14 @@
 //! Each measurement is repeated `SECRETARY_BENCH_RUNS` times (default 3); the
 //! table shows medians of times and the largest peak RSS.
 //!
-//! The child's stages are those of `secretary::check`: load (the inventory),
-//! rules, plan (cut the inventory into chunks), evaluate (build each chunk's
-//! entity store and judge its facts, chunks in parallel, each store dropped
-//! after use) and report. Entity and fact counts come from a separate,
-//! untimed pass after the timed stages (each chunk built again, counted and
-//! dropped), after the peak RSS of the timed run has been read.
+//! The child's stages are the public steps every run takes: load
+//! (`secretary::load`: the inventory, and the rules in parallel with it),
+//! judge (`secretary::judge`: cut the inventory into chunks, build each
+//! chunk's entity store and judge its facts, chunks in parallel, each store
+//! dropped after use; add the gap findings and apply the waivers) and report
+//! (render JSON). Entity and fact counts come from a separate, untimed pass
+//! after the timed stages (each chunk built again, counted and dropped),
+//! after the peak RSS of the timed run has been read.
 //!
 //! The bench uses the same global allocator as the binary (mimalloc), so the
 //! in-process numbers measure what the binary runs.
@@ -37,7 +39,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The evaluation date passed to every check.
-const NOW: &str = "2026-11-23";
+const NOW: jiff::civil::Date = jiff::civil::date(2026, 11, 23);
 const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 50_000];
 const DEFAULT_RUNS: usize = 3;
@@ -243,34 +245,9 @@ fn base_file() -> String {
     y
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date `days` after 1970-01-01, as `YYYY-MM-DD`.
-fn civil_from_days(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// The date `age` days before [`NOW`].
-fn days_before_now(age: i64) -> String {
-    let now = days_from_civil(2026, 11, 23);
-    civil_from_days(now - age)
+fn days_before_now(age: i64) -> jiff::civil::Date {
+    NOW - jiff::ToSpan::days(age)
 }
 
 /// The fingerprint of secret `i` in environment `env`: unique unless a
@@ -618,9 +595,10 @@ mod child {
 
     use rayon::prelude::*;
     use secretary::entities::EntityPlan;
-    use secretary::findings::{Report, Severity};
-    use secretary::policy::RuleSources;
+    use secretary::findings::Severity;
+    use secretary::observe::Observations;
     use secretary::source::SourceTexts;
+    use secretary::CheckRequest;
 
     use super::{NOW, RESULT_PREFIX};
 
@@ -631,8 +609,12 @@ mod child {
             eprintln!("child mode needs the inventory directory as its argument");
             return 2;
         };
-        let paths = vec![dir];
-        let now = NOW.parse().expect("NOW is a date");
+        let request = CheckRequest {
+            inventory_paths: vec![dir],
+            policy_paths: Vec::new(),
+            builtin_policies: true,
+            now: NOW,
+        };
         let mut texts = SourceTexts::default();
         let mut line = String::from(RESULT_PREFIX);
         let mut record = |key: &str, value: &dyn std::fmt::Display| {
@@ -657,53 +639,25 @@ mod child {
             };
         let all = Clock::start();
 
+        // The steps `secretary check` takes, timed one by one.
         let t = Clock::start();
-        let schema = secretary::entities::schema::schema();
-        mark(&mut record, "schema", t);
-
-        let t = Clock::start();
-        let inventory = match secretary::inventory::load(&paths, now, &mut texts) {
-            Ok(inventory) => inventory,
-            Err(errors) => return fail("inventory", &errors, &texts),
+        let loaded = match secretary::load(&request, &mut texts) {
+            Ok(loaded) => loaded,
+            Err(errors) => return fail(&errors, &texts),
         };
         mark(&mut record, "load", t);
 
+        // Nothing observed: the bench checks the inventory alone, as
+        // `secretary check DIR` does.
+        let observations = Observations::default();
         let t = Clock::start();
-        let no_user_policies: Vec<PathBuf> = Vec::new();
-        let sources = RuleSources {
-            builtin: true,
-            user_paths: &no_user_policies,
-        };
-        let rules = match secretary::policy::load(&sources, schema, &mut texts) {
-            Ok(rules) => rules,
-            Err(errors) => return fail("policies", &errors, &texts),
-        };
-        mark(&mut record, "rules", t);
-
-        // As `secretary::check` does: plan the chunks, then build each chunk's
-        // entity store and judge its facts in parallel, each store dropped
-        // after use; the plan is dropped as soon as the findings are in.
-        let t = Clock::start();
-        let plan = match secretary::entities::plan(&inventory, now, &rules.entity_literals) {
-            Ok(plan) => plan,
-            Err(problem) => {
-                eprintln!("planning entities failed: {problem}");
-                return 2;
-            }
-        };
-        let chunks = plan.chunk_count();
-        mark(&mut record, "plan", t);
+        let checked = secretary::judge(loaded, &observations);
+        mark(&mut record, "judge", t);
 
         let t = Clock::start();
-        let findings = secretary::evaluate::evaluate(&plan, &rules, schema);
-        drop(plan);
-        mark(&mut record, "evaluate", t);
-
-        let t = Clock::start();
-        let report = Report::new(findings);
         let mut out = Vec::new();
         if let Err(err) =
-            secretary::render::json::render(&mut out, &report, now, Severity::Critical)
+            secretary::render::json::render(&mut out, &checked.report, NOW, Severity::Critical)
         {
             eprintln!("rendering failed: {err}");
             return 2;
@@ -713,6 +667,7 @@ mod child {
         // The peak of the timed run, before anything below can raise it.
         record("peak_rss_kb", &super::status_kb("VmHWM").unwrap_or(0));
 
+        let (inventory, rules, report) = (&checked.inventory, &checked.rules, &checked.report);
         record("secrets", &inventory.secrets.len());
         record(
             "instances",
@@ -744,18 +699,13 @@ mod child {
         record("unfired", &unfired.join(","));
 
         // Entity and fact counts, after the timed stages and untimed: plan
-        // again and build the chunks one at a time, each dropped once
-        // counted. Entities every chunk shares are counted once per chunk.
-        let counted = secretary::entities::plan(&inventory, now, &rules.entity_literals)
-            .and_then(|plan| count(&plan));
-        let counted = match counted {
-            Ok(counted) => counted,
-            Err(problem) => {
-                eprintln!("counting entities failed: {problem}");
-                return 2;
-            }
-        };
-        record("chunks", &chunks);
+        // again, as `judge` does, and build the chunks one at a time, each
+        // dropped once counted. Entities every chunk shares are counted once
+        // per chunk.
+        let plan = secretary::entities::plan(inventory, NOW, &rules.entity_literals, &observations);
+        let counted = count(&plan);
+        drop(plan);
+        record("chunks", &counted.chunks);
         record("entities", &counted.entities);
         record("facts", &counted.facts);
         // The peak including the counting pass (not used in the tables).
@@ -763,16 +713,17 @@ mod child {
 
         // What the binary also pays before it exits: freeing it all.
         let t = Clock::start();
-        drop((report, out, rules, inventory, texts, schema));
+        drop((checked, out, texts));
         mark(&mut record, "free", t);
 
         // The floor the YAML crate sets: serde_yaml parsing every file into
         // `IgnoredAny` (no model, no positions, no validation), files in
         // parallel as `inventory::load` does. Untimed for the totals.
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(&paths[0]) {
+        let dir = &request.inventory_paths[0];
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
             Ok(entries) => entries.filter_map(|e| Some(e.ok()?.path())).collect(),
             Err(err) => {
-                eprintln!("cannot list {}: {err}", paths[0].display());
+                eprintln!("cannot list {}: {err}", dir.display());
                 return 2;
             }
         };
@@ -794,25 +745,27 @@ mod child {
         0
     }
 
-    /// Entities and facts over all the chunks of a plan.
+    /// Chunks, entities and facts over all the chunks of a plan.
     struct Counted {
+        chunks: usize,
         entities: usize,
         facts: usize,
     }
 
     /// Builds the chunks of `plan` one at a time and counts what each holds,
     /// dropping each store before building the next.
-    fn count(plan: &EntityPlan<'_>) -> Result<Counted, String> {
+    fn count(plan: &EntityPlan<'_>) -> Counted {
         let mut counted = Counted {
+            chunks: plan.chunk_count(),
             entities: 0,
             facts: 0,
         };
         for index in 0..plan.chunk_count() {
-            let store = plan.build_chunk(index)?;
+            let store = plan.build_chunk(index);
             counted.entities += store.entities.len();
             counted.facts += store.facts.len();
         }
-        Ok(counted)
+        counted
     }
 
     /// When a stage started: wall clock and process CPU time.
@@ -831,9 +784,9 @@ mod child {
         }
     }
 
-    fn fail(stage: &str, errors: &[secretary::diag::InputError], texts: &SourceTexts) -> i32 {
+    fn fail(errors: &[secretary::diag::InputError], texts: &SourceTexts) -> i32 {
         eprintln!(
-            "the generated {stage} was rejected ({} errors); the first:",
+            "the generated inventory was rejected ({} errors); the first:",
             errors.len()
         );
         for error in errors.iter().take(5) {
@@ -1159,7 +1112,14 @@ mod parent {
             command
                 .args(["check"])
                 .arg(dir)
-                .args(["--now", NOW, "--format", "json", "--fail-on", "critical"])
+                .args([
+                    "--now",
+                    &NOW.to_string(),
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "critical",
+                ])
                 .stdin(Stdio::null())
                 .stdout(report)
                 .stderr(Stdio::piped());
@@ -1254,9 +1214,7 @@ mod parent {
             "facts",
             "entities",
             "load",
-            "rules",
-            "plan",
-            "evaluate",
+            "judge",
             "report",
             "in-proc",
             "free",
@@ -1273,9 +1231,7 @@ mod parent {
                 get(row, "facts"),
                 get(row, "entities"),
                 secs(stage(row, "load")),
-                secs(stage(row, "rules")),
-                secs(stage(row, "plan")),
-                secs(stage(row, "evaluate")),
+                secs(stage(row, "judge")),
                 secs(stage(row, "report")),
                 secs(stage(row, "total")),
                 secs(stage(row, "free")),
@@ -1294,21 +1250,20 @@ mod parent {
         }
         print_table(&table);
         println!(
-            "\n  load = read + parse + validate the YAML; rules = parse + validate the built-in Cedar rules;\n  \
-             plan = derive attributes, shared entities, cut into chunks; evaluate = build each chunk's\n  \
-             entities and facts, screen the facts, run Cedar on the rest (chunks in parallel); report = sort +\n  \
-             render JSON; facts and entities are summed over the chunks (shared entities once per chunk),\n  \
+            "\n  load = read + parse + validate the YAML, and parse + validate the built-in Cedar rules\n  \
+             alongside; judge = derive attributes, cut into chunks, build each chunk's entities and facts,\n  \
+             screen the facts, run Cedar on the rest (chunks in parallel), apply waivers; report = render\n  \
+             JSON; facts and entities are summed over the chunks (shared entities once per chunk),\n  \
              counted in an untimed pass after the timed stages;\n  \
-             in-proc = all of these in one process (+ schema); free = dropping it all afterwards;\n  \
+             in-proc = all of these in one process; free = dropping it all afterwards;\n  \
              binary = `secretary check` wall clock: all of the above plus process start and writing the\n  \
-             report (to a file). `schema` took {} s.",
-            rows.first().map_or("?".into(), |r| secs(stage(r, "schema")))
+             report (to a file)."
         );
 
         // CPU by stage: robust to other load on the machine, and shows how
         // much of a stage ran in parallel (CPU above wall).
         println!("\nCPU seconds by stage (user + system, all threads; wall in parentheses)\n");
-        let stages = ["load", "plan", "evaluate", "report", "free", "total"];
+        let stages = ["load", "judge", "report", "free", "total"];
         let mut table = vec![std::iter::once("secrets".to_string())
             .chain(stages.iter().map(|s| s.to_string()))
             .chain(std::iter::once("binary".to_string()))
@@ -1332,7 +1287,7 @@ mod parent {
 
         // Memory by stage: what each stage leaves resident, and the peak so far.
         println!("\nMemory by stage (MB, in-process child): resident when the stage ends / peak so far\n");
-        let stages = ["load", "rules", "plan", "evaluate", "report"];
+        let stages = ["load", "judge", "report"];
         let mut table = vec![std::iter::once("secrets".to_string())
             .chain(stages.iter().map(|s| s.to_string()))
             .collect::<Vec<_>>()];

@@ -9,9 +9,21 @@
 //! 4. [`policy`] loads and validates the rules, [`evaluate`] asks Cedar about each fact;
 //! 5. [`findings`] holds the verdicts; [`render`] prints them.
 //!
-//! Only `cli` (in the binary's module tree) connects the stages, prints and
-//! picks the exit code. [`check`] runs the whole pipeline for tests and
-//! benchmarks.
+//! Every run takes one path, [`load`] then [`judge`]: `secretary check`,
+//! `report` and `docs` (through `cli::pipeline`, in the binary's module
+//! tree), the benchmark and the tests. Observations are gathered between the
+//! two steps, because what to observe depends on the loaded inventory. Only
+//! `cli` prints and picks the exit code.
+//!
+//! Adding an input is one field and the one function that consumes it:
+//!
+//! - something the user states for the whole run (a rule setting, a
+//!   baseline): a field of [`CheckRequest`], read by [`load`] into
+//!   [`Loaded`] and used by [`judge`];
+//! - something read from the real world (a secret store, an account): a
+//!   field of [`Observations`], gathered by `cli::observe::gather`, turned
+//!   into entities and facts by [`entities::plan`], and into "not verified"
+//!   findings by [`Observations::gap_findings`] when it could not be read.
 
 pub mod diag;
 pub mod entities;
@@ -24,7 +36,6 @@ pub mod render;
 pub mod source;
 pub mod waivers;
 
-use crate::diag::Code;
 use std::path::PathBuf;
 
 use jiff::civil::Date;
@@ -36,7 +47,8 @@ use crate::observe::Observations;
 use crate::policy::{RuleSet, RuleSources};
 use crate::source::SourceTexts;
 
-/// What to check.
+/// What to check: every input the user gives, as opposed to what is
+/// observed.
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
     pub inventory_paths: Vec<PathBuf>,
@@ -46,51 +58,26 @@ pub struct CheckRequest {
     pub now: Date,
 }
 
-/// The result of a check that could run.
+/// The inventory and the rules, loaded and validated: what observations
+/// are gathered for and judged against.
+pub struct Loaded {
+    pub inventory: Inventory,
+    pub rules: RuleSet,
+    /// The evaluation date of the request.
+    pub now: Date,
+}
+
+/// The result of a check: its inputs and the verdicts.
 pub struct Checked {
     pub inventory: Inventory,
     pub rules: RuleSet,
     pub report: Report,
 }
 
-/// Why a check could not run: bad input, with the texts needed to show it.
-pub struct CheckFailure {
-    pub errors: Vec<InputError>,
-}
-
-/// The inventory and the rules, loaded and validated: what observations
-/// are gathered for and judged against.
-pub struct Loaded {
-    pub inventory: Inventory,
-    pub rules: RuleSet,
-}
-
-/// Runs the pipeline without observations. Input texts are recorded in
-/// `texts` for error snippets.
-pub fn check(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Checked, CheckFailure> {
-    let loaded = load(request, texts)?;
-    judge(loaded, &Observations::default(), request.now)
-}
-
-/// [`check`], plus the IAM account observed in `iam` (from `check --iam` or
-/// `--iam-snapshot`): its findings, and one `iam-not-verified` error per
-/// part of it that could not be collected.
-pub fn check_with_iam(
-    request: &CheckRequest,
-    iam: Option<&observe::iam::Snapshot>,
-    texts: &mut SourceTexts,
-) -> Result<Checked, CheckFailure> {
-    let loaded = load(request, texts)?;
-    let observations = Observations {
-        iam: iam.cloned(),
-        ..Observations::default()
-    };
-    judge(loaded, &observations, request.now)
-}
-
 /// Stage 1 (and the rules): loads and validates the inventory and the rules.
-/// Both are loaded before failing, so one run reports every problem.
-pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, CheckFailure> {
+/// Both are loaded before failing, so one run reports every problem. Input
+/// texts are recorded in `texts` for error snippets.
+pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, Vec<InputError>> {
     // The rules load while the inventory parses: neither needs the other,
     // and parsing and validating the rules is a fixed cost worth hiding.
     let mut rule_texts = SourceTexts::default();
@@ -113,39 +100,38 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, C
         (inventory, rules) => {
             let mut errors = inventory.err().unwrap_or_default();
             errors.extend(rules.err().unwrap_or_default());
-            return Err(CheckFailure { errors });
+            return Err(errors);
         }
     };
     // Waivers can name only loaded rules, known from here on.
     let waiver_errors = waivers::check_rules(&inventory.waivers, &rules);
     if !waiver_errors.is_empty() {
-        return Err(CheckFailure {
-            errors: waiver_errors,
-        });
+        return Err(waiver_errors);
     }
-    Ok(Loaded { inventory, rules })
+    Ok(Loaded {
+        inventory,
+        rules,
+        now: request.now,
+    })
 }
 
 /// Stages 3 to 5: judges the loaded inventory and what was observed of the
-/// real world, as of `now`.
-pub fn judge(
-    loaded: Loaded,
-    observations: &Observations,
-    now: Date,
-) -> Result<Checked, CheckFailure> {
-    let Loaded { inventory, rules } = loaded;
-    let plan = entities::plan_observed(&inventory, now, &rules.entity_literals, observations)
-        .map_err(|problem| CheckFailure {
-            errors: vec![InputError::new(Code::Internal, problem)
-                .help("this is a bug in secretary; please report it")],
-        })?;
+/// real world (`Observations::default()` when nothing was), gaps in the
+/// observations included, and applies the waivers.
+pub fn judge(loaded: Loaded, observations: &Observations) -> Checked {
+    let Loaded {
+        inventory,
+        rules,
+        now,
+    } = loaded;
+    let plan = entities::plan(&inventory, now, &rules.entity_literals, observations);
     let mut findings = evaluate::evaluate(&plan, &rules, entities::schema::schema());
     findings.extend(observations.gap_findings());
     drop(plan);
     let report = waivers::apply(Report::new(findings), &inventory.waivers, now);
-    Ok(Checked {
+    Checked {
         inventory,
         rules,
         report,
-    })
+    }
 }

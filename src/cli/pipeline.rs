@@ -1,9 +1,10 @@
-//! The inputs `report` and `docs` share with `check`, and their resolution:
-//! run the pipeline, load the templates, and build the view model.
+//! The pipeline as `check`, `report` and `docs` run it ([`judge`]): load,
+//! observe what the arguments ask, judge, and sort out what could not be
+//! verified; and the inputs `report` and `docs` share, resolved into the
+//! view model they render ([`prepare`]).
 //!
-//! To feed another input into reports (the live IAM snapshot), add its
-//! arguments to [`ReportInputs`] and its evidence to `ViewContext::iam` in
-//! [`prepare`]: both commands pick it up.
+//! To feed another input into every command, add it where the library's
+//! docs say (`src/lib.rs`); its evidence for reports goes in [`Judged::view`].
 
 use secretary::diag::Code;
 use std::path::PathBuf;
@@ -13,14 +14,109 @@ use jiff::civil::Date;
 
 use super::args::{resolve_now, ColorArgs, PolicyArgs};
 use super::check::FailOn;
+use super::observe::ObserveArgs;
 use super::output::Printer;
 use super::Outcome;
 use secretary::diag::InputError;
 use secretary::findings::Severity;
+use secretary::observe::Observations;
 use secretary::render::templates::Templates;
 use secretary::render::view::{self, View, ViewContext};
 use secretary::source::SourceTexts;
-use secretary::CheckRequest;
+use secretary::{CheckRequest, Checked};
+
+/// The request of a command's arguments: its inventory paths (the default
+/// when none), its rules and its evaluation date.
+pub fn request(
+    paths: Vec<PathBuf>,
+    policies: &PolicyArgs,
+    now: Option<&str>,
+) -> Result<CheckRequest, InputError> {
+    Ok(CheckRequest {
+        inventory_paths: super::args::inventory_paths(paths),
+        policy_paths: policies.policies.clone(),
+        builtin_policies: !policies.no_builtin,
+        now: resolve_now(now)?,
+    })
+}
+
+/// A judged run: the verdicts, what was observed, and what could not be
+/// verified. Either of the last two makes the run exit 2.
+pub struct Judged {
+    pub checked: Checked,
+    pub observations: Observations,
+    pub now: Date,
+    /// Parts of the real world that could not be observed.
+    pub not_verified: Vec<InputError>,
+    /// Rules that failed to evaluate, one error per rule at its file and
+    /// line: a rule that errors never passes.
+    pub broken: Vec<InputError>,
+}
+
+/// Loads `request`, gathers the observations `observe` asks for (live IAM
+/// or a saved snapshot, values, files, the repository) and judges them.
+/// Fails, with every problem, on bad input.
+pub fn judge(
+    request: &CheckRequest,
+    observe: &ObserveArgs,
+    texts: &mut SourceTexts,
+) -> Result<Judged, Vec<InputError>> {
+    let loaded = secretary::load(request, texts)?;
+    let observations = super::observe::gather(observe, &loaded.inventory, texts)?;
+    let checked = secretary::judge(loaded, &observations);
+    let not_verified = super::observe::not_verified(&observations);
+    let mut seen = std::collections::BTreeSet::new();
+    let broken = checked
+        .report
+        .errors()
+        .filter(|f| !secretary::observe::GAP_RULES.contains(&f.rule.as_str()))
+        .filter(|f| seen.insert(f.rule.clone()))
+        .map(|f| {
+            InputError::new(Code::RuleEvaluationError, f.message.clone())
+                .at_opt(checked.rules.rule(&f.rule).map(|r| r.location.clone()))
+                .help("a rule that errors is never treated as passing; fix the rule and run again")
+        })
+        .collect();
+    Ok(Judged {
+        checked,
+        observations,
+        now: request.now,
+        not_verified,
+        broken,
+    })
+}
+
+impl Judged {
+    /// Whether every verdict could be reached.
+    pub fn verified(&self) -> bool {
+        self.not_verified.is_empty() && self.broken.is_empty()
+    }
+
+    /// The view model of reports and summaries, with the evidence of what
+    /// was observed.
+    pub fn view(
+        &self,
+        observe: &ObserveArgs,
+        texts: &SourceTexts,
+        generated_at: Option<jiff::Timestamp>,
+        fail_on: Severity,
+    ) -> View {
+        view::build(
+            &self.checked.inventory,
+            &self.checked.report,
+            &self.checked.rules,
+            texts,
+            &ViewContext {
+                now: self.now,
+                generated_at,
+                fail_on,
+                iam: super::iam::evidence(self.observations.iam.as_ref(), &observe.iam),
+                observed: self.observations.kinds(),
+                values: super::values::evidence(self.observations.values.as_ref()),
+            },
+        )
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct ReportInputs {
@@ -80,8 +176,8 @@ pub fn prepare(
     printer: &Printer,
 ) -> Result<Prepared, Outcome> {
     let mut texts = SourceTexts::default();
-    let now: Date = match resolve_now(inputs.now.as_deref()) {
-        Ok(now) => now,
+    let request = match request(inventory_paths, &inputs.policies, inputs.now.as_deref()) {
+        Ok(request) => request,
         Err(error) => {
             printer.errors(&[error], &texts);
             return Err(Outcome::BadInput);
@@ -98,83 +194,30 @@ pub fn prepare(
             None
         }
     };
-    let paths = super::args::inventory_paths(inventory_paths);
-    let request = CheckRequest {
-        inventory_paths: paths,
-        policy_paths: inputs.policies.policies.clone(),
-        builtin_policies: !inputs.policies.no_builtin,
-        now,
-    };
-    let loaded = match secretary::load(&request, &mut texts) {
-        Ok(loaded) => loaded,
-        Err(mut failure) => {
-            errors.append(&mut failure.errors);
-            printer.errors(&errors, &texts);
-            return Err(Outcome::BadInput);
-        }
-    };
-    // Live IAM (`--iam`) or a saved snapshot (`--iam-snapshot`), and the rest
-    // of the real world, as in `check`.
-    let observations = match super::observe::gather(&inputs.observe, &loaded.inventory, &mut texts)
-    {
-        Ok(observations) => observations,
+    let judged = match judge(&request, &inputs.observe, &mut texts) {
+        Ok(judged) => Some(judged),
         Err(mut problems) => {
             errors.append(&mut problems);
-            printer.errors(&errors, &texts);
-            return Err(Outcome::BadInput);
-        }
-    };
-    let checked = match secretary::judge(loaded, &observations, now) {
-        Ok(checked) => Some(checked),
-        Err(mut failure) => {
-            errors.append(&mut failure.errors);
             None
         }
     };
-    let (Some(templates), Some(checked)) = (templates, checked) else {
+    let (Some(templates), Some(judged)) = (templates, judged) else {
         printer.errors(&errors, &texts);
         return Err(Outcome::BadInput);
     };
-    printer.warnings(&checked.rules.warnings, &texts);
+    printer.warnings(&judged.checked.rules.warnings, &texts);
     // A rule that failed to evaluate, or IAM checks that could not run, make
     // the verdicts doubtful: no report.
-    let mut broken = std::collections::BTreeSet::new();
-    let mut errors: Vec<InputError> = super::observe::not_verified(&observations);
-    errors.extend(
-        checked
-            .report
-            .errors()
-            .filter(|f| !secretary::observe::GAP_RULES.contains(&f.rule.as_str()))
-            .filter(|f| broken.insert(f.rule.clone()))
-            .map(|f| {
-                InputError::new(Code::RuleEvaluationError, f.message.clone())
-                .at_opt(checked.rules.rule(&f.rule).map(|r| r.location.clone()))
-                .help("a rule that errors is never treated as passing; fix the rule and run again")
-            }),
-    );
-    if !errors.is_empty() {
+    if !judged.verified() {
+        let errors = [&judged.not_verified[..], &judged.broken[..]].concat();
         printer.errors(&errors, &texts);
         return Err(Outcome::BadInput);
     }
     let fail_on = Severity::from(inputs.fail_on);
-    let view = view::build(
-        &checked.inventory,
-        &checked.report,
-        &checked.rules,
-        &texts,
-        &ViewContext {
-            now,
-            generated_at,
-            fail_on,
-            iam: super::iam::evidence(observations.iam.as_ref(), &inputs.observe.iam),
-            observed: observations.kinds(),
-            values: super::values::evidence(observations.values.as_ref()),
-        },
-    );
     Ok(Prepared {
-        view,
+        view: judged.view(&inputs.observe, &texts, generated_at, fail_on),
         templates,
-        fails: checked.report.fails_at(fail_on),
+        fails: judged.checked.report.fails_at(fail_on),
         texts,
     })
 }

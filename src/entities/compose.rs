@@ -16,9 +16,8 @@
 
 use std::collections::BTreeSet;
 
-use super::data::EntityData;
+use super::data::{boolean, string, AttrsBuilder, EntityData};
 
-use super::items::{boolean, string, AttrsBuilder};
 use super::{uid, Action, Fact, Observed};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Instance, Inventory, Secret};
@@ -171,15 +170,15 @@ pub fn scan_chunk(
     inventory: &Inventory,
     compose: Option<&Compose>,
     code: Option<&Code>,
-) -> Result<Option<ScanChunk>, String> {
+) -> Option<ScanChunk> {
     if compose.is_none() && code.is_none() {
-        return Ok(None);
+        return None;
     }
     let root = repository_root(inventory);
     let repository = uid("Repository", &root);
     let mut entities = vec![AttrsBuilder::default()
         .set("root", string(&root))
-        .entity(repository.clone())?];
+        .entity(repository.clone())];
     let mut facts = Vec::new();
     for file in compose.map(|c| c.files.as_slice()).unwrap_or_default() {
         for service in &file.services {
@@ -193,7 +192,7 @@ pub fn scan_chunk(
                         "declared",
                         boolean(inventory.services.contains_key(&service.inventory_name)),
                     )
-                    .entity(id.clone())?,
+                    .entity(id.clone()),
             );
             facts.push(scan_fact(&repository, id, &service.location));
             for received in &service.receives {
@@ -211,7 +210,7 @@ pub fn scan_chunk(
                         .set("service", string(&service.name))
                         .set("declared", boolean(code::declared(inventory, name)))
                         .set("secret_like_name", boolean(secret_like_variable(name)))
-                        .entity(id.clone())?,
+                        .entity(id.clone()),
                 );
                 facts.push(scan_fact(&repository, id, &received.location));
             }
@@ -247,7 +246,7 @@ pub fn scan_chunk(
                     )
                     .set("literal", boolean(assignment.literal))
                     .set("placeholder", boolean(assignment.placeholder))
-                    .entity(id.clone())?,
+                    .entity(id.clone()),
             );
             facts.push(scan_fact(&repository, id, &assignment.location));
         }
@@ -274,12 +273,12 @@ pub fn scan_chunk(
                         "secret_like_name",
                         boolean(secret_like_variable(&reference.variable)),
                     )
-                    .entity(id.clone())?,
+                    .entity(id.clone()),
             );
             facts.push(scan_fact(&repository, id, &reference.location));
         }
     }
-    Ok(Some(ScanChunk { entities, facts }))
+    Some(ScanChunk { entities, facts })
 }
 
 /// The variable names the code or a compose file refers to; `None` when

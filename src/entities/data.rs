@@ -128,6 +128,63 @@ impl EntityData {
     }
 }
 
+/// Collects attributes; optional ones are left out when absent, as the
+/// schema's `?` attributes expect. Building cannot fail: the attributes are
+/// plain data until [`EntityData::into_cedar`] or a store checks them.
+pub struct AttrsBuilder(Vec<(&'static str, AttrValue)>);
+
+impl Default for AttrsBuilder {
+    /// Room for the largest entity's attributes (a secret instance has about
+    /// 25), so building one never grows the list.
+    fn default() -> Self {
+        AttrsBuilder(Vec::with_capacity(32))
+    }
+}
+
+impl AttrsBuilder {
+    pub fn set(&mut self, key: &'static str, value: AttrValue) -> &mut Self {
+        self.0.push((key, value));
+        self
+    }
+
+    pub fn opt(&mut self, key: &'static str, value: Option<AttrValue>) -> &mut Self {
+        if let Some(value) = value {
+            self.0.push((key, value));
+        }
+        self
+    }
+
+    pub fn entity(&mut self, uid: EntityUid) -> EntityData {
+        // Not shrunk to fit: that copied every entity's attributes, and a
+        // chunk's entities live only until the chunk is judged.
+        EntityData::new(uid, std::mem::take(&mut self.0))
+    }
+}
+
+pub fn string(value: impl Into<String>) -> AttrValue {
+    AttrValue::String(value.into())
+}
+
+pub fn long(value: i64) -> AttrValue {
+    AttrValue::Long(value)
+}
+
+pub fn boolean(value: bool) -> AttrValue {
+    AttrValue::Bool(value)
+}
+
+pub fn entity_ref(type_name: &str, id: &str) -> AttrValue {
+    AttrValue::Entity(super::uid(type_name, id))
+}
+
+pub fn set(members: impl IntoIterator<Item = AttrValue>) -> AttrValue {
+    AttrValue::Set(members.into_iter().collect())
+}
+
+pub fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> AttrValue {
+    set(ids.into_iter().map(|id| entity_ref(type_name, id)))
+}
+
 /// A chunk's entities by uid.
 pub struct EntityIndex<'a> {
     entities: &'a [EntityData],

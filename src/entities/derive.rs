@@ -36,15 +36,12 @@ impl Derived<'_> {
     }
 }
 
-pub fn derive(inventory: &Inventory, now: Date) -> Derived<'_> {
-    derive_observed(inventory, now, None)
-}
-
-/// [`derive`], with observed values: an observed fingerprint replaces the
-/// inventory's declared one for its instance, and fingerprints are only
-/// compared within one key space (declared ones among themselves, observed
-/// ones, all made with one key, among themselves).
-pub fn derive_observed<'a>(
+/// The derived attributes of `inventory` as of `now`. With observed
+/// `values`, an observed fingerprint replaces the inventory's declared one
+/// for its instance, and fingerprints are only compared within one key
+/// space (declared ones among themselves, observed ones, all made with one
+/// key, among themselves).
+pub fn derive<'a>(
     inventory: &'a Inventory,
     now: Date,
     values: Option<&crate::observe::values::ValueObservation>,

@@ -18,11 +18,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::data::EntityData;
+use super::data::{boolean, entity_ref, long, set, string, AttrsBuilder, EntityData};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use super::items::{boolean, entity_ref, long, set, string, AttrsBuilder};
 use super::{uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Identity, IdentityKind, Inventory};
@@ -161,7 +160,7 @@ fn excess_attrs(
 }
 
 /// Builds the IAM entities and facts of `snapshot` against `inventory`.
-pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<IamChunk, String> {
+pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> IamChunk {
     let settings = &inventory.settings;
     let account = account_id(snapshot);
     let account_uid = uid("AwsAccount", &account);
@@ -243,7 +242,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
             &grants::user_statements(snapshot, &user.name),
             has_details,
         );
-        entities.push(attrs.entity(user_uid.clone())?);
+        entities.push(attrs.entity(user_uid.clone()));
         facts.push(fact(user_uid.clone(), location.clone()));
 
         if has_report {
@@ -255,7 +254,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
                     settings.access_key_max_age_days,
                     settings.unused_credentials_max_days,
                     now,
-                )?;
+                );
                 entities.push(entity);
                 facts.push(fact(key_uid, location.clone()));
             }
@@ -291,12 +290,12 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
             &grants::role_statements(snapshot, &role.name),
             has_details,
         );
-        entities.push(attrs.entity(role_uid.clone())?);
+        entities.push(attrs.entity(role_uid.clone()));
         facts.push(fact(role_uid, location));
     }
 
     if has_details {
-        policies(snapshot, &mut entities, &mut facts, &fact)?;
+        policies(snapshot, &mut entities, &mut facts, &fact);
     }
 
     // The account: root credentials, password policy, drift.
@@ -341,7 +340,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
             .iter()
             .map(|d| entity_ref("Identity", &d.identity.name))),
     );
-    entities.push(attrs.entity(account_uid.clone())?);
+    entities.push(attrs.entity(account_uid.clone()));
     facts.push(fact(account_uid.clone(), account_location(snapshot)));
     for d in &declared {
         facts.push(fact(
@@ -349,7 +348,7 @@ pub fn build(inventory: &Inventory, snapshot: &Snapshot, now: Date) -> Result<Ia
             d.identity.location.clone(),
         ));
     }
-    Ok(IamChunk { entities, facts })
+    IamChunk { entities, facts }
 }
 
 fn access_key(
@@ -359,7 +358,7 @@ fn access_key(
     default_max_age: i64,
     unused_max: i64,
     now: Date,
-) -> Result<(EntityData, cedar_policy::EntityUid), String> {
+) -> (EntityData, cedar_policy::EntityUid) {
     let key_uid = uid("IamAccessKey", &format!("{user}#{}", key.slot));
     let (max_age, source) = match identity.and_then(|i| i.rotation.as_ref().map(|r| (i, r))) {
         Some((identity, rotation)) => (
@@ -388,7 +387,7 @@ fn access_key(
             days_since(key.last_used.as_deref().or(key.created.as_deref()), now).map(long),
         )
         .set("used", boolean(key.last_used.is_some()));
-    Ok((attrs.entity(key_uid.clone())?, key_uid))
+    (attrs.entity(key_uid.clone()), key_uid)
 }
 
 fn policies(
@@ -396,7 +395,7 @@ fn policies(
     entities: &mut Vec<EntityData>,
     facts: &mut Vec<Fact>,
     fact: &dyn Fn(cedar_policy::EntityUid, Location) -> Fact,
-) -> Result<(), String> {
+) {
     // Who each managed policy is attached to, for messages.
     let mut attached_to: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut inline = Vec::new();
@@ -482,7 +481,7 @@ fn policies(
             )
             .set("full_admin", boolean(admin_statement.is_some()))
             .opt("admin_statement", admin_statement.map(string));
-        entities.push(attrs.entity(id.clone())?);
+        entities.push(attrs.entity(id.clone()));
         facts.push(fact(id, arn_location(&policy.arn)));
     }
     for (key, policy, holder, holder_arn) in inline {
@@ -500,10 +499,9 @@ fn policies(
             .set("attached_to", string(holder))
             .set("full_admin", boolean(admin_statement.is_some()))
             .opt("admin_statement", admin_statement.map(string));
-        entities.push(attrs.entity(id.clone())?);
+        entities.push(attrs.entity(id.clone()));
         facts.push(fact(id, arn_location(holder_arn)));
     }
-    Ok(())
 }
 
 /// One `error` finding per part of the snapshot that could not be

@@ -6,69 +6,15 @@ use std::collections::BTreeSet;
 
 use cedar_policy::EntityUid;
 
-use super::data::{AttrValue, EntityData};
+use super::data::{
+    boolean, entity_ref, entity_set, long, set, string, AttrValue, AttrsBuilder, EntityData,
+};
 use super::derive::Derived;
 use super::{instance_uid, uid, Action, Fact, INVENTORY_ID};
 use crate::inventory::model::{
     serde_name, EnvVar, Environment, Identity, Inventory, Read, Secret, Service,
 };
 use crate::source::Location;
-
-pub(super) fn string(value: impl Into<String>) -> AttrValue {
-    AttrValue::String(value.into())
-}
-
-pub(super) fn long(value: i64) -> AttrValue {
-    AttrValue::Long(value)
-}
-
-pub(super) fn boolean(value: bool) -> AttrValue {
-    AttrValue::Bool(value)
-}
-
-pub(super) fn entity_ref(type_name: &str, id: &str) -> AttrValue {
-    AttrValue::Entity(uid(type_name, id))
-}
-
-pub(super) fn set(members: impl IntoIterator<Item = AttrValue>) -> AttrValue {
-    AttrValue::Set(members.into_iter().collect())
-}
-
-fn entity_set<'a>(type_name: &str, ids: impl IntoIterator<Item = &'a str>) -> AttrValue {
-    set(ids.into_iter().map(|id| entity_ref(type_name, id)))
-}
-
-/// Collects attributes; optional ones are left out when absent, as the
-/// schema's `?` attributes expect.
-pub(super) struct AttrsBuilder(Vec<(&'static str, AttrValue)>);
-
-impl Default for AttrsBuilder {
-    /// Room for the largest entity's attributes (a secret instance has about
-    /// 25), so building one never grows the list.
-    fn default() -> Self {
-        AttrsBuilder(Vec::with_capacity(32))
-    }
-}
-
-impl AttrsBuilder {
-    pub(super) fn set(&mut self, key: &'static str, value: AttrValue) -> &mut Self {
-        self.0.push((key, value));
-        self
-    }
-
-    pub(super) fn opt(&mut self, key: &'static str, value: Option<AttrValue>) -> &mut Self {
-        if let Some(value) = value {
-            self.0.push((key, value));
-        }
-        self
-    }
-
-    pub(super) fn entity(&mut self, uid: EntityUid) -> Result<EntityData, String> {
-        // Not shrunk to fit: that copied every entity's attributes, and a
-        // chunk's entities live only until the chunk is judged.
-        Ok(EntityData::new(uid, std::mem::take(&mut self.0)))
-    }
-}
 
 fn define(resource: EntityUid, location: &Location) -> Fact {
     Fact {
@@ -88,7 +34,7 @@ pub fn inventory() -> EntityData {
     EntityData::new(uid("Inventory", INVENTORY_ID), Vec::new())
 }
 
-pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
+pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> EntityData {
     let id = uid("Environment", &env.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &env.location));
@@ -99,7 +45,7 @@ pub fn environment(env: &Environment, facts: Option<&mut Vec<Fact>>) -> Result<E
         .entity(id)
 }
 
-pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
+pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> EntityData {
     let id = uid("Service", &service.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &service.location));
@@ -111,7 +57,7 @@ pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> Result<Entit
         .entity(id)
 }
 
-pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> Result<EntityData, String> {
+pub fn identity(identity: &Identity, facts: Option<&mut Vec<Fact>>) -> EntityData {
     let id = uid("Identity", &identity.name);
     if let Some(facts) = facts {
         facts.push(define(id.clone(), &identity.location));
@@ -153,7 +99,7 @@ pub fn secret(
     derived: &Derived<'_>,
     entities: &mut Vec<EntityData>,
     facts: Option<&mut Vec<Fact>>,
-) -> Result<(), String> {
+) {
     let secret_uid = uid("Secret", &secret.id);
     let mut facts = facts;
     if let Some(facts) = facts.as_deref_mut() {
@@ -212,7 +158,7 @@ pub fn secret(
                 "shadows",
                 entity_set("Secret", shadows.into_iter().flatten().copied()),
             )
-            .entity(secret_uid.clone())?,
+            .entity(secret_uid.clone()),
     );
 
     for (env, instance) in &secret.instances {
@@ -299,10 +245,9 @@ pub fn secret(
                     ),
                 )
                 .values(derived.values.get(&key))
-                .entity(instance_uid)?,
+                .entity(instance_uid),
         );
     }
-    Ok(())
 }
 
 /// The environments a variable is required in: all of them for `required`.
@@ -319,7 +264,7 @@ pub fn env_var(
     inventory: &Inventory,
     referenced: Option<&BTreeSet<String>>,
     facts: Option<&mut Vec<Fact>>,
-) -> Result<EntityData, String> {
+) -> EntityData {
     let var_uid = uid("EnvVar", &var.name);
     let required = required_environments(var, inventory);
     if let Some(facts) = facts {

@@ -45,6 +45,7 @@ use data::EntityData;
 use jiff::civil::Date;
 
 use crate::inventory::model::{EnvVar, Inventory, Read, Secret};
+use crate::observe::Observations;
 use crate::source::Location;
 
 /// The kinds of fact secretary asks Cedar about; each is one Cedar action.
@@ -296,65 +297,17 @@ pub struct EntityPlan<'a> {
 /// Entities that rules name literally, e.g. `Secret::"X"` in `Secret::"X".owner`.
 pub type EntityLiterals = BTreeSet<(String, String)>;
 
-/// Plans the entity stores of `inventory`, as of `now`. `literals` are the
-/// entities the rules name.
+/// Plans the entity stores of `inventory` and of what `observations` saw
+/// of the real world (empty when nothing was observed), as of `now`.
+/// `literals` are the entities the rules name. Every observation reaches
+/// the rules through here.
 pub fn plan<'a>(
     inventory: &'a Inventory,
     now: Date,
     literals: &EntityLiterals,
-) -> Result<EntityPlan<'a>, String> {
-    plan_in_chunks(inventory, now, literals, CHUNK_SECRETS)
-}
-
-/// [`plan`] plus the IAM account observed in `snapshot`.
-pub fn plan_with_iam<'a>(
-    inventory: &'a Inventory,
-    now: Date,
-    literals: &EntityLiterals,
-    snapshot: Option<&crate::observe::iam::Snapshot>,
-) -> Result<EntityPlan<'a>, String> {
-    let mut plan = plan_in_chunks(inventory, now, literals, CHUNK_SECRETS)?;
-    if let Some(snapshot) = snapshot {
-        plan.iam = Some(iam::build(inventory, snapshot, now)?);
-    }
-    Ok(plan)
-}
-
-/// [`plan`] plus everything in `observations`.
-pub fn plan_observed<'a>(
-    inventory: &'a Inventory,
-    now: Date,
-    literals: &EntityLiterals,
-    observations: &crate::observe::Observations,
-) -> Result<EntityPlan<'a>, String> {
-    let mut plan = plan_with_iam(inventory, now, literals, observations.iam.as_ref())?;
-    if let Some(values) = &observations.values {
-        // Observed fingerprints replace declared ones; observed facts become
-        // attributes of the instances.
-        plan.derived = derive::derive_observed(inventory, now, Some(values));
-    }
-    if let Some(files) = &observations.files {
-        plan.instance_attrs = repository::instance_attrs(inventory, files);
-    }
-    plan.repository = repository::build(
-        inventory,
-        observations.repository.as_ref(),
-        observations.env_example.as_ref(),
-    )?;
-    let (compose, code) = (observations.compose.as_ref(), observations.code.as_ref());
-    if let Some(compose) = compose {
-        for (secret, fact) in compose::observed_reads(inventory, compose) {
-            let chunk = plan
-                .chunks
-                .iter()
-                .position(|c| c.secrets.iter().any(|s| s.id == secret))
-                .unwrap_or(0);
-            plan.chunks[chunk].observed_reads.push(fact);
-        }
-    }
-    plan.scan = compose::scan_chunk(inventory, compose, code)?;
-    plan.referenced = compose::referenced(compose, code);
-    Ok(plan)
+    observations: &Observations,
+) -> EntityPlan<'a> {
+    plan_in_chunks(inventory, now, literals, observations, CHUNK_SECRETS)
 }
 
 /// [`plan`] with a chosen chunk size (tests use tiny chunks).
@@ -362,19 +315,22 @@ pub(crate) fn plan_in_chunks<'a>(
     inventory: &'a Inventory,
     now: Date,
     literals: &EntityLiterals,
+    observations: &Observations,
     chunk_secrets: usize,
-) -> Result<EntityPlan<'a>, String> {
+) -> EntityPlan<'a> {
     let chunk_secrets = chunk_secrets.max(1);
-    let derived = derive::derive(inventory, now);
+    // Observed fingerprints replace declared ones; observed facts become
+    // attributes of the instances.
+    let derived = derive::derive(inventory, now, observations.values.as_ref());
     let mut shared = vec![items::inventory()];
     for env in inventory.environments.values() {
-        shared.push(items::environment(env, None)?);
+        shared.push(items::environment(env, None));
     }
     for service in inventory.services.values() {
-        shared.push(items::service(service, None)?);
+        shared.push(items::service(service, None));
     }
     for identity in inventory.identities.values() {
-        shared.push(items::identity(identity, None)?);
+        shared.push(items::identity(identity, None));
     }
 
     let mut pinned_secrets = BTreeSet::new();
@@ -437,19 +393,37 @@ pub(crate) fn plan_in_chunks<'a>(
         let chunk = chunk_of.get(read.secret.as_str()).copied().unwrap_or(0);
         chunks[chunk].reads.push(read);
     }
-    Ok(EntityPlan {
+    let (compose, code) = (observations.compose.as_ref(), observations.code.as_ref());
+    if let Some(compose) = compose {
+        for (secret, fact) in compose::observed_reads(inventory, compose) {
+            let chunk = chunk_of.get(secret.as_str()).copied().unwrap_or(0);
+            chunks[chunk].observed_reads.push(fact);
+        }
+    }
+    EntityPlan {
         inventory,
         derived,
         shared,
         pinned_secrets,
         pinned_env_vars,
         chunks,
-        iam: None,
-        repository: None,
-        instance_attrs: repository::InstanceAttrs::new(),
-        scan: None,
-        referenced: None,
-    })
+        iam: observations
+            .iam
+            .as_ref()
+            .map(|snapshot| iam::build(inventory, snapshot, now)),
+        repository: repository::build(
+            inventory,
+            observations.repository.as_ref(),
+            observations.env_example.as_ref(),
+        ),
+        instance_attrs: observations
+            .files
+            .as_ref()
+            .map(|files| repository::instance_attrs(inventory, files))
+            .unwrap_or_default(),
+        scan: compose::scan_chunk(inventory, compose, code),
+        referenced: compose::referenced(compose, code),
+    }
 }
 
 impl EntityPlan<'_> {
@@ -457,36 +431,31 @@ impl EntityPlan<'_> {
         self.chunks.len() + self.observed_chunks().count()
     }
 
-    /// The chunks of observations, judged after the inventory's: what each
-    /// holds (for messages), its entities and its facts.
-    fn observed_chunks(&self) -> impl Iterator<Item = (&'static str, &[EntityData], &[Fact])> {
+    /// The chunks of observations, judged after the inventory's: the
+    /// entities and the facts of each.
+    fn observed_chunks(&self) -> impl Iterator<Item = (&[EntityData], &[Fact])> {
         [
-            self.iam
-                .as_ref()
-                .map(|c| ("IAM", c.entities.as_slice(), c.facts.as_slice())),
+            self.iam.as_ref().map(|c| (&c.entities[..], &c.facts[..])),
             self.repository
                 .as_ref()
-                .map(|c| ("repository", c.entities.as_slice(), c.facts.as_slice())),
-            self.scan
-                .as_ref()
-                .map(|c| ("scanned files", c.entities.as_slice(), c.facts.as_slice())),
+                .map(|c| (&c.entities[..], &c.facts[..])),
+            self.scan.as_ref().map(|c| (&c.entities[..], &c.facts[..])),
         ]
         .into_iter()
         .flatten()
     }
 
-    /// Builds chunk `index`: its entities and its facts.
-    pub fn build_chunk(&self, index: usize) -> Result<EntityStore, String> {
+    /// Builds chunk `index` (below [`Self::chunk_count`]): its entities
+    /// and its facts. Past the last chunk, the shared entities and no facts.
+    pub fn build_chunk(&self, index: usize) -> EntityStore {
         if let Some(observed) = index.checked_sub(self.chunks.len()) {
-            let Some((_, own, facts)) = self.observed_chunks().nth(observed) else {
-                return Err(format!("internal error: no chunk {index}"));
-            };
+            let (own, facts) = self.observed_chunks().nth(observed).unwrap_or_default();
             let mut entities = self.shared.clone();
             entities.extend(own.iter().cloned());
-            return Ok(EntityStore {
+            return EntityStore {
                 entities,
                 facts: facts.to_vec(),
-            });
+            };
         }
         let chunk = &self.chunks[index];
         // Sized up front (one entity per secret, instance and env var; a
@@ -499,23 +468,23 @@ impl EntityPlan<'_> {
         let mut facts = Vec::with_capacity(items + chunk.env_vars.len() + chunk.reads.len());
         if chunk.shared_facts {
             for env in self.inventory.environments.values() {
-                items::environment(env, Some(&mut facts))?;
+                items::environment(env, Some(&mut facts));
             }
             for service in self.inventory.services.values() {
-                items::service(service, Some(&mut facts))?;
+                items::service(service, Some(&mut facts));
             }
             for identity in self.inventory.identities.values() {
-                items::identity(identity, Some(&mut facts))?;
+                items::identity(identity, Some(&mut facts));
             }
         }
         let mut own_secrets = BTreeSet::new();
         for secret in &chunk.secrets {
             own_secrets.insert(secret.id.as_str());
-            items::secret(secret, &self.derived, &mut entities, Some(&mut facts))?;
+            items::secret(secret, &self.derived, &mut entities, Some(&mut facts));
         }
         for id in self.pinned_secrets.difference(&own_secrets) {
             if let Some(secret) = self.inventory.secrets.get(*id) {
-                items::secret(secret, &self.derived, &mut entities, None)?;
+                items::secret(secret, &self.derived, &mut entities, None);
             }
         }
         let mut own_vars = BTreeSet::new();
@@ -526,7 +495,7 @@ impl EntityPlan<'_> {
                 self.inventory,
                 self.referenced.as_ref(),
                 Some(&mut facts),
-            )?);
+            ));
         }
         for name in self.pinned_env_vars.difference(&own_vars) {
             if let Some(var) = self.inventory.env_vars.get(*name) {
@@ -535,7 +504,7 @@ impl EntityPlan<'_> {
                     self.inventory,
                     self.referenced.as_ref(),
                     None,
-                )?);
+                ));
             }
         }
         for read in &chunk.reads {
@@ -543,7 +512,7 @@ impl EntityPlan<'_> {
         }
         repository::extend_entities(&mut entities, &self.instance_attrs);
         facts.extend(chunk.observed_reads.iter().cloned());
-        Ok(EntityStore { entities, facts })
+        EntityStore { entities, facts }
     }
 
     /// A location for problems that concern a chunk as a whole.
@@ -573,10 +542,15 @@ pub fn build_all(
     now: Date,
     schema: &cedar_policy::Schema,
 ) -> Result<Vec<(Entities, Vec<Fact>)>, String> {
-    let plan = plan(inventory, now, &EntityLiterals::new())?;
+    let plan = plan(
+        inventory,
+        now,
+        &EntityLiterals::new(),
+        &Observations::default(),
+    );
     (0..plan.chunk_count())
         .map(|i| {
-            let store = plan.build_chunk(i)?;
+            let store = plan.build_chunk(i);
             Ok((store.cedar(Some(schema))?, store.facts))
         })
         .collect()

@@ -21,9 +21,9 @@ use std::sync::Arc;
 
 use cedar_policy::EntityUid;
 
-use super::data::{AttrValue, EntityData};
+use super::data::{boolean, entity_ref, string, AttrValue, AttrsBuilder, EntityData};
 
-use super::items::{self, boolean, entity_ref, string, AttrsBuilder};
+use super::items;
 use super::{instance_uid, uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::Classification;
@@ -140,16 +140,16 @@ pub fn build(
     inventory: &Inventory,
     repository: Option<&git::Observation>,
     examples: Option<&env_example::Observation>,
-) -> Result<Option<RepoChunk>, String> {
+) -> Option<RepoChunk> {
     let scanned = repository.and_then(|r| r.scan.as_ref().ok());
     if scanned.is_none() && examples.is_none() {
-        return Ok(None);
+        return None;
     }
     let root = root_id(inventory, repository);
     let principal = uid("Repository", &root);
     let mut entities = vec![AttrsBuilder::default()
         .set("root", string(&root))
-        .entity(principal.clone())?];
+        .entity(principal.clone())];
     let mut facts = Vec::new();
 
     for file in scanned.into_iter().flatten() {
@@ -184,7 +184,7 @@ pub fn build(
                     "environment",
                     environment.map(|e| entity_ref("Environment", e)),
                 )
-                .entity(resource.clone())?,
+                .entity(resource.clone()),
         );
         let mut fact = scan_fact(&principal, resource, subject, location);
         fact.environment_name = environment.map(str::to_owned);
@@ -226,7 +226,7 @@ pub fn build(
                         )
                         .opt("secret", carried.map(|s| entity_ref("Secret", s)))
                         .set("real_looking_secret", boolean(real_looking_secret))
-                        .entity(resource.clone())?,
+                        .entity(resource.clone()),
                 );
                 facts.push(scan_fact(
                     &principal,
@@ -237,7 +237,7 @@ pub fn build(
             }
         }
         for var in inventory.env_vars.values() {
-            let entity = items::env_var(var, inventory, None, None)?;
+            let entity = items::env_var(var, inventory, None, None);
             let mut entity = entity;
             entity.set("listed_in_env_example", boolean(examples.lists(&var.name)));
             let id = entity.uid.clone();
@@ -245,7 +245,7 @@ pub fn build(
             facts.push(scan_fact(&principal, id.clone(), id, var.location.clone()));
         }
     }
-    Ok(Some(RepoChunk { entities, facts }))
+    Some(RepoChunk { entities, facts })
 }
 
 /// One error finding per secret file whose metadata could not be read, and

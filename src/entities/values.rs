@@ -6,7 +6,7 @@
 //! was found, its length, emptiness, whether it is a placeholder and whether
 //! it fits the declared format. Fingerprints stay in [`super::derive`].
 
-use super::items::{boolean, long, string, AttrsBuilder};
+use super::data::{boolean, long, string, AttrsBuilder};
 use crate::findings::{Finding, Severity};
 use crate::observe::values::{ObservedValue, ValueFacts, ValueObservation, NOT_VERIFIED};
 

@@ -33,9 +33,8 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
     (0..plan.chunk_count())
         .into_par_iter()
         .flat_map_iter(|index| {
-            plan.build_chunk(index)
-                .and_then(|store| evaluate_chunk(store, rules, schema, &literals))
-                .unwrap_or_else(|problem| {
+            evaluate_chunk(plan.build_chunk(index), rules, schema, &literals).unwrap_or_else(
+                |problem| {
                     vec![Finding {
                         rule: "internal-error".into(),
                         severity: Severity::Error,
@@ -48,7 +47,8 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
                         location: plan.chunk_location(index),
                         waiver: None,
                     }]
-                })
+                },
+            )
         })
         .collect()
 }
@@ -417,7 +417,13 @@ mod tests {
             "@id(\"literal-deref\")\n@severity(\"low\")\n@message(\"{resource.secret} stored while S05 is never-log\")\nforbid(principal, action == Action::\"store\", resource)\nwhen { Secret::\"S05\".never_log == false && resource.secret != Secret::\"S05\" };\n",
         );
         let schema = schema();
-        let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, chunk_secrets).unwrap();
+        let plan = plan_in_chunks(
+            &inventory,
+            now,
+            &rules.entity_literals,
+            &Default::default(),
+            chunk_secrets,
+        );
         let mut findings = evaluate(&plan, &rules, schema);
         findings.sort_by(|a, b| {
             (&a.rule, &a.entity, &a.environment, &a.principal).cmp(&(
@@ -475,7 +481,7 @@ mod tests {
         let authorizer = Authorizer::new();
         let mut answers = Vec::new();
         for index in 0..plan.chunk_count() {
-            let store = plan.build_chunk(index).unwrap();
+            let store = plan.build_chunk(index);
             let entities = store.cedar(Some(schema)).unwrap();
             for fact in &store.facts {
                 let context = fact_context(fact).unwrap();
@@ -592,7 +598,13 @@ mod tests {
                 assert!(screened_ids.iter().any(|s| s == id), "{id} has no screen");
             }
             let schema = schema();
-            let plan = plan_in_chunks(&inventory, now, &rules.entity_literals, 7).unwrap();
+            let plan = plan_in_chunks(
+                &inventory,
+                now,
+                &rules.entity_literals,
+                &Default::default(),
+                7,
+            );
             let mut ours: Vec<_> = evaluate(&plan, &rules, schema)
                 .into_iter()
                 .map(|f| {
