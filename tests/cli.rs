@@ -1,6 +1,6 @@
 //! The command line, end to end through the real binary.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

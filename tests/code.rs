@@ -2,7 +2,7 @@
 //! each language, `.gitignore` honoured, secret-like variables the
 //! inventory lacks, and inventory env vars nothing refers to.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

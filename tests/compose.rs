@@ -2,7 +2,7 @@
 //! reader rules and the drift rule, undeclared compose services, literal
 //! secret values (never printed), and malformed compose files.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

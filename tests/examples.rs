@@ -3,7 +3,7 @@
 //! `examples/` with `inventory.yaml` or `inventory/`, and optionally
 //! `policies/` with the project-specific rules its document states.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

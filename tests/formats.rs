@@ -3,7 +3,7 @@
 //! official SARIF 2.1.0 schema, JUnit parses back with the right counts,
 //! outputs are byte-identical across runs, and a bad input writes no file.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

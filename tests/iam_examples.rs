@@ -1,7 +1,7 @@
 //! Examples that ship an IAM snapshot (`examples/<name>/iam-snapshot.json`):
 //! `check --iam-snapshot` on them is pinned. Offline: no AWS SDK needed.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -4,8 +4,8 @@
 //! `check --iam-snapshot`) and the library's collector.
 #![cfg(feature = "aws")]
 
-mod common;
-mod moto;
+use crate::common;
+use crate::moto;
 
 use std::collections::BTreeSet;
 use std::path::Path;

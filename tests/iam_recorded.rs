@@ -5,7 +5,7 @@
 //! password policy (NoSuchEntity).
 #![cfg(feature = "aws")]
 
-mod common;
+use crate::common;
 
 use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;

@@ -3,7 +3,7 @@
 //! 111122223333 gives no finding; each case changes one thing and must give
 //! exactly the findings listed. Builds and passes without the AWS SDK.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! `secretary init --from`: a starting inventory from compose and env files
 //! that loads, checks, marks every guess for review and holds no value.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `secretary report`, `secretary docs` and `check --format markdown`: the
 //! outputs rendered from templates, on every shipped example.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! real files with real modes in temporary directories, a real git
 //! repository per case, and canary values that must reach no output.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

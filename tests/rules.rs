@@ -1,7 +1,7 @@
 //! Each built-in rule fires where it should and nowhere else, on a fixture
 //! that holds a positive and a negative case for every rule.
 
-mod common;
+use crate::common;
 
 use common::*;
 

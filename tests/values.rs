@@ -7,7 +7,7 @@
 //! temporary directory and sets real environment variables on the child
 //! process.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! expired waiver fails, a waiver that matches nothing is reported, and a
 //! waiver can be limited to an environment or a reader.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

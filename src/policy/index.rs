@@ -1,0 +1,135 @@
+//! The validated rules indexed by the kind of fact they can apply to, so
+//! the evaluator asks Cedar only about the rules that matter for a fact,
+//! and the entities the rules name literally, which every entity store
+//! must hold.
+//!
+//! Both read each policy's JSON form, made once here: a rule's scope says
+//! which actions and resource types it can apply to, and its leading tests
+//! become a [`Screen`](super::screen::Screen).
+
+use cedar_policy::{ActionConstraint, Policy, PolicySet, ResourceConstraint, Schema};
+
+use super::parse::NamedPolicy;
+use super::screen::Screen;
+use super::{ApplicableSet, ScreenedPolicy};
+use crate::entities::{Action, EntityLiterals};
+
+/// One [`ApplicableSet`] per action and resource type, and the entity
+/// literals of all `policies`.
+pub(super) fn index(
+    policies: &[NamedPolicy],
+    schema: &Schema,
+) -> (Vec<ApplicableSet>, EntityLiterals) {
+    // Each policy's JSON form once: screens and entity literals read it.
+    let mut entity_literals = EntityLiterals::new();
+    let screens: Vec<Screen> = policies
+        .iter()
+        .map(|named| {
+            let json = named.policy.to_json().ok();
+            if let Some(json) = &json {
+                collect_entity_literals(json, &mut entity_literals);
+            }
+            Screen::of(&named.policy, json.as_ref())
+        })
+        .collect();
+    let mut sets = Vec::new();
+    for action in Action::ALL {
+        // The principal's type, when the schema allows only one.
+        let principal_type = schema
+            .principals_for_action(&action.uid())
+            .and_then(|mut types| {
+                let only = types.next()?;
+                types.next().is_none().then(|| only.to_string())
+            });
+        for resource_type in crate::entities::resource_types(action) {
+            sets.push(applicable_set(
+                action,
+                resource_type,
+                policies,
+                &screens,
+                principal_type.as_deref(),
+            ));
+        }
+    }
+    (sets, entity_literals)
+}
+
+/// The rules for facts of `action` on a `resource_type`.
+fn applicable_set(
+    action: Action,
+    resource_type: &'static str,
+    policies: &[NamedPolicy],
+    screens: &[Screen],
+    principal_type: Option<&str>,
+) -> ApplicableSet {
+    // No blanket permit: with only forbids, every response is a deny
+    // whose reasons are exactly the forbids that matched (none for a
+    // clean fact), and a permit would cost one evaluation per fact.
+    let mut set = PolicySet::new();
+    let mut screened = Vec::new();
+    let mut has_rules = false;
+    for (named, screen) in policies.iter().zip(screens) {
+        let policy = &named.policy;
+        if applies_to_action(policy, action) && applies_to_resource_type(policy, resource_type) {
+            let Some(screen) = screen.for_types(principal_type, resource_type) else {
+                continue; // its scope never matches these facts
+            };
+            if screen.is_empty() {
+                has_rules |= set.add(policy.clone()).is_ok();
+            } else {
+                let mut own = PolicySet::new();
+                if own.add(policy.clone()).is_ok() {
+                    has_rules = true;
+                    screened.push(ScreenedPolicy {
+                        screen,
+                        policies: own,
+                    });
+                }
+            }
+        }
+    }
+    ApplicableSet {
+        action,
+        resource_type,
+        policies: set,
+        screened,
+        has_rules,
+    }
+}
+
+/// Finds `{"__entity": {"type": T, "id": I}}` in a policy's JSON form.
+fn collect_entity_literals(value: &serde_json::Value, out: &mut EntityLiterals) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(entity) = map.get("__entity") {
+                if let (Some(ty), Some(id)) = (entity["type"].as_str(), entity["id"].as_str()) {
+                    out.insert((ty.to_owned(), id.to_owned()));
+                }
+            }
+            map.values().for_each(|v| collect_entity_literals(v, out));
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| collect_entity_literals(v, out))
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn applies_to_action(policy: &Policy, action: Action) -> bool {
+    let uid = action.uid();
+    match policy.action_constraint() {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(a) => a == uid,
+        ActionConstraint::In(list) => list.contains(&uid),
+    }
+}
+
+fn applies_to_resource_type(policy: &Policy, resource_type: &str) -> bool {
+    match policy.resource_constraint() {
+        ResourceConstraint::Is(ty) | ResourceConstraint::IsIn(ty, _) => {
+            ty.to_string() == resource_type
+        }
+        ResourceConstraint::Eq(uid) => uid.type_name().to_string() == resource_type,
+        ResourceConstraint::Any | ResourceConstraint::In(_) => true,
+    }
+}

@@ -1,0 +1,198 @@
+//! From rule files to named policies: Cedar's parse of each file, where each
+//! policy starts in it, and the name each policy goes by afterwards.
+//!
+//! Cedar names a file's policies `policy0`, `policy1`, ... and keeps no
+//! position a caller can read, so this module pairs each policy with its
+//! statement in the text (see [`split`](super::split)) and renames it after
+//! its `@id`. A policy whose annotations are wrong still gets a name of its
+//! own and goes on to schema validation, so one run reports every problem
+//! in the rule.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cedar_policy::{Policy, PolicyId, PolicySet};
+use miette::Diagnostic;
+
+use super::files::PolicyFile;
+use super::rule::{annotation, rule_from_policy};
+use super::{first_label_offset, split, Rule};
+use crate::diag::{Code, InputError};
+use crate::source::Location;
+
+/// A policy under its final name, and the file it came from (an index into
+/// the files [`parse`] was given).
+pub(super) struct NamedPolicy {
+    pub policy: Policy,
+    pub file: usize,
+}
+
+/// The rules whose annotations are right, by id, and every policy (rules
+/// and the rest) to validate against the schema.
+#[derive(Default)]
+pub(super) struct Parsed {
+    pub rules: BTreeMap<String, Rule>,
+    pub policies: Vec<NamedPolicy>,
+}
+
+/// One policy's statement in its file: where messages point.
+pub(super) struct Site<'a> {
+    display: &'a Arc<str>,
+    text: &'a str,
+    start: usize,
+    /// The statement, without the white space after it.
+    pub source: &'a str,
+    /// Where the statement starts.
+    pub location: Location,
+}
+
+impl Site<'_> {
+    /// Where `needle` first occurs in the statement; its start when nowhere.
+    pub fn find(&self, needle: &str) -> Location {
+        self.source
+            .find(needle)
+            .map(|o| Location::from_offset(self.display, self.text, self.start + o))
+            .unwrap_or_else(|| self.location.clone())
+    }
+}
+
+/// Parses every file, in order, pushing each problem onto `errors`.
+pub(super) fn parse(files: &[PolicyFile], errors: &mut Vec<InputError>) -> Parsed {
+    let known_attributes = crate::entities::schema::attribute_names();
+    let mut parsed = Parsed::default();
+    for (index, file) in files.iter().enumerate() {
+        let Some(set) = parse_file(file, errors) else {
+            continue;
+        };
+        let starts = split::statement_starts(&file.text);
+        for (n, policy) in in_file_order(&set).into_iter().enumerate() {
+            let start = starts.get(n).copied().unwrap_or(0);
+            let end = starts.get(n + 1).copied().unwrap_or(file.text.len());
+            let site = Site {
+                display: &file.display,
+                text: &file.text,
+                start,
+                source: file.text[start..end].trim_end(),
+                location: Location::from_offset(&file.display, &file.text, start),
+            };
+            match rule_from_policy(policy, &site, file.builtin, &known_attributes) {
+                Ok(rule) => parsed.add_rule(policy, rule, &site, index, errors),
+                Err(mut problems) => {
+                    errors.append(&mut problems);
+                    parsed.add_unnamed(policy, &file.display, n, index);
+                }
+            }
+        }
+    }
+    parsed
+}
+
+impl Parsed {
+    /// Adds a rule with right annotations, unless its id is taken.
+    fn add_rule(
+        &mut self,
+        policy: &Policy,
+        rule: Rule,
+        site: &Site<'_>,
+        file: usize,
+        errors: &mut Vec<InputError>,
+    ) {
+        if let Some(first) = self.rules.get(&rule.id) {
+            errors.push(
+                InputError::new(
+                    Code::DuplicateRuleId,
+                    format!("rule id `{}` is used twice", rule.id),
+                )
+                .at(site.find("@id"))
+                .related(first.location.clone(), "first used")
+                .help("give each rule a unique `@id`"),
+            );
+            return;
+        }
+        self.policies.push(NamedPolicy {
+            policy: policy.new_id(PolicyId::new(&rule.id)),
+            file,
+        });
+        self.rules.insert(rule.id.clone(), rule);
+    }
+
+    /// Adds a policy whose annotations are wrong, for schema validation
+    /// only: under its `@id` when no other policy has it, else under
+    /// `file#n` (`n` counting from 1).
+    fn add_unnamed(&mut self, policy: &Policy, display: &str, n: usize, file: usize) {
+        let fallback = match annotation(policy, "id") {
+            Some(id)
+                if !self.rules.contains_key(id)
+                    && !self
+                        .policies
+                        .iter()
+                        .any(|p| p.policy.id().to_string() == id) =>
+            {
+                PolicyId::new(id)
+            }
+            _ => PolicyId::new(format!("{display}#{}", n + 1)),
+        };
+        self.policies.push(NamedPolicy {
+            policy: policy.new_id(fallback),
+            file,
+        });
+    }
+}
+
+/// Cedar's parse of one file; `None` (with the problems pushed) when the
+/// file does not parse or holds templates.
+fn parse_file(file: &PolicyFile, errors: &mut Vec<InputError>) -> Option<PolicySet> {
+    let set = match PolicySet::from_str(&file.text) {
+        Ok(set) => set,
+        Err(parse_errors) => {
+            errors.extend(parse_errors.iter().map(|error| syntax_error(file, error)));
+            return None;
+        }
+    };
+    if set.templates().next().is_some() {
+        errors.push(
+            InputError::new(
+                Code::PolicyTemplate,
+                "policy templates (with `?principal` or `?resource`) are not rules",
+            )
+            .at(Location::file_start(&file.display))
+            .help("write a static `forbid` policy without slots"),
+        );
+        return None;
+    }
+    Some(set)
+}
+
+fn syntax_error(file: &PolicyFile, error: &(dyn Diagnostic + '_)) -> InputError {
+    let offset = first_label_offset(error);
+    // Cedar puts what it expected in the label ("expected `)`, ...").
+    let expected = error
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .and_then(|label| label.label().map(str::to_owned));
+    let help = error
+        .help()
+        .map(|h| h.to_string())
+        .or(expected)
+        .unwrap_or_else(|| "fix the Cedar syntax at this position".into());
+    InputError::new(Code::PolicySyntax, format!("cannot parse policy: {error}"))
+        .at(Location::from_offset(&file.display, &file.text, offset))
+        .help(format!(
+            "{help}; see https://docs.cedarpolicy.com/policies/syntax-policy.html"
+        ))
+}
+
+/// A file's policies in the order they are written: Cedar names them
+/// policy0, policy1, ... in that order.
+fn in_file_order(set: &PolicySet) -> Vec<&Policy> {
+    let mut ordered: Vec<&Policy> = set.policies().collect();
+    ordered.sort_by_key(|p| {
+        p.id()
+            .to_string()
+            .trim_start_matches("policy")
+            .parse::<usize>()
+            .unwrap_or(0)
+    });
+    ordered
+}

@@ -1,0 +1,30 @@
+//! The integration tests, as one test binary: each `tests/*.rs` file is a
+//! module of it, as in ripgrep. Every separate binary cost a link of the
+//! whole crate and its dependencies; one binary links once.
+//!
+//! Cargo.toml sets `autotests = false`, so a new test file runs only once it
+//! is declared here. insta names snapshots after the module path, so theirs
+//! are `tests/snapshots/tests__<file>__<name>.snap`. The live IAM modules
+//! (`iam_live`, `iam_recorded`) are built only with the `aws` feature;
+//! `scripts/test.sh` runs `iam_rules` without it.
+
+mod common;
+#[cfg(feature = "aws")]
+mod moto;
+
+mod bad_inputs;
+mod cli;
+mod code;
+mod compose;
+mod examples;
+mod formats;
+mod iam_examples;
+mod iam_live;
+mod iam_recorded;
+mod iam_rules;
+mod init_from;
+mod report;
+mod repository;
+mod rules;
+mod values;
+mod waivers;
