@@ -7,11 +7,11 @@
 //! which actions and resource types it can apply to, and its leading tests
 //! become a [`Screen`](super::screen::Screen).
 
-use cedar_policy::{ActionConstraint, Policy, PolicySet, ResourceConstraint, Schema};
+use cedar_policy::{Policy, PolicySet, ResourceConstraint, Schema};
 
-use super::parse::NamedPolicy;
+use super::rule::applies_to_action;
 use super::screen::Screen;
-use super::{ApplicableSet, ScreenedPolicy};
+use super::{ApplicableSet, NamedPolicy, ScreenedPolicy};
 use crate::entities::{Action, EntityLiterals};
 
 /// One [`ApplicableSet`] per action and resource type, and the entity
@@ -112,15 +112,6 @@ fn collect_entity_literals(value: &serde_json::Value, out: &mut EntityLiterals) 
             items.iter().for_each(|v| collect_entity_literals(v, out))
         }
         _ => {}
-    }
-}
-
-pub(super) fn applies_to_action(policy: &Policy, action: Action) -> bool {
-    let uid = action.uid();
-    match policy.action_constraint() {
-        ActionConstraint::Any => true,
-        ActionConstraint::Eq(a) => a == uid,
-        ActionConstraint::In(list) => list.contains(&uid),
     }
 }
 

@@ -270,3 +270,10 @@ fn first_label_offset(diag: &dyn Diagnostic) -> usize {
         .map(|label| label.offset())
         .unwrap_or(0)
 }
+
+/// A policy under its final name, and the file it came from (an index into
+/// the files [`parse`] was given).
+pub(super) struct NamedPolicy {
+    pub policy: cedar_policy::Policy,
+    pub file: usize,
+}

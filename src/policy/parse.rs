@@ -10,23 +10,15 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use cedar_policy::{Policy, PolicyId, PolicySet};
 use miette::Diagnostic;
 
 use super::files::PolicyFile;
-use super::rule::{annotation, rule_from_policy};
-use super::{first_label_offset, split, Rule};
+use super::rule::{annotation, rule_from_policy, Site};
+use super::{first_label_offset, split, NamedPolicy, Rule};
 use crate::diag::{Code, InputError};
 use crate::source::Location;
-
-/// A policy under its final name, and the file it came from (an index into
-/// the files [`parse`] was given).
-pub(super) struct NamedPolicy {
-    pub policy: Policy,
-    pub file: usize,
-}
 
 /// The rules whose annotations are right, by id, and every policy (rules
 /// and the rest) to validate against the schema.
@@ -34,27 +26,6 @@ pub(super) struct NamedPolicy {
 pub(super) struct Parsed {
     pub rules: BTreeMap<String, Rule>,
     pub policies: Vec<NamedPolicy>,
-}
-
-/// One policy's statement in its file: where messages point.
-pub(super) struct Site<'a> {
-    display: &'a Arc<str>,
-    text: &'a str,
-    start: usize,
-    /// The statement, without the white space after it.
-    pub source: &'a str,
-    /// Where the statement starts.
-    pub location: Location,
-}
-
-impl Site<'_> {
-    /// Where `needle` first occurs in the statement; its start when nowhere.
-    pub fn find(&self, needle: &str) -> Location {
-        self.source
-            .find(needle)
-            .map(|o| Location::from_offset(self.display, self.text, self.start + o))
-            .unwrap_or_else(|| self.location.clone())
-    }
 }
 
 /// Parses every file, in order, pushing each problem onto `errors`.

@@ -9,15 +9,15 @@
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use cedar_policy::{Effect, Policy};
+use cedar_policy::{ActionConstraint, Effect, Policy};
 
-use super::index::applies_to_action;
-use super::parse::Site;
 use super::{message, Rule, ANNOTATIONS, OBSERVATION_KINDS};
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::entities::Action;
 use crate::findings::Severity;
+use crate::source::Location;
 
 /// The value of `@key` on `policy`. Cedar's own `Policy::annotation` parses
 /// `key` as an identifier with the full policy grammar on every call, which
@@ -265,4 +265,34 @@ fn is_kebab(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// One policy's statement in its file: where messages point.
+pub(super) struct Site<'a> {
+    pub display: &'a Arc<str>,
+    pub text: &'a str,
+    pub start: usize,
+    /// The statement, without the white space after it.
+    pub source: &'a str,
+    /// Where the statement starts.
+    pub location: Location,
+}
+
+impl Site<'_> {
+    /// Where `needle` first occurs in the statement; its start when nowhere.
+    pub fn find(&self, needle: &str) -> Location {
+        self.source
+            .find(needle)
+            .map(|o| Location::from_offset(self.display, self.text, self.start + o))
+            .unwrap_or_else(|| self.location.clone())
+    }
+}
+
+pub(super) fn applies_to_action(policy: &Policy, action: Action) -> bool {
+    let uid = action.uid();
+    match policy.action_constraint() {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(a) => a == uid,
+        ActionConstraint::In(list) => list.contains(&uid),
+    }
 }

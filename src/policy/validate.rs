@@ -14,8 +14,7 @@ use cedar_policy::{PolicySet, Schema, ValidationMode, Validator};
 use miette::Diagnostic;
 
 use super::files::PolicyFile;
-use super::first_label_offset;
-use super::parse::NamedPolicy;
+use super::{first_label_offset, NamedPolicy};
 use crate::diag::{Code, InputError};
 use crate::source::Location;
 
