@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::diag::InputError;
 use crate::inventory::model::{ComposeSource, Inventory};
-use crate::inventory::yaml::{self, Node, NodeValue};
+use crate::inventory::yaml::tree::{parse_tree, Node, NodeValue};
 use crate::observe::{dotenv, heuristics};
 use crate::source::Location;
 
@@ -134,7 +134,14 @@ pub fn read_file(
     source: &ComposeSource,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
-    let root = yaml::parse_tree(file, text, "compose file")?;
+    let Some(root) = parse_tree(file, text, "compose file")? else {
+        return Err(vec![InputError::new(
+            Code::EmptyFile,
+            format!("compose file `{file}` has no content"),
+        )
+        .at(Location::file_start(file))
+        .help("point `sources:` at the right file, or remove the entry")]);
+    };
     let mut errors = Vec::new();
     if !matches!(root.value, NodeValue::Mapping(_)) {
         return Err(vec![invalid(

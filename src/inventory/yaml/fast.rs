@@ -482,7 +482,10 @@ mod tests {
 
     fn fast(text: &str) -> Option<RawDocument> {
         let file: Arc<str> = "t.yaml".into();
-        read(text, || Locator::new(&file, super::super::Record::Anchors)).map(|(doc, _)| doc)
+        read(text, || {
+            Locator::new(&file, super::super::locate::Record::Anchors)
+        })
+        .map(|(doc, _)| doc)
     }
 
     /// Whenever the fast reader answers, serde_yaml gives the same document.

@@ -1,0 +1,197 @@
+//! `secrets:` and their instances: references, rotation periods, dates,
+//! file modes and what "encrypted at rest" means for each instance.
+
+use std::collections::BTreeMap;
+
+use super::names::Names;
+use super::{default_encryption, ParsedFile, Validator};
+use crate::diag::{Code, InputError};
+use crate::inventory::model::*;
+use crate::inventory::raw::RawInstance;
+use crate::inventory::yaml::Positions;
+use crate::source::Location;
+use crate::ypath;
+
+impl Validator {
+    /// `secrets:`, each with its instances, value source and format.
+    pub(super) fn secrets(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
+        let doc = &file.document;
+        let pos = &file.positions;
+        for (id, raw) in &doc.secrets {
+            let referrer = format!("secret `{id}`");
+            let base = ypath!["secrets", id];
+            let period = raw
+                .rotation
+                .as_ref()
+                .and_then(|r| r.period.as_deref())
+                .and_then(|text| {
+                    self.period(text, || {
+                        pos.value(&ypath!["secrets", id, "rotation", "period"])
+                    })
+                });
+            if let Some(readers) = &raw.readers {
+                for (i, reader) in readers.iter().enumerate() {
+                    self.reference(
+                        &names.services,
+                        reader,
+                        "reader",
+                        "services",
+                        &referrer,
+                        || pos.value(&ypath!["secrets", id, "readers", i]),
+                    );
+                }
+            }
+            let mut instances = BTreeMap::new();
+            for (env, raw_instance) in &raw.instances {
+                let at = pos.key(&ypath!["secrets", id, "instances", env]);
+                self.reference(
+                    &names.environments,
+                    env,
+                    "environment",
+                    "environments",
+                    &referrer,
+                    || at.clone(),
+                );
+                if let Some(mut instance) = self.instance(id, env, raw_instance, names, pos, at) {
+                    let secret_name = raw.name.as_deref().unwrap_or(id);
+                    instance.value = raw_instance.value.as_ref().and_then(|value| {
+                        self.value_source(file, id, env, secret_name, &instance, value)
+                    });
+                    instances.insert(env.clone(), Box::new(instance));
+                }
+            }
+            let format = raw
+                .format
+                .as_ref()
+                .and_then(|format| self.value_format(file, id, format));
+            inventory
+                .secrets
+                .entry(id.clone())
+                .or_insert_with(|| Secret {
+                    id: id.clone(),
+                    name: raw.name.clone().unwrap_or_else(|| id.clone()),
+                    description: raw.description.clone(),
+                    classification: raw.classification,
+                    category: raw.category,
+                    owner: raw.owner.clone().filter(|o| !o.trim().is_empty()),
+                    scope: raw.scope.as_ref().map(|s| Scope {
+                        level: s.level,
+                        name: s.name.clone(),
+                    }),
+                    risk: raw.risk.clone(),
+                    rotation: Rotation {
+                        period,
+                        method: raw.rotation.as_ref().and_then(|r| r.method),
+                        breaks: raw
+                            .rotation
+                            .as_ref()
+                            .map(|r| r.breaks.clone())
+                            .unwrap_or_default(),
+                        notes: raw.rotation.as_ref().and_then(|r| r.notes.clone()),
+                    },
+                    never_log: raw.never_log,
+                    readers: raw.readers.clone(),
+                    instances,
+                    format,
+                    location: pos.key(&base),
+                });
+        }
+    }
+
+    fn instance(
+        &mut self,
+        id: &str,
+        env: &str,
+        raw: &RawInstance,
+        names: &Names,
+        pos: &Positions,
+        at: Location,
+    ) -> Option<Instance> {
+        let referrer = format!("instance `{id}` in `{env}`");
+        let path = |key: &str| ypath!["secrets", id, "instances", env, key];
+        if let Some(store) = &raw.store {
+            self.reference(&names.stores, store, "store", "stores", &referrer, || {
+                pos.value(&path("store"))
+            });
+        }
+        let last_rotated = raw
+            .last_rotated
+            .as_deref()
+            .and_then(|text| self.date(text, "last_rotated", || pos.value(&path("last_rotated"))));
+
+        if matches!(raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
+            self.errors.push(
+                InputError::new(
+                    Code::MissingFile,
+                    format!("{referrer} is stored in a file but does not say which"),
+                )
+                .at(pos.value(&path("backend")))
+                .help("add `file: { path: /run/secrets/NAME, mode: \"0600\" }`"),
+            );
+        }
+        let mode = raw
+            .file
+            .as_ref()
+            .and_then(|f| f.mode.as_deref())
+            .and_then(|text| {
+                let digits = text.trim_start_matches("0o");
+                match u32::from_str_radix(digits, 8) {
+                    Ok(mode) if mode <= 0o7777 && !digits.is_empty() => Some(mode),
+                    _ => {
+                        self.errors.push(
+                            InputError::new(
+                                Code::InvalidFileMode,
+                                format!("file mode `{text}` is not an octal permission"),
+                            )
+                            .at(pos.value(&ypath!["secrets", id, "instances", env, "file", "mode"]))
+                            .help("write the mode as a quoted octal string, e.g. `mode: \"0600\"`"),
+                        );
+                        None
+                    }
+                }
+            });
+
+        let declared = raw.encryption.as_ref().map(|e| e.trim().to_owned());
+        if raw.backend == Backend::PlaintextDbColumn {
+            if let Some(mechanism) = declared
+                .as_deref()
+                .filter(|e| !e.eq_ignore_ascii_case("none"))
+            {
+                self.errors.push(
+                    InputError::new(
+                        Code::ContradictoryEncryption,
+                        format!("{referrer} is a plaintext column but declares encryption `{mechanism}`"),
+                    )
+                    .at(pos.value(&path("encryption")))
+                    .help("use `backend: encrypted_db_column` if the column is encrypted, or `encryption: none`"),
+                );
+            }
+        }
+        let encryption_declared = declared.as_deref().is_some_and(|e| !e.is_empty());
+        let encryption = match declared {
+            Some(e) if e.eq_ignore_ascii_case("none") => "none".to_owned(),
+            Some(e) if !e.is_empty() => e,
+            // A named store decides later (`apply_store_encryption`).
+            _ => default_encryption(raw.backend).to_owned(),
+        };
+        Some(Instance {
+            environment: env.to_owned(),
+            backend: raw.backend,
+            env_var: raw.env_var.clone(),
+            file: raw.file.as_ref().map(|f| SecretFile {
+                path: f.path.clone(),
+                mode,
+                owner: f.owner.clone(),
+            }),
+            reference: raw.reference.clone(),
+            store: raw.store.clone(),
+            encryption,
+            encryption_declared,
+            last_rotated,
+            fingerprint: raw.fingerprint.clone().filter(|f| !f.is_empty()),
+            value: None,
+            notes: raw.notes.clone(),
+            location: at,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! `settings:` (written in one file) and `sources:` (added up across files,
+//! the repository named once), with paths resolved against each file's directory.
+
+use super::names::Names;
+use super::{ParsedFile, Validator};
+use crate::diag::{Code, InputError};
+use crate::inventory::model::*;
+use crate::source::Location;
+use crate::ypath;
+
+impl Validator {
+    /// `settings:`, which one file may write.
+    pub(super) fn settings(&mut self, files: &[ParsedFile], inventory: &mut Inventory) {
+        let mut settings_file: Option<Location> = None;
+        for file in files {
+            let Some(iam) = file.document.settings.as_ref().and_then(|s| s.iam.as_ref()) else {
+                continue;
+            };
+            let here = file.positions.key(&ypath!["settings"]);
+            if let Some(first) = &settings_file {
+                self.errors.push(
+                    InputError::new(
+                        Code::DuplicateSettings,
+                        "`settings` is written in more than one file",
+                    )
+                    .at(here)
+                    .related(first.clone(), "first written here")
+                    .help("keep `settings:` in one inventory file"),
+                );
+                continue;
+            }
+            settings_file = Some(here);
+            let pos = &file.positions;
+            if let Some(text) = &iam.access_key_max_age {
+                if let Some(p) = self.period(text, || {
+                    pos.value(&ypath!["settings", "iam", "access_key_max_age"])
+                }) {
+                    inventory.settings.access_key_max_age_days = p.days;
+                }
+            }
+            if let Some(text) = &iam.unused_credentials_max {
+                if let Some(p) = self.period(text, || {
+                    pos.value(&ypath!["settings", "iam", "unused_credentials_max"])
+                }) {
+                    inventory.settings.unused_credentials_max_days = p.days;
+                }
+            }
+        }
+    }
+
+    /// `sources:` of every file, resolved against each file's directory. The
+    /// repository may be named once; the lists add up across files.
+    pub(super) fn sources(
+        &mut self,
+        files: &[ParsedFile],
+        names: &Names,
+        inventory: &mut Inventory,
+    ) {
+        let mut repository_file: Option<Location> = None;
+        for file in files {
+            let Some(raw) = &file.document.sources else {
+                continue;
+            };
+            let pos = &file.positions;
+            let base = std::path::Path::new(&*file.path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            if let Some(written) = &raw.repository {
+                let here = pos.value(&ypath!["sources", "repository"]);
+                if let Some(first) = &repository_file {
+                    self.errors.push(
+                        InputError::new(
+                            Code::DuplicateSourcesRepository,
+                            "`sources.repository` is written in more than one file",
+                        )
+                        .at(here)
+                        .related(first.clone(), "first written here")
+                        .help("name the repository in one inventory file"),
+                    );
+                } else {
+                    repository_file = Some(here.clone());
+                    inventory.sources.repository =
+                        self.source_path(&base, written, true, "repository", here);
+                }
+            }
+            for (index, written) in raw.env_example.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "env_example", index]);
+                inventory.sources.env_example.extend(self.source_path(
+                    &base,
+                    written,
+                    false,
+                    "`.env.example` file",
+                    here,
+                ));
+            }
+            for (index, written) in raw.code.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "code", index]);
+                inventory.sources.code.extend(self.source_path(
+                    &base,
+                    written,
+                    true,
+                    "code directory",
+                    here,
+                ));
+            }
+            for (index, compose) in raw.compose.iter().enumerate() {
+                let here = pos.value(&ypath!["sources", "compose", index, "file"]);
+                let file_path = self.source_path(&base, &compose.file, false, "compose file", here);
+                if let Some(environment) = &compose.environment {
+                    self.reference(
+                        &names.environments,
+                        environment,
+                        "environment",
+                        "environments",
+                        "a compose source",
+                        || pos.value(&ypath!["sources", "compose", index, "environment"]),
+                    );
+                }
+                for (compose_name, service) in &compose.services {
+                    self.reference(
+                        &names.services,
+                        service,
+                        "service",
+                        "services",
+                        &format!("compose service `{compose_name}`"),
+                        || {
+                            pos.value(&ypath![
+                                "sources",
+                                "compose",
+                                index,
+                                "services",
+                                compose_name
+                            ])
+                        },
+                    );
+                }
+                if let Some(file_path) = file_path {
+                    inventory.sources.compose.push(ComposeSource {
+                        file: file_path,
+                        environment: compose.environment.clone(),
+                        services: compose.services.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Resolves a path named under `sources:` and checks that it exists as a
+    /// directory (`dir`) or a file.
+    fn source_path(
+        &mut self,
+        base: &std::path::Path,
+        written: &str,
+        dir: bool,
+        what: &str,
+        at: Location,
+    ) -> Option<SourcePath> {
+        let path = base.join(written);
+        let problem = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() == dir => None,
+            Ok(_) if dir => Some("is not a directory"),
+            Ok(_) => Some("is not a file"),
+            Err(_) => Some("does not exist"),
+        };
+        if let Some(problem) = problem {
+            self.errors.push(
+                InputError::new(
+                    Code::MissingSource,
+                    format!("the {what} `{written}` {problem}"),
+                )
+                .at(at)
+                .help(format!(
+                    "paths under `sources:` are relative to the inventory file (here `{}`); fix the path or remove it",
+                    path.display()
+                )),
+            );
+            return None;
+        }
+        Some(SourcePath {
+            written: written.to_owned(),
+            path,
+            location: at,
+        })
+    }
+}
