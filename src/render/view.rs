@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::entities::Action;
 use crate::findings::{Finding, Report, Severity, WaiverState};
 use crate::inventory::model::{serde_name, Inventory, Secret};
+use crate::observe::ObservationKind;
 use crate::policy::RuleSet;
 use crate::source::{hex, SourceTexts};
 
@@ -40,9 +41,9 @@ pub struct ViewContext {
     pub fail_on: Severity,
     /// The live IAM snapshot the check used, if any.
     pub iam: Option<IamEvidence>,
-    /// The kinds of observation the run made (`policy::OBSERVATION_KINDS`
-    /// names): rules that observe only others are "not checked".
-    pub observed: BTreeSet<&'static str>,
+    /// The kinds of observation the run made: rules that observe only
+    /// others are "not checked".
+    pub observed: BTreeSet<ObservationKind>,
     /// Values observed (`check --env`, `--fingerprints`), for the audit evidence.
     pub values: Option<ValuesEvidence>,
 }
@@ -93,7 +94,7 @@ pub struct View {
     pub rotation_due: RotationDue,
     pub checklist: Vec<ChecklistItem>,
     /// The "not checked" checklist items, grouped by the observation they
-    /// need, in `OBSERVATION_KINDS` order.
+    /// need, in `ObservationKind::ALL` order.
     pub not_checked: Vec<NotCheckedGroup>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
@@ -283,9 +284,8 @@ pub struct ChecklistItem {
     pub open: usize,
     pub waived: usize,
     pub findings: Vec<FindingRef>,
-    /// For a `not-checked` item: the observations (`OBSERVATION_KINDS`
-    /// names) that would check it.
-    pub needs: Vec<&'static str>,
+    /// For a `not-checked` item: the observations that would check it.
+    pub needs: Vec<ObservationKind>,
 }
 
 #[derive(Debug, Serialize)]
@@ -338,7 +338,7 @@ pub struct WaiverView {
     pub expires: String,
     pub location: String,
     /// `active`, `expired` or `unmatched` (for an applied waiver: `active`).
-    pub state: &'static str,
+    pub state: WaiverState,
     pub matched: usize,
 }
 
@@ -762,31 +762,16 @@ fn waiver_view(finding: &Finding) -> Option<WaiverView> {
     let waiver = finding.waiver.as_ref()?;
     Some(WaiverView {
         rule: finding.rule.clone(),
-        entity: finding.entity.clone(),
+        entity: finding.entity_text(),
         environment: finding.environment.clone(),
-        principal: finding.principal.clone(),
+        principal: finding.principal_text(),
         reason: waiver.reason.clone(),
         owner: waiver.owner.clone(),
         expires: waiver.expires.to_string(),
         location: waiver.location.to_string(),
-        state: "active",
+        state: WaiverState::Active,
         matched: 1,
     })
-}
-
-/// `Secret::"JWT_SECRET"` → (`Secret`, `JWT_SECRET`).
-fn split_uid(uid: &str) -> (String, String) {
-    match uid.split_once("::") {
-        Some((kind, name)) => {
-            let name = name
-                .strip_prefix('"')
-                .and_then(|n| n.strip_suffix('"'))
-                .unwrap_or(name)
-                .replace("\\\"", "\"");
-            (kind.to_owned(), name)
-        }
-        None => (String::new(), uid.to_owned()),
-    }
 }
 
 fn findings(report: &Report, rules: &RuleSet, fail_on: Severity) -> Vec<FindingView> {
@@ -796,18 +781,21 @@ fn findings(report: &Report, rules: &RuleSet, fail_on: Severity) -> Vec<FindingV
         .enumerate()
         .map(|(index, finding)| {
             let rule = rules.rule(&finding.rule);
-            let (entity_type, entity_name) = split_uid(&finding.entity);
+            let (entity_type, entity_name) = match &finding.entity {
+                Some(uid) => (uid.type_name().to_string(), uid.id().unescaped().to_owned()),
+                None => Default::default(),
+            };
             let waived = finding.waiver.is_some();
             FindingView {
                 anchor: format!("finding-{}", index + 1),
                 rule: finding.rule.clone(),
                 rule_title: rule.and_then(|r| r.title.clone()),
                 severity: finding.severity,
-                entity: finding.entity.clone(),
+                entity: finding.entity_text(),
                 entity_type,
                 entity_name,
                 environment: finding.environment.clone(),
-                principal: finding.principal.clone(),
+                principal: finding.principal_text(),
                 message: finding.message.clone(),
                 controls: finding.controls.clone(),
                 remediation: rule
@@ -864,7 +852,7 @@ pub fn anchor_slug(prefix: &str, text: &str) -> String {
 fn checklist(
     rules: &RuleSet,
     findings: &[FindingView],
-    observed: &BTreeSet<&'static str>,
+    observed: &BTreeSet<ObservationKind>,
 ) -> Vec<ChecklistItem> {
     let mut ordered: Vec<&crate::policy::Rule> = rules.rules.values().collect();
     ordered.sort_by_key(|r| rule_order(r));
@@ -914,7 +902,7 @@ fn checklist(
                 waived: finding.waived,
             });
         }
-        let mut needs: Vec<&'static str> = Vec::new();
+        let mut needs: Vec<ObservationKind> = Vec::new();
         let unobserved = !item.rules.is_empty()
             && item.rules.iter().all(|r| {
                 let kinds = rules.rule(&r.id).map(observed_kinds).unwrap_or_default();
@@ -923,7 +911,7 @@ fn checklist(
             });
         let not_checked = unobserved && item.findings.is_empty();
         if not_checked {
-            needs.sort_by_key(|kind| kind_order(kind));
+            needs.sort();
             needs.dedup();
             item.needs = needs;
         }
@@ -938,48 +926,31 @@ fn checklist(
     items
 }
 
-/// The observations a rule judges: its `@observes`, else `iam` for a rule
+/// The observations a rule judges: its `@observes`, else IAM for a rule
 /// that applies only to `observe` (IAM) facts.
-fn observed_kinds(rule: &crate::policy::Rule) -> Vec<&'static str> {
-    let declared: Vec<&'static str> = rule
-        .observes
-        .iter()
-        .filter_map(|name| {
-            crate::policy::OBSERVATION_KINDS
-                .iter()
-                .find(|kind| kind.name == name)
-                .map(|kind| kind.name)
-        })
-        .collect();
-    if !declared.is_empty() {
-        return declared;
+fn observed_kinds(rule: &crate::policy::Rule) -> Vec<ObservationKind> {
+    if !rule.observes.is_empty() {
+        return rule.observes.clone();
     }
     if !rule.actions.is_empty() && rule.actions.iter().all(|a| *a == Action::Observe) {
-        return vec!["iam"];
+        return vec![ObservationKind::Iam];
     }
     Vec::new()
-}
-
-fn kind_order(name: &str) -> usize {
-    crate::policy::OBSERVATION_KINDS
-        .iter()
-        .position(|kind| kind.name == name)
-        .unwrap_or(usize::MAX)
 }
 
 /// Groups the "not checked" items by the first observation each needs.
 fn not_checked_groups(items: &[ChecklistItem]) -> Vec<NotCheckedGroup> {
     let mut groups: Vec<NotCheckedGroup> = Vec::new();
-    for kind in crate::policy::OBSERVATION_KINDS {
+    for kind in ObservationKind::ALL {
         let titles: Vec<String> = items
             .iter()
-            .filter(|item| item.status == "not-checked" && item.needs.first() == Some(&kind.name))
+            .filter(|item| item.status == "not-checked" && item.needs.first() == Some(&kind))
             .map(|item| item.title.clone())
             .collect();
         if !titles.is_empty() {
             groups.push(NotCheckedGroup {
-                what: kind.what,
-                enabled_by: kind.enabled_by,
+                what: kind.what(),
+                enabled_by: kind.enabled_by(),
                 items: titles,
             });
         }
@@ -1034,24 +1005,17 @@ fn evidence(
     let waivers = report
         .waivers
         .iter()
-        .map(|w| {
-            let (state, matched) = match w.state {
-                WaiverState::Active { matched } => ("active", matched),
-                WaiverState::Expired => ("expired", 0),
-                WaiverState::Unmatched => ("unmatched", 0),
-            };
-            WaiverView {
-                rule: w.rule.clone(),
-                entity: w.entity.clone(),
-                environment: w.environment.clone(),
-                principal: w.principal.clone(),
-                reason: w.reason.clone(),
-                owner: w.owner.clone(),
-                expires: w.expires.to_string(),
-                location: format!("{}:{}", w.location.file, w.location.line),
-                state,
-                matched,
-            }
+        .map(|w| WaiverView {
+            rule: w.rule.clone(),
+            entity: w.entity.to_string(),
+            environment: w.environment.clone(),
+            principal: w.principal.as_ref().map(ToString::to_string),
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires.to_string(),
+            location: format!("{}:{}", w.location.file, w.location.line),
+            state: w.state,
+            matched: w.matched,
         })
         .collect();
     Evidence {
@@ -1089,11 +1053,8 @@ fn evidence(
 mod tests {
     use super::*;
 
-    fn all_observed() -> BTreeSet<&'static str> {
-        crate::policy::OBSERVATION_KINDS
-            .iter()
-            .map(|k| k.name)
-            .collect()
+    fn all_observed() -> BTreeSet<ObservationKind> {
+        ObservationKind::ALL.into_iter().collect()
     }
 
     #[test]
@@ -1156,18 +1117,6 @@ mod tests {
         assert_eq!(rules_of("Team item"), ["team-a"]);
         assert_eq!(rules_of(OTHER_RULES_ITEM), ["team-b"]);
         assert_eq!(items.last().unwrap().title, OTHER_RULES_ITEM);
-    }
-
-    #[test]
-    fn uids_split_into_type_and_name() {
-        assert_eq!(
-            split_uid("Secret::\"JWT_SECRET\""),
-            ("Secret".into(), "JWT_SECRET".into())
-        );
-        assert_eq!(
-            split_uid("EnvVar::\"a\\\"b\""),
-            ("EnvVar".into(), "a\"b".into())
-        );
     }
 
     #[test]
