@@ -195,8 +195,8 @@ fn describe(rule: &str, entity: &EntityUid, environment: Option<&str>) -> String
 mod tests {
     use crate::inventory::model::EntityRef;
 
-    /// A waiver's entity must print exactly as Cedar prints a finding's uid,
-    /// or it would never match.
+    /// A waiver's entity prints exactly as Cedar prints a finding's uid, and
+    /// parses back from it, so users can copy it from any output.
     #[test]
     fn waiver_uids_print_as_cedar_prints_them() {
         for (kind, id) in [
