@@ -5,10 +5,12 @@
 //! Findings are sorted into one stable order so that two runs over the same
 //! input print the same bytes.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use cedar_policy::EntityUid;
 use serde::Serialize;
 
 use crate::source::Location;
@@ -71,11 +73,12 @@ impl FromStr for Severity {
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,
-    /// The inventory item, as Cedar prints its uid: `Secret::"JWT_SECRET"`.
-    pub entity: String,
+    /// The inventory item, if the finding is about one. Outputs print it as
+    /// Cedar prints a uid: `Secret::"JWT_SECRET"` ([`Finding::entity_text`]).
+    pub entity: Option<EntityUid>,
     pub environment: Option<String>,
     /// The other party, e.g. the service that reads a secret.
-    pub principal: Option<String>,
+    pub principal: Option<EntityUid>,
     pub message: String,
     pub controls: Vec<String>,
     pub remediation: Option<String>,
@@ -100,22 +103,24 @@ pub struct AppliedWaiver {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaiverStatus {
     pub rule: String,
-    /// The entity uid as findings print it, e.g. `Secret::"JWT_SECRET"`.
-    pub entity: String,
+    pub entity: EntityUid,
     pub environment: Option<String>,
-    /// The other party the waiver is limited to, as findings print it.
-    pub principal: Option<String>,
+    /// The other party the waiver is limited to.
+    pub principal: Option<EntityUid>,
     pub reason: String,
     pub owner: String,
     pub expires: jiff::civil::Date,
     pub location: Location,
     pub state: WaiverState,
+    /// How many findings it accepts (only an active waiver accepts any).
+    pub matched: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WaiverState {
-    /// In force and accepting this many findings.
-    Active { matched: usize },
+    /// In force and accepting findings.
+    Active,
     /// Past its expiry date: it accepts nothing and is itself a finding.
     Expired,
     /// In force but matching no finding: it can be removed.
@@ -123,15 +128,96 @@ pub enum WaiverState {
 }
 
 impl Finding {
-    fn sort_key(&self) -> impl Ord + '_ {
-        (
-            std::cmp::Reverse(self.severity),
-            &self.rule,
-            &self.entity,
-            &self.environment,
-            &self.principal,
-            &self.location,
-        )
+    /// A finding about no entity yet, in no environment, with no controls,
+    /// remediation or waiver: the builder methods below add those.
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
+        Finding {
+            rule: rule.into(),
+            severity,
+            entity: None,
+            environment: None,
+            principal: None,
+            message: message.into(),
+            controls: Vec::new(),
+            remediation: None,
+            location,
+            waiver: None,
+        }
+    }
+
+    pub fn entity(mut self, entity: impl Into<Option<EntityUid>>) -> Self {
+        self.entity = entity.into();
+        self
+    }
+
+    pub fn environment(mut self, environment: impl Into<Option<String>>) -> Self {
+        self.environment = environment.into();
+        self
+    }
+
+    pub fn principal(mut self, principal: impl Into<Option<EntityUid>>) -> Self {
+        self.principal = principal.into();
+        self
+    }
+
+    pub fn controls(mut self, controls: Vec<String>) -> Self {
+        self.controls = controls;
+        self
+    }
+
+    pub fn remediation(mut self, remediation: impl Into<Option<String>>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+
+    /// The entity as Cedar prints its uid, `Secret::"JWT_SECRET"`; empty for
+    /// a finding about no entity.
+    pub fn entity_text(&self) -> String {
+        self.entity
+            .as_ref()
+            .map(EntityUid::to_string)
+            .unwrap_or_default()
+    }
+
+    /// The other party as Cedar prints its uid.
+    pub fn principal_text(&self) -> Option<String> {
+        self.principal.as_ref().map(EntityUid::to_string)
+    }
+
+    /// The report order: worst first, then as the printed fields sort.
+    fn order(&self, other: &Self) -> Ordering {
+        other
+            .severity
+            .cmp(&self.severity)
+            .then_with(|| self.rule.cmp(&other.rule))
+            .then_with(|| cmp_printed(self.entity.as_ref(), other.entity.as_ref()))
+            .then_with(|| self.environment.cmp(&other.environment))
+            .then_with(|| cmp_printed(self.principal.as_ref(), other.principal.as_ref()))
+            .then_with(|| self.location.cmp(&other.location))
+    }
+}
+
+/// Orders uids as their printed forms (`Type::"id"`) sort, without printing
+/// them: the order of reports is the order of the text they show. `None`
+/// (printed as nothing) comes first.
+fn cmp_printed(a: Option<&EntityUid>, b: Option<&EntityUid>) -> Ordering {
+    fn chars(uid: &EntityUid) -> impl Iterator<Item = char> + '_ {
+        let name = uid.type_name();
+        name.namespace_components()
+            .flat_map(|part| part.chars().chain("::".chars()))
+            .chain(name.basename().chars())
+            .chain("::\"".chars())
+            .chain(uid.id().unescaped().escape_debug())
+            .chain(std::iter::once('"'))
+    }
+    match (a, b) {
+        (Some(a), Some(b)) => chars(a).cmp(chars(b)),
+        _ => a.is_some().cmp(&b.is_some()),
     }
 }
 
@@ -145,7 +231,7 @@ pub struct Report {
 
 impl Report {
     pub fn new(mut findings: Vec<Finding>) -> Self {
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.sort_by(Finding::order);
         findings.dedup();
         Self {
             findings,
@@ -186,5 +272,42 @@ impl Report {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports sort findings by the text they print, so the order must not
+    /// change with how uids are held.
+    #[test]
+    fn uids_sort_as_they_print() {
+        let uids: Vec<Option<EntityUid>> = [
+            ("Secret", "ab"),
+            ("Secret", "ab c"),
+            ("Secret", "ab!"),
+            ("Secret", "a\"b"),
+            ("Secret", "a\\b"),
+            ("Secret", "a\nb"),
+            ("SecretInstance", "ab@prod"),
+            ("EnvVar", "ab"),
+        ]
+        .into_iter()
+        .map(|(kind, id)| Some(crate::entities::uid(kind, id)))
+        .chain([None])
+        .collect();
+        for a in &uids {
+            for b in &uids {
+                let text = |uid: &Option<EntityUid>| uid.as_ref().map(ToString::to_string);
+                assert_eq!(
+                    cmp_printed(a.as_ref(), b.as_ref()),
+                    text(a)
+                        .unwrap_or_default()
+                        .cmp(&text(b).unwrap_or_default()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 }

@@ -18,11 +18,12 @@
 //! Every waiver ends up in the report's ledger with its state.
 
 use crate::diag::Code;
+use cedar_policy::EntityUid;
 use jiff::civil::Date;
 
 use crate::diag::{did_you_mean, InputError};
 use crate::findings::{AppliedWaiver, Finding, Report, Severity, WaiverState, WaiverStatus};
-use crate::inventory::model::Waiver;
+use crate::inventory::model::{EntityRef, Waiver};
 use crate::policy::RuleSet;
 
 /// The rule id of the finding an expired waiver raises.
@@ -100,9 +101,10 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
         return report;
     }
     let mut findings = report.findings;
-    let uids: Vec<(String, Option<String>)> = waivers
+    let uid = |entity: &EntityRef| crate::entities::uid(&entity.kind, &entity.id);
+    let uids: Vec<(EntityUid, Option<EntityUid>)> = waivers
         .iter()
-        .map(|w| (w.entity.uid(), w.principal.as_ref().map(|p| p.uid())))
+        .map(|w| (uid(&w.entity), w.principal.as_ref().map(uid)))
         .collect();
     let mut matched = vec![0usize; waivers.len()];
     for finding in &mut findings {
@@ -116,7 +118,7 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
             .position(|(waiver, (entity, principal))| {
                 waiver.expires >= now
                     && waiver.rule == finding.rule
-                    && *entity == finding.entity
+                    && finding.entity.as_ref() == Some(entity)
                     && (waiver.environment.is_none() || waiver.environment == finding.environment)
                     && (principal.is_none() || *principal == finding.principal)
             });
@@ -138,7 +140,7 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
         } else if matched == 0 {
             WaiverState::Unmatched
         } else {
-            WaiverState::Active { matched }
+            WaiverState::Active
         };
         let subject = describe(&waiver.rule, &entity, waiver.environment.as_deref());
         let raised = match state {
@@ -153,21 +155,16 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
                 &BUILTIN_CHECKS[1],
                 format!("{subject} matches no finding; remove it"),
             )),
-            WaiverState::Active { .. } => None,
+            WaiverState::Active => None,
         };
         if let Some((check, message)) = raised {
-            findings.push(Finding {
-                rule: check.id.to_owned(),
-                severity: check.severity,
-                entity: entity.clone(),
-                environment: waiver.environment.clone(),
-                principal: principal.clone(),
-                message,
-                controls: Vec::new(),
-                remediation: Some(check.remediation.to_owned()),
-                location: waiver.location.clone(),
-                waiver: None,
-            });
+            findings.push(
+                Finding::new(check.id, check.severity, message, waiver.location.clone())
+                    .entity(entity.clone())
+                    .environment(waiver.environment.clone())
+                    .principal(principal.clone())
+                    .remediation(check.remediation.to_owned()),
+            );
         }
         ledger.push(WaiverStatus {
             rule: waiver.rule.clone(),
@@ -178,6 +175,7 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
             owner: waiver.owner.clone(),
             expires: waiver.expires,
             location: waiver.location.clone(),
+            matched,
             state,
         });
     }
@@ -186,7 +184,7 @@ pub fn apply(report: Report, waivers: &[Waiver], now: Date) -> Report {
     report
 }
 
-fn describe(rule: &str, entity: &str, environment: Option<&str>) -> String {
+fn describe(rule: &str, entity: &EntityUid, environment: Option<&str>) -> String {
     match environment {
         Some(env) => format!("waiver of `{rule}` for {entity} in {env}"),
         None => format!("waiver of `{rule}` for {entity}"),
@@ -197,8 +195,8 @@ fn describe(rule: &str, entity: &str, environment: Option<&str>) -> String {
 mod tests {
     use crate::inventory::model::EntityRef;
 
-    /// A waiver's entity must print exactly as Cedar prints a finding's uid,
-    /// or it would never match.
+    /// A waiver's entity prints exactly as Cedar prints a finding's uid, and
+    /// parses back from it, so users can copy it from any output.
     #[test]
     fn waiver_uids_print_as_cedar_prints_them() {
         for (kind, id) in [

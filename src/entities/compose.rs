@@ -305,20 +305,12 @@ pub const CODE_NOT_VERIFIED: &str = "code-not-verified";
 /// One error finding per gap.
 pub fn gap_findings(rule: &str, gaps: &[Gap]) -> Vec<Finding> {
     gaps.iter()
-        .map(|gap| Finding {
-            rule: rule.to_owned(),
-            severity: Severity::Error,
-            entity: String::new(),
-            environment: None,
-            principal: None,
-            message: format!("not verified: {}", gap.problem),
-            controls: Vec::new(),
-            remediation: Some(
+        .map(|gap| {
+            let message = format!("not verified: {}", gap.problem);
+            Finding::new(rule, Severity::Error, message, gap.location.clone()).remediation(
                 "make the file readable (or fix the path under `sources:`), then run again"
                     .to_owned(),
-            ),
-            location: gap.location.clone(),
-            waiver: None,
+            )
         })
         .collect()
 }

@@ -507,30 +507,24 @@ fn policies(
 /// One `error` finding per part of the snapshot that could not be
 /// collected: the checks that need it are not verified, and the run fails.
 pub fn gap_findings(snapshot: &Snapshot) -> Vec<Finding> {
-    let entity = uid("AwsAccount", &account_id(snapshot)).to_string();
+    let entity = uid("AwsAccount", &account_id(snapshot));
     snapshot
         .not_collected
         .iter()
-        .map(|gap| Finding {
-            rule: NOT_VERIFIED.to_owned(),
-            severity: Severity::Error,
-            entity: entity.clone(),
-            environment: None,
-            principal: None,
-            message: format!(
+        .map(|gap| {
+            let message = format!(
                 "not verified: {} ({} failed: {}; it needs `{}`)",
                 gap.section.affects(),
                 gap.call,
                 gap.problem,
                 gap.permission
-            ),
-            controls: Vec::new(),
-            remediation: Some(format!(
-                "grant `{}` (see the read-only IAM policy in the README) or fix the cause, then run again",
-                gap.permission
-            )),
-            location: account_location(snapshot),
-            waiver: None,
+            );
+            Finding::new(NOT_VERIFIED, Severity::Error, message, account_location(snapshot))
+                .entity(entity.clone())
+                .remediation(format!(
+                    "grant `{}` (see the read-only IAM policy in the README) or fix the cause, then run again",
+                    gap.permission
+                ))
         })
         .collect()
 }

@@ -257,45 +257,44 @@ pub fn gap_findings(
     let mut findings = Vec::new();
     for file in files.into_iter().flat_map(|f| &f.files) {
         if let FileState::Unreadable(problem) = &file.state {
-            findings.push(Finding {
-                rule: FILES_NOT_VERIFIED.to_owned(),
-                severity: Severity::Error,
-                entity: uid("Secret", &file.secret).to_string(),
-                environment: Some(file.environment.clone()),
-                principal: None,
-                message: format!(
-                    "not verified: the mode and owner of `{}` ({problem})",
-                    file.written
-                ),
-                controls: Vec::new(),
-                remediation: Some(
+            let message = format!(
+                "not verified: the mode and owner of `{}` ({problem})",
+                file.written
+            );
+            findings.push(
+                Finding::new(
+                    FILES_NOT_VERIFIED,
+                    Severity::Error,
+                    message,
+                    file.location.clone(),
+                )
+                .entity(uid("Secret", &file.secret))
+                .environment(file.environment.clone())
+                .remediation(
                     "run the check as a user who may read the file's directory, or fix the path"
                         .to_owned(),
                 ),
-                location: file.location.clone(),
-                waiver: None,
-            });
+            );
         }
     }
     if let Some(repository) = repository {
         if let Err(problem) = &repository.scan {
-            findings.push(Finding {
-                rule: REPOSITORY_NOT_VERIFIED.to_owned(),
-                severity: Severity::Error,
-                entity: uid("Repository", &repository.root).to_string(),
-                environment: None,
-                principal: None,
-                message: format!(
-                    "not verified: which secret files and `.env` files git tracks or ignores ({problem})"
-                ),
-                controls: Vec::new(),
-                remediation: Some(
+            let message = format!(
+                "not verified: which secret files and `.env` files git tracks or ignores ({problem})"
+            );
+            findings.push(
+                Finding::new(
+                    REPOSITORY_NOT_VERIFIED,
+                    Severity::Error,
+                    message,
+                    repository.location.clone(),
+                )
+                .entity(uid("Repository", &repository.root))
+                .remediation(
                     "install git and point `sources.repository` at a git work tree, then run again"
                         .to_owned(),
                 ),
-                location: repository.location.clone(),
-                waiver: None,
-            });
+            );
         }
     }
     findings

@@ -67,33 +67,25 @@ pub fn gap_findings(values: &ValueObservation) -> Vec<Finding> {
         .map(|gap| {
             let (entity, message) = if gap.secret.is_empty() {
                 (
-                    super::uid("Inventory", super::INVENTORY_ID).to_string(),
+                    super::uid("Inventory", super::INVENTORY_ID),
                     format!("not verified: placeholder values ({})", gap.problem),
                 )
             } else {
                 (
-                    super::uid("Secret", &gap.secret).to_string(),
+                    super::uid("Secret", &gap.secret),
                     format!(
                         "not verified: the value of `{}` in `{}` ({}): {}",
                         gap.secret, gap.environment, gap.source, gap.problem
                     ),
                 )
             };
-            Finding {
-                rule: NOT_VERIFIED.to_owned(),
-                severity: Severity::Error,
-                entity,
-                environment: (!gap.environment.is_empty()).then(|| gap.environment.clone()),
-                principal: None,
-                message,
-                controls: Vec::new(),
-                remediation: Some(
+            Finding::new(NOT_VERIFIED, Severity::Error, message, gap.location.clone())
+                .entity(entity)
+                .environment((!gap.environment.is_empty()).then(|| gap.environment.clone()))
+                .remediation(
                     "make the value readable by this run (permissions, path, a valid `.env` file), then run again"
                         .to_owned(),
-                ),
-                location: gap.location.clone(),
-                waiver: None,
-            }
+                )
         })
         .collect()
 }

@@ -35,18 +35,12 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
         .flat_map_iter(|index| {
             evaluate_chunk(plan.build_chunk(index), rules, schema, &literals).unwrap_or_else(
                 |problem| {
-                    vec![Finding {
-                        rule: "internal-error".into(),
-                        severity: Severity::Error,
-                        entity: String::new(),
-                        environment: None,
-                        principal: None,
-                        message: format!("{problem}; please report this"),
-                        controls: Vec::new(),
-                        remediation: None,
-                        location: plan.chunk_location(index),
-                        waiver: None,
-                    }]
+                    vec![Finding::new(
+                        "internal-error",
+                        Severity::Error,
+                        format!("{problem}; please report this"),
+                        plan.chunk_location(index),
+                    )]
                 },
             )
         })
@@ -274,18 +268,19 @@ fn judge(
             resource: &fact.resource,
             environment: fact.environment.as_ref(),
         };
-        findings.push(Finding {
-            rule: rule.id.clone(),
-            severity: rule.severity,
-            entity: fact.subject.to_string(),
-            environment: fact.environment_name.clone(),
-            principal: fact.counterpart.as_ref().map(EntityUid::to_string),
-            message: message::render(&rule.message, &roots, entities),
-            controls: rule.controls.clone(),
-            remediation: rule.remediation.clone(),
-            location: fact.location.clone(),
-            waiver: None,
-        });
+        findings.push(
+            about(
+                fact,
+                Finding::new(
+                    rule.id.clone(),
+                    rule.severity,
+                    message::render(&rule.message, &roots, entities),
+                    fact.location.clone(),
+                ),
+            )
+            .controls(rule.controls.clone())
+            .remediation(rule.remediation.clone()),
+        );
     }
     for error in diagnostics.errors() {
         let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = error;
@@ -294,34 +289,34 @@ fn judge(
             .rule(&rule_id)
             .map(|r| r.controls.clone())
             .unwrap_or_default();
-        findings.push(Finding {
-            rule: rule_id.clone(),
-            severity: Severity::Error,
-            entity: fact.subject.to_string(),
-            environment: fact.environment_name.clone(),
-            principal: fact.counterpart.as_ref().map(EntityUid::to_string),
-            message: format!("rule `{rule_id}` could not be evaluated: {problem}"),
-            controls,
-            remediation: Some("fix the rule so it cannot fail at run time (guard optional attributes with `has`, avoid overflow, refer only to entities that exist)".into()),
-            location: fact.location.clone(),
-            waiver: None,
-        });
+        let message = format!("rule `{rule_id}` could not be evaluated: {problem}");
+        findings.push(
+            about(fact, Finding::new(rule_id, Severity::Error, message, fact.location.clone()))
+                .controls(controls)
+                .remediation("fix the rule so it cannot fail at run time (guard optional attributes with `has`, avoid overflow, refer only to entities that exist)".to_owned()),
+        );
     }
 }
 
 fn internal_error(fact: &Fact, problem: String) -> Finding {
-    Finding {
-        rule: "internal-error".into(),
-        severity: Severity::Error,
-        entity: fact.subject.to_string(),
-        environment: fact.environment_name.clone(),
-        principal: fact.counterpart.as_ref().map(EntityUid::to_string),
-        message: format!("internal error: {problem}; please report this"),
-        controls: Vec::new(),
-        remediation: None,
-        location: fact.location.clone(),
-        waiver: None,
-    }
+    let message = format!("internal error: {problem}; please report this");
+    about(
+        fact,
+        Finding::new(
+            "internal-error",
+            Severity::Error,
+            message,
+            fact.location.clone(),
+        ),
+    )
+}
+
+/// `finding`, about `fact`'s subject, environment and other party.
+fn about(fact: &Fact, finding: Finding) -> Finding {
+    finding
+        .entity(fact.subject.clone())
+        .environment(fact.environment_name.clone())
+        .principal(fact.counterpart.clone())
 }
 
 #[cfg(test)]
@@ -608,8 +603,8 @@ mod tests {
             let mut ours: Vec<_> = evaluate(&plan, &rules, schema)
                 .into_iter()
                 .map(|f| {
-                    let error = f.severity == Severity::Error;
-                    (f.rule, f.entity, f.environment, error)
+                    let (error, entity) = (f.severity == Severity::Error, f.entity_text());
+                    (f.rule, entity, f.environment, error)
                 })
                 .collect();
             ours.sort();

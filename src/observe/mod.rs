@@ -59,33 +59,95 @@ pub struct Observations {
     pub code: Option<code::Code>,
 }
 
+/// A kind of observation a rule can depend on (`@observes`). A rule that
+/// judges only observed facts finds nothing when the observation was not
+/// made; reports then show its checklist items as "not checked" instead of
+/// ticking them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationKind {
+    Iam,
+    Values,
+    Files,
+    Repository,
+    EnvExample,
+    Compose,
+    Code,
+}
+
+impl ObservationKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [ObservationKind; 7] = [
+        ObservationKind::Iam,
+        ObservationKind::Values,
+        ObservationKind::Files,
+        ObservationKind::Repository,
+        ObservationKind::EnvExample,
+        ObservationKind::Compose,
+        ObservationKind::Code,
+    ];
+
+    /// The name `@observes` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObservationKind::Iam => "iam",
+            ObservationKind::Values => "values",
+            ObservationKind::Files => "files",
+            ObservationKind::Repository => "repository",
+            ObservationKind::EnvExample => "env_example",
+            ObservationKind::Compose => "compose",
+            ObservationKind::Code => "code",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ObservationKind> {
+        ObservationKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+
+    /// What is observed, for "not checked without ...".
+    pub fn what(self) -> &'static str {
+        match self {
+            ObservationKind::Iam => "IAM data",
+            ObservationKind::Values => "secret values",
+            ObservationKind::Files => "secret files on this machine",
+            ObservationKind::Repository => "a git repository",
+            ObservationKind::EnvExample => "a .env.example file",
+            ObservationKind::Compose => "compose files",
+            ObservationKind::Code => "source code",
+        }
+    }
+
+    /// The flags or inventory keys that make a run observe it.
+    pub fn enabled_by(self) -> &'static [&'static str] {
+        match self {
+            ObservationKind::Iam => &["--iam", "--iam-snapshot FILE"],
+            ObservationKind::Values => &["--env NAME", "--fingerprints FILE"],
+            ObservationKind::Files => &["--env NAME"],
+            ObservationKind::Repository => &["sources.repository"],
+            ObservationKind::EnvExample => &["sources.env_example"],
+            ObservationKind::Compose => &["sources.compose"],
+            ObservationKind::Code => &["sources.code"],
+        }
+    }
+}
+
 impl Observations {
-    /// The kinds of observation made (names from
-    /// [`crate::policy::OBSERVATION_KINDS`]), for reports' "not checked".
-    pub fn kinds(&self) -> std::collections::BTreeSet<&'static str> {
-        let mut kinds = std::collections::BTreeSet::new();
-        if self.iam.is_some() {
-            kinds.insert("iam");
-        }
-        if self.values.is_some() {
-            kinds.insert("values");
-        }
-        if self.files.is_some() {
-            kinds.insert("files");
-        }
-        if self.repository.is_some() {
-            kinds.insert("repository");
-        }
-        if self.env_example.is_some() {
-            kinds.insert("env_example");
-        }
-        if self.compose.is_some() {
-            kinds.insert("compose");
-        }
-        if self.code.is_some() {
-            kinds.insert("code");
-        }
-        kinds
+    /// The kinds of observation made, for reports' "not checked".
+    pub fn kinds(&self) -> std::collections::BTreeSet<ObservationKind> {
+        let made = [
+            (ObservationKind::Iam, self.iam.is_some()),
+            (ObservationKind::Values, self.values.is_some()),
+            (ObservationKind::Files, self.files.is_some()),
+            (ObservationKind::Repository, self.repository.is_some()),
+            (ObservationKind::EnvExample, self.env_example.is_some()),
+            (ObservationKind::Compose, self.compose.is_some()),
+            (ObservationKind::Code, self.code.is_some()),
+        ];
+        made.into_iter()
+            .filter_map(|(kind, made)| made.then_some(kind))
+            .collect()
     }
 
     /// One error finding per part of an observation that could not be made.

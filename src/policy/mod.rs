@@ -31,6 +31,7 @@ use miette::Diagnostic;
 use crate::diag::InputError;
 use crate::entities::Action;
 use crate::findings::Severity;
+use crate::observe::ObservationKind;
 use crate::source::{Location, SourceTexts};
 
 /// The built-in rule files, embedded so the binary works anywhere.
@@ -88,57 +89,6 @@ pub const ANNOTATIONS: [&str; 9] = [
     "observes",
 ];
 
-/// A kind of observation a rule can depend on (`@observes`). A rule that
-/// judges only observed facts finds nothing when the observation was not
-/// made; reports then show its checklist items as "not checked" instead of
-/// ticking them.
-#[derive(Debug, Clone, Copy)]
-pub struct ObservationKind {
-    pub name: &'static str,
-    /// What is observed, for "not checked without ...".
-    pub what: &'static str,
-    /// The flags or inventory keys that make a run observe it.
-    pub enabled_by: &'static [&'static str],
-}
-
-pub const OBSERVATION_KINDS: [ObservationKind; 7] = [
-    ObservationKind {
-        name: "iam",
-        what: "IAM data",
-        enabled_by: &["--iam", "--iam-snapshot FILE"],
-    },
-    ObservationKind {
-        name: "values",
-        what: "secret values",
-        enabled_by: &["--env NAME", "--fingerprints FILE"],
-    },
-    ObservationKind {
-        name: "files",
-        what: "secret files on this machine",
-        enabled_by: &["--env NAME"],
-    },
-    ObservationKind {
-        name: "repository",
-        what: "a git repository",
-        enabled_by: &["sources.repository"],
-    },
-    ObservationKind {
-        name: "env_example",
-        what: "a .env.example file",
-        enabled_by: &["sources.env_example"],
-    },
-    ObservationKind {
-        name: "compose",
-        what: "compose files",
-        enabled_by: &["sources.compose"],
-    },
-    ObservationKind {
-        name: "code",
-        what: "source code",
-        enabled_by: &["sources.code"],
-    },
-];
-
 /// One rule and what its annotations say.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -154,9 +104,9 @@ pub struct Rule {
     /// checks; reports tick an item only when none of its rules has an
     /// unwaived finding.
     pub checklist: Vec<String>,
-    /// The observations the rule's facts come from (`@observes`, `;`-separated,
-    /// from [`OBSERVATION_KINDS`]); empty when it judges the inventory alone.
-    pub observes: Vec<String>,
+    /// The observations the rule's facts come from (`@observes`, `;`-separated);
+    /// empty when it judges the inventory alone.
+    pub observes: Vec<ObservationKind>,
     /// Where the policy starts.
     pub location: Location,
     /// The policy as written.

@@ -13,10 +13,11 @@ use std::sync::Arc;
 
 use cedar_policy::{ActionConstraint, Effect, Policy};
 
-use super::{message, Rule, ANNOTATIONS, OBSERVATION_KINDS};
+use super::{message, Rule, ANNOTATIONS};
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::entities::Action;
 use crate::findings::Severity;
+use crate::observe::ObservationKind;
 use crate::source::Location;
 
 /// The value of `@key` on `policy`. Cedar's own `Policy::annotation` parses
@@ -63,7 +64,7 @@ pub(super) fn rule_from_policy(
     let controls = split_list(policy, "control");
     let checklist = split_list(policy, "checklist");
     let observes = split_list(policy, "observes");
-    check.observation_kinds(&observes);
+    let observes = check.observation_kinds(&observes);
     if !check.errors.is_empty() {
         return Err(check.errors);
     }
@@ -228,34 +229,36 @@ impl Checker<'_> {
         }
     }
 
-    /// Each `@observes` item must name one of [`OBSERVATION_KINDS`].
-    fn observation_kinds(&mut self, observes: &[String]) {
+    /// Each `@observes` item must name an [`ObservationKind`].
+    fn observation_kinds(&mut self, observes: &[String]) -> Vec<ObservationKind> {
         let name = self.name;
+        let mut kinds = Vec::new();
         for kind in observes {
-            if !OBSERVATION_KINDS.iter().any(|known| known.name == kind) {
-                let known = OBSERVATION_KINDS.iter().map(|k| k.name);
-                let help = match did_you_mean(kind, known.clone()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!(
-                        "the kinds are {}",
-                        known
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                self.errors.push(
-                    InputError::new(
-                        Code::InvalidAnnotation,
-                        format!(
-                            "rule `{name}` observes `{kind}`, which is not a kind of observation"
-                        ),
-                    )
-                    .at(self.site.find("@observes"))
-                    .help(help),
-                );
+            if let Some(known) = ObservationKind::from_name(kind) {
+                kinds.push(known);
+                continue;
             }
+            let known = ObservationKind::ALL.map(ObservationKind::name).into_iter();
+            let help = match did_you_mean(kind, known.clone()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "the kinds are {}",
+                    known
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            self.errors.push(
+                InputError::new(
+                    Code::InvalidAnnotation,
+                    format!("rule `{name}` observes `{kind}`, which is not a kind of observation"),
+                )
+                .at(self.site.find("@observes"))
+                .help(help),
+            );
         }
+        kinds
     }
 }
 

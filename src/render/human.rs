@@ -39,7 +39,7 @@ pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Re
             )?;
         }
         let style = severity_style(finding.severity);
-        let mut subject = finding.entity.clone();
+        let mut subject = finding.entity_text();
         if let Some(env) = &finding.environment {
             subject.push_str(&format!(" in {env}"));
         }

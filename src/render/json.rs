@@ -48,9 +48,9 @@ struct Tool {
 struct JsonFinding<'a> {
     rule: &'a str,
     severity: Severity,
-    entity: &'a str,
+    entity: String,
     environment: Option<&'a str>,
-    principal: Option<&'a str>,
+    principal: Option<String>,
     message: &'a str,
     controls: &'a [String],
     remediation: Option<&'a str>,
@@ -86,13 +86,13 @@ impl<'a> From<&'a AppliedWaiver> for JsonWaiver<'a> {
 #[derive(Serialize)]
 struct JsonWaiverStatus<'a> {
     rule: &'a str,
-    entity: &'a str,
+    entity: String,
     environment: Option<&'a str>,
-    principal: Option<&'a str>,
+    principal: Option<String>,
     reason: &'a str,
     owner: &'a str,
     expires: String,
-    state: &'static str,
+    state: WaiverState,
     matched: usize,
     file: &'a str,
     line: usize,
@@ -101,21 +101,16 @@ struct JsonWaiverStatus<'a> {
 
 impl<'a> From<&'a WaiverStatus> for JsonWaiverStatus<'a> {
     fn from(w: &'a WaiverStatus) -> Self {
-        let (state, matched) = match w.state {
-            WaiverState::Active { matched } => ("active", matched),
-            WaiverState::Expired => ("expired", 0),
-            WaiverState::Unmatched => ("unmatched", 0),
-        };
         JsonWaiverStatus {
             rule: &w.rule,
-            entity: &w.entity,
+            entity: w.entity.to_string(),
             environment: w.environment.as_deref(),
-            principal: w.principal.as_deref(),
+            principal: w.principal.as_ref().map(ToString::to_string),
             reason: &w.reason,
             owner: &w.owner,
             expires: w.expires.to_string(),
-            state,
-            matched,
+            state: w.state,
+            matched: w.matched,
             file: &w.location.file,
             line: w.location.line,
             column: w.location.column,
@@ -158,9 +153,9 @@ pub fn render(
             .map(|f| JsonFinding {
                 rule: &f.rule,
                 severity: f.severity,
-                entity: &f.entity,
+                entity: f.entity_text(),
                 environment: f.environment.as_deref(),
-                principal: f.principal.as_deref(),
+                principal: f.principal_text(),
                 message: &f.message,
                 controls: &f.controls,
                 remediation: f.remediation.as_deref(),

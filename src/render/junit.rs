@@ -75,10 +75,9 @@ pub fn render(
 }
 
 fn case_name(finding: &Finding) -> String {
-    let mut name = if finding.entity.is_empty() {
-        finding.location.to_string()
-    } else {
-        finding.entity.clone()
+    let mut name = match &finding.entity {
+        Some(entity) => entity.to_string(),
+        None => finding.location.to_string(),
     };
     if let Some(env) = &finding.environment {
         name.push_str(&format!(" in {env}"));

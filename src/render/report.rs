@@ -90,22 +90,23 @@ mod tests {
     fn waived_view() -> View {
         let file: Arc<str> = Arc::from("inventory.yaml");
         let waivers_file: Arc<str> = Arc::from("waivers.yaml");
+        let secret = |id: &str| crate::entities::uid("Secret", id);
         let finding = |rule: &str, entity: &str, waiver: Option<AppliedWaiver>| Finding {
-            rule: rule.into(),
-            severity: Severity::High,
-            entity: entity.into(),
-            environment: Some("production".into()),
-            principal: None,
-            message: format!("{rule} on {entity}"),
-            controls: vec!["NIST SP 800-53r5 IA-5".into()],
-            remediation: None,
-            location: Location::new(&file, 12, 3),
             waiver,
+            ..Finding::new(
+                rule,
+                Severity::High,
+                format!("{rule} on {}", secret(entity)),
+                Location::new(&file, 12, 3),
+            )
+            .entity(secret(entity))
+            .environment("production".to_owned())
+            .controls(vec!["NIST SP 800-53r5 IA-5".into()])
         };
         let mut report = Report::new(vec![
             finding(
                 "rotation-overdue",
-                "Secret::\"OLD_KEY\"",
+                "OLD_KEY",
                 Some(AppliedWaiver {
                     reason: "vendor <rotates> in Q1 | tracked".into(),
                     owner: "platform-team".into(),
@@ -113,11 +114,11 @@ mod tests {
                     location: Location::new(&waivers_file, 4, 3),
                 }),
             ),
-            finding("unencrypted-at-rest", "Secret::\"DB\"", None),
+            finding("unencrypted-at-rest", "DB", None),
         ]);
-        let status = |entity: &str, state| WaiverStatus {
+        let status = |entity: &str, state, matched| WaiverStatus {
             rule: "rotation-overdue".into(),
-            entity: entity.into(),
+            entity: secret(entity),
             environment: None,
             principal: None,
             reason: "accepted".into(),
@@ -125,11 +126,12 @@ mod tests {
             expires: "2027-01-31".parse().unwrap(),
             location: Location::new(&waivers_file, 9, 3),
             state,
+            matched,
         };
         report.waivers = vec![
-            status("Secret::\"OLD_KEY\"", WaiverState::Active { matched: 1 }),
-            status("Secret::\"GONE\"", WaiverState::Unmatched),
-            status("Secret::\"LATE\"", WaiverState::Expired),
+            status("OLD_KEY", WaiverState::Active, 1),
+            status("GONE", WaiverState::Unmatched, 0),
+            status("LATE", WaiverState::Expired, 0),
         ];
         let mut texts = SourceTexts::default();
         let schema = crate::entities::schema::schema();

@@ -153,28 +153,26 @@ fn descriptor(id: &str, doc: &RuleDoc) -> sarif::ReportingDescriptor {
 }
 
 fn result(finding: &Finding, rule_index: Option<i64>) -> sarif::Result {
-    let mut logical = sarif::LogicalLocation::builder()
-        .fully_qualified_name(finding.entity.clone())
-        .kind("resource")
-        .build();
-    if finding.entity.is_empty() {
-        logical.fully_qualified_name = None;
-    }
+    let entity = finding.entity_text();
     let mut location = sarif::Location::builder()
         .physical_location(physical(&finding.location))
         .build();
-    if logical.fully_qualified_name.is_some() {
+    if finding.entity.is_some() {
+        let logical = sarif::LogicalLocation::builder()
+            .fully_qualified_name(entity.clone())
+            .kind("resource")
+            .build();
         location.logical_locations = Some(vec![logical]);
     }
     let mut properties = BTreeMap::from([
         ("severity".to_owned(), json!(finding.severity.as_str())),
-        ("entity".to_owned(), json!(finding.entity)),
+        ("entity".to_owned(), json!(entity)),
     ]);
     if let Some(env) = &finding.environment {
         properties.insert("environment".to_owned(), json!(env));
     }
     if let Some(principal) = &finding.principal {
-        properties.insert("principal".to_owned(), json!(principal));
+        properties.insert("principal".to_owned(), json!(principal.to_string()));
     }
     if !finding.controls.is_empty() {
         properties.insert("controls".to_owned(), json!(finding.controls));
@@ -233,9 +231,9 @@ pub fn fingerprint(finding: &Finding) -> String {
     format!(
         "{}|{}|{}|{}",
         finding.rule,
-        finding.entity,
+        finding.entity_text(),
         finding.environment.as_deref().unwrap_or(""),
-        finding.principal.as_deref().unwrap_or("")
+        finding.principal_text().unwrap_or_default()
     )
 }
 

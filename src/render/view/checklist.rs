@@ -1,0 +1,321 @@
+//! The compliance checklist: rules grouped into items by `@checklist`,
+//! each ticked, waived, failing or "not checked" (its rules judge only
+//! observations the run did not make).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::FindingView;
+use crate::entities::Action;
+use crate::observe::ObservationKind;
+use crate::policy::{Rule, RuleSet};
+
+/// The checklist item of rules that name none with `@checklist`.
+pub const OTHER_RULES_ITEM: &str = "Other rules";
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistItem {
+    pub title: String,
+    /// `anchor`-safe id, e.g. `check-secrets-differ-per-environment`.
+    pub anchor: String,
+    pub ticked: bool,
+    pub status: ChecklistStatus,
+    pub rules: Vec<ChecklistRule>,
+    pub open: usize,
+    pub waived: usize,
+    pub findings: Vec<FindingRef>,
+    /// For a `not-checked` item: the observations that would check it.
+    pub needs: Vec<ObservationKind>,
+}
+
+/// Where a checklist item stands, as templates see it (`item.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChecklistStatus {
+    /// No finding of its rules.
+    Pass,
+    /// Every finding of its rules waived.
+    Waived,
+    /// Some finding of its rules open.
+    Fail,
+    /// Every rule of the item judges observations the run did not make.
+    NotChecked,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistRule {
+    pub id: String,
+    pub title: Option<String>,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRef {
+    pub anchor: String,
+    pub rule: String,
+    pub entity: String,
+    pub waived: bool,
+}
+
+/// Checklist items a run could not check: it made none of the observations
+/// their rules judge.
+#[derive(Debug, Serialize)]
+pub struct NotCheckedGroup {
+    /// What was not observed, e.g. "IAM data".
+    pub what: &'static str,
+    /// The flags or inventory keys that would observe it.
+    pub enabled_by: &'static [&'static str],
+    /// The items' titles.
+    pub items: Vec<String>,
+}
+
+/// A stable position for ordering rules: built-in files in their shipped
+/// order, then user files by name, then line.
+fn rule_order(rule: &Rule) -> (usize, std::sync::Arc<str>, usize) {
+    let builtin_index = rule
+        .location
+        .file
+        .strip_prefix(crate::policy::BUILTIN_PREFIX)
+        .and_then(|name| {
+            crate::policy::BUILTIN_FILES
+                .iter()
+                .position(|(file, _)| *file == name)
+        });
+    (
+        builtin_index.unwrap_or(usize::MAX),
+        rule.location.file.clone(),
+        rule.location.line,
+    )
+}
+
+pub fn anchor_slug(prefix: &str, text: &str) -> String {
+    let mut slug = String::from(prefix);
+    let mut dash = true;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+            dash = false;
+        } else if !dash {
+            slug.push('-');
+            dash = true;
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// The checklist items, in rule order. `observed` names the observations
+/// the run made: an item whose rules all judge only observations the run did
+/// not make is "not checked" rather than ticked, since nothing was verified.
+pub(super) fn checklist(
+    rules: &RuleSet,
+    findings: &[FindingView],
+    observed: &BTreeSet<ObservationKind>,
+) -> Vec<ChecklistItem> {
+    let mut ordered: Vec<&Rule> = rules.rules.values().collect();
+    ordered.sort_by_key(|r| rule_order(r));
+    let mut items: Vec<ChecklistItem> = Vec::new();
+    let mut other: Vec<&Rule> = Vec::new();
+    for rule in ordered {
+        if rule.checklist.is_empty() {
+            other.push(rule);
+        }
+        for title in &rule.checklist {
+            let index = match items.iter().position(|i| &i.title == title) {
+                Some(index) => index,
+                None => {
+                    items.push(new_item(title));
+                    items.len() - 1
+                }
+            };
+            items[index].rules.push(checklist_rule(rule));
+        }
+    }
+    if !other.is_empty() {
+        let mut item = new_item(OTHER_RULES_ITEM);
+        item.rules = other.into_iter().map(checklist_rule).collect();
+        items.push(item);
+    }
+    let mut used = BTreeSet::new();
+    for item in &mut items {
+        // Two titles can slug alike; keep anchors unique.
+        let mut anchor = item.anchor.clone();
+        let mut n = 2;
+        while !used.insert(anchor.clone()) {
+            anchor = format!("{}-{n}", item.anchor);
+            n += 1;
+        }
+        item.anchor = anchor;
+        let ids: BTreeSet<&str> = item.rules.iter().map(|r| r.id.as_str()).collect();
+        for finding in findings.iter().filter(|f| ids.contains(f.rule.as_str())) {
+            if finding.waived {
+                item.waived += 1;
+            } else {
+                item.open += 1;
+            }
+            item.findings.push(FindingRef {
+                anchor: finding.anchor.clone(),
+                rule: finding.rule.clone(),
+                entity: finding.entity.clone(),
+                waived: finding.waived,
+            });
+        }
+        let mut needs: Vec<ObservationKind> = Vec::new();
+        let unobserved = !item.rules.is_empty()
+            && item.rules.iter().all(|r| {
+                let kinds = rules.rule(&r.id).map(observed_kinds).unwrap_or_default();
+                needs.extend(kinds.iter().copied());
+                !kinds.is_empty() && !kinds.iter().any(|kind| observed.contains(kind))
+            });
+        let not_checked = unobserved && item.findings.is_empty();
+        if not_checked {
+            needs.sort();
+            needs.dedup();
+            item.needs = needs;
+        }
+        item.ticked = item.open == 0 && !not_checked;
+        item.status = match (item.open, item.waived) {
+            _ if not_checked => ChecklistStatus::NotChecked,
+            (0, 0) => ChecklistStatus::Pass,
+            (0, _) => ChecklistStatus::Waived,
+            _ => ChecklistStatus::Fail,
+        };
+    }
+    items
+}
+
+/// The observations a rule judges: its `@observes`, else IAM for a rule
+/// that applies only to `observe` (IAM) facts.
+fn observed_kinds(rule: &Rule) -> Vec<ObservationKind> {
+    if !rule.observes.is_empty() {
+        return rule.observes.clone();
+    }
+    if !rule.actions.is_empty() && rule.actions.iter().all(|a| *a == Action::Observe) {
+        return vec![ObservationKind::Iam];
+    }
+    Vec::new()
+}
+
+/// Groups the "not checked" items by the first observation each needs.
+pub(super) fn not_checked_groups(items: &[ChecklistItem]) -> Vec<NotCheckedGroup> {
+    let mut groups: Vec<NotCheckedGroup> = Vec::new();
+    for kind in ObservationKind::ALL {
+        let titles: Vec<String> = items
+            .iter()
+            .filter(|item| {
+                item.status == ChecklistStatus::NotChecked && item.needs.first() == Some(&kind)
+            })
+            .map(|item| item.title.clone())
+            .collect();
+        if !titles.is_empty() {
+            groups.push(NotCheckedGroup {
+                what: kind.what(),
+                enabled_by: kind.enabled_by(),
+                items: titles,
+            });
+        }
+    }
+    groups
+}
+
+fn new_item(title: &str) -> ChecklistItem {
+    ChecklistItem {
+        title: title.to_owned(),
+        anchor: anchor_slug("check-", title),
+        ticked: true,
+        status: ChecklistStatus::Pass,
+        rules: Vec::new(),
+        open: 0,
+        waived: 0,
+        findings: Vec::new(),
+        needs: Vec::new(),
+    }
+}
+
+fn checklist_rule(rule: &Rule) -> ChecklistRule {
+    ChecklistRule {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        builtin: rule.builtin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceTexts;
+
+    fn all_observed() -> BTreeSet<ObservationKind> {
+        ObservationKind::ALL.into_iter().collect()
+    }
+
+    #[test]
+    fn every_builtin_rule_belongs_to_a_checklist_item() {
+        let mut texts = SourceTexts::default();
+        let rules = crate::policy::load(
+            &crate::policy::RuleSources {
+                builtin: true,
+                user_paths: &[],
+            },
+            crate::entities::schema::schema(),
+            &mut texts,
+        )
+        .unwrap();
+        for rule in rules.rules.values() {
+            assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
+        }
+        let items = checklist(&rules, &[], &all_observed());
+        assert!(items
+            .iter()
+            .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
+        let covered: usize = items.iter().map(|i| i.rules.len()).sum();
+        assert_eq!(covered, rules.rules.len());
+    }
+
+    #[test]
+    fn user_rules_join_items_by_title_or_fall_under_other_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("team.cedar"),
+            "@id(\"team-a\")\n@severity(\"low\")\n@message(\"m\")\n@checklist(\"Secrets never reach logs; Team item\")\nforbid(principal, action == Action::\"define\", resource is Secret) when { resource.never_log };\n\n@id(\"team-b\")\n@severity(\"low\")\n@message(\"m\")\nforbid(principal, action == Action::\"define\", resource is Secret) when { resource.never_log };\n",
+        )
+        .unwrap();
+        let mut texts = SourceTexts::default();
+        let paths = [dir.path().to_path_buf()];
+        let rules = crate::policy::load(
+            &crate::policy::RuleSources {
+                builtin: true,
+                user_paths: &paths,
+            },
+            crate::entities::schema::schema(),
+            &mut texts,
+        )
+        .unwrap();
+        let items = checklist(&rules, &[], &all_observed());
+        let rules_of = |title: &str| -> Vec<String> {
+            items
+                .iter()
+                .find(|i| i.title == title)
+                .unwrap()
+                .rules
+                .iter()
+                .map(|r| r.id.clone())
+                .collect()
+        };
+        assert_eq!(
+            rules_of("Secrets never reach logs"),
+            ["never-log-read-by-log-sink", "team-a"]
+        );
+        assert_eq!(rules_of("Team item"), ["team-a"]);
+        assert_eq!(rules_of(OTHER_RULES_ITEM), ["team-b"]);
+        assert_eq!(items.last().unwrap().title, OTHER_RULES_ITEM);
+    }
+
+    #[test]
+    fn slugs_are_anchor_safe() {
+        assert_eq!(
+            anchor_slug("check-", "Defaults and .env.example hold no real values"),
+            "check-defaults-and-env-example-hold-no-real-values"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! The view model of reports and generated docs: plain, serializable data
+//! built from the inventory, the findings, the rules and the evidence.
+//!
+//! Templates (`templates/`, or a user's `--templates DIR`) see only this
+//! structure, never the internal types, so it is the stable contract for
+//! anyone who overrides a template; README.md ("Templates and their view
+//! model") documents every field. Fields may be added; none is removed or
+//! renamed without a new `version`.
+//!
+//! Secret values never enter it: the inventory holds none, fingerprints are
+//! left out, and the default of a variable that carries a secret is reduced
+//! to `default_redacted: true`.
+//!
+//! The view types here are the report's frame and its findings; the
+//! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
+//! and the audit evidence with its digests ([`evidence`]) each build their
+//! own part.
+
+mod checklist;
+mod evidence;
+mod tables;
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::findings::{Finding, Report, Severity, WaiverState};
+use crate::inventory::model::Inventory;
+use crate::observe::ObservationKind;
+use crate::policy::RuleSet;
+use crate::source::SourceTexts;
+
+pub use checklist::{
+    anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
+    OTHER_RULES_ITEM,
+};
+pub use evidence::{
+    Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, ValuesEvidence,
+};
+pub use tables::{
+    DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
+    NeverLogRow, RotationDue, RotationView, SecretGroup, SecretRow,
+};
+
+/// The version of the view model's shape.
+pub const VIEW_VERSION: u32 = 1;
+
+/// What the view is built from, beyond the check's results.
+#[derive(Debug, Clone)]
+pub struct ViewContext {
+    /// The evaluation date (`--now`).
+    pub now: Date,
+    /// When the report was made: `SOURCE_DATE_EPOCH` or the clock, resolved
+    /// by the command line (renderers never read the clock). `None` for
+    /// outputs that do not show it (`check --format markdown`).
+    pub generated_at: Option<jiff::Timestamp>,
+    pub fail_on: Severity,
+    /// The live IAM snapshot the check used, if any.
+    pub iam: Option<IamEvidence>,
+    /// The kinds of observation the run made: rules that observe only
+    /// others are "not checked".
+    pub observed: BTreeSet<ObservationKind>,
+    /// Values observed (`check --env`, `--fingerprints`), for the audit evidence.
+    pub values: Option<ValuesEvidence>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct View {
+    pub version: u32,
+    pub tool: Tool,
+    pub now: String,
+    pub generated_at: Option<String>,
+    pub fail_on: Severity,
+    pub summary: Summary,
+    pub secrets: Vec<SecretGroup>,
+    pub env_vars: Vec<EnvVarGroup>,
+    pub identities: Vec<IdentityRow>,
+    pub encryption: Vec<EncryptionRow>,
+    pub never_log: Vec<NeverLogRow>,
+    pub rotation_due: RotationDue,
+    pub checklist: Vec<ChecklistItem>,
+    /// The "not checked" checklist items, grouped by the observation they
+    /// need, in `ObservationKind::ALL` order.
+    pub not_checked: Vec<NotCheckedGroup>,
+    pub findings: Vec<FindingView>,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    /// Findings that fail the run: unwaived, at or above `fail_on`.
+    pub failing: usize,
+    pub waived: usize,
+    /// Rules that failed to evaluate.
+    pub errors: usize,
+    pub passed: bool,
+    /// Every severity, worst first, with its count (zero included).
+    pub by_severity: Vec<SeverityCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SeverityCount {
+    pub severity: Severity,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingView {
+    /// `finding-1`, `finding-2`, … in report order.
+    pub anchor: String,
+    pub rule: String,
+    pub rule_title: Option<String>,
+    pub severity: Severity,
+    pub entity: String,
+    pub entity_type: String,
+    pub entity_name: String,
+    pub environment: Option<String>,
+    pub principal: Option<String>,
+    pub message: String,
+    pub controls: Vec<String>,
+    pub remediation: Option<String>,
+    pub location: String,
+    pub file: String,
+    pub line: usize,
+    pub waived: bool,
+    pub waiver: Option<WaiverView>,
+    /// Unwaived and at or above `fail_on`.
+    pub fails: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WaiverView {
+    pub rule: String,
+    pub entity: String,
+    pub environment: Option<String>,
+    pub principal: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+    pub location: String,
+    /// `active`, `expired` or `unmatched` (for an applied waiver: `active`).
+    pub state: WaiverState,
+    pub matched: usize,
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// Builds the view. `texts` holds the inventory and policy texts the check
+/// read, for their digests.
+pub fn build(
+    inventory: &Inventory,
+    report: &Report,
+    rules: &RuleSet,
+    texts: &SourceTexts,
+    context: &ViewContext,
+) -> View {
+    let findings = findings(report, rules, context.fail_on);
+    let checklist = checklist::checklist(rules, &findings, &context.observed);
+    View {
+        version: VIEW_VERSION,
+        tool: tool(),
+        now: context.now.to_string(),
+        generated_at: generated_at(context.generated_at),
+        fail_on: context.fail_on,
+        summary: summary(report, context.fail_on),
+        secrets: tables::secrets(inventory, context.now),
+        env_vars: tables::env_vars(inventory),
+        identities: tables::identities(inventory),
+        encryption: tables::encryption(inventory),
+        never_log: tables::never_log(inventory),
+        rotation_due: tables::rotation_due(inventory, context.now),
+        not_checked: checklist::not_checked_groups(&checklist),
+        checklist,
+        findings,
+        evidence: evidence::evidence(inventory, report, rules, texts, context),
+    }
+}
+
+/// RFC 3339 in UTC, to the second.
+fn generated_at(at: Option<jiff::Timestamp>) -> Option<String> {
+    at.map(|at| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn summary(report: &Report, fail_on: Severity) -> Summary {
+    let counts = report.count_by_severity();
+    let by_severity = [Severity::Error]
+        .into_iter()
+        .chain(Severity::RULE_LEVELS.into_iter().rev())
+        .map(|severity| SeverityCount {
+            severity,
+            count: counts.get(&severity).copied().unwrap_or(0),
+        })
+        .collect();
+    let failing = report.failing_count(fail_on);
+    let errors = report.errors().count();
+    Summary {
+        total: report.findings.len(),
+        failing,
+        waived: report.waived_count(),
+        errors,
+        passed: failing == 0 && errors == 0,
+        by_severity,
+    }
+}
+
+fn waiver_view(finding: &Finding) -> Option<WaiverView> {
+    let waiver = finding.waiver.as_ref()?;
+    Some(WaiverView {
+        rule: finding.rule.clone(),
+        entity: finding.entity_text(),
+        environment: finding.environment.clone(),
+        principal: finding.principal_text(),
+        reason: waiver.reason.clone(),
+        owner: waiver.owner.clone(),
+        expires: waiver.expires.to_string(),
+        location: waiver.location.to_string(),
+        state: WaiverState::Active,
+        matched: 1,
+    })
+}
+
+fn findings(report: &Report, rules: &RuleSet, fail_on: Severity) -> Vec<FindingView> {
+    report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(index, finding)| {
+            let rule = rules.rule(&finding.rule);
+            let (entity_type, entity_name) = match &finding.entity {
+                Some(uid) => (uid.type_name().to_string(), uid.id().unescaped().to_owned()),
+                None => Default::default(),
+            };
+            let waived = finding.waiver.is_some();
+            FindingView {
+                anchor: format!("finding-{}", index + 1),
+                rule: finding.rule.clone(),
+                rule_title: rule.and_then(|r| r.title.clone()),
+                severity: finding.severity,
+                entity: finding.entity_text(),
+                entity_type,
+                entity_name,
+                environment: finding.environment.clone(),
+                principal: finding.principal_text(),
+                message: finding.message.clone(),
+                controls: finding.controls.clone(),
+                remediation: rule
+                    .and_then(|r| r.remediation.clone())
+                    .or_else(|| finding.remediation.clone()),
+                location: format!("{}:{}", finding.location.file, finding.location.line),
+                file: finding.location.file.to_string(),
+                line: finding.location.line,
+                waived,
+                waiver: waiver_view(finding),
+                fails: !waived && finding.severity >= fail_on,
+            }
+        })
+        .collect()
+}
