@@ -152,7 +152,10 @@ fn code_only(text: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
-        let ident_before = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        let is_ident = |k: usize| chars[k].is_alphanumeric() || chars[k] == '_';
+        // An identifier character before, a byte string's `b` aside.
+        let ident_before =
+            i > 0 && is_ident(i - 1) && !(chars[i - 1] == 'b' && (i < 2 || !is_ident(i - 2)));
         if c == '/' && next == Some('/') {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
@@ -211,7 +214,7 @@ fn code_only(text: &str) -> String {
         } else if c == '\'' {
             // A character literal ('x', '\n', '\u{..}'), not a lifetime.
             let end = if next == Some('\\') {
-                (i + 2..chars.len()).find(|&j| chars[j] == '\'')
+                (i + 3..chars.len()).find(|&j| chars[j] == '\'')
             } else if chars.get(i + 2) == Some(&'\'') {
                 Some(i + 2)
             } else {
