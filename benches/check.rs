@@ -594,7 +594,7 @@ mod child {
     use std::time::Instant;
 
     use rayon::prelude::*;
-    use secretary::entities::EntityPlan;
+    use secretary::evaluate::plan::EntityPlan;
     use secretary::findings::Severity;
     use secretary::observe::Observations;
     use secretary::source::SourceTexts;
@@ -702,7 +702,8 @@ mod child {
         // again, as `judge` does, and build the chunks one at a time, each
         // dropped once counted. Entities every chunk shares are counted once
         // per chunk.
-        let plan = secretary::entities::plan(inventory, NOW, &rules.entity_literals, &observations);
+        let plan =
+            secretary::evaluate::plan::plan(inventory, NOW, &rules.entity_literals, &observations);
         let counted = count(&plan);
         drop(plan);
         record("chunks", &counted.chunks);

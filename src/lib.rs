@@ -5,9 +5,16 @@
 //! 1. [`inventory`] loads and validates the YAML inventory;
 //! 2. [`observe`] reads the real world (the AWS account's IAM state, values,
 //!    files, compose files, code) into [`Observations`];
-//! 3. [`entities`] turns it into Cedar entities and one fact per thing to judge;
-//! 4. [`policy`] loads and validates the rules, [`evaluate`] asks Cedar about each fact;
+//! 3. [`entities`] turns the inventory into Cedar entities and one fact per
+//!    thing to judge, and holds the building blocks with which each observed
+//!    source turns its observation into entities and facts of its own;
+//! 4. [`policy`] loads and validates the rules, [`evaluate`] plans the
+//!    entity stores and asks Cedar about each fact;
 //! 5. [`findings`] holds the verdicts; [`render`] prints them.
+//!
+//! Imports follow the stages, never back: `entities` knows no observation
+//! (observed sources import it), `policy` knows no evaluation, and no two
+//! sibling modules import each other (`tests/layout.rs` checks it).
 //!
 //! Every run takes one path, [`load`] then [`judge`]: `secretary check`,
 //! `report` and `docs` (through `cli::pipeline`, in the binary's module
@@ -20,10 +27,12 @@
 //! - something the user states for the whole run (a rule setting, a
 //!   baseline): a field of [`CheckRequest`], read by [`load`] into
 //!   [`Loaded`] and used by [`judge`];
-//! - something read from the real world (a secret store, an account): a
-//!   field of [`Observations`], gathered by `cli::observe::gather`, turned
-//!   into entities and facts by [`entities::plan`], and into "not verified"
-//!   findings by [`Observations::gap_findings`] when it could not be read.
+//! - something read from the real world (a secret store, an account): one
+//!   directory under `observe/` holding the reader, its entities and facts
+//!   and its "not verified" findings (see [`observe`]), one field of
+//!   [`Observations`], gathered by `cli::observe::gather`, planned into a
+//!   chunk by [`evaluate::plan`], and reported by
+//!   [`Observations::gap_findings`] when it could not be read.
 
 pub mod diag;
 pub mod entities;
@@ -124,7 +133,7 @@ pub fn judge(loaded: Loaded, observations: &Observations) -> Checked {
         rules,
         now,
     } = loaded;
-    let plan = entities::plan(&inventory, now, &rules.entity_literals, observations);
+    let plan = evaluate::plan::plan(&inventory, now, &rules.entity_literals, observations);
     let mut findings = evaluate::evaluate(&plan, &rules, entities::schema::schema());
     findings.extend(observations.gap_findings());
     drop(plan);

@@ -23,6 +23,7 @@ mod iam_live;
 mod iam_recorded;
 mod iam_rules;
 mod init_from;
+mod layout;
 mod report;
 mod repository;
 mod rules;

@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         // an error here is a bug in secretary, not bad input.
         Ok(inventory) => {
             let schema = secretary::entities::schema::schema();
-            if let Err(problem) = secretary::entities::build_all(&inventory, now, schema) {
+            if let Err(problem) = secretary::evaluate::plan::build_all(&inventory, now, schema) {
                 panic!("a valid inventory did not build: {problem}");
             }
         }

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 
 use crate::cli::output::Printer;
 use secretary::diag::InputError;
+use secretary::findings::Severity;
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
@@ -18,6 +19,29 @@ pub struct PolicyArgs {
     /// Leave out the built-in rules
     #[arg(long)]
     pub no_builtin: bool,
+}
+
+/// The least severity that fails a run (`--fail-on`), for `check` and
+/// `report`.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<FailOn> for Severity {
+    fn from(level: FailOn) -> Self {
+        match level {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]

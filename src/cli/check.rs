@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{ColorArgs, PolicyArgs};
+use super::args::{ColorArgs, FailOn, PolicyArgs};
 use super::output::write_atomic_all;
 use super::outputs::OutputArgs;
 use super::pipeline::{judge, request};
@@ -45,27 +45,6 @@ pub enum Format {
     Junit,
     // A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
     Markdown,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy)]
-pub enum FailOn {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl From<FailOn> for Severity {
-    fn from(level: FailOn) -> Self {
-        match level {
-            FailOn::Info => Severity::Info,
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
-        }
-    }
 }
 
 pub fn run(args: CheckArgs) -> Outcome {

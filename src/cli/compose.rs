@@ -6,7 +6,8 @@
 use secretary::diag::Code;
 use secretary::diag::InputError;
 use secretary::inventory::Inventory;
-use secretary::observe::{code, compose, Observations};
+use secretary::observe::compose::{self, code};
+use secretary::observe::Observations;
 
 /// Reads the compose files and scans the code the inventory names into
 /// `observations`; malformed compose files are returned as errors.

@@ -17,8 +17,8 @@ use clap::Args;
 use super::args::{resolve_now, ColorArgs};
 use super::Outcome;
 use secretary::diag::InputError;
-use secretary::observe::fingerprint::{FingerprintFile, FingerprintKey, FILE_VERSION};
 use secretary::observe::values;
+use secretary::observe::values::fingerprint::{FingerprintFile, FingerprintKey, FILE_VERSION};
 use secretary::source::SourceTexts;
 
 #[derive(Args, Debug)]

@@ -12,8 +12,7 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::civil::Date;
 
-use super::args::{resolve_now, ColorArgs, PolicyArgs};
-use super::check::FailOn;
+use super::args::{resolve_now, ColorArgs, FailOn, PolicyArgs};
 use super::observe::ObserveArgs;
 use super::output::Printer;
 use super::Outcome;

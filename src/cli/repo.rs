@@ -7,7 +7,8 @@
 use secretary::diag::Code;
 use secretary::diag::InputError;
 use secretary::inventory::Inventory;
-use secretary::observe::{env_example, files, git, Observations};
+use secretary::observe::repository::{env_example, files, git};
+use secretary::observe::Observations;
 
 /// Adds the secret files of `--env` environments, the repository and the
 /// `.env.example` files to `observations`.

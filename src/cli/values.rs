@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use secretary::diag::{did_you_mean, InputError};
 use secretary::inventory::Inventory;
-use secretary::observe::fingerprint::{key_location, FingerprintFile, FingerprintKey};
+use secretary::observe::values::fingerprint::{key_location, FingerprintFile, FingerprintKey};
 use secretary::observe::values::{self, ObservedValue, ValueObservation};
 use secretary::render::view::{FingerprintFileEvidence, ValuesEvidence};
 use secretary::source::{Location, SourceTexts};

@@ -10,6 +10,7 @@ use foldhash::HashMap;
 use jiff::civil::Date;
 use rayon::prelude::*;
 
+use super::values::ObservedValue;
 use crate::inventory::model::Inventory;
 
 type InstanceKey<'a> = (&'a str, &'a str);
@@ -37,14 +38,14 @@ impl Derived<'_> {
 }
 
 /// The derived attributes of `inventory` as of `now`. With observed
-/// `values`, an observed fingerprint replaces the inventory's declared one
+/// `values` (by secret id and environment), an observed fingerprint replaces the inventory's declared one
 /// for its instance, and fingerprints are only compared within one key
 /// space (declared ones among themselves, observed ones, all made with one
 /// key, among themselves).
 pub fn derive<'a>(
     inventory: &'a Inventory,
     now: Date,
-    values: Option<&crate::observe::values::ValueObservation>,
+    values: Option<&BTreeMap<(String, String), ObservedValue>>,
 ) -> Derived<'a> {
     let mut derived = Derived {
         now,
@@ -53,9 +54,8 @@ pub fn derive<'a>(
         shadows: HashMap::default(),
         values: HashMap::default(),
     };
-    let observed = |secret: &str, env: &str| {
-        values.and_then(|v| v.instances.get(&(secret.to_owned(), env.to_owned())))
-    };
+    let observed =
+        |secret: &str, env: &str| values.and_then(|v| v.get(&(secret.to_owned(), env.to_owned())));
     if values.is_some() {
         for secret in inventory.secrets.values() {
             for env in secret.instances.keys() {

@@ -1,14 +1,41 @@
 //! Observed values (`check --env`, `--fingerprints`) as attributes of the
-//! `SecretInstance` they belong to, and the values that could not be read
-//! as error findings.
+//! `SecretInstance` they belong to. The values are read by
+//! [`crate::observe::values`]; what it learns is plain data defined here,
+//! because the attributes belong to the inventory's own instances, built by
+//! this module's siblings.
 //!
 //! Only facts cross into Cedar: where the value was looked for, whether it
 //! was found, its length, emptiness, whether it is a placeholder and whether
 //! it fits the declared format. Fingerprints stay in [`super::derive`].
 
 use super::data::{boolean, long, string, AttrsBuilder};
-use crate::findings::{Finding, Severity};
-use crate::observe::values::{ObservedValue, ValueFacts, ValueObservation, NOT_VERIFIED};
+
+/// What is known about one instance's value. Never the value.
+#[derive(Debug, Clone)]
+pub struct ObservedValue {
+    /// Where the value was looked for, for messages: "env var `X`",
+    /// "file `/run/secrets/x`", "`.env` line 3 (`X`)", "fingerprint file `f`".
+    pub source: String,
+    pub found: bool,
+    /// Facts of a value read in this run (absent for values known only by a
+    /// fingerprint file, or not found).
+    pub facts: Option<ValueFacts>,
+    /// The keyed fingerprint (`hmac-sha256:...`): compared, never shown.
+    /// Absent for values not found, and for empty ones.
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueFacts {
+    /// Characters (bytes, for a value that is not UTF-8).
+    pub length: u64,
+    pub empty: bool,
+    /// Why the value is a placeholder, when it is one.
+    pub placeholder: Option<String>,
+    /// `None` when the secret declares no format; else whether it matched
+    /// and, when not, in what way (never quoting the value).
+    pub format: Option<Result<(), String>>,
+}
 
 /// What a rule may see of an observed value.
 #[derive(Debug, Clone)]
@@ -56,36 +83,4 @@ impl AttrsBuilder {
         }
         self
     }
-}
-
-/// One error finding per value that could not be read: such a value is
-/// not verified, never passed.
-pub fn gap_findings(values: &ValueObservation) -> Vec<Finding> {
-    values
-        .gaps
-        .iter()
-        .map(|gap| {
-            let (entity, message) = if gap.secret.is_empty() {
-                (
-                    super::uid("Inventory", super::INVENTORY_ID),
-                    format!("not verified: placeholder values ({})", gap.problem),
-                )
-            } else {
-                (
-                    super::uid("Secret", &gap.secret),
-                    format!(
-                        "not verified: the value of `{}` in `{}` ({}): {}",
-                        gap.secret, gap.environment, gap.source, gap.problem
-                    ),
-                )
-            };
-            Finding::new(NOT_VERIFIED, Severity::Error, message, gap.location.clone())
-                .entity(entity)
-                .environment((!gap.environment.is_empty()).then(|| gap.environment.clone()))
-                .remediation(
-                    "make the value readable by this run (permissions, path, a valid `.env` file), then run again"
-                        .to_owned(),
-                )
-        })
-        .collect()
 }

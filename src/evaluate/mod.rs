@@ -2,8 +2,8 @@
 //!
 //! One request per fact, evaluated against only the policies that can apply
 //! to its action and resource type, less those whose screen already rejects
-//! the fact (see [`crate::policy::screen`]). Chunks of the inventory (see
-//! [`crate::entities::EntityPlan`]) are built and judged in parallel. Each
+//! the fact (see [`crate::policy::screen`]). Chunks of the inventory and
+//! of the observations ([`plan`]) are built and judged in parallel. Each
 //! chunk's facts are screened on its entities as plain data first; only the
 //! entities the remaining facts can reach become a Cedar store (see
 //! [`crate::entities::data`]), dropped as soon as its facts are judged. A forbid that
@@ -11,16 +11,23 @@
 //! and carries on; here that becomes an `error` finding instead, so a broken
 //! rule can never look like a pass. A fact that names an entity missing from
 //! the store is an error for the same reason.
+//!
+//! The [`plan`] is the one place that gathers every source's entities and
+//! facts: the inventory's ([`crate::entities`]) and each observed source's
+//! (under [`crate::observe`]). A new observed source adds its chunk there.
+
+pub mod plan;
 
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request, Schema};
 use rayon::prelude::*;
 
 use crate::entities::data::{AttrValue, EntityIndex};
-use crate::entities::{cedar_store, EntityPlan, EntityStore, Fact};
+use crate::entities::{cedar_store, EntityStore, Fact};
 use crate::findings::{Finding, Severity};
 use crate::policy::message::{self, Roots};
 use crate::policy::screen::Subject;
 use crate::policy::RuleSet;
+use plan::EntityPlan;
 
 /// Evaluates every fact of every chunk of `plan` against `rules`.
 pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<Finding> {
@@ -324,8 +331,9 @@ mod tests {
     use std::fmt::Write as _;
     use std::sync::Arc;
 
+    use super::plan::plan_in_chunks;
     use super::*;
-    use crate::entities::{plan_in_chunks, schema::schema};
+    use crate::entities::schema::schema;
     use crate::inventory::{parse_text, validate::validate};
     use crate::policy::{load, RuleSources};
 

@@ -1,12 +1,25 @@
 //! Stage 2: observations of the real world that rules compare with the
-//! inventory: the AWS account's IAM state ([`iam`]), and the files of the
-//! repository the inventory describes ([`dotenv`] reads `.env` files):
-//! secret files on this machine ([`files`]), what git tracks and ignores
-//! ([`git`]) and `.env.example` files ([`env_example`]).
+//! inventory, one directory per observed source, each holding what it
+//! observes, the Cedar entities and facts it adds (its `facts.rs`, built
+//! with [`crate::entities`]' building blocks; observed values are
+//! attributes of the inventory's own instances instead) and the "not
+//! verified" findings it reports when it could not look:
+//!
+//! - [`iam`]: the AWS account's IAM state;
+//! - [`values`]: secret values on this machine and their fingerprints;
+//! - [`repository`]: secret files on this machine, what git tracks and
+//!   ignores, and `.env.example` files;
+//! - [`compose`]: compose files, and the source code's variable reads.
+//!
+//! [`dotenv`] (`.env` files) and [`heuristics`] (does a value look real)
+//! are shared by several sources.
 //!
 //! Observations are plain data, gathered by the command line once the
-//! inventory is valid and handed to [`crate::entities`] in one
-//! [`Observations`] value. Collecting IAM live needs the network and the AWS
+//! inventory is valid and handed to [`crate::evaluate::plan`] in one
+//! [`Observations`] value. A new source (AWS Secrets Manager, say) is one
+//! new directory here, one field of [`Observations`] (with its kind in
+//! [`Observations::kinds`], its gaps in [`Observations::gap_findings`] and
+//! their rule id in [`GAP_RULES`]), and its chunk in the plan. Collecting IAM live needs the network and the AWS
 //! SDK (cargo feature `aws`); everything that reads a collected snapshot
 //! builds without it, so offline checks of saved snapshots work in any build.
 //!
@@ -14,15 +27,11 @@
 //! empty result: a gap becomes a "not verified" error finding, so a check
 //! that could not look never passes.
 
-pub mod code;
 pub mod compose;
 pub mod dotenv;
-pub mod env_example;
-pub mod files;
-pub mod fingerprint;
-pub mod git;
 pub mod heuristics;
 pub mod iam;
+pub mod repository;
 pub mod values;
 
 use crate::findings::Finding;
@@ -30,12 +39,12 @@ use crate::findings::Finding;
 /// The rule ids of findings that say an observation could not be made
 /// (reported as not verified, not as a broken rule).
 pub const GAP_RULES: [&str; 6] = [
-    crate::entities::iam::NOT_VERIFIED,
+    iam::facts::NOT_VERIFIED,
     values::NOT_VERIFIED,
-    crate::entities::repository::FILES_NOT_VERIFIED,
-    crate::entities::repository::REPOSITORY_NOT_VERIFIED,
-    crate::entities::compose::COMPOSE_NOT_VERIFIED,
-    crate::entities::compose::CODE_NOT_VERIFIED,
+    repository::facts::FILES_NOT_VERIFIED,
+    repository::facts::REPOSITORY_NOT_VERIFIED,
+    compose::facts::COMPOSE_NOT_VERIFIED,
+    compose::facts::CODE_NOT_VERIFIED,
 ];
 
 /// Everything observed for one run. Each part is `None` when it was not
@@ -48,15 +57,15 @@ pub struct Observations {
     /// from other environments (`--fingerprints`).
     pub values: Option<values::ValueObservation>,
     /// Secret files on this machine, for the environments named with `--env`.
-    pub files: Option<files::Observation>,
+    pub files: Option<repository::files::Observation>,
     /// The git repository (`sources.repository`).
-    pub repository: Option<git::Observation>,
+    pub repository: Option<repository::git::Observation>,
     /// The `.env.example` files (`sources.env_example`).
-    pub env_example: Option<env_example::Observation>,
+    pub env_example: Option<repository::env_example::Observation>,
     /// The compose files under `sources.compose`.
     pub compose: Option<compose::Compose>,
     /// The source code under `sources.code`.
-    pub code: Option<code::Code>,
+    pub code: Option<compose::code::Code>,
 }
 
 /// A kind of observation a rule can depend on (`@observes`). A rule that
@@ -154,21 +163,21 @@ impl Observations {
     pub fn gap_findings(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
         if let Some(iam) = &self.iam {
-            findings.extend(crate::entities::iam::gap_findings(iam));
+            findings.extend(iam::facts::gap_findings(iam));
         }
         if let Some(values) = &self.values {
-            findings.extend(crate::entities::values::gap_findings(values));
+            findings.extend(values::gap_findings(values));
         }
-        findings.extend(crate::entities::repository::gap_findings(
+        findings.extend(repository::facts::gap_findings(
             self.files.as_ref(),
             self.repository.as_ref(),
         ));
         if let Some(compose) = &self.compose {
-            use crate::entities::compose::{gap_findings, COMPOSE_NOT_VERIFIED};
+            use compose::facts::{gap_findings, COMPOSE_NOT_VERIFIED};
             findings.extend(gap_findings(COMPOSE_NOT_VERIFIED, &compose.gaps));
         }
         if let Some(code) = &self.code {
-            use crate::entities::compose::{gap_findings, CODE_NOT_VERIFIED};
+            use compose::facts::{gap_findings, CODE_NOT_VERIFIED};
             findings.extend(gap_findings(CODE_NOT_VERIFIED, &code.gaps));
         }
         findings

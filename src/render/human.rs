@@ -100,7 +100,7 @@ pub fn summary_line(report: &Report, fail_on: Severity) -> String {
     };
     let verdict = if report
         .errors()
-        .any(|f| f.rule == crate::entities::iam::NOT_VERIFIED)
+        .any(|f| f.rule == crate::observe::iam::facts::NOT_VERIFIED)
     {
         "some IAM checks could not be verified: not compliant".to_owned()
     } else if report

@@ -1,5 +1,11 @@
-//! The AWS account's IAM state.
+//! The AWS account's IAM state (`--iam`, `--iam-snapshot`): what it
+//! observes, the facts it adds and the gaps it reports.
 //!
+//! - [`facts`]: the account, its users, roles, access keys and policies
+//!   (and the inventory's AWS identities) as Cedar entities, judged by
+//!   `observe` facts from the `AwsAccount` principal in a chunk of their
+//!   own; each part of the account that could not be collected is an
+//!   `iam-not-verified` error finding;
 //! - [`snapshot`]: the documented, versioned JSON snapshot of an account
 //!   (what `secretary iam snapshot` writes and `check --iam-snapshot` reads);
 //! - [`report`]: parsing of the IAM credential report (CSV) into it;
@@ -8,6 +14,7 @@
 //! - `collect` (feature `aws`): live collection with the AWS SDK, in a
 //!   fixed number of calls whatever the number of users.
 
+pub mod facts;
 pub mod grants;
 pub mod report;
 pub mod snapshot;

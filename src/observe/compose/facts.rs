@@ -16,13 +16,13 @@
 
 use std::collections::BTreeSet;
 
-use super::data::{boolean, string, AttrsBuilder, EntityData};
+use crate::entities::data::{boolean, string, AttrsBuilder, EntityData};
 
-use super::{uid, Action, Fact, Observed};
+use super::code::{self, Code};
+use super::{Channel, Compose, Gap};
+use crate::entities::{uid, Action, Fact, Observed};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Instance, Inventory, Secret};
-use crate::observe::code::{self, Code};
-use crate::observe::compose::{Channel, Compose, Gap};
 use crate::observe::heuristics;
 use crate::source::Location;
 

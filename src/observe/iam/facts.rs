@@ -18,15 +18,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::data::{boolean, entity_ref, long, set, string, AttrsBuilder, EntityData};
+use crate::entities::data::{boolean, entity_ref, long, set, string, AttrsBuilder, EntityData};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-use super::{uid, Action, Fact};
+use super::grants::{self, AllowStatement};
+use super::snapshot::{self, AccessKey, Section, Snapshot};
+use crate::entities::{uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Identity, IdentityKind, Inventory};
-use crate::observe::iam::grants::{self, AllowStatement};
-use crate::observe::iam::snapshot::{AccessKey, Section, Snapshot};
 use crate::source::Location;
 
 /// The IAM chunk: its entities and facts.
@@ -67,7 +67,7 @@ fn declared_identities<'a>(inventory: &'a Inventory, account: Option<&str>) -> V
         let arn = aws.and_then(|a| a.arn.as_deref());
         let declared_account = aws
             .and_then(|a| a.account.clone())
-            .or_else(|| arn.and_then(crate::observe::iam::snapshot::account_of_arn));
+            .or_else(|| arn.and_then(snapshot::account_of_arn));
         if let (Some(declared), Some(account)) = (declared_account.as_deref(), account) {
             if declared != account {
                 continue; // another account's identity

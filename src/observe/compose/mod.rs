@@ -1,11 +1,19 @@
 //! Compose files (`sources.compose`): which service receives which
 //! variable and which docker secret, and where a value is written into the
-//! file itself.
+//! file itself; with the source code ([`code`], `sources.code`), which
+//! variables programs read.
+//!
+//! Their facts ([`facts`]): each secret a compose service receives is an
+//! observed `read` fact in its secret's chunk, and compose services, values
+//! written into compose files and variables the code reads are `scan`
+//! facts in a chunk of their own. A compose file or a code directory that
+//! cannot be read is a `compose-not-verified` or `code-not-verified` error
+//! finding.
 //!
 //! A service receives a variable through `environment:` (map or list form;
 //! `KEY=VALUE`, or a bare `KEY` passed through from the host), through
 //! `env_file:` (a path, a list, or `{path, required}`; read with
-//! [`super::dotenv`]), and through interpolation (`${VAR}`,
+//! [`dotenv`]), and through interpolation (`${VAR}`,
 //! `${VAR:-default}`, `$VAR`) anywhere in its string values. It receives a
 //! docker secret through `secrets:` (short form: mounted at
 //! `/run/secrets/<name>`; long form `{source, target}`), and with it the
@@ -27,6 +35,9 @@ use crate::inventory::model::{ComposeSource, Inventory};
 use crate::inventory::yaml::tree::{parse_tree, Node, NodeValue};
 use crate::observe::{dotenv, heuristics};
 use crate::source::Location;
+
+pub mod code;
+pub mod facts;
 
 /// Every compose file the inventory names, observed.
 #[derive(Debug, Default, Clone)]

@@ -21,16 +21,16 @@ use std::sync::Arc;
 
 use cedar_policy::EntityUid;
 
-use super::data::{boolean, entity_ref, string, AttrValue, AttrsBuilder, EntityData};
+use crate::entities::data::{boolean, entity_ref, string, AttrValue, AttrsBuilder, EntityData};
 
-use super::items;
-use super::{instance_uid, uid, Action, Fact};
+use super::env_example;
+use super::files::{self, FileState};
+use super::git::{self, FileKind};
+use crate::entities::items;
+use crate::entities::{instance_uid, uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::Classification;
 use crate::inventory::Inventory;
-use crate::observe::env_example;
-use crate::observe::files::{self, FileState};
-use crate::observe::git::{self, FileKind};
 use crate::observe::heuristics;
 use crate::source::Location;
 

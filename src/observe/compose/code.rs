@@ -30,7 +30,7 @@ use crate::source::Location;
 pub struct Code {
     pub references: Vec<Reference>,
     /// Directories or files that could not be read.
-    pub gaps: Vec<super::compose::Gap>,
+    pub gaps: Vec<super::Gap>,
     /// How many files were scanned.
     pub files_scanned: usize,
 }
@@ -63,7 +63,7 @@ pub fn scan_dir(root: &Path, named_at: &Location, code: &mut Code) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                code.gaps.push(super::compose::Gap {
+                code.gaps.push(super::Gap {
                     location: named_at.clone(),
                     problem: format!("cannot scan `{}`: {error}", root.display()),
                 });
@@ -83,7 +83,7 @@ pub fn scan_dir(root: &Path, named_at: &Location, code: &mut Code) {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(error) => {
-                code.gaps.push(super::compose::Gap {
+                code.gaps.push(super::Gap {
                     location: named_at.clone(),
                     problem: format!("cannot read `{}`: {error}", path.display()),
                 });
@@ -205,7 +205,7 @@ pub fn scan_text(file: &Arc<str>, text: &str, language: &'static str, out: &mut 
 }
 
 /// The names code refers to, for "referenced nowhere" (compose files count
-/// as references too, see [`crate::entities::compose`]).
+/// as references too, see [`super::facts`]).
 pub fn names(code: &Code) -> std::collections::BTreeSet<&str> {
     code.references
         .iter()

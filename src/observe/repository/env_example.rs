@@ -1,8 +1,8 @@
 //! `.env.example` files (`sources.env_example`): which variables they list,
 //! and whether any value in them looks like a real secret.
 //!
-//! Each file is parsed with [`super::dotenv`]; a value is looked at once
-//! ([`super::heuristics`]) and dropped (wiped) before anything is returned,
+//! Each file is parsed with [`dotenv`]; a value is looked at once
+//! ([`heuristics`]) and dropped (wiped) before anything is returned,
 //! so the observation holds names, line numbers and verdicts only. A line
 //! that is not `KEY=value` is bad input, reported by file and line number,
 //! never by its text.
@@ -14,7 +14,7 @@ use crate::diag::InputError;
 use crate::inventory::model::SourcePath;
 use crate::source::Location;
 
-use super::{dotenv, heuristics};
+use crate::observe::{dotenv, heuristics};
 
 /// Every `.env.example` file the inventory names.
 #[derive(Debug, Default, Clone)]

@@ -1,7 +1,14 @@
 //! Secret values, read where the inventory says they live (`value:` on an
 //! instance) for the environments a run names (`check --env NAME`), and
 //! turned into facts at once: found or not, length, empty, placeholder,
-//! whether it matches the secret's `format`, and a keyed fingerprint.
+//! whether it matches the secret's `format`, and a keyed fingerprint
+//! ([`fingerprint`], also merged from other machines with `--fingerprints`).
+//!
+//! The facts become `value_*` attributes of the inventory's own
+//! `SecretInstance` entities, so they are plain data of [`crate::entities`]
+//! ([`ObservedValue`], [`ValueFacts`]), filled in here; fingerprints are
+//! compared there and never become attributes. A value that could not be
+//! read is a `value-not-verified` error finding ([`gap_findings`]).
 //!
 //! A value is held in a [`Zeroizing`] buffer only while its facts are
 //! derived, then wiped. Nothing here keeps, returns or quotes any part of a
@@ -20,11 +27,17 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::dotenv;
-use super::fingerprint::FingerprintKey;
-use super::heuristics::placeholder_value;
+use crate::entities::{uid, INVENTORY_ID};
+use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Inventory, Secret, ValueFormat, ValueSourceKind};
+use crate::observe::dotenv;
+use crate::observe::heuristics::placeholder_value;
 use crate::source::Location;
+use fingerprint::FingerprintKey;
+
+pub use crate::entities::values::{ObservedValue, ValueFacts};
+
+pub mod fingerprint;
 
 /// The rule id of findings for values that could not be read.
 pub const NOT_VERIFIED: &str = "value-not-verified";
@@ -47,33 +60,6 @@ pub struct ValueObservation {
     pub gaps: Vec<ValueGap>,
 }
 
-/// What is known about one instance's value. Never the value.
-#[derive(Debug, Clone)]
-pub struct ObservedValue {
-    /// Where the value was looked for, for messages: "env var `X`",
-    /// "file `/run/secrets/x`", "`.env` line 3 (`X`)", "fingerprint file `f`".
-    pub source: String,
-    pub found: bool,
-    /// Facts of a value read in this run (absent for values known only by a
-    /// fingerprint file, or not found).
-    pub facts: Option<ValueFacts>,
-    /// The keyed fingerprint (`hmac-sha256:...`): compared, never shown.
-    /// Absent for values not found, and for empty ones.
-    pub fingerprint: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValueFacts {
-    /// Characters (bytes, for a value that is not UTF-8).
-    pub length: u64,
-    pub empty: bool,
-    /// Why the value is a placeholder, when it is one.
-    pub placeholder: Option<String>,
-    /// `None` when the secret declares no format; else whether it matched
-    /// and, when not, in what way (never quoting the value).
-    pub format: Option<Result<(), String>>,
-}
-
 /// A value that could not be read.
 #[derive(Debug, Clone)]
 pub struct ValueGap {
@@ -83,6 +69,38 @@ pub struct ValueGap {
     /// What went wrong (an I/O error, a malformed `.env` line by number).
     pub problem: String,
     pub location: Location,
+}
+
+/// One error finding per value that could not be read: such a value is
+/// not verified, never passed.
+pub fn gap_findings(values: &ValueObservation) -> Vec<Finding> {
+    values
+        .gaps
+        .iter()
+        .map(|gap| {
+            let (entity, message) = if gap.secret.is_empty() {
+                (
+                    uid("Inventory", INVENTORY_ID),
+                    format!("not verified: placeholder values ({})", gap.problem),
+                )
+            } else {
+                (
+                    uid("Secret", &gap.secret),
+                    format!(
+                        "not verified: the value of `{}` in `{}` ({}): {}",
+                        gap.secret, gap.environment, gap.source, gap.problem
+                    ),
+                )
+            };
+            Finding::new(NOT_VERIFIED, Severity::Error, message, gap.location.clone())
+                .entity(entity)
+                .environment((!gap.environment.is_empty()).then(|| gap.environment.clone()))
+                .remediation(
+                    "make the value readable by this run (permissions, path, a valid `.env` file), then run again"
+                        .to_owned(),
+                )
+        })
+        .collect()
 }
 
 /// Looks up a process environment variable.
