@@ -17,66 +17,75 @@
 //! The tests compare both readers on every inventory the repository ships and
 //! on inputs chosen to sit on the edges of these rules.
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor,
+};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::error::{At, Mark, Problem, Stop};
 use super::lines::{Lines, Positioned};
 use super::Locator;
 
-/// Why the fast reader stopped. Carries nothing: the slow path explains.
-#[derive(Debug)]
-pub(super) struct GiveUp;
+pub(super) type Result<T> = std::result::Result<T, Stop>;
 
-impl std::fmt::Display for GiveUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the fast YAML reader gave up")
-    }
+/// What [`read`] made of a file.
+pub(super) enum Read<T> {
+    /// The file, and its positions.
+    Done(T, Locator),
+    /// A well-formed file of one document that does not fit `T`: the first
+    /// problem, where it is, and the positions of the whole file.
+    Failed(Problem, Option<At>, Locator),
+    /// The file needs the slow path (see the module docs).
+    GiveUp,
 }
-
-impl std::error::Error for GiveUp {}
-
-impl de::Error for GiveUp {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        GiveUp
-    }
-}
-
-pub(super) type Result<T> = std::result::Result<T, GiveUp>;
 
 /// Reads `text` into `T`, recording positions in a locator made by
-/// `locator` as it goes. `None` when the file needs the slow path (see the
-/// module docs).
+/// `locator` as it goes.
 ///
 /// Files written one entry per line are read by [`Lines`]; any other file,
 /// or one `Lines` gives up on, by yaml-rust2's parser.
-pub(super) fn read<T: DeserializeOwned>(
-    text: &str,
-    locator: impl Fn() -> Locator,
-) -> Option<(T, Locator)> {
+pub(super) fn read<T: DeserializeOwned>(text: &str, locator: impl Fn() -> Locator) -> Read<T> {
     if !same_characters(text) {
-        return None;
+        return Read::GiveUp;
     }
     if let Some(lines) = Lines::new(text) {
-        if let Some(read) = read_from(lines, locator()) {
-            return Some(read);
+        match read_from(lines, locator()) {
+            Read::GiveUp => {}
+            read => return read,
         }
     }
     read_from(Parser::new_from_str(text), locator())
 }
 
-fn read_from<T: DeserializeOwned>(
-    events: impl Events,
-    mut locator: Locator,
-) -> Option<(T, Locator)> {
+fn read_from<T: DeserializeOwned>(events: impl Events, mut locator: Locator) -> Read<T> {
     let mut reader = Reader {
         events,
         locator: &mut locator,
         peeked: None,
     };
-    let value = reader.document().ok()?;
+    let read = match reader.document() {
+        Ok(value) => Read::Done(value, locator),
+        Err(Stop::GiveUp) => return Read::GiveUp,
+        Err(Stop::Problem(problem, at)) => {
+            // A syntax error, a duplicate key or a second document later in
+            // the file comes first: read on to the end to find them.
+            if reader.drain().is_err() {
+                return Read::GiveUp;
+            }
+            Read::Failed(problem, at, locator)
+        }
+    };
+    let locator = match &read {
+        Read::Done(_, locator) | Read::Failed(_, _, locator) => locator,
+        Read::GiveUp => return Read::GiveUp,
+    };
     let clean = locator.duplicates.is_empty() && locator.documents.len() == 1;
-    clean.then_some((value, locator))
+    if clean {
+        read
+    } else {
+        Read::GiveUp
+    }
 }
 
 /// Where a [`Reader`] gets its events: each with the line (from 1) and
@@ -87,7 +96,7 @@ pub(super) trait Events {
 
 impl Events for Parser<std::str::Chars<'_>> {
     fn next_event(&mut self) -> Result<Positioned> {
-        let (event, mark) = self.next_token().map_err(|_| GiveUp)?;
+        let (event, mark) = self.next_token().map_err(|_| Stop::GiveUp)?;
         Ok((event, mark.line(), mark.col()))
     }
 }
@@ -142,7 +151,7 @@ impl<E: Events> Reader<'_, E> {
         if self.peeked.is_none() {
             self.peeked = Some(self.events.next_event()?);
         }
-        Ok(&self.peeked.as_ref().ok_or(GiveUp)?.0)
+        Ok(&self.peeked.as_ref().ok_or(Stop::GiveUp)?.0)
     }
 
     /// Consumes the next event; the locator sees every event once, in order.
@@ -162,22 +171,41 @@ impl<E: Events> Reader<'_, E> {
             | Event::SequenceStart(1.., _)
             | Event::SequenceStart(_, Some(_))
             | Event::MappingStart(1.., _)
-            | Event::MappingStart(_, Some(_)) => Err(GiveUp),
+            | Event::MappingStart(_, Some(_)) => Err(Stop::GiveUp),
             // A plain scalar may start with an indicator in YAML 1.2
             // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
             // YAML 1.1 and may refuse it (found by the fuzz target).
             Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => {
-                Err(GiveUp)
+                Err(Stop::GiveUp)
             }
             event => Ok(event),
         }
+    }
+
+    /// Where the next node starts, for an error in it.
+    fn peek_at(&mut self) -> Result<Mark> {
+        self.peek()?;
+        match &self.peeked {
+            Some((event, line, col)) => Ok(Mark {
+                line: *line,
+                col: *col,
+                mapping: matches!(event, Event::MappingStart(..)),
+            }),
+            None => Err(Stop::GiveUp),
+        }
+    }
+
+    /// Consumes the rest of the stream, after an error.
+    fn drain(&mut self) -> Result<()> {
+        while self.next()? != Event::StreamEnd {}
+        Ok(())
     }
 
     fn expect(&mut self, wanted: &Event) -> Result<()> {
         if self.next()? == *wanted {
             Ok(())
         } else {
-            Err(GiveUp)
+            Err(Stop::GiveUp)
         }
     }
 
@@ -185,7 +213,8 @@ impl<E: Events> Reader<'_, E> {
     fn document<T: DeserializeOwned>(&mut self) -> Result<T> {
         self.expect(&Event::StreamStart)?;
         self.expect(&Event::DocumentStart)?;
-        let value = T::deserialize(&mut *self)?;
+        let mark = self.peek_at()?;
+        let value = T::deserialize(&mut *self).map_err(|e| e.at(mark, false))?;
         self.expect(&Event::DocumentEnd)?;
         self.expect(&Event::StreamEnd)?;
         Ok(value)
@@ -195,7 +224,7 @@ impl<E: Events> Reader<'_, E> {
     fn scalar(&mut self) -> Result<(String, bool)> {
         match self.next()? {
             Event::Scalar(text, style, ..) => Ok((text, style == TScalarStyle::Plain)),
-            _ => Err(GiveUp),
+            _ => Err(Stop::GiveUp),
         }
     }
 
@@ -246,11 +275,36 @@ fn may_be_number(text: &str) -> bool {
         || text.parse::<f64>().is_ok()
 }
 
+/// The type error serde_yaml reports where `event` is found and `expected`
+/// was wanted, or a give-up where the kind of a plain scalar is not certain.
+fn mismatch(event: &Event, expected: &dyn Expected) -> Stop {
+    let found = match event {
+        Event::MappingStart(..) => Unexpected::Map,
+        Event::SequenceStart(..) => Unexpected::Seq,
+        Event::Scalar(text, TScalarStyle::Plain, ..) => {
+            if is_null(text) {
+                Unexpected::Unit
+            } else if let Some(boolean) = as_bool(text) {
+                Unexpected::Bool(boolean)
+            } else if let Some(number) = as_plain_u64(text) {
+                Unexpected::Unsigned(number)
+            } else if may_be_number(text) {
+                return Stop::GiveUp;
+            } else {
+                Unexpected::Str(text)
+            }
+        }
+        Event::Scalar(text, ..) => Unexpected::Str(text),
+        _ => return Stop::GiveUp,
+    };
+    de::Error::invalid_type(found, expected)
+}
+
 macro_rules! give_up {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-                Err(GiveUp)
+                Err(Stop::GiveUp)
             }
         )*
     };
@@ -260,9 +314,11 @@ macro_rules! unsigned {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                match self.scalar()? {
-                    (text, true) => visitor.visit_u64(as_plain_u64(&text).ok_or(GiveUp)?),
-                    _ => Err(GiveUp),
+                match self.next()? {
+                    Event::Scalar(text, TScalarStyle::Plain, ..) if as_plain_u64(&text).is_some() => {
+                        visitor.visit_u64(as_plain_u64(&text).ok_or(Stop::GiveUp)?)
+                    }
+                    event => Err(mismatch(&event, &visitor)),
                 }
             }
         )*
@@ -270,7 +326,7 @@ macro_rules! unsigned {
 }
 
 impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.peek()? {
@@ -282,7 +338,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
                 (text, true) => match (as_bool(&text), as_plain_u64(&text)) {
                     (Some(boolean), _) => visitor.visit_bool(boolean),
                     (_, Some(number)) => visitor.visit_u64(number),
-                    _ if may_be_number(&text) => Err(GiveUp),
+                    _ if may_be_number(&text) => Err(Stop::GiveUp),
                     _ => visitor.visit_string(text),
                 },
             },
@@ -290,9 +346,11 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.scalar()? {
-            (text, true) => visitor.visit_bool(as_bool(&text).ok_or(GiveUp)?),
-            _ => Err(GiveUp),
+        match self.next()? {
+            Event::Scalar(text, TScalarStyle::Plain, ..) if as_bool(&text).is_some() => {
+                visitor.visit_bool(as_bool(&text).ok_or(Stop::GiveUp)?)
+            }
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -304,7 +362,10 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // serde_yaml reads any scalar as a string when a string is wanted,
         // `123` and `null` included.
-        visitor.visit_string(self.scalar()?.0)
+        match self.next()? {
+            Event::Scalar(text, ..) => visitor.visit_string(text),
+            event => Err(mismatch(&event, &visitor)),
+        }
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -327,7 +388,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.scalar()? {
             (text, true) if is_null(&text) => visitor.visit_unit(),
-            _ => Err(GiveUp),
+            _ => Err(Stop::GiveUp),
         }
     }
 
@@ -354,7 +415,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
         }
         match self.next()? {
             Event::SequenceStart(..) => visitor.visit_seq(Items { reader: self }),
-            _ => Err(GiveUp),
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -378,7 +439,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
         }
         match self.next()? {
             Event::MappingStart(..) => visitor.visit_map(Entries { reader: self }),
-            _ => Err(GiveUp),
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -413,14 +474,17 @@ struct Items<'r, 'l, E> {
 }
 
 impl<'de, E: Events> de::SeqAccess<'de> for Items<'_, '_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
         if matches!(self.reader.peek()?, Event::SequenceEnd) {
             self.reader.next()?;
             return Ok(None);
         }
-        seed.deserialize(&mut *self.reader).map(Some)
+        let mark = self.reader.peek_at()?;
+        seed.deserialize(&mut *self.reader)
+            .map(Some)
+            .map_err(|e| e.at(mark, false))
     }
 }
 
@@ -430,7 +494,7 @@ struct Entries<'r, 'l, E> {
 }
 
 impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
         match self.reader.peek()? {
@@ -439,13 +503,20 @@ impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
                 Ok(None)
             }
             // Keys are scalars here; a mapping or list as a key takes the slow path.
-            Event::Scalar(..) => seed.deserialize(&mut *self.reader).map(Some),
-            _ => Err(GiveUp),
+            Event::Scalar(..) => {
+                let mark = self.reader.peek_at()?;
+                seed.deserialize(&mut *self.reader)
+                    .map(Some)
+                    .map_err(|e| e.at(mark, true))
+            }
+            _ => Err(Stop::GiveUp),
         }
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
+        let mark = self.reader.peek_at()?;
         seed.deserialize(&mut *self.reader)
+            .map_err(|e| e.at(mark, false))
     }
 }
 
@@ -453,7 +524,7 @@ impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
 struct Empty;
 
 impl<'de> de::SeqAccess<'de> for Empty {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
         Ok(None)
@@ -461,14 +532,14 @@ impl<'de> de::SeqAccess<'de> for Empty {
 }
 
 impl<'de> de::MapAccess<'de> for Empty {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
         Ok(None)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<S::Value> {
-        Err(GiveUp)
+        Err(Stop::GiveUp)
     }
 }
 
@@ -482,10 +553,12 @@ mod tests {
 
     fn fast(text: &str) -> Option<RawDocument> {
         let file: Arc<str> = "t.yaml".into();
-        read(text, || {
+        match read(text, || {
             Locator::new(&file, super::super::locate::Record::Anchors)
-        })
-        .map(|(doc, _)| doc)
+        }) {
+            Read::Done(doc, _) => Some(doc),
+            _ => None,
+        }
     }
 
     /// Whenever the fast reader answers, serde_yaml gives the same document.

@@ -30,6 +30,7 @@ use yaml_rust2::parser::Parser;
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
 
+mod error;
 mod fast;
 mod lines;
 mod locate;
@@ -86,8 +87,19 @@ pub fn parse<T: DeserializeOwned>(
     text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
     // Nearly every file is well formed: read it in one pass.
-    if let Some((value, locator)) = fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
-        return Ok((value, Positions::new(file, text, locator)));
+    match fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
+        fast::Read::Done(value, locator) => {
+            return Ok((value, Positions::new(file, text, locator)))
+        }
+        fast::Read::Failed(problem, at, locator) => {
+            let positions = Positions::new(file, text, locator);
+            let (path, location) = match at {
+                Some(at) => positions.error_at(at),
+                None => (String::new(), Location::file_start(file)),
+            };
+            return Err(vec![problem.into_input_error(&path, location)]);
+        }
+        fast::Read::GiveUp => {}
     }
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
     // may instead stumble on a type error the broken syntax caused), counts
@@ -177,7 +189,7 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         Some(i) => full[..i].to_owned(),
         None => full.clone(),
     };
-    let message = redact_quoted_strings(&message);
+    let message = error::redact_quoted_strings(&message);
     let (path, detail) = match message.split_once(": ") {
         Some((path, detail)) if !path.contains(' ') => (Some(path.to_owned()), detail.to_owned()),
         _ => (None, message.clone()),
@@ -245,25 +257,6 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
     InputError::new(Code::YamlSyntax, format!("cannot parse YAML: {message}"))
         .at(location)
         .help("fix the YAML syntax at this position; check indentation and quoting")
-}
-
-fn redact_quoted_strings(message: &str) -> String {
-    // serde describes unexpected strings as: string "value"
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        out.push_str(&rest[..start]);
-        out.push_str("a string");
-        let after = &rest[start + "string \"".len()..];
-        match after.find('"') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
