@@ -8,6 +8,7 @@
 use std::fmt;
 
 use serde::de::{self, Expected, Unexpected};
+use yaml_rust2::ScanError;
 
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
@@ -21,6 +22,8 @@ pub(super) enum Stop {
     /// The file does not fit the model; `at` is the line (from 1) and column
     /// (from 1) of the node that failed, and whether it failed as a key.
     Problem(Problem, Option<At>),
+    /// yaml-rust2 cannot parse the text.
+    Syntax(ScanError),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +103,7 @@ impl fmt::Display for Stop {
         match self {
             Stop::GiveUp => f.write_str("the fast YAML reader gave up"),
             Stop::Problem(problem, _) => write!(f, "{problem:?}"),
+            Stop::Syntax(scan) => write!(f, "{scan}"),
         }
     }
 }

@@ -7,21 +7,23 @@
 //! [`Lines`] for a file written one entry per line (nearly every inventory),
 //! and from yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
-//! It is a fast path, not a second YAML implementation: it accepts only what
-//! it can read exactly as serde_yaml does (plain mappings, sequences and
-//! scalars, with serde_yaml's rules for nulls, booleans and integers) and
-//! gives up on anything else — an anchor, an alias, a tag, a float, a type
-//! error, an unknown key, a duplicate key, a syntax error, a second document.
-//! Giving up costs nothing but time: [`super::parse`] then reads the file the
-//! old way, so every error message and every unusual input is still serde_yaml's.
-//! The tests compare both readers on every inventory the repository ships and
-//! on inputs chosen to sit on the edges of these rules.
+//! It reads only what it can read exactly as serde_yaml does (plain
+//! mappings, sequences and scalars, with serde_yaml's rules for nulls,
+//! booleans and integers). A file that does not fit `T` is reported from
+//! serde's error data, at the node that failed; a syntax error, an empty
+//! file, a second document or a repeated key from the same pass. The reader
+//! gives up only on what it does not read (an anchor, an alias, a tag, a
+//! float, a signed or prefixed integer, a tab or control character), and
+//! [`super::parse`] then hands the file to serde_yaml. The tests compare
+//! both readers on every inventory the repository ships and on inputs
+//! chosen to sit on the edges of these rules.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor,
 };
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
+use yaml_rust2::ScanError;
 
 use super::error::{At, Mark, Problem, Stop};
 use super::lines::{Lines, Positioned};
@@ -36,6 +38,11 @@ pub(super) enum Read<T> {
     /// A well-formed file of one document that does not fit `T`: the first
     /// problem, where it is, and the positions of the whole file.
     Failed(Problem, Option<At>, Locator),
+    /// yaml-rust2 cannot parse the text.
+    Syntax(ScanError),
+    /// The text parses, but is not one document or repeats a key: the
+    /// locator holds what it found.
+    Malformed(Locator),
     /// The file needs the slow path (see the module docs).
     GiveUp,
 }
@@ -50,9 +57,10 @@ pub(super) fn read<T: DeserializeOwned>(text: &str, locator: impl Fn() -> Locato
         return Read::GiveUp;
     }
     if let Some(lines) = Lines::new(text) {
-        match read_from(lines, locator()) {
-            Read::GiveUp => {}
-            read => return read,
+        // `Lines` is only sure to read a good file as yaml-rust2 does: any
+        // other verdict is yaml-rust2's to give.
+        if let read @ Read::Done(..) = read_from(lines, locator()) {
+            return read;
         }
     }
     read_from(Parser::new_from_str(text), locator())
@@ -63,28 +71,28 @@ fn read_from<T: DeserializeOwned>(events: impl Events, mut locator: Locator) -> 
         events,
         locator: &mut locator,
         peeked: None,
+        ended: false,
     };
+    // Whatever stops the reader, the locator sees the whole stream: a syntax
+    // error, a second document or a repeated key anywhere comes first.
     let read = match reader.document() {
+        Ok(value) => Ok(value),
+        Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
+        Err(stop) => match reader.drain() {
+            Ok(rest_readable) => Err((stop, rest_readable)),
+            Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
+            Err(_) => return Read::GiveUp,
+        },
+    };
+    if locator.documents.len() != 1 || !locator.duplicates.is_empty() {
+        return Read::Malformed(locator);
+    }
+    match read {
         Ok(value) => Read::Done(value, locator),
-        Err(Stop::GiveUp) => return Read::GiveUp,
-        Err(Stop::Problem(problem, at)) => {
-            // A syntax error, a duplicate key or a second document later in
-            // the file comes first: read on to the end to find them.
-            if reader.drain().is_err() {
-                return Read::GiveUp;
-            }
-            Read::Failed(problem, at, locator)
-        }
-    };
-    let locator = match &read {
-        Read::Done(_, locator) | Read::Failed(_, _, locator) => locator,
-        Read::GiveUp => return Read::GiveUp,
-    };
-    let clean = locator.duplicates.is_empty() && locator.documents.len() == 1;
-    if clean {
-        read
-    } else {
-        Read::GiveUp
+        // serde_yaml parses the whole document before it deserializes: the
+        // first problem is the file's only if serde_yaml could parse the rest.
+        Err((Stop::Problem(problem, at), true)) => Read::Failed(problem, at, locator),
+        Err(_) => Read::GiveUp,
     }
 }
 
@@ -96,7 +104,7 @@ pub(super) trait Events {
 
 impl Events for Parser<std::str::Chars<'_>> {
     fn next_event(&mut self) -> Result<Positioned> {
-        let (event, mark) = self.next_token().map_err(|_| Stop::GiveUp)?;
+        let (event, mark) = self.next_token().map_err(Stop::Syntax)?;
         Ok((event, mark.line(), mark.col()))
     }
 }
@@ -143,6 +151,8 @@ struct Reader<'l, E> {
     events: E,
     locator: &'l mut Locator,
     peeked: Option<Positioned>,
+    /// The end of the stream was consumed.
+    ended: bool,
 }
 
 impl<E: Events> Reader<'_, E> {
@@ -156,30 +166,23 @@ impl<E: Events> Reader<'_, E> {
 
     /// Consumes the next event; the locator sees every event once, in order.
     fn next(&mut self) -> Result<Event> {
+        let event = self.next_any()?;
+        if refused(&event) {
+            Err(Stop::GiveUp)
+        } else {
+            Ok(event)
+        }
+    }
+
+    /// [`Self::next`], for any event.
+    fn next_any(&mut self) -> Result<Event> {
         let (event, line, col) = match self.peeked.take() {
             Some(peeked) => peeked,
             None => self.events.next_event()?,
         };
         self.locator.observe_at(&event, line, col);
-        match event {
-            // Anchors, aliases and tags are rare in inventories and are where
-            // YAML readers differ most: serde_yaml reads them.
-            Event::Alias(_)
-            | Event::Nothing
-            | Event::Scalar(_, _, 1.., _)
-            | Event::Scalar(_, _, _, Some(_))
-            | Event::SequenceStart(1.., _)
-            | Event::SequenceStart(_, Some(_))
-            | Event::MappingStart(1.., _)
-            | Event::MappingStart(_, Some(_)) => Err(Stop::GiveUp),
-            // A plain scalar may start with an indicator in YAML 1.2
-            // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
-            // YAML 1.1 and may refuse it (found by the fuzz target).
-            Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => {
-                Err(Stop::GiveUp)
-            }
-            event => Ok(event),
-        }
+        self.ended = event == Event::StreamEnd;
+        Ok(event)
     }
 
     /// Where the next node starts, for an error in it.
@@ -195,10 +198,14 @@ impl<E: Events> Reader<'_, E> {
         }
     }
 
-    /// Consumes the rest of the stream, after an error.
-    fn drain(&mut self) -> Result<()> {
-        while self.next()? != Event::StreamEnd {}
-        Ok(())
+    /// Consumes the rest of the stream, after an error; whether all of it
+    /// is made of what the reader reads as serde_yaml does.
+    fn drain(&mut self) -> Result<bool> {
+        let mut readable = true;
+        while !self.ended {
+            readable &= !refused(&self.next_any()?);
+        }
+        Ok(readable)
     }
 
     fn expect(&mut self, wanted: &Event) -> Result<()> {
@@ -236,6 +243,27 @@ impl<E: Events> Reader<'_, E> {
     /// A plain empty scalar, which serde_yaml reads as an empty mapping or list.
     fn next_is_empty(&mut self) -> Result<bool> {
         Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if text.is_empty()))
+    }
+}
+
+/// Whether the reader leaves `event` to serde_yaml.
+fn refused(event: &Event) -> bool {
+    match event {
+        // Anchors, aliases and tags are rare in inventories and are where
+        // YAML readers differ most: serde_yaml reads them.
+        Event::Alias(_)
+        | Event::Nothing
+        | Event::Scalar(_, _, 1.., _)
+        | Event::Scalar(_, _, _, Some(_))
+        | Event::SequenceStart(1.., _)
+        | Event::SequenceStart(_, Some(_))
+        | Event::MappingStart(1.., _)
+        | Event::MappingStart(_, Some(_)) => true,
+        // A plain scalar may start with an indicator in YAML 1.2
+        // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
+        // YAML 1.1 and may refuse it (found by the fuzz target).
+        Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => true,
+        _ => false,
     }
 }
 
