@@ -7,76 +7,93 @@
 //! [`Lines`] for a file written one entry per line (nearly every inventory),
 //! and from yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
-//! It is a fast path, not a second YAML implementation: it accepts only what
-//! it can read exactly as serde_yaml does (plain mappings, sequences and
-//! scalars, with serde_yaml's rules for nulls, booleans and integers) and
-//! gives up on anything else — an anchor, an alias, a tag, a float, a type
-//! error, an unknown key, a duplicate key, a syntax error, a second document.
-//! Giving up costs nothing but time: [`super::parse`] then reads the file the
-//! old way, so every error message and every unusual input is still serde_yaml's.
-//! The tests compare both readers on every inventory the repository ships and
-//! on inputs chosen to sit on the edges of these rules.
+//! It reads only what it can read exactly as serde_yaml does (plain
+//! mappings, sequences and scalars, with serde_yaml's rules for nulls,
+//! booleans and integers). A file that does not fit `T` is reported from
+//! serde's error data, at the node that failed; a syntax error, an empty
+//! file, a second document or a repeated key from the same pass. The reader
+//! gives up only on what it does not read (an anchor, an alias, a tag, a
+//! float, a signed or prefixed integer, a tab or control character), and
+//! [`super::parse`] then hands the file to serde_yaml. The tests compare
+//! both readers on every inventory the repository ships and on inputs
+//! chosen to sit on the edges of these rules.
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor,
+};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
+use yaml_rust2::ScanError;
 
+use super::error::{At, Mark, Problem, Stop};
 use super::lines::{Lines, Positioned};
 use super::Locator;
 
-/// Why the fast reader stopped. Carries nothing: the slow path explains.
-#[derive(Debug)]
-pub(super) struct GiveUp;
+pub(super) type Result<T> = std::result::Result<T, Stop>;
 
-impl std::fmt::Display for GiveUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the fast YAML reader gave up")
-    }
+/// What [`read`] made of a file.
+pub(super) enum Read<T> {
+    /// The file, and its positions.
+    Done(T, Locator),
+    /// A well-formed file of one document that does not fit `T`: the first
+    /// problem, where it is, and the positions of the whole file.
+    Failed(Problem, Option<At>, Locator),
+    /// yaml-rust2 cannot parse the text.
+    Syntax(ScanError),
+    /// The text parses, but is not one document or repeats a key: the
+    /// locator holds what it found.
+    Malformed(Locator),
+    /// The file needs the slow path (see the module docs).
+    GiveUp,
 }
-
-impl std::error::Error for GiveUp {}
-
-impl de::Error for GiveUp {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        GiveUp
-    }
-}
-
-pub(super) type Result<T> = std::result::Result<T, GiveUp>;
 
 /// Reads `text` into `T`, recording positions in a locator made by
-/// `locator` as it goes. `None` when the file needs the slow path (see the
-/// module docs).
+/// `locator` as it goes.
 ///
 /// Files written one entry per line are read by [`Lines`]; any other file,
 /// or one `Lines` gives up on, by yaml-rust2's parser.
-pub(super) fn read<T: DeserializeOwned>(
-    text: &str,
-    locator: impl Fn() -> Locator,
-) -> Option<(T, Locator)> {
+pub(super) fn read<T: DeserializeOwned>(text: &str, locator: impl Fn() -> Locator) -> Read<T> {
     if !same_characters(text) {
-        return None;
+        return Read::GiveUp;
     }
     if let Some(lines) = Lines::new(text) {
-        if let Some(read) = read_from(lines, locator()) {
-            return Some(read);
+        // `Lines` is only sure to read a good file as yaml-rust2 does: any
+        // other verdict is yaml-rust2's to give.
+        if let read @ Read::Done(..) = read_from(lines, locator()) {
+            return read;
         }
     }
     read_from(Parser::new_from_str(text), locator())
 }
 
-fn read_from<T: DeserializeOwned>(
-    events: impl Events,
-    mut locator: Locator,
-) -> Option<(T, Locator)> {
+fn read_from<T: DeserializeOwned>(events: impl Events, mut locator: Locator) -> Read<T> {
     let mut reader = Reader {
         events,
         locator: &mut locator,
         peeked: None,
+        ended: false,
     };
-    let value = reader.document().ok()?;
-    let clean = locator.duplicates.is_empty() && locator.documents.len() == 1;
-    clean.then_some((value, locator))
+    // Whatever stops the reader, the locator sees the whole stream: a syntax
+    // error, a second document or a repeated key anywhere comes first.
+    let read = match reader.document() {
+        Ok(value) => Ok(value),
+        Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
+        Err(stop) => match reader.drain() {
+            Ok(rest_readable) => Err((stop, rest_readable)),
+            Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
+            Err(_) => return Read::GiveUp,
+        },
+    };
+    if locator.documents.len() != 1 || !locator.duplicates.is_empty() {
+        return Read::Malformed(locator);
+    }
+    match read {
+        Ok(value) => Read::Done(value, locator),
+        // serde_yaml parses the whole document before it deserializes: the
+        // first problem is the file's only if serde_yaml could parse the rest.
+        Err((Stop::Problem(problem, at), true)) => Read::Failed(problem, at, locator),
+        Err(_) => Read::GiveUp,
+    }
 }
 
 /// Where a [`Reader`] gets its events: each with the line (from 1) and
@@ -87,7 +104,7 @@ pub(super) trait Events {
 
 impl Events for Parser<std::str::Chars<'_>> {
     fn next_event(&mut self) -> Result<Positioned> {
-        let (event, mark) = self.next_token().map_err(|_| GiveUp)?;
+        let (event, mark) = self.next_token().map_err(Stop::Syntax)?;
         Ok((event, mark.line(), mark.col()))
     }
 }
@@ -134,6 +151,8 @@ struct Reader<'l, E> {
     events: E,
     locator: &'l mut Locator,
     peeked: Option<Positioned>,
+    /// The end of the stream was consumed.
+    ended: bool,
 }
 
 impl<E: Events> Reader<'_, E> {
@@ -142,42 +161,58 @@ impl<E: Events> Reader<'_, E> {
         if self.peeked.is_none() {
             self.peeked = Some(self.events.next_event()?);
         }
-        Ok(&self.peeked.as_ref().ok_or(GiveUp)?.0)
+        Ok(&self.peeked.as_ref().ok_or(Stop::GiveUp)?.0)
     }
 
     /// Consumes the next event; the locator sees every event once, in order.
     fn next(&mut self) -> Result<Event> {
+        let event = self.next_any()?;
+        if refused(&event) {
+            Err(Stop::GiveUp)
+        } else {
+            Ok(event)
+        }
+    }
+
+    /// [`Self::next`], for any event.
+    fn next_any(&mut self) -> Result<Event> {
         let (event, line, col) = match self.peeked.take() {
             Some(peeked) => peeked,
             None => self.events.next_event()?,
         };
         self.locator.observe_at(&event, line, col);
-        match event {
-            // Anchors, aliases and tags are rare in inventories and are where
-            // YAML readers differ most: serde_yaml reads them.
-            Event::Alias(_)
-            | Event::Nothing
-            | Event::Scalar(_, _, 1.., _)
-            | Event::Scalar(_, _, _, Some(_))
-            | Event::SequenceStart(1.., _)
-            | Event::SequenceStart(_, Some(_))
-            | Event::MappingStart(1.., _)
-            | Event::MappingStart(_, Some(_)) => Err(GiveUp),
-            // A plain scalar may start with an indicator in YAML 1.2
-            // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
-            // YAML 1.1 and may refuse it (found by the fuzz target).
-            Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => {
-                Err(GiveUp)
-            }
-            event => Ok(event),
+        self.ended = event == Event::StreamEnd;
+        Ok(event)
+    }
+
+    /// Where the next node starts, for an error in it.
+    fn peek_at(&mut self) -> Result<Mark> {
+        self.peek()?;
+        match &self.peeked {
+            Some((event, line, col)) => Ok(Mark {
+                line: *line,
+                col: *col,
+                mapping: matches!(event, Event::MappingStart(..)),
+            }),
+            None => Err(Stop::GiveUp),
         }
+    }
+
+    /// Consumes the rest of the stream, after an error; whether all of it
+    /// is made of what the reader reads as serde_yaml does.
+    fn drain(&mut self) -> Result<bool> {
+        let mut readable = true;
+        while !self.ended {
+            readable &= !refused(&self.next_any()?);
+        }
+        Ok(readable)
     }
 
     fn expect(&mut self, wanted: &Event) -> Result<()> {
         if self.next()? == *wanted {
             Ok(())
         } else {
-            Err(GiveUp)
+            Err(Stop::GiveUp)
         }
     }
 
@@ -185,7 +220,8 @@ impl<E: Events> Reader<'_, E> {
     fn document<T: DeserializeOwned>(&mut self) -> Result<T> {
         self.expect(&Event::StreamStart)?;
         self.expect(&Event::DocumentStart)?;
-        let value = T::deserialize(&mut *self)?;
+        let mark = self.peek_at()?;
+        let value = T::deserialize(&mut *self).map_err(|e| e.at(mark, false))?;
         self.expect(&Event::DocumentEnd)?;
         self.expect(&Event::StreamEnd)?;
         Ok(value)
@@ -195,7 +231,7 @@ impl<E: Events> Reader<'_, E> {
     fn scalar(&mut self) -> Result<(String, bool)> {
         match self.next()? {
             Event::Scalar(text, style, ..) => Ok((text, style == TScalarStyle::Plain)),
-            _ => Err(GiveUp),
+            _ => Err(Stop::GiveUp),
         }
     }
 
@@ -207,6 +243,27 @@ impl<E: Events> Reader<'_, E> {
     /// A plain empty scalar, which serde_yaml reads as an empty mapping or list.
     fn next_is_empty(&mut self) -> Result<bool> {
         Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if text.is_empty()))
+    }
+}
+
+/// Whether the reader leaves `event` to serde_yaml.
+fn refused(event: &Event) -> bool {
+    match event {
+        // Anchors, aliases and tags are rare in inventories and are where
+        // YAML readers differ most: serde_yaml reads them.
+        Event::Alias(_)
+        | Event::Nothing
+        | Event::Scalar(_, _, 1.., _)
+        | Event::Scalar(_, _, _, Some(_))
+        | Event::SequenceStart(1.., _)
+        | Event::SequenceStart(_, Some(_))
+        | Event::MappingStart(1.., _)
+        | Event::MappingStart(_, Some(_)) => true,
+        // A plain scalar may start with an indicator in YAML 1.2
+        // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
+        // YAML 1.1 and may refuse it (found by the fuzz target).
+        Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => true,
+        _ => false,
     }
 }
 
@@ -246,11 +303,36 @@ fn may_be_number(text: &str) -> bool {
         || text.parse::<f64>().is_ok()
 }
 
+/// The type error serde_yaml reports where `event` is found and `expected`
+/// was wanted, or a give-up where the kind of a plain scalar is not certain.
+fn mismatch(event: &Event, expected: &dyn Expected) -> Stop {
+    let found = match event {
+        Event::MappingStart(..) => Unexpected::Map,
+        Event::SequenceStart(..) => Unexpected::Seq,
+        Event::Scalar(text, TScalarStyle::Plain, ..) => {
+            if is_null(text) {
+                Unexpected::Unit
+            } else if let Some(boolean) = as_bool(text) {
+                Unexpected::Bool(boolean)
+            } else if let Some(number) = as_plain_u64(text) {
+                Unexpected::Unsigned(number)
+            } else if may_be_number(text) {
+                return Stop::GiveUp;
+            } else {
+                Unexpected::Str(text)
+            }
+        }
+        Event::Scalar(text, ..) => Unexpected::Str(text),
+        _ => return Stop::GiveUp,
+    };
+    de::Error::invalid_type(found, expected)
+}
+
 macro_rules! give_up {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-                Err(GiveUp)
+                Err(Stop::GiveUp)
             }
         )*
     };
@@ -260,9 +342,11 @@ macro_rules! unsigned {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                match self.scalar()? {
-                    (text, true) => visitor.visit_u64(as_plain_u64(&text).ok_or(GiveUp)?),
-                    _ => Err(GiveUp),
+                match self.next()? {
+                    Event::Scalar(text, TScalarStyle::Plain, ..) if as_plain_u64(&text).is_some() => {
+                        visitor.visit_u64(as_plain_u64(&text).ok_or(Stop::GiveUp)?)
+                    }
+                    event => Err(mismatch(&event, &visitor)),
                 }
             }
         )*
@@ -270,7 +354,7 @@ macro_rules! unsigned {
 }
 
 impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.peek()? {
@@ -282,7 +366,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
                 (text, true) => match (as_bool(&text), as_plain_u64(&text)) {
                     (Some(boolean), _) => visitor.visit_bool(boolean),
                     (_, Some(number)) => visitor.visit_u64(number),
-                    _ if may_be_number(&text) => Err(GiveUp),
+                    _ if may_be_number(&text) => Err(Stop::GiveUp),
                     _ => visitor.visit_string(text),
                 },
             },
@@ -290,9 +374,11 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.scalar()? {
-            (text, true) => visitor.visit_bool(as_bool(&text).ok_or(GiveUp)?),
-            _ => Err(GiveUp),
+        match self.next()? {
+            Event::Scalar(text, TScalarStyle::Plain, ..) if as_bool(&text).is_some() => {
+                visitor.visit_bool(as_bool(&text).ok_or(Stop::GiveUp)?)
+            }
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -304,7 +390,10 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // serde_yaml reads any scalar as a string when a string is wanted,
         // `123` and `null` included.
-        visitor.visit_string(self.scalar()?.0)
+        match self.next()? {
+            Event::Scalar(text, ..) => visitor.visit_string(text),
+            event => Err(mismatch(&event, &visitor)),
+        }
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -327,7 +416,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.scalar()? {
             (text, true) if is_null(&text) => visitor.visit_unit(),
-            _ => Err(GiveUp),
+            _ => Err(Stop::GiveUp),
         }
     }
 
@@ -354,7 +443,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
         }
         match self.next()? {
             Event::SequenceStart(..) => visitor.visit_seq(Items { reader: self }),
-            _ => Err(GiveUp),
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -378,7 +467,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
         }
         match self.next()? {
             Event::MappingStart(..) => visitor.visit_map(Entries { reader: self }),
-            _ => Err(GiveUp),
+            event => Err(mismatch(&event, &visitor)),
         }
     }
 
@@ -413,14 +502,17 @@ struct Items<'r, 'l, E> {
 }
 
 impl<'de, E: Events> de::SeqAccess<'de> for Items<'_, '_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
         if matches!(self.reader.peek()?, Event::SequenceEnd) {
             self.reader.next()?;
             return Ok(None);
         }
-        seed.deserialize(&mut *self.reader).map(Some)
+        let mark = self.reader.peek_at()?;
+        seed.deserialize(&mut *self.reader)
+            .map(Some)
+            .map_err(|e| e.at(mark, false))
     }
 }
 
@@ -430,7 +522,7 @@ struct Entries<'r, 'l, E> {
 }
 
 impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
         match self.reader.peek()? {
@@ -439,13 +531,20 @@ impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
                 Ok(None)
             }
             // Keys are scalars here; a mapping or list as a key takes the slow path.
-            Event::Scalar(..) => seed.deserialize(&mut *self.reader).map(Some),
-            _ => Err(GiveUp),
+            Event::Scalar(..) => {
+                let mark = self.reader.peek_at()?;
+                seed.deserialize(&mut *self.reader)
+                    .map(Some)
+                    .map_err(|e| e.at(mark, true))
+            }
+            _ => Err(Stop::GiveUp),
         }
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
+        let mark = self.reader.peek_at()?;
         seed.deserialize(&mut *self.reader)
+            .map_err(|e| e.at(mark, false))
     }
 }
 
@@ -453,7 +552,7 @@ impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
 struct Empty;
 
 impl<'de> de::SeqAccess<'de> for Empty {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
         Ok(None)
@@ -461,274 +560,16 @@ impl<'de> de::SeqAccess<'de> for Empty {
 }
 
 impl<'de> de::MapAccess<'de> for Empty {
-    type Error = GiveUp;
+    type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<Option<S::Value>> {
         Ok(None)
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<S::Value> {
-        Err(GiveUp)
+        Err(Stop::GiveUp)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::inventory::raw::RawDocument;
-
-    fn fast(text: &str) -> Option<RawDocument> {
-        let file: Arc<str> = "t.yaml".into();
-        read(text, || {
-            Locator::new(&file, super::super::locate::Record::Anchors)
-        })
-        .map(|(doc, _)| doc)
-    }
-
-    /// Whenever the fast reader answers, serde_yaml gives the same document.
-    fn assert_agrees(text: &str) -> bool {
-        let Some(ours) = fast(text) else {
-            return false;
-        };
-        match serde_yaml::from_str::<RawDocument>(text) {
-            Ok(theirs) => assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{text}"),
-            Err(error) => {
-                panic!("the fast reader accepted what serde_yaml refuses ({error}):\n{text}")
-            }
-        }
-        true
-    }
-
-    fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
-        walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(|entry| entry.ok())
-            .map(|entry| entry.into_path())
-            .filter(|path| path.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .collect()
-    }
-
-    #[test]
-    fn shipped_inventories_take_the_fast_path_and_read_as_serde_yaml_reads_them() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut fast_files = 0;
-        for path in yaml_files(&root.join("examples")) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            if path.to_string_lossy().contains("compose") {
-                continue; // a docker-compose file, not an inventory
-            }
-            assert!(
-                assert_agrees(&text),
-                "{} took the slow path",
-                path.display()
-            );
-            fast_files += 1;
-        }
-        assert!(
-            fast_files >= 8,
-            "only {fast_files} example inventories found"
-        );
-        // The bad inputs: wherever the fast reader answers, it agrees.
-        let mut answered = 0;
-        let mut bad = 0;
-        for path in yaml_files(&root.join("tests")) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            bad += 1;
-            answered += usize::from(assert_agrees(&text));
-        }
-        assert!(bad >= 20 && answered > 0, "{answered} of {bad}");
-    }
-
-    /// A document whose one env var has `line` in it.
-    fn env_var(line: &str) -> String {
-        format!("version: 1\nenv_vars:\n  PORT:\n{line}\n")
-    }
-
-    #[test]
-    fn scalars_on_the_edges_read_as_serde_yaml_reads_them() {
-        // (entry, whether the fast reader must answer)
-        let cases = [
-            ("    default: 8080", true),
-            ("    default: \"8080\"", true),
-            ("    default: '8080'", true),
-            ("    default: true", true),
-            ("    default: TRUE", true),
-            ("    default: yes", true),
-            ("    default: no", true),
-            ("    default: plain words, a comma", true),
-            ("    default: 6 hours", true),
-            ("    default: 0.0.0.0", true),
-            ("    default: 50MB", true),
-            ("    default: e5", true),
-            ("    default: infinity", false),
-            ("    default: 1_000", true),
-            ("    default: 'it''s'", true),
-            ("    default: \"tab\\tand \\u00e9\"", true),
-            ("    default: |\n      two\n      lines\n", true),
-            ("    default: >\n      folded\n      text\n", true),
-            ("    default: null", true),
-            ("    default: ~", true),
-            ("    default:", true),
-            ("    default: \"null\"", true),
-            ("    default: http://localhost:3000/x?y=1#z", true),
-            ("    default: 0", true),
-            ("    default: 18446744073709551615", true),
-            ("    default: 18446744073709551616", false),
-            ("    default: 0755", false),
-            ("    default: 0x1F", false),
-            ("    default: -1", false),
-            ("    default: +1", false),
-            ("    default: 1.5", false),
-            ("    default: 1e3", false),
-            ("    default: .inf", false),
-            ("    default: .5", false),
-            ("    default: NaN", false),
-            ("    default: !!str 5", false),
-            ("    default: &a x", false),
-            ("    default: [1]", false),
-            ("    default: {a: 1}", false),
-            ("    required: true", true),
-            ("    required: False", true),
-            ("    required: yes", false),
-            ("    required: 1", false),
-            ("    required: \"true\"", false),
-            ("    required_in: [production, staging]", true),
-            ("    required_in:", true),
-            ("    required_in: []", true),
-            ("    required_in: ~", false),
-            ("    required_in: production", false),
-            ("    purpose: 123", true),
-            ("    purpose: null", true),
-            ("    purpose: Null", true),
-            ("    purpose: a\n      continued line", true),
-            ("    purpose: # a comment\n      x", true),
-            ("    purpose: {}", false),
-            ("    nope: 1", false),
-            ("    secret: [a]", false),
-            // Found by the fuzz target: libyaml refuses `:x` in a flow mapping.
-            ("    purpose: {a: :x}", false),
-            ("    purpose: :x", false),
-            ("    purpose: -x", false),
-            ("    purpose: ?x", false),
-            ("    purpose: x:y", true),
-            // Found by the fuzz target: libyaml refuses a tab where
-            // yaml-rust2 reads white space. Tabs always take the slow path.
-            ("    purpose: x\t", false),
-            ("    purpose: [a,\tb]", false),
-            ("    purpose: 'a\tb'", false),
-            ("    purpose: x\n  \t\n", false),
-            ("    purpose: x # a\tcomment", false),
-        ];
-        for (entry, answers) in cases {
-            let text = env_var(entry);
-            assert_eq!(assert_agrees(&text), answers, "{text}");
-        }
-    }
-
-    #[test]
-    fn documents_on_the_edges_read_as_serde_yaml_reads_them() {
-        let cases = [
-            ("version: 1\n", true),
-            ("---\nversion: 1\n...\n", true),
-            ("version: 1\r\nsecrets: {}\r\n", true),
-            // yaml-rust2 keeps a byte order mark in the first key.
-            ("\u{feff}version: 1\n", false),
-            (
-                "{version: 1, environments: {prod: {tier: production}}}\n",
-                true,
-            ),
-            (
-                "version: 1\nenvironments:\n  prod: {tier: \"production\"}\n",
-                true,
-            ),
-            (
-                "version: 1\nenvironments:\n  prod:\n    tier: Production\n",
-                false,
-            ),
-            ("version: 1\nenvironments:\n  123: {tier: staging}\n", true),
-            ("version: 1\nenvironments:\n  null: {tier: staging}\n", true),
-            (
-                "version: 1\nenvironments:\n  ? [a]\n  : {tier: staging}\n",
-                false,
-            ),
-            ("version: 1\nsecrets:\n", true),
-            ("version: 1\nsecrets: ~\n", true),
-            ("version: 1\nreads:\n", true),
-            (
-                "version: 1\nsecrets:\n  A:\n    classification: public\n    instances:\n",
-                true,
-            ),
-            (
-                "version: 1\nsecrets:\n  A:\n    classification: public\n    instances: ~\n",
-                false,
-            ),
-            ("version: \"1\"\n", false),
-            ("version: 01\n", false),
-            ("version: 1\nversion: 1\n", false),
-            ("version: 1\n---\nversion: 1\n", false),
-            (
-                "version: 1\nsecrets: {A: {classification: public}, A: {classification: public}}\n",
-                false,
-            ),
-            ("", false),
-            ("# only a comment\n", false),
-            ("version: 1\nx: *a\n", false),
-            ("version: [1\n", false),
-            // Found by the fuzz target: libyaml refuses control characters
-            // anywhere, even in a comment; yaml-rust2 reads them.
-            ("# a\u{b}b\nversion: 1\n", false),
-            (
-                "version: 1\nenvironments:\n  a\u{7f}: {tier: staging}\n",
-                false,
-            ),
-            (
-                "version: 1\nenvironments:\n  caf\u{e9}: {tier: staging}\n",
-                true,
-            ),
-            (
-                "version: 1\nenvironments:\n  a\u{85}b: {tier: staging}\n",
-                false,
-            ),
-            (
-                "version: 1\nenvironments:\n  a\u{2028}b: {tier: staging}\n",
-                false,
-            ),
-            (
-                "version: 1\nenvironments:\n  a\u{2014}b\u{a0}c: {tier: staging}\n",
-                true,
-            ),
-            (
-                "version: 1\nenvironments:\n  a\u{9f}b: {tier: staging}\n",
-                false,
-            ),
-            (
-                "version: 1\nenvironments:\n  a\u{fffe}b: {tier: staging}\n",
-                false,
-            ),
-            ("# \u{feff}\nversion: 1\n", false),
-            ("# \u{e000}\u{10348}\nversion: 1\n", true),
-        ];
-        for (text, answers) in cases {
-            assert_eq!(assert_agrees(text), answers, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn giving_up_still_reads_what_serde_yaml_reads() {
-        // An anchor and alias: the fast reader gives up, `parse` still reads it.
-        let text = "version: 1\nenvironments:\n  prod: &p {tier: production}\n  live: *p\n";
-        assert!(fast(text).is_none());
-        let file: Arc<str> = "t.yaml".into();
-        let (document, positions) =
-            super::super::parse::<RawDocument>(&file, &Arc::from(text)).unwrap();
-        assert_eq!(document.environments.len(), 2);
-        assert_eq!(
-            positions.key(&crate::ypath!["environments", "live"]).line,
-            4
-        );
-    }
-}
+mod tests;

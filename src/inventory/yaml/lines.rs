@@ -22,7 +22,8 @@ use std::collections::VecDeque;
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::fast::{same_characters, GiveUp, Result};
+use super::error::Stop::GiveUp;
+use super::fast::{same_characters, Result};
 
 mod agree;
 pub(super) use agree::agrees_with_yaml_rust2;

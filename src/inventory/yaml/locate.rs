@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
+use super::error::At;
 use super::PathSeg;
 use super::YamlPath;
 use crate::diag::{Code, InputError};
@@ -66,6 +67,63 @@ impl Positions {
             anchor_values: locator.values,
             full: OnceLock::new(),
         }
+    }
+
+    /// The path and place of an error in the node at `at`. The path is
+    /// the node's, or the mapping's for a key, written as serde writes
+    /// paths (`secrets.A.readers[0]`; empty at the root). A block mapping
+    /// is shown at its first key, not at the colon yaml-rust2 marks.
+    pub(super) fn error_at(&self, at: At) -> (String, Location) {
+        let pos = (at.line, at.column);
+        let mut location = Location::new(&self.file, at.line, at.column);
+        if at.mapping {
+            let first_key = self
+                .full()
+                .0
+                .values()
+                .filter(|&&(line, col)| line == at.line && col < at.column)
+                .max();
+            let colon = self
+                .text
+                .lines()
+                .nth(at.line.saturating_sub(1))
+                .and_then(|line| line.chars().nth(at.column.saturating_sub(1)))
+                == Some(':');
+            if let (Some(&(line, col)), true) = (first_key, colon) {
+                location = Location::new(&self.file, line, col);
+            }
+        }
+        (self.path_at(pos, at.key), location)
+    }
+
+    fn path_at(&self, pos: (usize, usize), key: bool) -> String {
+        let (keys, values) = self.full();
+        let table = if key { keys } else { values };
+        let Some(path) = table
+            .iter()
+            .filter(|(_, &at)| at == pos)
+            .map(|(path, _)| path)
+            .max_by_key(|path| path.len())
+        else {
+            return String::new();
+        };
+        let path = if key {
+            &path[..path.len().saturating_sub(1)]
+        } else {
+            &path[..]
+        };
+        let mut out = String::new();
+        for segment in path {
+            match segment {
+                PathSeg::Key(key) if out.is_empty() => out.push_str(key),
+                PathSeg::Key(key) => {
+                    out.push('.');
+                    out.push_str(key);
+                }
+                PathSeg::Index(index) => out.push_str(&format!("[{index}]")),
+            }
+        }
+        out
     }
 
     fn full(&self) -> &(Table, Table) {

@@ -1,18 +1,21 @@
 //! The only module that knows YAML.
 //!
-//! Two parsers look at each file, for two different jobs:
-//! - `yaml-rust2`'s event parser records where every key and value starts, so
-//!   that problems found *after* deserialization (a dangling reference, a bad
-//!   date, a duplicate name) and findings can point at a line too. serde_yaml
-//!   keeps no positions for values that deserialize successfully.
-//! - `serde_yaml` turns the text into the typed [`super::raw`] model and
-//!   reports type errors, unknown keys and syntax errors with a position.
+//! Every YAML text passes through [`admit`] before any parser sees it: the
+//! one place for limits on a text (its size, how deep it nests).
 //!
-//! A well-formed file of plain mappings, lists and scalars (nearly every
-//! inventory) is read in one pass instead: [`fast`] feeds yaml-rust2's events
-//! to serde and to the position recorder at once, and hands anything unusual
-//! or wrong back to the two-parser path, so that serde_yaml still decides
-//! every error message and every construct the fast reader does not know.
+//! An inventory file is read in one pass by [`fast`]: yaml-rust2's events
+//! (or [`lines`]'s, for a file written one entry per line) go to serde and
+//! to the position recorder ([`locate`]) at once. Positions are kept so that
+//! problems found *after* deserialization (a dangling reference, a bad date,
+//! a duplicate name) and findings can point at a line too. What does not fit
+//! the model is reported from serde's error data ([`error`]) at the node
+//! that failed; syntax errors are yaml-rust2's, and a second document, an
+//! empty file or a repeated key is found by the recorder on the same pass.
+//!
+//! Constructs the reader does not read as serde_yaml does (anchors and
+//! aliases, tags, numbers other than unsigned decimals, tabs and control
+//! characters) still go to serde_yaml, whose error messages
+//! [`from_serde_error`] turns into [`InputError`]s.
 //!
 //! Files whose shape secretary does not define (compose files) are read by
 //! the same parser into a generic [`tree`] of positioned nodes.
@@ -26,10 +29,12 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::Parser;
+use yaml_rust2::ScanError;
 
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
 
+mod error;
 mod fast;
 mod lines;
 mod locate;
@@ -80,14 +85,34 @@ pub fn line_reader_agrees(text: &str) -> Option<Result<(), String>> {
     lines::agrees_with_yaml_rust2(text)
 }
 
+/// The door every YAML text passes through before it is parsed, and so
+/// the place for limits on a text as a whole.
+fn admit<'t>(_file: &Arc<str>, text: &'t str) -> Result<&'t str, Vec<InputError>> {
+    Ok(text)
+}
+
 /// Parses one YAML file into `T`, returning the positions of its nodes.
 pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
     text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
+    admit(file, text)?;
     // Nearly every file is well formed: read it in one pass.
-    if let Some((value, locator)) = fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
-        return Ok((value, Positions::new(file, text, locator)));
+    match fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
+        fast::Read::Done(value, locator) => {
+            return Ok((value, Positions::new(file, text, locator)))
+        }
+        fast::Read::Failed(problem, at, locator) => {
+            let positions = Positions::new(file, text, locator);
+            let (path, location) = match at {
+                Some(at) => positions.error_at(at),
+                None => (String::new(), Location::file_start(file)),
+            };
+            return Err(vec![problem.into_input_error(&path, location)]);
+        }
+        fast::Read::Syntax(scan) => return Err(vec![syntax_error(file, text, &scan)]),
+        fast::Read::Malformed(locator) => return Err(malformed(file, locator)),
+        fast::Read::GiveUp => {}
     }
     // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
     // may instead stumble on a type error the broken syntax caused), counts
@@ -95,50 +120,10 @@ pub fn parse<T: DeserializeOwned>(
     let mut locator = Locator::new(file, Record::Anchors);
     let mut parser = Parser::new_from_str(text);
     if let Err(scan) = parser.load(&mut locator, true) {
-        let mark = scan.marker();
-        let mut location = Location::new(file, mark.line(), mark.col() + 1);
-        // An unterminated quote is found at the end of the file; the quote
-        // that opened it is the place to fix.
-        if scan.info().contains("quoted scalar") {
-            let mut everything = Locator::new(file, Record::Everything);
-            let _ = Parser::new_from_str(text).load(&mut everything, true);
-            if let Some(start) = everything.last_quote_start(text) {
-                location = Location::from_offset(file, text, start);
-            }
-        }
-        // A tab is reported where the scalar before it started; point at the tab.
-        if scan.info().contains("found a tab") {
-            if let Some(tab) = text.get(mark.index()..).and_then(|rest| rest.find('\t')) {
-                location = Location::from_offset(file, text, mark.index() + tab);
-            }
-        }
-        return Err(vec![InputError::new(
-            Code::YamlSyntax,
-            format!("cannot parse YAML: {}", scan.info()),
-        )
-        .at(location)
-        .help(
-            "fix the YAML syntax here; check indentation (spaces, not tabs) and quoting",
-        )]);
+        return Err(vec![syntax_error(file, text, &scan)]);
     }
-    if locator.documents.is_empty() {
-        return Err(vec![InputError::new(
-            Code::EmptyFile,
-            format!("inventory file `{file}` has no content"),
-        )
-        .at(Location::file_start(file))
-        .help("add `version: 1` and at least one section, or remove the file")]);
-    }
-    if let Some(&(line, col)) = locator.documents.get(1) {
-        return Err(vec![InputError::new(
-            Code::MultipleDocuments,
-            "an inventory file holds one YAML document, but a second one starts here",
-        )
-        .at(Location::new(file, line, col))
-        .help("move the second document into a file of its own (a directory of inventory files is read as one inventory)")]);
-    }
-    if !locator.duplicates.is_empty() {
-        return Err(std::mem::take(&mut locator.duplicates));
+    if locator.documents.len() != 1 || !locator.duplicates.is_empty() {
+        return Err(malformed(file, locator));
     }
     let positions = Positions::new(file, text, locator);
     match serde_yaml::from_str::<T>(text) {
@@ -163,6 +148,55 @@ pub fn parse<T: DeserializeOwned>(
     }
 }
 
+/// The error for a text yaml-rust2 cannot parse.
+fn syntax_error(file: &Arc<str>, text: &str, scan: &ScanError) -> InputError {
+    let mark = scan.marker();
+    let mut location = Location::new(file, mark.line(), mark.col() + 1);
+    // An unterminated quote is found at the end of the file; the quote
+    // that opened it is the place to fix.
+    if scan.info().contains("quoted scalar") {
+        let mut everything = Locator::new(file, Record::Everything);
+        let _ = Parser::new_from_str(text).load(&mut everything, true);
+        if let Some(start) = everything.last_quote_start(text) {
+            location = Location::from_offset(file, text, start);
+        }
+    }
+    // A tab is reported where the scalar before it started; point at the tab.
+    if scan.info().contains("found a tab") {
+        if let Some(tab) = text.get(mark.index()..).and_then(|rest| rest.find('\t')) {
+            location = Location::from_offset(file, text, mark.index() + tab);
+        }
+    }
+    InputError::new(
+        Code::YamlSyntax,
+        format!("cannot parse YAML: {}", scan.info()),
+    )
+    .at(location)
+    .help("fix the YAML syntax here; check indentation (spaces, not tabs) and quoting")
+}
+
+/// The errors for a text that parses but is not one document, or repeats
+/// a key in a mapping.
+fn malformed(file: &Arc<str>, mut locator: Locator) -> Vec<InputError> {
+    if locator.documents.is_empty() {
+        return vec![InputError::new(
+            Code::EmptyFile,
+            format!("inventory file `{file}` has no content"),
+        )
+        .at(Location::file_start(file))
+        .help("add `version: 1` and at least one section, or remove the file")];
+    }
+    if let Some(&(line, col)) = locator.documents.get(1) {
+        return vec![InputError::new(
+            Code::MultipleDocuments,
+            "an inventory file holds one YAML document, but a second one starts here",
+        )
+        .at(Location::new(file, line, col))
+        .help("move the second document into a file of its own (a directory of inventory files is read as one inventory)")];
+    }
+    std::mem::take(&mut locator.duplicates)
+}
+
 /// Turns a serde_yaml error into an [`InputError`] with a position, a stable
 /// code and a hint. Quoted string values are redacted from the message: a
 /// type error on a field could otherwise echo a secret someone pasted there.
@@ -177,7 +211,7 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         Some(i) => full[..i].to_owned(),
         None => full.clone(),
     };
-    let message = redact_quoted_strings(&message);
+    let message = error::redact_quoted_strings(&message);
     let (path, detail) = match message.split_once(": ") {
         Some((path, detail)) if !path.contains(' ') => (Some(path.to_owned()), detail.to_owned()),
         _ => (None, message.clone()),
@@ -245,25 +279,6 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
     InputError::new(Code::YamlSyntax, format!("cannot parse YAML: {message}"))
         .at(location)
         .help("fix the YAML syntax at this position; check indentation and quoting")
-}
-
-fn redact_quoted_strings(message: &str) -> String {
-    // serde describes unexpected strings as: string "value"
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(start) = rest.find("string \"") {
-        out.push_str(&rest[..start]);
-        out.push_str("a string");
-        let after = &rest[start + "string \"".len()..];
-        match after.find('"') {
-            Some(end) => rest = &after[end + 1..],
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

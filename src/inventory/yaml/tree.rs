@@ -136,6 +136,7 @@ pub fn parse_tree(
     text: &str,
     what: &str,
 ) -> Result<Option<Node>, Vec<InputError>> {
+    let text = super::admit(file, text)?;
     let mut builder = TreeBuilder {
         file: Arc::clone(file),
         stack: Vec::new(),

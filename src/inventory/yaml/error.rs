@@ -1,0 +1,292 @@
+//! What went wrong while deserializing, as data: the reader's error type
+//! records the pieces serde hands to its `de::Error` hooks (which key, which
+//! accepted names, what kind of value was found) and the reader adds where,
+//! so messages and hints are built from fields, not from another library's
+//! wording. A value's text is never kept: a string that was found is only
+//! "a string" (a type error on a field could otherwise echo a pasted secret).
+
+use std::fmt;
+
+use serde::de::{self, Expected, Unexpected};
+use yaml_rust2::ScanError;
+
+use crate::diag::{did_you_mean, Code, InputError};
+use crate::source::Location;
+
+/// Why the reader stopped.
+#[derive(Debug)]
+pub(super) enum Stop {
+    /// Not an error in the file: the reader does not read this construct
+    /// the way serde_yaml does, and hands the file to the slow path.
+    GiveUp,
+    /// The file does not fit the model; `at` is the line (from 1) and column
+    /// (from 1) of the node that failed, and whether it failed as a key.
+    Problem(Problem, Option<At>),
+    /// yaml-rust2 cannot parse the text.
+    Syntax(ScanError),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct At {
+    pub(super) line: usize,
+    pub(super) column: usize,
+    pub(super) key: bool,
+    /// The node is a mapping: yaml-rust2 marks a block mapping at the
+    /// colon of its first key, where serde_yaml (and a reader) would point
+    /// at the key.
+    pub(super) mapping: bool,
+}
+
+/// Where an event starts, as the reader sees it: line from 1, column in
+/// characters from 0.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mark {
+    pub(super) line: usize,
+    pub(super) col: usize,
+    pub(super) mapping: bool,
+}
+
+/// A value as serde describes it in a type error, without its text.
+#[derive(Debug)]
+pub(super) enum Found {
+    /// A string (or character, or bytes): never shown.
+    Str,
+    /// Anything else, as serde's [`Unexpected`] words it ("map",
+    /// "boolean `true`", "integer `5`", "unit value").
+    Other(String),
+}
+
+impl From<Unexpected<'_>> for Found {
+    fn from(unexpected: Unexpected<'_>) -> Self {
+        match unexpected {
+            Unexpected::Str(_) | Unexpected::Char(_) | Unexpected::Bytes(_) => Found::Str,
+            other => Found::Other(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Str => f.write_str("a string"),
+            Found::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(super) enum Problem {
+    UnknownField {
+        given: String,
+        expected: Vec<String>,
+    },
+    UnknownVariant {
+        given: String,
+        expected: Vec<String>,
+    },
+    MissingField(String),
+    DuplicateField(String),
+    InvalidType {
+        found: Found,
+        expected: String,
+    },
+    InvalidValue {
+        found: Found,
+        expected: String,
+    },
+    /// Any other message a `Deserialize` impl makes up.
+    Custom(String),
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::GiveUp => f.write_str("the fast YAML reader gave up"),
+            Stop::Problem(problem, _) => write!(f, "{problem:?}"),
+            Stop::Syntax(scan) => write!(f, "{scan}"),
+        }
+    }
+}
+
+impl std::error::Error for Stop {}
+
+fn problem(problem: Problem) -> Stop {
+    Stop::Problem(problem, None)
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
+impl de::Error for Stop {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        problem(Problem::Custom(message.to_string()))
+    }
+
+    fn invalid_type(unexpected: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        problem(Problem::InvalidType {
+            found: unexpected.into(),
+            expected: expected.to_string(),
+        })
+    }
+
+    fn invalid_value(unexpected: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        problem(Problem::InvalidValue {
+            found: unexpected.into(),
+            expected: expected.to_string(),
+        })
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        problem(Problem::UnknownVariant {
+            given: variant.to_owned(),
+            expected: names(expected),
+        })
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        problem(Problem::UnknownField {
+            given: field.to_owned(),
+            expected: names(expected),
+        })
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        problem(Problem::MissingField(field.to_owned()))
+    }
+
+    fn duplicate_field(field: &'static str) -> Self {
+        problem(Problem::DuplicateField(field.to_owned()))
+    }
+}
+
+impl Stop {
+    /// Where the error happened, if not known yet: the innermost node that
+    /// sees an error pass through it is the one that failed.
+    pub(super) fn at(self, mark: Mark, key: bool) -> Self {
+        match self {
+            Stop::Problem(problem, None) => Stop::Problem(
+                problem,
+                Some(At {
+                    line: mark.line,
+                    column: mark.col + 1,
+                    key,
+                    mapping: mark.mapping,
+                }),
+            ),
+            stop => stop,
+        }
+    }
+}
+
+impl Problem {
+    /// The error shown for this problem at `location`, inside the node at
+    /// `path` (written as `secrets.A.readers[0]`, empty at the root).
+    pub(super) fn into_input_error(self, path: &str, location: Location) -> InputError {
+        let in_path = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{path}`")
+        };
+        let (code, message, hint) = match self {
+            Problem::UnknownField { given, expected } => {
+                let hint = unknown_hint(&given, &expected);
+                (
+                    Code::UnknownField,
+                    format!("unknown key `{given}`{in_path}"),
+                    hint,
+                )
+            }
+            Problem::UnknownVariant { given, expected } => {
+                let hint = unknown_hint(&given, &expected);
+                (
+                    Code::UnknownValue,
+                    format!("unknown value `{given}`{in_path}"),
+                    hint,
+                )
+            }
+            Problem::MissingField(field) => (
+                Code::MissingField,
+                format!("missing key `{field}`{in_path}"),
+                format!("add `{field}:` here; `secretary schema` lists every key"),
+            ),
+            Problem::InvalidType { found, expected } => (
+                Code::WrongType,
+                format!("invalid type: {found}, expected {expected}{in_path}"),
+                "see `secretary schema` for the expected type of this key".to_owned(),
+            ),
+            Problem::InvalidValue { found, expected } => (
+                Code::WrongType,
+                format!("invalid value: {found}, expected {expected}{in_path}"),
+                "see `secretary schema` for the expected type of this key".to_owned(),
+            ),
+            Problem::DuplicateField(field) => (
+                Code::DuplicateKey,
+                format!("duplicate field `{field}`{in_path}"),
+                "each key may appear once per mapping; remove or rename one".to_owned(),
+            ),
+            Problem::Custom(message) => {
+                let message = redact_quoted_strings(&message);
+                if message.contains("duplicate") {
+                    (
+                        Code::DuplicateKey,
+                        format!("{message}{in_path}"),
+                        "each key may appear once per mapping; remove or rename one".to_owned(),
+                    )
+                } else {
+                    let full = if path.is_empty() {
+                        message
+                    } else {
+                        format!("{path}: {message}")
+                    };
+                    (
+                        Code::YamlSyntax,
+                        format!("cannot parse YAML: {full}"),
+                        "fix the YAML syntax at this position; check indentation and quoting"
+                            .to_owned(),
+                    )
+                }
+            }
+        };
+        InputError::new(code, message).at(location).help(hint)
+    }
+}
+
+/// The hint for an unknown key or value: the accepted name it is closest
+/// to, or all of them.
+fn unknown_hint(given: &str, options: &[String]) -> String {
+    match did_you_mean(given, options.iter().map(String::as_str)) {
+        _ if given == "<<" => {
+            "YAML merge keys (`<<`) are not supported; write the keys out".to_owned()
+        }
+        Some(close) => format!("did you mean `{close}`?"),
+        None if options.is_empty() => "remove it; `secretary schema` lists every key".to_owned(),
+        None => format!(
+            "use one of {}",
+            options
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Replaces every `string "…"` in a message with `a string`.
+pub(super) fn redact_quoted_strings(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find("string \"") {
+        out.push_str(&rest[..start]);
+        out.push_str("a string");
+        let after = &rest[start + "string \"".len()..];
+        match after.find('"') {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
