@@ -14,10 +14,6 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 800;
 
-/// Cycles on this branch's base that another branch removes (`h-yaml`
-/// splits the YAML reader): remove each as its fix is merged.
-const CYCLES_ELSEWHERE: [&str; 1] = ["inventory::yaml"];
-
 #[test]
 fn no_file_in_src_is_over_800_lines() {
     let too_long: Vec<String> = sources()
@@ -71,9 +67,6 @@ fn no_import_cycle_between_sibling_modules() {
         } else {
             parent.join("::")
         };
-        if CYCLES_ELSEWHERE.contains(&parent.as_str()) {
-            continue;
-        }
         for (from, to) in edges {
             if let Some(path) = route(edges, to, from) {
                 cycles.push(format!("in `{parent}`: {from} -> {}", path.join(" -> ")));

@@ -13,6 +13,9 @@ use yaml_rust2::ScanError;
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
 
+/// What the readers of events return: a value, or why they stopped.
+pub(super) type Result<T> = std::result::Result<T, Stop>;
+
 /// Why the reader stopped.
 #[derive(Debug)]
 pub(super) enum Stop {

@@ -25,11 +25,9 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 use yaml_rust2::ScanError;
 
-use super::error::{At, Mark, Problem, Stop};
+use super::error::{At, Mark, Problem, Result, Stop};
 use super::lines::{Lines, Positioned};
-use super::Locator;
-
-pub(super) type Result<T> = std::result::Result<T, Stop>;
+use super::{same_characters, Locator};
 
 /// What [`read`] made of a file.
 pub(super) enum Read<T> {
@@ -113,38 +111,6 @@ impl Events for Lines<'_> {
     fn next_event(&mut self) -> Result<Positioned> {
         Lines::next_event(self)
     }
-}
-
-/// Whether libyaml, under serde_yaml, reads the characters of `text` as
-/// yaml-rust2 does. libyaml refuses control characters anywhere (a vertical
-/// tab in a comment, say) and takes NEL, LS and PS for line breaks, as YAML
-/// 1.1 did; yaml-rust2 reads all of these as ordinary characters. libyaml
-/// also refuses a tab in many places yaml-rust2 takes it as white space (a
-/// blank line of spaces and a tab, found by the fuzz target; after a value;
-/// after a comma in a flow collection). A text with any of them, with a tab
-/// anywhere, or with a byte order mark or noncharacter, takes the slow path.
-///
-/// This runs over every byte of every file, so the ASCII part is checked in
-/// chunks the compiler can vectorize, and characters are decoded only when
-/// the text is not all ASCII.
-pub(super) fn same_characters(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let control =
-        |bad: bool, &b: &u8| bad | ((b < 0x20) & (b != b'\n') & (b != b'\r')) | (b == 0x7f);
-    if bytes
-        .chunks(64)
-        .any(|chunk| chunk.iter().fold(false, control))
-    {
-        return false;
-    }
-    text.is_ascii()
-        || !text.chars().any(|c| {
-            matches!(
-                c,
-                '\u{80}'
-                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
-        })
 }
 
 struct Reader<'l, E> {

@@ -22,8 +22,9 @@ use std::collections::VecDeque;
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::error::Result;
 use super::error::Stop::GiveUp;
-use super::fast::{same_characters, Result};
+use super::same_characters;
 
 mod agree;
 pub(super) use agree::agrees_with_yaml_rust2;
