@@ -215,7 +215,20 @@ fn cmp_printed(a: Option<&EntityUid>, b: Option<&EntityUid>) -> Ordering {
             .chain(uid.id().unescaped().escape_debug())
             .chain(std::iter::once('"'))
     }
+    /// An id Cedar prints as it is, and whose every byte sorts after the
+    /// closing `"`: two such ids of one type sort as their printed forms do.
+    fn plain(id: &str) -> bool {
+        id.bytes().all(|b| b > b'"' && b != b'\\' && b < 0x7f)
+    }
     match (a, b) {
+        // Nearly every comparison of a large report: one type, plain ids.
+        (Some(a), Some(b))
+            if a.type_name() == b.type_name()
+                && plain(a.id().unescaped())
+                && plain(b.id().unescaped()) =>
+        {
+            a.id().unescaped().cmp(b.id().unescaped())
+        }
         (Some(a), Some(b)) => chars(a).cmp(chars(b)),
         _ => a.is_some().cmp(&b.is_some()),
     }
@@ -285,6 +298,9 @@ mod tests {
     fn uids_sort_as_they_print() {
         let uids: Vec<Option<EntityUid>> = [
             ("Secret", "ab"),
+            ("Secret", "a"),
+            ("Secret", "abc"),
+            ("Secret", "aB_c"),
             ("Secret", "ab c"),
             ("Secret", "ab!"),
             ("Secret", "a\"b"),

@@ -124,10 +124,11 @@ struct Reader<'l, E> {
 impl<E: Events> Reader<'_, E> {
     /// The event after the ones consumed, without consuming it.
     fn peek(&mut self) -> Result<&Event> {
-        if self.peeked.is_none() {
-            self.peeked = Some(self.events.next_event()?);
-        }
-        Ok(&self.peeked.as_ref().ok_or(Stop::GiveUp)?.0)
+        let peeked = match self.peeked.take() {
+            Some(peeked) => peeked,
+            None => self.events.next_event()?,
+        };
+        Ok(&self.peeked.insert(peeked).0)
     }
 
     /// Consumes the next event; the locator sees every event once, in order.
@@ -147,11 +148,12 @@ impl<E: Events> Reader<'_, E> {
             None => self.events.next_event()?,
         };
         self.locator.observe_at(&event, line, col);
-        self.ended = event == Event::StreamEnd;
+        self.ended = matches!(event, Event::StreamEnd);
         Ok(event)
     }
 
     /// Where the next node starts, for an error in it.
+    #[inline]
     fn peek_at(&mut self) -> Result<Mark> {
         self.peek()?;
         match &self.peeked {
@@ -213,6 +215,7 @@ impl<E: Events> Reader<'_, E> {
 }
 
 /// Whether the reader leaves `event` to serde_yaml.
+#[inline]
 fn refused(event: &Event) -> bool {
     match event {
         // Anchors, aliases and tags are rare in inventories and are where
