@@ -699,3 +699,64 @@ fn canary_values_never_reach_reports_or_docs() {
         assert!(!output.contains("CANARY"), "canary in:\n{output}");
     }
 }
+
+/// Every template renders in every format on every example, at the pinned
+/// date and one and three years later, when rotations fall overdue and
+/// branches the pinned reports never reach are taken (issue 13: reports
+/// failed exactly when a rotation was overdue).
+#[test]
+fn every_template_renders_on_every_example_at_every_date() {
+    let dates = [NOW, "2027-11-23", "2029-11-23"];
+    let tables = secretary::render::templates::DOCS_TABLES;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut overdue_seen = false;
+    for name in examples() {
+        let args = example_args(&name);
+        for now in dates {
+            for format in ["markdown", "html"] {
+                let mut cmd = secretary(&repo_root());
+                cmd.env("SOURCE_DATE_EPOCH", EPOCH)
+                    .arg("report")
+                    .args(&args)
+                    .args(["--now", now, "--format", format]);
+                let r = run(&mut cmd);
+                assert!(
+                    r.code == 0 || r.code == 1,
+                    "report of {name} as {format} at {now} exited {}:\n{}",
+                    r.code,
+                    r.stderr
+                );
+                assert!(!r.stdout.is_empty(), "{name} {format} {now}: empty report");
+                overdue_seen |= r.stdout.contains("overdue by");
+            }
+            // Every docs table at once, into a fresh file.
+            let file = tmp.path().join(format!("{name}-{now}.md"));
+            let markers: String = tables
+                .iter()
+                .map(|t| format!("<!-- secretary:begin {t} -->\n<!-- secretary:end {t} -->\n"))
+                .collect();
+            fs::write(&file, &markers).unwrap();
+            let mut cmd = secretary(&repo_root());
+            cmd.arg("docs")
+                .arg(&file)
+                .args(["--now", now])
+                .args(
+                    args.iter()
+                        .take(1)
+                        .flat_map(|i| ["-i".to_owned(), i.clone()]),
+                )
+                .args(args.iter().skip(1));
+            let r = run(&mut cmd);
+            assert_eq!(r.code, 0, "docs of {name} at {now}:\n{}", r.stderr);
+            let written = fs::read_to_string(&file).unwrap();
+            assert!(
+                written.len() > markers.len(),
+                "docs of {name} at {now} filled no table"
+            );
+        }
+    }
+    assert!(
+        overdue_seen,
+        "no report showed an overdue rotation, so that branch went unrendered"
+    );
+}
