@@ -257,8 +257,8 @@ impl Problem {
 
 /// The hint for an unknown key or value: the accepted name it is closest
 /// to, or all of them.
-fn unknown_hint(given: &str, options: &[String]) -> String {
-    match did_you_mean(given, options.iter().map(String::as_str)) {
+pub(super) fn unknown_hint<S: AsRef<str>>(given: &str, options: &[S]) -> String {
+    match did_you_mean(given, options.iter().map(AsRef::as_ref)) {
         _ if given == "<<" => {
             "YAML merge keys (`<<`) are not supported; write the keys out".to_owned()
         }
@@ -268,7 +268,7 @@ fn unknown_hint(given: &str, options: &[String]) -> String {
             "use one of {}",
             options
                 .iter()
-                .map(|o| format!("`{o}`"))
+                .map(|o| format!("`{}`", o.as_ref()))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -31,7 +31,7 @@ use serde::de::DeserializeOwned;
 use yaml_rust2::parser::Parser;
 use yaml_rust2::ScanError;
 
-use crate::diag::{did_you_mean, Code, InputError};
+use crate::diag::{Code, InputError};
 use crate::source::Location;
 
 mod error;
@@ -231,23 +231,7 @@ fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
         let (given, expected) = rest.split_once('`').unwrap_or((rest, ""));
         // serde lists the accepted names: "expected one of `a`, `b`".
         let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let hint = match did_you_mean(given, options.iter().copied()) {
-            _ if given == "<<" => {
-                "YAML merge keys (`<<`) are not supported; write the keys out".to_owned()
-            }
-            Some(close) => format!("did you mean `{close}`?"),
-            None if options.is_empty() => {
-                "remove it; `secretary schema` lists every key".to_owned()
-            }
-            None => format!(
-                "use one of {}",
-                options
-                    .iter()
-                    .map(|o| format!("`{o}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let hint = error::unknown_hint(given, &options);
         return InputError::new(code, format!("unknown {what} `{given}`{in_path}"))
             .at(location)
             .help(hint);
