@@ -43,6 +43,7 @@ codes! {
     ComposeInvalid => "compose-invalid",
     ComposeNotVerified => "compose-not-verified",
     ContradictoryEncryption => "contradictory-encryption",
+    ControlCharacter => "control-character",
     DateInFuture => "date-in-future",
     DuplicateFingerprintEnvironment => "duplicate-fingerprint-environment",
     DuplicateKey => "duplicate-key",
@@ -127,7 +128,9 @@ codes! {
     ValueMissing => "value-missing",
     ValueNotVerified => "value-not-verified",
     WrongType => "wrong-type",
+    YamlLimit => "yaml-limit",
     YamlSyntax => "yaml-syntax",
+    YamlTag => "yaml-tag",
 }
 
 impl std::fmt::Display for Code {

@@ -1,8 +1,10 @@
 //! Fuzzes the inventory loader: arbitrary text through the YAML parser, the
 //! position locator, validation and entity building. Every input must give an inventory or a
-//! list of input errors, never a panic. And whatever the loader reads, serde_yaml must read
-//! the same: the loader's one-pass reader may only answer where it agrees with serde_yaml.
-//! Its line reader, where it answers, must give yaml-rust2's events at yaml-rust2's places.
+//! list of input errors, never a panic. Its line reader, where it answers, must give
+//! yaml-rust2's events at yaml-rust2's places (yaml-rust2 is the reference parser). And where
+//! both the loader and serde_yaml (the reader it replaced) read a text, they must read the same
+//! document, except where YAML 1.1 and 1.2 part (NEL, LS and PS are line breaks to libyaml
+//! only).
 
 #![no_main]
 
@@ -23,13 +25,16 @@ fuzz_target!(|data: &[u8]| {
     let path: Arc<str> = Arc::from("fuzz.yaml");
     let parsed = match parse_text(&path, text) {
         Ok(parsed) => {
-            match serde_yaml::from_str::<secretary::inventory::raw::RawDocument>(text) {
-                Ok(theirs) => assert_eq!(
+            let yaml_1_1_breaks = text.contains(['\u{85}', '\u{2028}', '\u{2029}']);
+            if let (Ok(theirs), false) = (
+                serde_yaml::from_str::<secretary::inventory::raw::RawDocument>(text),
+                yaml_1_1_breaks,
+            ) {
+                assert_eq!(
                     format!("{:?}", parsed.document),
                     format!("{theirs:?}"),
                     "the loader and serde_yaml read this text differently"
-                ),
-                Err(error) => panic!("the loader read what serde_yaml refuses: {error}"),
+                );
             }
             parsed
         }

@@ -19,14 +19,51 @@ pub(super) type Result<T> = std::result::Result<T, Stop>;
 /// Why the reader stopped.
 #[derive(Debug)]
 pub(super) enum Stop {
-    /// Not an error in the file: the reader does not read this construct
-    /// the way serde_yaml does, and hands the file to the slow path.
+    /// Not an error in the file: the line reader does not read this
+    /// construct, and yaml-rust2's parser reads the file instead.
     GiveUp,
     /// The file does not fit the model; `at` is the line (from 1) and column
     /// (from 1) of the node that failed, and whether it failed as a key.
     Problem(Problem, Option<At>),
     /// yaml-rust2 cannot parse the text.
     Syntax(ScanError),
+    /// The text is beyond a limit, at line (from 1) and column (from 0).
+    Limit(Limit, usize, usize),
+}
+
+/// A limit of the event stream (see [`super::events`]) that a text went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Limit {
+    Depth,
+    Aliases,
+    AliasInsideItsAnchor,
+}
+
+impl Limit {
+    /// The error for this limit, crossed at `location`.
+    pub(super) fn into_input_error(self, location: Location) -> InputError {
+        use super::{MAX_DEPTH, MAX_REPLAYED_FLOOR, MAX_REPLAY_FACTOR};
+        let (message, hint) = match self {
+            Limit::Depth => (
+                format!("YAML nested more than {MAX_DEPTH} levels deep"),
+                "flatten the structure; no secretary file needs this depth".to_owned(),
+            ),
+            Limit::Aliases => (
+                format!(
+                    "YAML aliases repeat more than {MAX_REPLAYED_FLOOR} nodes plus \
+                     {MAX_REPLAY_FACTOR} per node of the file"
+                ),
+                "write the repeated blocks out, or alias fewer nested anchors".to_owned(),
+            ),
+            Limit::AliasInsideItsAnchor => (
+                "a YAML alias refers to the node that contains it".to_owned(),
+                "an alias must name a node that ends before it".to_owned(),
+            ),
+        };
+        InputError::new(Code::YamlLimit, message)
+            .at(location)
+            .help(hint)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +136,8 @@ pub(super) enum Problem {
     },
     /// Any other message a `Deserialize` impl makes up.
     Custom(String),
+    /// A tag other than YAML's own (`!!str`, `!!int`...), written as it was.
+    Tag(String),
 }
 
 impl fmt::Display for Stop {
@@ -107,6 +146,7 @@ impl fmt::Display for Stop {
             Stop::GiveUp => f.write_str("the fast YAML reader gave up"),
             Stop::Problem(problem, _) => write!(f, "{problem:?}"),
             Stop::Syntax(scan) => write!(f, "{scan}"),
+            Stop::Limit(limit, ..) => write!(f, "{limit:?}"),
         }
     }
 }
@@ -227,6 +267,12 @@ impl Problem {
                 Code::DuplicateKey,
                 format!("duplicate field `{field}`{in_path}"),
                 "each key may appear once per mapping; remove or rename one".to_owned(),
+            ),
+            Problem::Tag(tag) => (
+                Code::YamlTag,
+                format!("unsupported YAML tag `{tag}`{in_path}"),
+                "remove the tag; a secretary file needs none (quote a value to keep it a string)"
+                    .to_owned(),
             ),
             Problem::Custom(message) => {
                 let message = redact_quoted_strings(&message);

@@ -1,33 +1,31 @@
-//! One pass over a file that is almost certainly well formed.
+//! One pass over a file: events to serde and to the position recorder.
 //!
-//! Parsing a file with serde_yaml and then again with yaml-rust2 (for
-//! positions and duplicate keys) was half of the work of a large check. This
-//! reader makes one pass instead: it pulls YAML events, shows each to the
-//! [`Locator`] and feeds it to serde in the same step. The events come from
-//! [`Lines`] for a file written one entry per line (nearly every inventory),
-//! and from yaml-rust2's parser for any other file or where `Lines` gives up.
+//! This reader pulls events from the [`Stream`] (aliases replayed, limits
+//! checked), shows each to the [`Locator`] and feeds it to serde in the
+//! same step, so a file is parsed once. The events come from [`Lines`] for
+//! a file written one entry per line (nearly every inventory), and from
+//! yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
-//! It reads only what it can read exactly as serde_yaml does (plain
-//! mappings, sequences and scalars, with serde_yaml's rules for nulls,
-//! booleans and integers). A file that does not fit `T` is reported from
-//! serde's error data, at the node that failed; a syntax error, an empty
-//! file, a second document or a repeated key from the same pass. The reader
-//! gives up only on what it does not read (an anchor, an alias, a tag, a
-//! float, a signed or prefixed integer, a tab or control character), and
-//! [`super::parse`] then hands the file to serde_yaml. The tests compare
-//! both readers on every inventory the repository ships and on inputs
-//! chosen to sit on the edges of these rules.
+//! Scalars are typed as serde_yaml types them (YAML 1.2's core schema:
+//! `null` and `~`, `true`/`True`/`TRUE`, decimal, `0x`, `0o` and `0b`
+//! integers with a sign, floats with `.inf` and `.nan`, and a leading zero
+//! making digits a string), so a file reads as it did when serde_yaml read
+//! it. Of tags, only YAML's own (`!!str`, `!!int`...) are taken. A file
+//! that does not fit `T` is reported from serde's error data, at the node
+//! that failed; a syntax error, an empty file, a second document or a
+//! repeated key from the same pass.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor,
 };
-use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::TScalarStyle;
 use yaml_rust2::ScanError;
 
-use super::error::{At, Mark, Problem, Result, Stop};
-use super::lines::{Lines, Positioned};
-use super::{same_characters, Locator};
+use super::error::{At, Limit, Mark, Problem, Result, Stop};
+use super::events::{Positioned, Source, Stream};
+use super::lines::Lines;
+use super::Locator;
 
 /// What [`read`] made of a file.
 pub(super) enum Read<T> {
@@ -38,11 +36,15 @@ pub(super) enum Read<T> {
     Failed(Problem, Option<At>, Locator),
     /// yaml-rust2 cannot parse the text.
     Syntax(ScanError),
+    /// The text goes past a limit of the event stream, at a line (from 1)
+    /// and column (from 0).
+    Limit(Limit, usize, usize),
     /// The text parses, but is not one document or repeats a key: the
     /// locator holds what it found.
     Malformed(Locator),
-    /// The file needs the slow path (see the module docs).
-    GiveUp,
+    /// The line reader met a line it does not read. Only [`Lines`] gives
+    /// up, and [`read`] then reads the file with yaml-rust2's parser.
+    GaveUp,
 }
 
 /// Reads `text` into `T`, recording positions in a locator made by
@@ -51,9 +53,6 @@ pub(super) enum Read<T> {
 /// Files written one entry per line are read by [`Lines`]; any other file,
 /// or one `Lines` gives up on, by yaml-rust2's parser.
 pub(super) fn read<T: DeserializeOwned>(text: &str, locator: impl Fn() -> Locator) -> Read<T> {
-    if !same_characters(text) {
-        return Read::GiveUp;
-    }
     if let Some(lines) = Lines::new(text) {
         // `Lines` is only sure to read a good file as yaml-rust2 does: any
         // other verdict is yaml-rust2's to give.
@@ -64,64 +63,44 @@ pub(super) fn read<T: DeserializeOwned>(text: &str, locator: impl Fn() -> Locato
     read_from(Parser::new_from_str(text), locator())
 }
 
-fn read_from<T: DeserializeOwned>(events: impl Events, mut locator: Locator) -> Read<T> {
+fn read_from<T: DeserializeOwned>(source: impl Source, mut locator: Locator) -> Read<T> {
     let mut reader = Reader {
-        events,
+        events: Stream::new(source),
         locator: &mut locator,
         peeked: None,
         ended: false,
     };
     // Whatever stops the reader, the locator sees the whole stream: a syntax
-    // error, a second document or a repeated key anywhere comes first.
+    // error, a limit, a second document or a repeated key anywhere comes
+    // first.
     let read = match reader.document() {
         Ok(value) => Ok(value),
-        Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
         Err(stop) => match reader.drain() {
-            Ok(rest_readable) => Err((stop, rest_readable)),
-            Err(Stop::Syntax(scan)) => return Read::Syntax(scan),
-            Err(_) => return Read::GiveUp,
+            Ok(()) => Err(stop),
+            Err(after) => Err(after),
         },
     };
-    if locator.documents.len() != 1 || !locator.duplicates.is_empty() {
-        return Read::Malformed(locator);
-    }
     match read {
+        Err(Stop::GiveUp) => Read::GaveUp,
+        Err(Stop::Syntax(scan)) => Read::Syntax(scan),
+        Err(Stop::Limit(limit, line, col)) => Read::Limit(limit, line, col),
+        _ if locator.documents.len() != 1 || !locator.duplicates.is_empty() => {
+            Read::Malformed(locator)
+        }
         Ok(value) => Read::Done(value, locator),
-        // serde_yaml parses the whole document before it deserializes: the
-        // first problem is the file's only if serde_yaml could parse the rest.
-        Err((Stop::Problem(problem, at), true)) => Read::Failed(problem, at, locator),
-        Err(_) => Read::GiveUp,
+        Err(Stop::Problem(problem, at)) => Read::Failed(problem, at, locator),
     }
 }
 
-/// Where a [`Reader`] gets its events: each with the line (from 1) and
-/// column (in characters, from 0) it starts at.
-pub(super) trait Events {
-    fn next_event(&mut self) -> Result<Positioned>;
-}
-
-impl Events for Parser<std::str::Chars<'_>> {
-    fn next_event(&mut self) -> Result<Positioned> {
-        let (event, mark) = self.next_token().map_err(Stop::Syntax)?;
-        Ok((event, mark.line(), mark.col()))
-    }
-}
-
-impl Events for Lines<'_> {
-    fn next_event(&mut self) -> Result<Positioned> {
-        Lines::next_event(self)
-    }
-}
-
-struct Reader<'l, E> {
-    events: E,
+struct Reader<'l, S> {
+    events: Stream<S>,
     locator: &'l mut Locator,
     peeked: Option<Positioned>,
     /// The end of the stream was consumed.
     ended: bool,
 }
 
-impl<E: Events> Reader<'_, E> {
+impl<S: Source> Reader<'_, S> {
     /// The event after the ones consumed, without consuming it.
     fn peek(&mut self) -> Result<&Event> {
         let peeked = match self.peeked.take() {
@@ -132,55 +111,58 @@ impl<E: Events> Reader<'_, E> {
     }
 
     /// Consumes the next event; the locator sees every event once, in order.
+    /// A tag other than YAML's own is a problem of the node it is on.
     fn next(&mut self) -> Result<Event> {
-        let event = self.next_any()?;
-        if refused(&event) {
-            Err(Stop::GiveUp)
-        } else {
-            Ok(event)
-        }
-    }
-
-    /// [`Self::next`], for any event.
-    fn next_any(&mut self) -> Result<Event> {
         let (event, line, col) = match self.peeked.take() {
             Some(peeked) => peeked,
             None => self.events.next_event()?,
         };
         self.locator.observe_at(&event, line, col);
         self.ended = matches!(event, Event::StreamEnd);
-        Ok(event)
+        match &event {
+            Event::Scalar(.., Some(tag))
+            | Event::SequenceStart(_, Some(tag))
+            | Event::MappingStart(_, Some(tag))
+                if core_tag(tag).is_none() =>
+            {
+                Err(problem(Problem::Tag(format!(
+                    "{}{}",
+                    tag.handle, tag.suffix
+                ))))
+            }
+            _ => Ok(event),
+        }
     }
 
     /// Where the next node starts, for an error in it.
     #[inline]
     fn peek_at(&mut self) -> Result<Mark> {
         self.peek()?;
-        match &self.peeked {
-            Some((event, line, col)) => Ok(Mark {
-                line: *line,
-                col: *col,
-                mapping: matches!(event, Event::MappingStart(..)),
-            }),
-            None => Err(Stop::GiveUp),
-        }
+        let (event, line, col) = self.peeked.as_ref().ok_or(Stop::GiveUp)?;
+        Ok(Mark {
+            line: *line,
+            col: *col,
+            mapping: matches!(event, Event::MappingStart(..)),
+        })
     }
 
-    /// Consumes the rest of the stream, after an error; whether all of it
-    /// is made of what the reader reads as serde_yaml does.
-    fn drain(&mut self) -> Result<bool> {
-        let mut readable = true;
+    /// Consumes the rest of the stream, after an error, so that the
+    /// locator sees it all.
+    fn drain(&mut self) -> Result<()> {
         while !self.ended {
-            readable &= !refused(&self.next_any()?);
+            if let Err(stop @ (Stop::Syntax(_) | Stop::Limit(..) | Stop::GiveUp)) = self.next() {
+                return Err(stop);
+            }
         }
-        Ok(readable)
+        Ok(())
     }
 
     fn expect(&mut self, wanted: &Event) -> Result<()> {
-        if self.next()? == *wanted {
-            Ok(())
-        } else {
-            Err(Stop::GiveUp)
+        match self.next()? {
+            event if event == *wanted => Ok(()),
+            // yaml-rust2 always starts a stream and a document; anything else
+            // here is a second document (or none), which the locator saw.
+            _ => Err(problem(Problem::Custom("not one YAML document".to_owned()))),
         }
     }
 
@@ -195,165 +177,190 @@ impl<E: Events> Reader<'_, E> {
         Ok(value)
     }
 
-    /// The next event, which must be a scalar: its text and whether it was plain.
-    fn scalar(&mut self) -> Result<(String, bool)> {
-        match self.next()? {
-            Event::Scalar(text, style, ..) => Ok((text, style == TScalarStyle::Plain)),
-            _ => Err(Stop::GiveUp),
-        }
-    }
-
-    /// A plain scalar serde_yaml reads as null (`visit_none` for options).
+    /// Whether the next node is a scalar read as null (`visit_none` for
+    /// options).
     fn next_is_null(&mut self) -> Result<bool> {
-        Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if is_null(text)))
+        Ok(matches!(self.peek()?, Event::Scalar(text, style, _, tag)
+            if typed(text, *style, tag.as_ref()) == Typed::Null))
     }
 
     /// A plain empty scalar, which serde_yaml reads as an empty mapping or list.
     fn next_is_empty(&mut self) -> Result<bool> {
-        Ok(matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, ..) if text.is_empty()))
+        Ok(
+            matches!(self.peek()?, Event::Scalar(text, TScalarStyle::Plain, _, None) if text.is_empty()),
+        )
     }
 }
 
-/// Whether the reader leaves `event` to serde_yaml.
-#[inline]
-fn refused(event: &Event) -> bool {
-    match event {
-        // Anchors, aliases and tags are rare in inventories and are where
-        // YAML readers differ most: serde_yaml reads them.
-        Event::Alias(_)
-        | Event::Nothing
-        | Event::Scalar(_, _, 1.., _)
-        | Event::Scalar(_, _, _, Some(_))
-        | Event::SequenceStart(1.., _)
-        | Event::SequenceStart(_, Some(_))
-        | Event::MappingStart(1.., _)
-        | Event::MappingStart(_, Some(_)) => true,
-        // A plain scalar may start with an indicator in YAML 1.2
-        // (`:x`, `?x`, `-x`), which yaml-rust2 follows; libyaml follows
-        // YAML 1.1 and may refuse it (found by the fuzz target).
-        Event::Scalar(text, TScalarStyle::Plain, ..) if text.starts_with([':', '?', '-']) => true,
-        _ => false,
+fn problem(problem: Problem) -> Stop {
+    Stop::Problem(problem, None)
+}
+
+/// The suffix of one of YAML's own tags (`!!str`: `str`), or `None` for
+/// any other tag.
+fn core_tag(tag: &Tag) -> Option<&str> {
+    let core = matches!(tag.handle.as_str(), "!!" | "tag:yaml.org,2002:");
+    let known = matches!(
+        tag.suffix.as_str(),
+        "str" | "int" | "bool" | "null" | "float" | "map" | "seq"
+    );
+    (core && known).then_some(tag.suffix.as_str())
+}
+
+/// What a scalar is, by YAML 1.2's core schema as serde_yaml applies it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Typed {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    /// An integer beyond 64 bits, which nothing in these files takes.
+    TooLarge,
+    Str,
+}
+
+/// Types a scalar: a quoted scalar, or one tagged `!!str`, is a string; a
+/// plain one (or one with another core tag) is whatever its text says.
+fn typed(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Typed {
+    let plain = match tag.and_then(core_tag) {
+        Some("str") => false,
+        Some(_) => true,
+        None => style == TScalarStyle::Plain,
+    };
+    if !plain {
+        return Typed::Str;
     }
-}
-
-fn is_null(text: &str) -> bool {
-    matches!(text, "" | "~" | "null" | "Null" | "NULL")
-}
-
-fn as_bool(text: &str) -> Option<bool> {
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Typed::Null;
+    }
     match text {
-        "true" | "True" | "TRUE" => Some(true),
-        "false" | "False" | "FALSE" => Some(false),
-        _ => None,
+        "true" | "True" | "TRUE" => return Typed::Bool(true),
+        "false" | "False" | "FALSE" => return Typed::Bool(false),
+        _ => {}
     }
+    if let Some(number) = integer(text) {
+        return number;
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !leading_zero_digits(text)
+    {
+        return Typed::TooLarge;
+    }
+    if !leading_zero_digits(text) {
+        if let Some(float) = float(text) {
+            return Typed::Float(float);
+        }
+    }
+    Typed::Str
 }
 
-/// Decimal digits with no sign and no leading zero: the integers both
-/// readers agree on. (serde_yaml also reads `0x`, `0o`, `0b` and `+`; those
-/// take the slow path.)
-fn as_plain_u64(text: &str) -> Option<u64> {
-    let digits = text.bytes().all(|b| b.is_ascii_digit());
-    let leading_zero = text.len() > 1 && text.starts_with('0');
-    if text.is_empty() || !digits || leading_zero {
+/// An integer with an optional sign, in decimal or with a `0x`, `0o` or
+/// `0b` prefix. Digits with a leading zero are a string (YAML 1.2).
+fn integer(text: &str) -> Option<Typed> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if unsigned.starts_with(['+', '-']) || leading_zero_digits(text) {
         return None;
     }
-    text.parse().ok()
+    let (digits, radix) = match unsigned.get(..2) {
+        Some("0x") => (&unsigned[2..], 16),
+        Some("0o") => (&unsigned[2..], 8),
+        Some("0b") => (&unsigned[2..], 2),
+        _ => (unsigned, 10),
+    };
+    if digits.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if !negative {
+        return Some(Typed::Unsigned(magnitude));
+    }
+    0i64.checked_sub_unsigned(magnitude).map(Typed::Signed)
 }
 
-/// Whether serde_yaml could read a plain scalar as something other than a
-/// string: a signed or prefixed integer, or anything Rust reads as a float
-/// (which covers `1e3`, `.5`, `inf` and `nan`; YAML's `.inf` and `.nan` too).
-/// Errs on the side of the slow path: `0755` is a string to both readers.
-fn may_be_number(text: &str) -> bool {
-    let unsigned = text.trim_start_matches(['+', '-']);
-    unsigned.len() != text.len()
-        || ["0x", "0o", "0b"].iter().any(|p| text.starts_with(p))
-        || unsigned.starts_with('.')
-        || text.parse::<f64>().is_ok()
+/// Digits with a leading zero (`0755`, `-01`): a string in YAML 1.2.
+fn leading_zero_digits(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The type error serde_yaml reports where `event` is found and `expected`
-/// was wanted, or a give-up where the kind of a plain scalar is not certain.
+/// A finite float as Rust reads it, or YAML's `.inf` and `.nan`.
+fn float(text: &str) -> Option<f64> {
+    let unsigned = match text.strip_prefix('+') {
+        Some(rest) if rest.starts_with(['+', '-']) => return None,
+        Some(rest) => rest,
+        None => text,
+    };
+    match unsigned {
+        ".inf" | ".Inf" | ".INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// The type error for `event` where `expected` was wanted.
 fn mismatch(event: &Event, expected: &dyn Expected) -> Stop {
     let found = match event {
         Event::MappingStart(..) => Unexpected::Map,
         Event::SequenceStart(..) => Unexpected::Seq,
-        Event::Scalar(text, TScalarStyle::Plain, ..) => {
-            if is_null(text) {
-                Unexpected::Unit
-            } else if let Some(boolean) = as_bool(text) {
-                Unexpected::Bool(boolean)
-            } else if let Some(number) = as_plain_u64(text) {
-                Unexpected::Unsigned(number)
-            } else if may_be_number(text) {
-                return Stop::GiveUp;
-            } else {
-                Unexpected::Str(text)
-            }
-        }
-        Event::Scalar(text, ..) => Unexpected::Str(text),
-        _ => return Stop::GiveUp,
+        Event::Scalar(text, style, _, tag) => match typed(text, *style, tag.as_ref()) {
+            Typed::Null => Unexpected::Unit,
+            Typed::Bool(boolean) => Unexpected::Bool(boolean),
+            Typed::Unsigned(number) => Unexpected::Unsigned(number),
+            Typed::Signed(number) => Unexpected::Signed(number),
+            Typed::Float(number) => Unexpected::Float(number),
+            Typed::TooLarge => Unexpected::Other("an integer beyond 64 bits"),
+            Typed::Str => Unexpected::Str(text),
+        },
+        _ => Unexpected::Other("the end of a collection"),
     };
     de::Error::invalid_type(found, expected)
 }
 
-macro_rules! give_up {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-                Err(Stop::GiveUp)
-            }
-        )*
-    };
-}
-
-macro_rules! unsigned {
+/// Methods for scalar types: read as `deserialize_any` reads a scalar, so
+/// the visitor takes the value or names what it found.
+macro_rules! any_scalar {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                match self.next()? {
-                    Event::Scalar(text, TScalarStyle::Plain, ..) if as_plain_u64(&text).is_some() => {
-                        visitor.visit_u64(as_plain_u64(&text).ok_or(Stop::GiveUp)?)
-                    }
-                    event => Err(mismatch(&event, &visitor)),
-                }
+                self.deserialize_any(visitor)
             }
         )*
     };
 }
 
-impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
+impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
     type Error = Stop;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.peek()? {
             Event::MappingStart(..) => self.deserialize_map(visitor),
             Event::SequenceStart(..) => self.deserialize_seq(visitor),
-            _ => match self.scalar()? {
-                (text, false) => visitor.visit_string(text),
-                (text, true) if is_null(&text) => visitor.visit_unit(),
-                (text, true) => match (as_bool(&text), as_plain_u64(&text)) {
-                    (Some(boolean), _) => visitor.visit_bool(boolean),
-                    (_, Some(number)) => visitor.visit_u64(number),
-                    _ if may_be_number(&text) => Err(Stop::GiveUp),
-                    _ => visitor.visit_string(text),
+            _ => match self.next()? {
+                Event::Scalar(text, style, _, tag) => match typed(&text, style, tag.as_ref()) {
+                    Typed::Null => visitor.visit_unit(),
+                    Typed::Bool(boolean) => visitor.visit_bool(boolean),
+                    Typed::Unsigned(number) => visitor.visit_u64(number),
+                    Typed::Signed(number) => visitor.visit_i64(number),
+                    Typed::Float(number) => visitor.visit_f64(number),
+                    Typed::Str => visitor.visit_string(text),
+                    Typed::TooLarge => Err(mismatch(&Event::Scalar(text, style, 0, tag), &visitor)),
                 },
+                event => Err(mismatch(&event, &visitor)),
             },
         }
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.next()? {
-            Event::Scalar(text, TScalarStyle::Plain, ..) if as_bool(&text).is_some() => {
-                visitor.visit_bool(as_bool(&text).ok_or(Stop::GiveUp)?)
-            }
-            event => Err(mismatch(&event, &visitor)),
-        }
-    }
-
-    unsigned!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
-    // Nothing in the inventory is signed, fractional or binary.
-    give_up!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+    any_scalar!(deserialize_bool deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes deserialize_byte_buf);
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -383,10 +390,7 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.scalar()? {
-            (text, true) if is_null(&text) => visitor.visit_unit(),
-            _ => Err(Stop::GiveUp),
-        }
+        self.deserialize_any(visitor)
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -456,8 +460,10 @@ impl<'de, E: Events> de::Deserializer<'de> for &mut Reader<'_, E> {
         visitor: V,
     ) -> Result<V::Value> {
         // Only unit variants, written as a scalar: `tier: production`.
-        let (text, _) = self.scalar()?;
-        visitor.visit_enum(text.into_deserializer())
+        match self.next()? {
+            Event::Scalar(text, ..) => visitor.visit_enum(text.into_deserializer()),
+            event => Err(mismatch(&event, &visitor)),
+        }
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -470,7 +476,7 @@ struct Items<'r, 'l, E> {
     reader: &'r mut Reader<'l, E>,
 }
 
-impl<'de, E: Events> de::SeqAccess<'de> for Items<'_, '_, E> {
+impl<'de, E: Source> de::SeqAccess<'de> for Items<'_, '_, E> {
     type Error = Stop;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
@@ -490,7 +496,7 @@ struct Entries<'r, 'l, E> {
     reader: &'r mut Reader<'l, E>,
 }
 
-impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
+impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
     type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
@@ -499,14 +505,12 @@ impl<'de, E: Events> de::MapAccess<'de> for Entries<'_, '_, E> {
                 self.reader.next()?;
                 Ok(None)
             }
-            // Keys are scalars here; a mapping or list as a key takes the slow path.
-            Event::Scalar(..) => {
+            _ => {
                 let mark = self.reader.peek_at()?;
                 seed.deserialize(&mut *self.reader)
                     .map(Some)
                     .map_err(|e| e.at(mark, true))
             }
-            _ => Err(Stop::GiveUp),
         }
     }
 
@@ -536,7 +540,7 @@ impl<'de> de::MapAccess<'de> for Empty {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, _: S) -> Result<S::Value> {
-        Err(Stop::GiveUp)
+        Err(problem(Problem::Custom("a value without a key".to_owned())))
     }
 }
 

@@ -24,14 +24,12 @@ use yaml_rust2::scanner::TScalarStyle;
 
 use super::error::Result;
 use super::error::Stop::GiveUp;
-use super::same_characters;
 
 mod agree;
 pub(super) use agree::agrees_with_yaml_rust2;
 
-/// An event and where it starts: line (from 1) and column (in characters,
-/// from 0), as yaml-rust2's markers count them.
-pub(super) type Positioned = (Event, usize, usize);
+pub(super) use super::events::Positioned;
+use super::events::Source;
 
 /// Open block collections, by the column of their entries.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,6 +62,16 @@ struct Pending {
     in_mapping: bool,
 }
 
+impl Source for Lines<'_> {
+    fn next_event(&mut self) -> Result<Positioned> {
+        self.next_line_event()
+    }
+}
+
+/// Flow collections nested deeper than this on one line are left to the
+/// parser.
+const LINE_FLOW_DEPTH: usize = 8;
+
 /// yaml-rust2 refuses a simple key that runs past 1024 characters.
 const LONGEST_KEY: usize = 1000;
 
@@ -81,11 +89,13 @@ pub(super) struct Lines<'t> {
 
 impl<'t> Lines<'t> {
     /// `None` for a text with a character this reader never handles: a
-    /// tab, a carriage return, or one that libyaml and yaml-rust2 read
-    /// differently (yaml-rust2 stops at a NUL, for one; found by the fuzz
-    /// target).
+    /// tab, a carriage return, or a control character (which
+    /// [`super::admit`] refuses before a file gets here; the fuzz target
+    /// calls this reader directly).
     pub(super) fn new(text: &'t str) -> Option<Self> {
-        if text.bytes().any(|b| b == b'\t' || b == b'\r') || !same_characters(text) {
+        if text.bytes().any(|b| b == b'\t' || b == b'\r')
+            || super::first_control_character(text).is_some()
+        {
             return None;
         }
         Some(Lines {
@@ -99,7 +109,7 @@ impl<'t> Lines<'t> {
         })
     }
 
-    pub(super) fn next_event(&mut self) -> Result<Positioned> {
+    fn next_line_event(&mut self) -> Result<Positioned> {
         while self.queue.is_empty() {
             if self.finished {
                 return Err(GiveUp);
@@ -261,7 +271,7 @@ impl<'t> Lines<'t> {
     fn block_value(&mut self, line: &Line<'t>, start: usize) -> Result<()> {
         let rest = &line.text[start..];
         let end = match rest.as_bytes()[0] {
-            b'[' | b'{' => start + self.flow(line, start)?,
+            b'[' | b'{' => start + self.flow(line, start, 1)?,
             b'"' | b'\'' => {
                 let (value, style, len) = quoted(rest)?;
                 self.push(Event::Scalar(value, style, 0, None), line.col(start));
@@ -285,9 +295,15 @@ impl<'t> Lines<'t> {
         }
     }
 
-    /// A flow collection at byte `start`, which must close on the line.
-    /// Returns its length.
-    fn flow(&mut self, line: &Line<'t>, start: usize) -> Result<usize> {
+    /// A flow collection at byte `start`, which must close on the line,
+    /// nested `depth` flow collections deep. Returns its length.
+    fn flow(&mut self, line: &Line<'t>, start: usize, depth: usize) -> Result<usize> {
+        // This reader recurses per level; deeper flow collections (never
+        // seen in an inventory) are left to the parser, whose stream limits
+        // depth before anything recurses.
+        if depth > LINE_FLOW_DEPTH {
+            return Err(GiveUp);
+        }
         let text = line.text;
         let bytes = text.as_bytes();
         let mapping = bytes[start] == b'{';
@@ -311,7 +327,7 @@ impl<'t> Lines<'t> {
             }
             first = false;
             let key = at;
-            at = self.flow_node(line, at)?;
+            at = self.flow_node(line, at, depth)?;
             if mapping {
                 if at - key >= LONGEST_KEY {
                     return Err(GiveUp);
@@ -322,7 +338,7 @@ impl<'t> Lines<'t> {
                 }
                 at += 1;
                 at += line.spaces_from(at);
-                at = self.flow_node(line, at)?;
+                at = self.flow_node(line, at, depth)?;
             }
             at += line.spaces_from(at);
             match bytes.get(at) {
@@ -351,10 +367,10 @@ impl<'t> Lines<'t> {
 
     /// One node inside a flow collection at byte `start`; returns the byte
     /// after it.
-    fn flow_node(&mut self, line: &Line<'t>, start: usize) -> Result<usize> {
+    fn flow_node(&mut self, line: &Line<'t>, start: usize, depth: usize) -> Result<usize> {
         let rest = &line.text[start..];
         match rest.as_bytes().first() {
-            Some(b'[' | b'{') => Ok(start + self.flow(line, start)?),
+            Some(b'[' | b'{') => Ok(start + self.flow(line, start, depth + 1)?),
             Some(b'"' | b'\'') => {
                 let (value, style, len) = quoted(rest)?;
                 self.push(Event::Scalar(value, style, 0, None), line.col(start));

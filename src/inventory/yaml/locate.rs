@@ -3,10 +3,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::parser::{Event, Parser};
 
 use super::error::At;
+use super::events::Stream;
 use super::PathSeg;
 use super::YamlPath;
 use crate::diag::{Code, InputError};
@@ -128,10 +128,7 @@ impl Positions {
 
     fn full(&self) -> &(Table, Table) {
         self.full.get_or_init(|| {
-            let mut locator = Locator::new(&self.file, Record::Everything);
-            // The text parsed once already; a failure here cannot happen, and
-            // would only leave positions at their fallbacks.
-            let _ = Parser::new_from_str(&self.text).load(&mut locator, true);
+            let locator = Locator::everything(&self.file, &self.text);
             (locator.keys, locator.values)
         })
     }
@@ -355,21 +352,25 @@ impl Locator {
     }
 }
 
-impl MarkedEventReceiver for Locator {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        self.observe(&event, mark);
-    }
-}
-
 impl Locator {
-    /// Takes in the next event of the stream (the push parser's
-    /// [`MarkedEventReceiver::on_event`], and the fast reader's pull loop).
-    fn observe(&mut self, event: &Event, mark: Marker) {
-        self.observe_at(event, mark.line(), mark.col());
+    /// Every position in `text`, read from the same event stream as the
+    /// first pass, up to the first error if there is one (the text was
+    /// read once already, so a failure only leaves positions at their
+    /// fallbacks).
+    pub(super) fn everything(file: &Arc<str>, text: &str) -> Self {
+        let mut locator = Locator::new(file, Record::Everything);
+        let mut stream = Stream::new(Parser::new_from_str(text));
+        while let Ok((event, line, col)) = stream.next_event() {
+            locator.observe_at(&event, line, col);
+            if event == Event::StreamEnd {
+                break;
+            }
+        }
+        locator
     }
 
-    /// [`Self::observe`], for an event at `line` (from 1) and `col` (in
-    /// characters, from 0) as yaml-rust2's markers count them.
+    /// Takes in the next event of the stream, at `line` (from 1) and `col`
+    /// (in characters, from 0) as yaml-rust2's markers count them.
     pub(super) fn observe_at(&mut self, event: &Event, line: usize, col: usize) {
         let pos = (line, col + 1);
         match event {

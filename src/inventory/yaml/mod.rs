@@ -1,24 +1,26 @@
 //! The only module that knows YAML.
 //!
 //! Every YAML text passes through [`admit`] before any parser sees it: the
-//! one place for limits on a text (its size, how deep it nests).
+//! one place for limits on a text as a whole (control characters, a byte
+//! order mark). Every parser here then takes the one event stream of
+//! [`events`], which replays aliases and holds the limits on nesting
+//! ([`MAX_DEPTH`]) and on alias expansion ([`MAX_REPLAYED_FLOOR`],
+//! [`MAX_REPLAY_FACTOR`]) before anything recurses.
 //!
-//! An inventory file is read in one pass by [`fast`]: yaml-rust2's events
-//! (or [`lines`]'s, for a file written one entry per line) go to serde and
-//! to the position recorder ([`locate`]) at once. Positions are kept so that
-//! problems found *after* deserialization (a dangling reference, a bad date,
-//! a duplicate name) and findings can point at a line too. What does not fit
-//! the model is reported from serde's error data ([`error`]) at the node
-//! that failed; syntax errors are yaml-rust2's, and a second document, an
-//! empty file or a repeated key is found by the recorder on the same pass.
+//! An inventory file is read in one pass by [`fast`]: the stream's events
+//! (from yaml-rust2, or from [`lines`] for a file written one entry per
+//! line) go to serde and to the position recorder ([`locate`]) at once.
+//! Positions are kept so that problems found *after* deserialization (a
+//! dangling reference, a bad date, a duplicate name) and findings can point
+//! at a line too. What does not fit the model is reported from serde's
+//! error data ([`error`]) at the node that failed; syntax errors are
+//! yaml-rust2's, and a second document, an empty file or a repeated key is
+//! found by the recorder on the same pass. serde_yaml reads no file: it
+//! stays only as the reference the tests and the fuzz target compare with,
+//! and as the writer of `init`'s YAML.
 //!
-//! Constructs the reader does not read as serde_yaml does (anchors and
-//! aliases, tags, numbers other than unsigned decimals, tabs and control
-//! characters) still go to serde_yaml, whose error messages
-//! [`from_serde_error`] turns into [`InputError`]s.
-//!
-//! Files whose shape secretary does not define (compose files) are read by
-//! the same parser into a generic [`tree`] of positioned nodes.
+//! Files whose shape secretary does not define (compose files) are read
+//! from the same stream into a generic [`tree`] of positioned nodes.
 //!
 //! This module is a leaf: it knows YAML and [`InputError`]s, not inventories
 //! or compose files. Swapping the YAML crate means rewriting this module
@@ -28,13 +30,13 @@
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use yaml_rust2::parser::Parser;
 use yaml_rust2::ScanError;
 
 use crate::diag::{Code, InputError};
 use crate::source::Location;
 
 mod error;
+mod events;
 mod fast;
 mod lines;
 mod locate;
@@ -42,6 +44,15 @@ pub mod tree;
 
 pub use locate::Positions;
 use locate::{Locator, Record};
+
+/// How deep mappings and sequences may nest. Inventories nest six levels,
+/// compose files about ten; deserializing and building a tree recurse once
+/// per level, and a debug build overflows its stack near a thousand.
+pub const MAX_DEPTH: usize = 64;
+/// Events an alias may replay in any file, however small.
+pub const MAX_REPLAYED_FLOOR: usize = 100_000;
+/// Further events aliases may replay per event read from the text.
+pub const MAX_REPLAY_FACTOR: usize = 10;
 
 /// A path into a YAML document: mapping keys and sequence indices.
 pub type YamlPath = [PathSeg];
@@ -86,9 +97,28 @@ pub fn line_reader_agrees(text: &str) -> Option<Result<(), String>> {
 }
 
 /// The door every YAML text passes through before it is parsed, and so
-/// the place for limits on a text as a whole.
-fn admit<'t>(_file: &Arc<str>, text: &'t str) -> Result<&'t str, Vec<InputError>> {
-    Ok(text)
+/// the place for limits on a text as a whole. A byte order mark at the
+/// start is dropped (editors write one, and it is not part of the first
+/// key); a control character anywhere is refused where it is, since no
+/// YAML reader agrees on what it means and it is never wanted in these
+/// files (a NUL byte from a bad copy, say).
+fn admit<'t>(file: &Arc<str>, text: &'t str) -> Result<&'t str, Vec<InputError>> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(at) = first_control_character(body) {
+        let character = body[at..].chars().next().unwrap_or_default();
+        return Err(vec![InputError::new(
+            Code::ControlCharacter,
+            format!(
+                "control character U+{:04X} in the text",
+                u32::from(character)
+            ),
+        )
+        .at(Location::from_offset(file, body, at))
+        .help(
+            "remove it: a YAML file holds printable text, tabs and line breaks only",
+        )]);
+    }
+    Ok(body)
 }
 
 /// Parses one YAML file into `T`, returning the positions of its nodes.
@@ -96,56 +126,64 @@ pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
     text: &Arc<str>,
 ) -> Result<(T, Positions), Vec<InputError>> {
-    admit(file, text)?;
-    // Nearly every file is well formed: read it in one pass.
-    match fast::read::<T>(text, || Locator::new(file, Record::Anchors)) {
-        fast::Read::Done(value, locator) => {
-            return Ok((value, Positions::new(file, text, locator)))
-        }
+    let body = admit(file, text)?;
+    let text: Arc<str> = if body.len() == text.len() {
+        Arc::clone(text)
+    } else {
+        Arc::from(body)
+    };
+    refuse_tab_indentation(file, &text)?;
+    match fast::read::<T>(&text, || Locator::new(file, Record::Anchors)) {
+        fast::Read::Done(value, locator) => Ok((value, Positions::new(file, &text, locator))),
         fast::Read::Failed(problem, at, locator) => {
-            let positions = Positions::new(file, text, locator);
+            let positions = Positions::new(file, &text, locator);
             let (path, location) = match at {
                 Some(at) => positions.error_at(at),
                 None => (String::new(), Location::file_start(file)),
             };
-            return Err(vec![problem.into_input_error(&path, location)]);
+            Err(vec![problem.into_input_error(&path, location)])
         }
-        fast::Read::Syntax(scan) => return Err(vec![syntax_error(file, text, &scan)]),
-        fast::Read::Malformed(locator) => return Err(malformed(file, locator)),
-        fast::Read::GiveUp => {}
+        fast::Read::Syntax(scan) => Err(vec![syntax_error(file, &text, &scan)]),
+        fast::Read::Limit(limit, line, col) => Err(vec![limit.into_input_error(Location::new(
+            file,
+            line,
+            col + 1,
+        ))]),
+        fast::Read::Malformed(locator) => Err(malformed(file, locator)),
+        // Only the line reader gives up, and `read` then uses the parser.
+        fast::Read::GaveUp => Err(vec![InputError::new(
+            Code::YamlSyntax,
+            "cannot parse YAML: the reader stopped early",
+        )
+        .at(Location::file_start(file))
+        .help("report this file as a secretary bug")]),
     }
-    // Locate first. yaml-rust2 reports syntax errors where they are (serde_yaml
-    // may instead stumble on a type error the broken syntax caused), counts
-    // documents, and finds duplicate keys with both places.
-    let mut locator = Locator::new(file, Record::Anchors);
-    let mut parser = Parser::new_from_str(text);
-    if let Err(scan) = parser.load(&mut locator, true) {
-        return Err(vec![syntax_error(file, text, &scan)]);
-    }
-    if locator.documents.len() != 1 || !locator.duplicates.is_empty() {
-        return Err(malformed(file, locator));
-    }
-    let positions = Positions::new(file, text, locator);
-    match serde_yaml::from_str::<T>(text) {
-        Ok(value) => Ok((value, positions)),
-        Err(error) => {
-            let mut input_error = from_serde_error(file, &error);
-            // libyaml refuses tabs in many places (a blank line of spaces and
-            // a tab, after a value) and says only that a character cannot
-            // start a token: name the character.
-            let at_tab = error.location().is_some_and(|l| {
-                text.lines()
-                    .nth(l.line().saturating_sub(1))
-                    .and_then(|line| line.chars().nth(l.column().saturating_sub(1)))
-                    == Some('\t')
-            });
-            if at_tab {
-                input_error = input_error
-                    .help("YAML does not allow a tab here: indent and separate with spaces");
-            }
-            Err(vec![input_error])
+}
+
+/// Refuses a tab in the indentation of a line, blank lines included.
+///
+/// YAML 1.2 takes a tab on a blank line, or after the indentation of a
+/// block scalar, as white space, and yaml-rust2 follows it; libyaml (and
+/// the readers built on it: PyYAML, Go's yaml, so docker compose) refuses
+/// it. An inventory is read by those tools too, so secretary refuses what
+/// they refuse rather than accept a file they cannot read.
+fn refuse_tab_indentation(file: &Arc<str>, text: &str) -> Result<(), Vec<InputError>> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indentation = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(tab) = line[..indentation].find('\t') {
+            return Err(vec![InputError::new(
+                Code::YamlSyntax,
+                "cannot parse YAML: a tab in the indentation of a line",
+            )
+            .at(Location::from_offset(file, text, offset + tab))
+            .help(
+                "YAML does not allow a tab here: indent and separate with spaces",
+            )]);
         }
+        offset += line.len();
     }
+    Ok(())
 }
 
 /// The error for a text yaml-rust2 cannot parse.
@@ -155,9 +193,7 @@ fn syntax_error(file: &Arc<str>, text: &str, scan: &ScanError) -> InputError {
     // An unterminated quote is found at the end of the file; the quote
     // that opened it is the place to fix.
     if scan.info().contains("quoted scalar") {
-        let mut everything = Locator::new(file, Record::Everything);
-        let _ = Parser::new_from_str(text).load(&mut everything, true);
-        if let Some(start) = everything.last_quote_start(text) {
+        if let Some(start) = Locator::everything(file, text).last_quote_start(text) {
             location = Location::from_offset(file, text, start);
         }
     }
@@ -197,104 +233,31 @@ fn malformed(file: &Arc<str>, mut locator: Locator) -> Vec<InputError> {
     std::mem::take(&mut locator.duplicates)
 }
 
-/// Turns a serde_yaml error into an [`InputError`] with a position, a stable
-/// code and a hint. Quoted string values are redacted from the message: a
-/// type error on a field could otherwise echo a secret someone pasted there.
-fn from_serde_error(file: &Arc<str>, error: &serde_yaml::Error) -> InputError {
-    let location = error
-        .location()
-        .map(|l| Location::new(file, l.line(), l.column()))
-        .unwrap_or_else(|| Location::file_start(file));
-    let full = error.to_string();
-    // serde_yaml appends " at line L column C"; the location says it already.
-    let message = match full.rfind(" at line ") {
-        Some(i) => full[..i].to_owned(),
-        None => full.clone(),
-    };
-    let message = error::redact_quoted_strings(&message);
-    let (path, detail) = match message.split_once(": ") {
-        Some((path, detail)) if !path.contains(' ') => (Some(path.to_owned()), detail.to_owned()),
-        _ => (None, message.clone()),
-    };
-    let in_path = path
-        .as_deref()
-        .map(|p| format!(" in `{p}`"))
-        .unwrap_or_default();
-
-    for (prefix, code, what) in [
-        ("unknown field `", Code::UnknownField, "key"),
-        ("unknown variant `", Code::UnknownValue, "value"),
-    ] {
-        let Some(rest) = detail.strip_prefix(prefix) else {
-            continue;
-        };
-        let (given, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        // serde lists the accepted names: "expected one of `a`, `b`".
-        let options: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let hint = error::unknown_hint(given, &options);
-        return InputError::new(code, format!("unknown {what} `{given}`{in_path}"))
-            .at(location)
-            .help(hint);
-    }
-    if let Some(field) = detail
-        .strip_prefix("missing field `")
-        .and_then(|r| r.split_once('`'))
-        .map(|(f, _)| f)
-    {
-        return InputError::new(
-            Code::MissingField,
-            format!("missing key `{field}`{in_path}"),
-        )
-        .at(location)
-        .help(format!(
-            "add `{field}:` here; `secretary schema` lists every key"
-        ));
-    }
-    if detail.starts_with("invalid type") || detail.starts_with("invalid value") {
-        return InputError::new(Code::WrongType, format!("{detail}{in_path}"))
-            .at(location)
-            .help("see `secretary schema` for the expected type of this key");
-    }
-    if detail.contains("duplicate") {
-        return InputError::new(Code::DuplicateKey, format!("{detail}{in_path}"))
-            .at(location)
-            .help("each key may appear once per mapping; remove or rename one");
-    }
-    InputError::new(Code::YamlSyntax, format!("cannot parse YAML: {message}"))
-        .at(location)
-        .help("fix the YAML syntax at this position; check indentation and quoting")
-}
-
-/// Whether libyaml, under serde_yaml, reads the characters of `text` as
-/// yaml-rust2 does. libyaml refuses control characters anywhere (a vertical
-/// tab in a comment, say) and takes NEL, LS and PS for line breaks, as YAML
-/// 1.1 did; yaml-rust2 reads all of these as ordinary characters. libyaml
-/// also refuses a tab in many places yaml-rust2 takes it as white space (a
-/// blank line of spaces and a tab, found by the fuzz target; after a value;
-/// after a comma in a flow collection). A text with any of them, with a tab
-/// anywhere, or with a byte order mark or noncharacter, takes the slow path.
+/// The byte offset of the first character no YAML reader here takes: a C0
+/// control other than tab, line feed and carriage return, DEL, a C1
+/// control, a byte order mark after the start, or a noncharacter.
 ///
 /// This runs over every byte of every file, so the ASCII part is checked in
 /// chunks the compiler can vectorize, and characters are decoded only when
-/// the text is not all ASCII.
-pub(super) fn same_characters(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let control =
-        |bad: bool, &b: &u8| bad | ((b < 0x20) & (b != b'\n') & (b != b'\r')) | (b == 0x7f);
-    if bytes
+/// a chunk has one.
+pub(super) fn first_control_character(text: &str) -> Option<usize> {
+    let control = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0x7f;
+    let ascii_clean = text
+        .as_bytes()
         .chunks(64)
-        .any(|chunk| chunk.iter().fold(false, control))
-    {
-        return false;
+        .all(|chunk| !chunk.iter().fold(false, |bad, &b| bad | control(b)));
+    if ascii_clean && text.is_ascii() {
+        return None;
     }
-    text.is_ascii()
-        || !text.chars().any(|c| {
-            matches!(
-                c,
-                '\u{80}'
-                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
+    text.char_indices()
+        .find(|&(_, c)| {
+            (c.is_ascii() && control(c as u8))
+                || matches!(
+                    c,
+                    '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                )
         })
+        .map(|(at, _)| at)
 }
 
 #[cfg(test)]

@@ -2,11 +2,12 @@
 //! define (compose files): the same yaml-rust2 parser as the inventory, built
 //! into nodes instead of deserialized.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::parser::{Event, Parser};
+
+use super::error::Stop;
+use super::events::Stream;
 
 use crate::diag::{Code, InputError};
 use crate::source::Location;
@@ -140,20 +141,35 @@ pub fn parse_tree(
     let mut builder = TreeBuilder {
         file: Arc::clone(file),
         stack: Vec::new(),
-        anchors: HashMap::new(),
         root: None,
         errors: Vec::new(),
     };
-    if let Err(scan) = Parser::new_from_str(text).load(&mut builder, false) {
-        let mark = scan.marker();
-        return Err(vec![InputError::new(
-            Code::YamlSyntax,
-            format!("cannot parse {what}: {}", scan.info()),
-        )
-        .at(Location::new(file, mark.line(), mark.col() + 1))
-        .help(
-            "fix the YAML syntax here; check indentation (spaces, not tabs) and quoting",
-        )]);
+    let mut stream = Stream::new(Parser::new_from_str(text));
+    loop {
+        match stream.next_event() {
+            Ok((Event::StreamEnd, ..)) => break,
+            Ok((event, line, col)) => builder.on_event(event, line, col + 1),
+            Err(Stop::Limit(limit, line, col)) => {
+                return Err(vec![limit.into_input_error(Location::new(
+                    file,
+                    line,
+                    col + 1,
+                ))])
+            }
+            Err(Stop::Syntax(scan)) => {
+                let mark = scan.marker();
+                return Err(vec![InputError::new(
+                    Code::YamlSyntax,
+                    format!("cannot parse {what}: {}", scan.info()),
+                )
+                .at(Location::new(file, mark.line(), mark.col() + 1))
+                .help(
+                    "fix the YAML syntax here; check indentation (spaces, not tabs) and quoting",
+                )]);
+            }
+            // The parser's stream neither gives up nor finds problems.
+            Err(Stop::GiveUp | Stop::Problem(..)) => break,
+        }
     }
     if !builder.errors.is_empty() {
         return Err(builder.errors);
@@ -162,36 +178,32 @@ pub fn parse_tree(
 }
 
 enum Partial {
-    Sequence(Node, usize),
-    /// The mapping so far, its anchor, and a key waiting for its value.
-    Mapping(Node, usize, Option<Node>),
+    Sequence(Node),
+    /// The mapping so far, and a key waiting for its value.
+    Mapping(Node, Option<Node>),
 }
 
 struct TreeBuilder {
     file: Arc<str>,
     stack: Vec<Partial>,
-    anchors: HashMap<usize, Node>,
     root: Option<Node>,
     errors: Vec<InputError>,
 }
 
 impl TreeBuilder {
-    fn finish(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
+    fn finish(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => {
                 if self.root.is_none() {
                     self.root = Some(node);
                 }
             }
-            Some(Partial::Sequence(seq, _)) => {
+            Some(Partial::Sequence(seq)) => {
                 if let NodeValue::Sequence(items) = &mut seq.value {
                     items.push(node);
                 }
             }
-            Some(Partial::Mapping(map, _, pending)) => match pending.take() {
+            Some(Partial::Mapping(map, pending)) => match pending.take() {
                 None => {
                     if let (Some(key), NodeValue::Mapping(pairs)) = (node.as_str(), &map.value) {
                         if key != "<<" {
@@ -222,49 +234,33 @@ impl TreeBuilder {
     }
 }
 
-impl MarkedEventReceiver for TreeBuilder {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        let (line, column) = (mark.line(), mark.col() + 1);
+impl TreeBuilder {
+    /// Takes the next event (aliases come replayed) at `line` and `column`
+    /// (both from 1).
+    fn on_event(&mut self, event: Event, line: usize, column: usize) {
         let node = |value| Node {
             line,
             column,
             value,
         };
         match event {
-            Event::Scalar(text, style, anchor, _) => {
+            Event::Scalar(text, style, ..) => {
                 let plain = matches!(style, yaml_rust2::scanner::TScalarStyle::Plain);
                 let scalar = Scalar {
                     text: zeroize::Zeroizing::new(text),
                     plain,
                 };
-                self.finish(node(NodeValue::Scalar(scalar)), anchor);
+                self.finish(node(NodeValue::Scalar(scalar)));
             }
-            Event::Alias(id) => {
-                let mut aliased = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    line,
-                    column,
-                    value: NodeValue::Scalar(Scalar {
-                        text: zeroize::Zeroizing::new(String::new()),
-                        plain: true,
-                    }),
-                });
-                // Point at the alias where it is used.
-                aliased.line = line;
-                aliased.column = column;
-                self.finish(aliased, 0);
-            }
-            Event::SequenceStart(anchor, _) => self.stack.push(Partial::Sequence(
-                node(NodeValue::Sequence(Vec::new())),
-                anchor,
-            )),
-            Event::MappingStart(anchor, _) => self.stack.push(Partial::Mapping(
-                node(NodeValue::Mapping(Vec::new())),
-                anchor,
-                None,
-            )),
+            Event::SequenceStart(..) => self
+                .stack
+                .push(Partial::Sequence(node(NodeValue::Sequence(Vec::new())))),
+            Event::MappingStart(..) => self
+                .stack
+                .push(Partial::Mapping(node(NodeValue::Mapping(Vec::new())), None)),
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Partial::Sequence(done, anchor)) | Some(Partial::Mapping(done, anchor, _)) => {
-                    self.finish(done, anchor)
+                Some(Partial::Sequence(done)) | Some(Partial::Mapping(done, _)) => {
+                    self.finish(done)
                 }
                 None => {}
             },

@@ -4,7 +4,7 @@
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::{Lines, Positioned};
+use super::{Lines, Positioned, Source};
 
 /// `None` where `Lines` gives up on `text`; otherwise whether yaml-rust2
 /// reads the same events, with the same positions for every event the
