@@ -41,6 +41,7 @@ pub mod findings;
 pub mod inventory;
 pub mod observe;
 pub mod policy;
+pub mod read;
 pub mod render;
 pub mod source;
 pub mod waivers;

@@ -18,6 +18,7 @@ mod code;
 mod compose;
 mod examples;
 mod formats;
+mod hostile_files;
 mod hostile_yaml;
 mod iam_examples;
 mod iam_live;

@@ -47,7 +47,7 @@ pub fn run(args: DocsArgs) -> Outcome {
     let mut updates = Vec::new();
     for path in &args.files {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        let text = match std::fs::read_to_string(path) {
+        let text = match secretary::read::read_text(path, secretary::read::Kind::Docs) {
             Ok(text) => text,
             Err(err) => {
                 errors.push(

@@ -139,7 +139,14 @@ pub fn generate(from: &[PathBuf], output: &Path) -> Result<(String, Vec<String>)
     let mut warnings = Vec::new();
     for path in from {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        let text = match std::fs::read_to_string(path) {
+        let text = match secretary::read::read_text(
+            path,
+            if is_compose(path) {
+                secretary::read::Kind::Compose
+            } else {
+                secretary::read::Kind::Dotenv
+            },
+        ) {
             Ok(text) => zeroize::Zeroizing::new(text),
             Err(error) => {
                 errors.push(

@@ -15,6 +15,7 @@ use secretary::diag::{did_you_mean, InputError};
 use secretary::inventory::Inventory;
 use secretary::observe::values::fingerprint::{key_location, FingerprintFile, FingerprintKey};
 use secretary::observe::values::{self, ObservedValue, ValueObservation};
+use secretary::read;
 use secretary::render::view::{FingerprintFileEvidence, ValuesEvidence};
 use secretary::source::{Location, SourceTexts};
 
@@ -180,7 +181,7 @@ fn merge(
     let mut first_key: Option<Location> = None;
     for path in paths {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        let text = match std::fs::read_to_string(path) {
+        let text = match read::read_text(path, read::Kind::Fingerprints) {
             Ok(text) => text,
             Err(err) => {
                 errors.push(

@@ -30,29 +30,28 @@ pub fn json_schema() -> serde_json::Value {
 
 /// The inventory files a set of paths names: files as given, directories
 /// walked for `*.yaml` / `*.yml` in sorted order (so that "defined first"
-/// means the same thing on every machine).
+/// means the same thing on every machine). Symbolic links in a directory
+/// are followed; a loop or a link to nothing is an error, never skipped
+/// ([`crate::read::walk`]).
 pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let before = files.len();
-            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                match entry {
-                    Ok(entry) if entry.file_type().is_file() && is_yaml(entry.path()) => {
-                        files.push(entry.into_path())
-                    }
-                    Ok(_) => {}
-                    Err(err) => errors.push(
-                        InputError::new(
-                            Code::UnreadablePath,
-                            format!("cannot read `{}`: {err}", path.display()),
-                        )
-                        .help("check the path and its permissions"),
+            let (found, problems) = crate::read::walk(path, is_yaml);
+            errors.extend(problems.into_iter().map(|problem| {
+                InputError::new(
+                    Code::UnreadablePath,
+                    format!(
+                        "cannot read `{}` in inventory directory `{}`: {}",
+                        problem.path.display(),
+                        path.display(),
+                        problem.problem
                     ),
-                }
-            }
-            if files.len() == before {
+                )
+                .help("fix the path or its permissions, or move it out of the inventory directory")
+            }));
+            if found.is_empty() {
                 errors.push(
                     InputError::new(
                         Code::EmptyInventoryDirectory,
@@ -61,7 +60,10 @@ pub fn inventory_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<InputError
                     .help("point at an inventory file or a directory of them; `secretary init` writes a starter"),
                 );
             }
-        } else if path.is_file() {
+            files.extend(found);
+        } else if path.exists() || path.is_symlink() {
+            // Not a directory: read as a file, which refuses what is not a
+            // regular one (a FIFO, a device, a dangling link) by name.
             files.push(path.clone());
         } else {
             errors.push(
@@ -99,19 +101,18 @@ pub fn load(
     let mut errors = Vec::new();
     for path in files {
         let display: Arc<str> = Arc::from(path.display().to_string());
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                // One copy of the text, shared by the error snippets and
-                // the positions: a large inventory is tens of megabytes.
-                Ok(text) => read.push((display, Arc::<str>::from(text))),
-                Err(_) => errors.push(
-                    InputError::new(
-                        Code::NotUtf8,
-                        format!("inventory file `{display}` is not UTF-8 text"),
-                    )
-                    .help("save the file as UTF-8"),
-                ),
-            },
+        match crate::read::read_text(&path, crate::read::Kind::Inventory) {
+            // One copy of the text, shared by the error snippets and the
+            // positions: a large inventory is tens of megabytes.
+            Ok(text) => read.push((display, Arc::<str>::from(text))),
+            Err(crate::read::ReadError::NotUtf8 { line, column }) => errors.push(
+                InputError::new(
+                    Code::NotUtf8,
+                    format!("inventory file `{display}` is not UTF-8 text"),
+                )
+                .at(crate::source::Location::new(&display, line, column))
+                .help("save the file as UTF-8"),
+            ),
             Err(err) => errors.push(
                 InputError::new(
                     Code::UnreadableFile,

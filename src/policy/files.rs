@@ -61,10 +61,13 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     if path.is_file() {
         found.push(path.to_path_buf());
     } else {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             match entry {
                 Ok(entry)
-                    if entry.file_type().is_file()
+                    if !entry.file_type().is_dir()
                         && entry.path().extension().is_some_and(|e| e == "cedar") =>
                 {
                     found.push(entry.into_path())
@@ -88,7 +91,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     }
     for file in found {
         let display: Arc<str> = Arc::from(file.display().to_string());
-        match std::fs::read_to_string(&file) {
+        match crate::read::read_text(&file, crate::read::Kind::Policy) {
             Ok(text) => files.push(PolicyFile {
                 display,
                 text: Cow::Owned(text),

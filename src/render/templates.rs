@@ -236,7 +236,7 @@ fn read_dir(dir: &Path) -> Result<Vec<Source>, Vec<InputError>> {
         .map_err(|e| unreadable(&e))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file())
+        .filter(|p| !p.is_dir())
         .filter(|p| {
             !p.file_name()
                 .and_then(|n| n.to_str())
@@ -252,7 +252,7 @@ fn read_dir(dir: &Path) -> Result<Vec<Source>, Vec<InputError>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match std::fs::read_to_string(&path) {
+        match crate::read::read_text(&path, crate::read::Kind::Template) {
             Ok(text) => found.push((name, display, text)),
             Err(err) => errors.push(
                 InputError::new(

@@ -35,6 +35,21 @@ use super::yaml::Positions;
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
 
+/// The earliest date an inventory may hold. An earlier one is a typo or
+/// a placeholder (`0000-01-01` would make a secret 740,000 days old): no
+/// secret managed today was rotated before 1970, and no waiver of a tool
+/// run today expired then.
+pub const EARLIEST_DATE: Date = jiff::civil::date(1970, 1, 1);
+
+/// The error for a date before [`EARLIEST_DATE`], to be located.
+fn too_early(what: &str, text: &str, help: &str) -> InputError {
+    InputError::new(
+        Code::InvalidDate,
+        format!("{what} `{text}` is before {EARLIEST_DATE}, which is not plausible"),
+    )
+    .help(help.to_owned())
+}
+
 /// One parsed file, waiting for validation.
 pub struct ParsedFile {
     pub path: Arc<str>,
@@ -170,6 +185,8 @@ impl Validator {
         }
     }
 
+    /// A past date (`last_rotated`): a `YYYY-MM-DD` date from
+    /// [`EARLIEST_DATE`] to the evaluation date.
     fn date(&mut self, text: &str, what: &str, at: impl FnOnce() -> Location) -> Option<Date> {
         let parsed = if text.len() == 10 {
             text.parse::<Date>().ok()
@@ -184,6 +201,13 @@ impl Validator {
             );
             return None;
         };
+        if date < EARLIEST_DATE {
+            self.errors.push(
+                too_early(what, text, "fix the year; if the date is unknown, rotate the secret and write that day's date")
+                    .at(at()),
+            );
+            return None;
+        }
         if date > self.now {
             self.errors.push(
                 InputError::new(

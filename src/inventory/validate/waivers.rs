@@ -60,6 +60,13 @@ impl Validator {
             }
             let text = raw.expires.trim();
             let expires = match text.parse::<Date>() {
+                Ok(date) if text.len() == 10 && date < super::EARLIEST_DATE => {
+                    self.errors.push(
+                        super::too_early("waiver expiry", text, "fix the year: write the last day the waiver applies, e.g. `expires: 2027-03-31`")
+                            .at(pos.value(&ypath!["waivers", i, "expires"])),
+                    );
+                    None
+                }
                 Ok(date) if text.len() == 10 => Some(date),
                 _ => {
                     self.errors.push(

@@ -14,8 +14,13 @@
 //! - shell (`.sh .bash .zsh`) and Dockerfiles (`Dockerfile`, `Dockerfile.*`,
 //!   `*.dockerfile`): `$X` and `${X}` outside comment lines
 //!
-//! Only names are kept, never a line's text. Files over 1 MiB and files
-//! that are not UTF-8 are skipped (generated or binary).
+//! Only names are kept, never a line's text. Files over 1 MiB
+//! ([`read::CODE_CAP`]) and files that are not UTF-8 are skipped (generated
+//! or binary). A symbolic link to a file is read as that file; one to
+//! nothing, or a FIFO or device with a source file's name, is a gap
+//! (`code-not-verified`), never skipped. A link to a directory is not
+//! walked into, as git and ripgrep do not: it may lead out of the tree
+//! (to `/`) or back into it (a loop); name its target in `sources.code`.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +28,7 @@ use std::sync::{Arc, OnceLock};
 use regex::Regex;
 
 use crate::inventory::model::Inventory;
+use crate::read::{self, read_capped, ReadError};
 use crate::source::Location;
 
 /// Every reference found, in path order.
@@ -41,8 +47,6 @@ pub struct Reference {
     pub language: &'static str,
     pub location: Location,
 }
-
-const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Scans every `sources.code` directory of `inventory`.
 pub fn observe(inventory: &Inventory) -> Code {
@@ -70,18 +74,21 @@ pub fn scan_dir(root: &Path, named_at: &Location, code: &mut Code) {
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        if entry.file_type().is_none_or(|t| t.is_dir()) {
             continue;
         }
         let path = entry.path();
         let Some(language) = language_of(path) else {
             continue;
         };
-        if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+        // A link is read as the file it points to; a link to a directory
+        // is not walked into.
+        if entry.path_is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
             continue;
         }
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_capped(path, read::Kind::Code) {
             Ok(bytes) => bytes,
+            Err(ReadError::TooLarge(_)) => continue,
             Err(error) => {
                 code.gaps.push(super::Gap {
                     location: named_at.clone(),

@@ -116,7 +116,7 @@ pub fn observe(inventory: &Inventory) -> Result<Compose, Vec<InputError>> {
     let mut errors = Vec::new();
     for source in &inventory.sources.compose {
         let file: Arc<str> = Arc::from(source.file.path.display().to_string());
-        let text = match std::fs::read_to_string(&source.file.path) {
+        let text = match crate::read::read_text(&source.file.path, crate::read::Kind::Compose) {
             Ok(text) => zeroize::Zeroizing::new(text),
             Err(error) => {
                 compose.gaps.push(Gap {
@@ -387,10 +387,12 @@ impl ServiceReader<'_> {
                 continue;
             };
             let resolved = self.dir.join(path);
-            let text = match std::fs::read_to_string(&resolved) {
+            let text = match crate::read::read_text(&resolved, crate::read::Kind::Dotenv) {
                 Ok(text) => zeroize::Zeroizing::new(text),
                 Err(error) => {
-                    if required {
+                    // `required: false` excuses a missing file, as in
+                    // compose, never one that is there but cannot be read.
+                    if required || !error.is_not_found() {
                         self.gaps.push(Gap {
                             location: entry.location(self.file),
                             problem: format!(

@@ -362,7 +362,7 @@ pub fn decode_policy_document(text: &str) -> Result<Value, String> {
 /// Reads and checks a snapshot file. Every problem is located in the file.
 pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError> {
     let display: Arc<str> = Arc::from(path.display().to_string());
-    let text = std::fs::read_to_string(path).map_err(|err| {
+    let text = crate::read::read_text(path, crate::read::Kind::Snapshot).map_err(|err| {
         InputError::new(
             Code::CannotReadIamSnapshot,
             format!("cannot read IAM snapshot `{display}`: {err}"),

@@ -67,28 +67,24 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
                 .to_string_lossy()
                 .replace('\\', "/"),
         );
-        let text = match std::fs::read(&source.path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => zeroize::Zeroizing::new(text),
-                Err(error) => {
-                    let mut bytes = error.into_bytes();
-                    zeroize::Zeroize::zeroize(&mut bytes);
-                    errors.push(
-                        InputError::new(
-                            Code::UnreadableEnvExample,
-                            format!("`{display}` is not UTF-8 text"),
-                        )
-                        .at(source.location.clone())
-                        .help("save the `.env.example` file as UTF-8"),
-                    );
-                    continue;
-                }
-            },
+        let text = match crate::read::read_text(&source.path, crate::read::Kind::EnvExample) {
+            Ok(text) => zeroize::Zeroizing::new(text),
+            Err(crate::read::ReadError::NotUtf8 { .. }) => {
+                errors.push(
+                    InputError::new(
+                        Code::UnreadableEnvExample,
+                        format!("`{display}` is not UTF-8 text"),
+                    )
+                    .at(source.location.clone())
+                    .help("save the `.env.example` file as UTF-8"),
+                );
+                continue;
+            }
             Err(error) => {
                 errors.push(
                     InputError::new(
                         Code::UnreadableEnvExample,
-                        format!("`{display}` cannot be read: {}", error.kind()),
+                        format!("`{display}` cannot be read: {}", describe(&error)),
                     )
                     .at(source.location.clone())
                     .help("check the file's permissions, or fix `sources.env_example`"),
@@ -129,6 +125,15 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
         Ok(Some(Observation { files }))
     } else {
         Err(errors)
+    }
+}
+
+/// A read error as messages show it: the kind of an OS error (its text
+/// was not shown here before), the reason for a refusal.
+fn describe(error: &crate::read::ReadError) -> String {
+    match error {
+        crate::read::ReadError::Io(io) => io.kind().to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -210,7 +210,7 @@ impl Read {
     }
 
     fn from_file(written: &str, path: &Path) -> Read {
-        let outcome = match std::fs::read(path) {
+        let outcome = match crate::read::read_capped(path, crate::read::Kind::Value) {
             Ok(bytes) => {
                 let mut bytes = Zeroizing::new(bytes);
                 // Files written by `echo` or an editor end with one newline that
@@ -224,7 +224,7 @@ impl Read {
                 }
                 Outcome::Found(bytes)
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Outcome::NotFound,
+            Err(err) if err.is_not_found() => Outcome::NotFound,
             Err(err) => Outcome::Unreadable(format!("cannot read `{}`: {err}", path.display())),
         };
         Read {
@@ -286,19 +286,19 @@ impl Read {
 
 /// Reads and parses a `.env` file. `Err("")` when it does not exist.
 fn read_dotenv(path: &Path) -> Result<dotenv::Parsed, String> {
-    match std::fs::read(path) {
+    match crate::read::read_capped(path, crate::read::Kind::Dotenv) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
             match std::str::from_utf8(&bytes) {
                 Ok(text) => Ok(dotenv::parse(text)),
                 Err(err) => Err(format!(
-                    "`{}` is not UTF-8 text (invalid byte after {} bytes)",
+                    "cannot read `{}`: {}",
                     path.display(),
-                    err.valid_up_to()
+                    crate::read::not_utf8(&bytes, err.valid_up_to())
                 )),
             }
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(String::new()),
+        Err(err) if err.is_not_found() => Err(String::new()),
         Err(err) => Err(format!("cannot read `{}`: {err}", path.display())),
     }
 }
@@ -333,7 +333,7 @@ impl Examples {
     fn read(inventory: &Inventory, gaps: &mut Vec<ValueGap>) -> Examples {
         let mut values: HashMap<String, Vec<(String, Zeroizing<String>)>> = HashMap::new();
         for source in &inventory.sources.env_example {
-            let text = match std::fs::read_to_string(&source.path) {
+            let text = match crate::read::read_text(&source.path, crate::read::Kind::EnvExample) {
                 Ok(text) => Zeroizing::new(text),
                 Err(err) => {
                     gaps.push(ValueGap {
