@@ -16,7 +16,7 @@ use secretary::inventory::Inventory;
 use secretary::observe::values::fingerprint::{key_location, FingerprintFile, FingerprintKey};
 use secretary::observe::values::{self, ObservedValue, ValueObservation};
 use secretary::render::view::{FingerprintFileEvidence, ValuesEvidence};
-use secretary::source::{Location, SourceTexts};
+use secretary::source::{FileKind, Location, SourceTexts};
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ValueArgs {
@@ -193,8 +193,9 @@ fn merge(
                 continue;
             }
         };
-        // Fingerprint files hold no values: their lines may be quoted.
-        texts.insert(&display, &text);
+        // Recorded for the report's digest; never quoted: the file given
+        // may not be a fingerprint file (see `FileKind`).
+        texts.insert(&display, text.as_str(), FileKind::Fingerprints);
         let file = match FingerprintFile::parse(&display, &text) {
             Ok(file) => file,
             Err(error) => {
