@@ -18,6 +18,7 @@ mod code;
 mod compose;
 mod examples;
 mod formats;
+mod hostile_outputs;
 mod iam_examples;
 mod iam_live;
 mod iam_recorded;
