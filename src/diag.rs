@@ -9,7 +9,9 @@
 //! An input error never contains a secret value: loaders only ever quote names,
 //! keys, paths and the serde/YAML parser messages, and the YAML parser is never
 //! asked to quote a scalar in a position where a secret value could stand (see
-//! `inventory::yaml`).
+//! `inventory::yaml`). A rendered error quotes a line, and a JSON parser's
+//! message its token, only of a file whose kind says it holds no values
+//! (`source::FileKind`).
 
 use std::fmt::Write as _;
 
@@ -48,6 +50,7 @@ codes! {
     DuplicateFingerprintEnvironment => "duplicate-fingerprint-environment",
     DuplicateKey => "duplicate-key",
     DuplicateName => "duplicate-name",
+    DuplicateOutput => "duplicate-output",
     DuplicateRuleId => "duplicate-rule-id",
     DuplicateSettings => "duplicate-settings",
     DuplicateSourcesRepository => "duplicate-sources-repository",
@@ -57,6 +60,7 @@ codes! {
     EmptyName => "empty-name",
     EmptyPolicyDirectory => "empty-policy-directory",
     EmptyRead => "empty-read",
+    FileExists => "file-exists",
     FilesNotVerified => "files-not-verified",
     FingerprintKeyMismatch => "fingerprint-key-mismatch",
     IamCollectionFailed => "iam-collection-failed",
@@ -94,6 +98,7 @@ codes! {
     NoRandomKey => "no-random-key",
     NoValueSources => "no-value-sources",
     NotUtf8 => "not-utf8",
+    OutputIsInput => "output-is-input",
     PermitRule => "permit-rule",
     PolicyInvalid => "policy-invalid",
     PolicySet => "policy-set",
@@ -232,6 +237,7 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::FileKind;
 
     #[test]
     fn codes_are_unique_and_kebab_case() {
@@ -260,23 +266,16 @@ mod tests {
     #[test]
     fn renders_location_snippet_and_help() {
         let file: std::sync::Arc<str> = "inv.yaml".into();
-        let mut texts = SourceTexts::default();
-        texts.insert(
-            &file,
-            "version: 1\nsecrets:\n  X: {clasification: critical}\n",
-        );
-        let redacted = {
-            let mut t = SourceTexts::default();
-            t.insert_redacted(
-                &file,
-                "version: 1\nsecrets:\n  X: {clasification: critical}\n",
-            );
-            t
+        let text = "version: 1\nsecrets:\n  X: {clasification: critical}\n";
+        let texts_of = |kind| {
+            let mut texts = SourceTexts::default();
+            texts.insert(&file, text, kind);
+            texts
         };
         let err = InputError::new(Code::UnknownField, "unknown field `clasification`")
             .at(Location::new(&file, 3, 7))
             .help("did you mean `classification`?");
-        let text = err.render(&texts);
+        let text = err.render(&texts_of(FileKind::Template));
         assert!(text.contains("--> inv.yaml:3:7"), "{text}");
         assert!(
             text.contains("3 |   X: {clasification: critical}"),
@@ -286,7 +285,12 @@ mod tests {
             text.contains("= help: did you mean `classification`?"),
             "{text}"
         );
-        let text = err.render(&redacted);
+        let text = err.render(&texts_of(FileKind::Inventory));
         assert!(text.contains("3 |   X: …"), "{text}");
+        // A file that may hold values: the place, never the text.
+        let text = err.render(&texts_of(FileKind::Fingerprints));
+        assert!(text.contains("--> inv.yaml:3:7"), "{text}");
+        assert!(!text.contains("clasification: critical"), "{text}");
+        assert!(!text.contains(" | "), "{text}");
     }
 }

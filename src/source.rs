@@ -4,6 +4,10 @@
 //! positions as [`Location`]s so that errors and findings can say `file:line:col`.
 //! Locations carry the file path as the user wrote it (relative paths stay
 //! relative), which keeps output stable across machines.
+//!
+//! The texts of the files read are kept in [`SourceTexts`] with their
+//! [`FileKind`], which decides in one place how much of a line an error may
+//! quote: nothing, for every file that may hold a value.
 
 use std::fmt;
 use std::sync::Arc;
@@ -53,38 +57,136 @@ impl fmt::Display for Location {
     }
 }
 
-/// The text of every input file read in this run, so errors can quote the
-/// offending line. Files are kept by their display path.
+/// What a file the run reads is, as far as errors go: whether an error
+/// may quote its lines, and what messages call it.
 ///
-/// Inventory files are kept with their values hidden: an inventory is not
-/// meant to hold secret values, but a default or a mistyped field might, and
-/// an error message must never repeat one. Only keys survive in snippets.
+/// Decided here, in one place, because the file given to a flag is not
+/// always the file the flag expects: a `.env` passed as `--fingerprints`, a
+/// secret file passed as `--iam-snapshot`. Only files known to hold no
+/// values are quoted (policies, templates, and inventories with their values
+/// hidden); for every other kind an error names `file:line:col` and the
+/// problem, never the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An inventory file: its keys may be quoted, never its values.
+    Inventory,
+    /// A file of Cedar rules: quoted as it is when named `*.cedar`.
+    Policy,
+    /// A report template: quoted as it is.
+    Template,
+    /// A fingerprint file given to `--fingerprints`.
+    Fingerprints,
+    /// An IAM snapshot given to `--iam-snapshot`.
+    IamSnapshot,
+    /// A file holding a secret value (`value: {file: …}`).
+    ValueFile,
+    /// A `.env` file holding secret values (`value: {dotenv: …}`).
+    Dotenv,
+    /// A secret file on this machine (an instance's `file:`).
+    SecretFile,
+    /// A compose file (`sources.compose`).
+    Compose,
+    /// A `.env.example` file (`sources.env_example`).
+    EnvExample,
+    /// Source code scanned for variable names (`sources.code`).
+    Code,
+    /// A file `init --from` starts an inventory from.
+    InitSource,
+    /// The AWS shared config or credentials file.
+    AwsConfig,
+}
+
+/// How much of a line an error may quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    /// The whole line.
+    Verbatim,
+    /// A YAML line's indentation, list dash and key; its value becomes `…`.
+    KeysOnly,
+    /// Nothing: the error names the file, line and column only.
+    Never,
+}
+
+impl FileKind {
+    /// How much of the lines of `file`, a file of this kind, an error may
+    /// quote. A policy file not named `*.cedar` may be any file given to
+    /// `--policies` by mistake, so it is not quoted.
+    pub fn quoting(self, file: &str) -> Quoting {
+        match self {
+            FileKind::Inventory => Quoting::KeysOnly,
+            FileKind::Policy if file.ends_with(".cedar") => Quoting::Verbatim,
+            FileKind::Template => Quoting::Verbatim,
+            _ => Quoting::Never,
+        }
+    }
+
+    /// What the file is, for messages: `an inventory file`.
+    pub const fn noun(self) -> &'static str {
+        match self {
+            FileKind::Inventory => "an inventory file",
+            FileKind::Policy => "a policy file",
+            FileKind::Template => "a template",
+            FileKind::Fingerprints => "a fingerprint file (`--fingerprints`)",
+            FileKind::IamSnapshot => "the IAM snapshot (`--iam-snapshot`)",
+            FileKind::ValueFile => "a secret value file (`value: {file: …}`)",
+            FileKind::Dotenv => "a `.env` file of secret values (`value: {dotenv: …}`)",
+            FileKind::SecretFile => "a secret file (an instance's `file:`)",
+            FileKind::Compose => "a compose file (`sources.compose`)",
+            FileKind::EnvExample => "a `.env.example` file (`sources.env_example`)",
+            FileKind::Code => "source code the run scans (`sources.code`)",
+            FileKind::InitSource => "a file given to `--from`",
+            FileKind::AwsConfig => "the AWS config or credentials file",
+        }
+    }
+
+    /// What a JSON parser's error says about a file of this kind, without
+    /// the position (errors show it apart). A syntax error's message is one
+    /// of serde_json's fixed texts (`expected value`); a data error's quotes
+    /// the offending token (`invalid type: string "…"`), so it is repeated
+    /// only for a kind whose lines may be quoted, and otherwise only said to
+    /// not fit the format.
+    pub fn json_problem(self, err: &serde_json::Error) -> String {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Data if self.quoting("") != Quoting::Verbatim => {
+                "a key or value here does not fit the format".to_owned()
+            }
+            Category::Io => "it cannot be read".to_owned(),
+            _ => {
+                let text = err.to_string();
+                match text.rfind(" at line ") {
+                    Some(i) => text[..i].to_owned(),
+                    None => text,
+                }
+            }
+        }
+    }
+}
+
+/// The text of every input file read in this run, with its [`FileKind`]:
+/// errors quote a line of it as its kind allows, reports show digests of
+/// it, and outputs are checked not to replace it. Files are kept by their
+/// display path.
 #[derive(Debug, Default, Clone)]
 pub struct SourceTexts {
-    files: std::collections::BTreeMap<Arc<str>, (Arc<str>, bool)>,
+    files: std::collections::BTreeMap<Arc<str>, (Arc<str>, FileKind)>,
 }
 
 impl SourceTexts {
-    /// Keeps a file whose lines may be quoted as they are (policies).
-    pub fn insert(&mut self, file: &Arc<str>, text: &str) {
-        self.files
-            .insert(Arc::clone(file), (Arc::from(text), false));
-    }
-
-    /// Keeps a YAML file whose values must not be quoted (inventories).
-    pub fn insert_redacted(&mut self, file: &Arc<str>, text: &str) {
-        self.files.insert(Arc::clone(file), (Arc::from(text), true));
-    }
-
-    /// [`Self::insert_redacted`] for a text already shared with others.
-    pub fn insert_redacted_shared(&mut self, file: &Arc<str>, text: Arc<str>) {
-        self.files.insert(Arc::clone(file), (text, true));
+    /// Keeps the text of `file`, a file of `kind`.
+    pub fn insert(&mut self, file: &Arc<str>, text: impl Into<Arc<str>>, kind: FileKind) {
+        self.files.insert(Arc::clone(file), (text.into(), kind));
     }
 
     /// Takes over the files `other` recorded (from a stage that ran in
     /// parallel with its own record).
     pub fn append(&mut self, other: SourceTexts) {
         self.files.extend(other.files);
+    }
+
+    /// Every file recorded, by display path, with its kind.
+    pub fn files(&self) -> impl Iterator<Item = (&str, FileKind)> {
+        self.files.iter().map(|(file, (_, kind))| (&**file, *kind))
     }
 
     /// The SHA-256 of a recorded file's text, in lowercase hex: audit
@@ -95,15 +197,18 @@ impl SourceTexts {
         Some(hex(&sha2::Sha256::digest(text.as_bytes())))
     }
 
-    /// The line a location points at, without its line ending; values are
-    /// replaced by `…` in redacted files.
+    /// The line a location points at, without its line ending, as much of
+    /// it as the file's kind lets an error quote; `None` when nothing may be.
     pub fn line(&self, location: &Location) -> Option<String> {
-        let (text, redacted) = self.files.get(&location.file)?;
+        let (text, kind) = self.files.get(&location.file)?;
+        let quoting = kind.quoting(&location.file);
+        if quoting == Quoting::Never {
+            return None;
+        }
         let line = text.lines().nth(location.line.checked_sub(1)?)?;
-        Some(if *redacted {
-            redact_yaml_line(line)
-        } else {
-            line.to_owned()
+        Some(match quoting {
+            Quoting::KeysOnly => redact_yaml_line(line),
+            _ => line.to_owned(),
         })
     }
 }
@@ -147,6 +252,29 @@ fn redact_yaml_line(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_errors_quote_a_token_only_where_lines_may_be_quoted() {
+        let data = serde_json::from_str::<u32>("\"hunter2\"").unwrap_err();
+        let syntax = serde_json::from_str::<u32>("hunter2").unwrap_err();
+        for kind in [
+            FileKind::Fingerprints,
+            FileKind::IamSnapshot,
+            FileKind::Inventory,
+        ] {
+            assert!(!kind.json_problem(&data).contains("hunter2"));
+            assert_eq!(kind.json_problem(&syntax), "expected value");
+        }
+        assert!(FileKind::Template.json_problem(&data).contains("hunter2"));
+    }
+
+    #[test]
+    fn only_files_known_to_hold_no_values_are_quoted() {
+        assert_eq!(FileKind::Policy.quoting("rules/a.cedar"), Quoting::Verbatim);
+        assert_eq!(FileKind::Policy.quoting(".env"), Quoting::Never);
+        assert_eq!(FileKind::Inventory.quoting(".env"), Quoting::KeysOnly);
+        assert_eq!(FileKind::Fingerprints.quoting("fp.json"), Quoting::Never);
+    }
 
     #[test]
     fn redacted_lines_keep_keys_only() {

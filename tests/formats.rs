@@ -549,7 +549,7 @@ fn mismatched_format_and_output_pairs_are_usage_errors() {
             &[
                 "--format", "json", "-o", "a", "--format", "sarif", "-o", "a",
             ][..],
-            "given for two formats",
+            "are the same file",
         ),
     ] {
         let r = run(secretary(dir.path())

@@ -19,6 +19,7 @@ mod compose;
 mod examples;
 mod formats;
 mod hostile_files;
+mod hostile_outputs;
 mod hostile_yaml;
 mod iam_examples;
 mod iam_live;

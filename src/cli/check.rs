@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::{ColorArgs, FailOn, PolicyArgs};
-use super::output::write_atomic_all;
 use super::outputs::OutputArgs;
 use super::pipeline::{judge, request};
+use super::write::{write, Access, Inputs, Output};
 use super::Outcome;
 use secretary::findings::Severity;
 use secretary::render;
@@ -91,10 +91,13 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
         match path {
             // Colour is for terminals: a file gets plain text.
-            Some(path) => files.push((
-                path.clone(),
-                anstream::adapter::strip_bytes(&out).into_vec(),
-            )),
+            Some(path) => files.push(Output {
+                path: path.clone(),
+                bytes: anstream::adapter::strip_bytes(&out).into_vec(),
+                // No format shows a value or its fingerprint.
+                access: Access::Shared,
+                replace: true,
+            }),
             None => stdout = Some(out),
         }
     }
@@ -110,9 +113,11 @@ pub fn run(args: CheckArgs) -> Outcome {
         printer.errors(&judged.broken, &texts);
         return Outcome::BadInput;
     }
-    // Files are written only for a run that could judge the inventory.
-    if let Err(error) = write_atomic_all(&files) {
-        printer.errors(&[error], &texts);
+    // Files are written only for a run that could judge the inventory, and
+    // none over a file it read.
+    let inputs = Inputs::of_run(&texts, &checked.inventory);
+    if let Err(errors) = write(&files, &inputs) {
+        printer.errors(&errors, &texts);
         return Outcome::BadInput;
     }
     if let Some(out) = stdout {

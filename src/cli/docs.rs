@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::output::write_atomic;
 use super::pipeline::{prepare, ReportInputs};
+use super::write::{guard, write, Access, Output};
 use super::Outcome;
 use secretary::diag::InputError;
 use secretary::render::{docs, report, templates::DOCS_TABLES};
@@ -38,10 +38,20 @@ pub struct DocsArgs {
 
 pub fn run(args: DocsArgs) -> Outcome {
     let printer = args.inputs.color.printer();
-    let mut prepared = match prepare(&args.inputs, args.inventory.clone(), None, &printer) {
+    let prepared = match prepare(&args.inputs, args.inventory.clone(), None, &printer) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
+    // Every file named is an output, updated or not: none may be an input
+    // of the run (the inventory, a template, …) or named twice. Each is its
+    // own input by design: it is read, and rewritten keeping its mode.
+    if !args.check {
+        let named: Vec<&std::path::Path> = args.files.iter().map(PathBuf::as_path).collect();
+        if let Err(errors) = guard(&named, &prepared.inputs) {
+            printer.errors(&errors, &prepared.texts);
+            return Outcome::BadInput;
+        }
+    }
     let context = report::context(&prepared.view);
     let mut errors = Vec::new();
     let mut updates = Vec::new();
@@ -60,7 +70,6 @@ pub fn run(args: DocsArgs) -> Outcome {
                 continue;
             }
         };
-        prepared.texts.insert(&display, &text);
         let mut render = |name: &str| prepared.templates.render(&format!("{name}.md"), &context);
         match docs::update(&display, &text, &mut render) {
             Ok(updated) => {
@@ -116,11 +125,20 @@ pub fn run(args: DocsArgs) -> Outcome {
         );
         return Outcome::Findings;
     }
-    for (path, display, _, new) in &updates {
-        if let Err(error) = write_atomic(path, new.as_bytes()) {
-            printer.errors(&[error], &prepared.texts);
-            return Outcome::BadInput;
-        }
+    let outputs: Vec<Output> = updates
+        .iter()
+        .map(|(path, _, _, new)| Output {
+            path: path.clone(),
+            bytes: new.clone().into_bytes(),
+            access: Access::Shared,
+            replace: true,
+        })
+        .collect();
+    if let Err(errors) = write(&outputs, &prepared.inputs) {
+        printer.errors(&errors, &prepared.texts);
+        return Outcome::BadInput;
+    }
+    for (_, display, _, _) in &updates {
         eprintln!("updated {display}");
     }
     Outcome::Compliant

@@ -8,6 +8,10 @@
 //! `empty`, as `check` would report `secret-value-missing` and
 //! `secret-value-empty`); 2 bad input, or a value that could not be read (no
 //! file is written: a partial list would pass for a complete one).
+//!
+//! The file is the one output that holds fingerprints, so `-o FILE` writes
+//! it 0600 (`write::Access::Private`), and never over a file the run reads
+//! (the inventory, a value file, a `.env` file, …).
 
 use secretary::diag::Code;
 use std::path::PathBuf;
@@ -15,6 +19,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::args::{resolve_now, ColorArgs};
+use super::write::{write, Access, Inputs, Output};
 use super::Outcome;
 use secretary::diag::InputError;
 use secretary::observe::values;
@@ -146,8 +151,15 @@ pub fn run(args: FingerprintArgs) -> Outcome {
     let json = file.to_json();
     match &args.output {
         Some(path) => {
-            if let Err(error) = super::output::write_atomic(path, json.as_bytes()) {
-                printer.errors(&[error], &texts);
+            let output = Output {
+                path: path.clone(),
+                bytes: json.into_bytes(),
+                access: Access::Private,
+                replace: true,
+            };
+            let inputs = Inputs::of_run(&texts, &inventory);
+            if let Err(errors) = write(&[output], &inputs) {
+                printer.errors(&errors, &texts);
                 return Outcome::BadInput;
             }
         }

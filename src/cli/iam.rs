@@ -92,8 +92,14 @@ fn run_snapshot(args: SnapshotArgs) -> Outcome {
     let json = snapshot.to_json();
     match &args.output {
         Some(path) => {
-            if let Err(error) = super::output::write_atomic(path, json.as_bytes()) {
-                printer.errors(&[error], &texts);
+            let output = super::write::Output {
+                path: path.clone(),
+                bytes: json.into_bytes(),
+                access: super::write::Access::Shared,
+                replace: true,
+            };
+            if let Err(errors) = super::write::write(&[output], &super::write::Inputs::new()) {
+                printer.errors(&errors, &texts);
                 return Outcome::BadInput;
             }
         }

@@ -19,6 +19,7 @@ mod repo;
 mod report;
 mod schema;
 mod values;
+mod write;
 
 use std::process::ExitCode;
 

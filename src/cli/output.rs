@@ -1,7 +1,6 @@
 //! Where output goes: results to stdout, errors and warnings to stderr.
 //! A closed pipe (`secretary check | head`) ends the run quietly.
 
-use secretary::diag::Code;
 use std::io::{self, Write};
 
 use secretary::diag::InputError;
@@ -52,63 +51,4 @@ impl Printer {
             let _ = write!(stream, "{}", text.replacen("error[", "warning[", 1));
         }
     }
-}
-
-/// Writes `bytes` to `path` so that readers see either the old file or the
-/// whole new one, never a half-written report: the bytes go to a temporary
-/// file in the same directory, which is then renamed over `path`.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), InputError> {
-    let fail = |err: &dyn std::fmt::Display| {
-        InputError::new(
-            Code::CannotWriteOutput,
-            format!("cannot write `{}`: {err}", path.display()),
-        )
-        .help("check that the directory exists and is writable, or choose another `-o` path")
-    };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => std::path::Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|err| fail(&err))?;
-    file.write_all(bytes).map_err(|err| fail(&err))?;
-    file.as_file().sync_all().map_err(|err| fail(&err))?;
-    file.persist(path).map_err(|err| fail(&err.error))?;
-    Ok(())
-}
-
-/// Writes several outputs all or nothing, as far as the file system allows:
-/// every file is first written in full to a temporary file beside its
-/// target, and only when all of them are written are they renamed over
-/// their targets. A failure before that leaves every target untouched.
-pub fn write_atomic_all(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<(), InputError> {
-    let fail = |path: &std::path::Path, err: &dyn std::fmt::Display| {
-        InputError::new(
-            Code::CannotWriteOutput,
-            format!("cannot write `{}`: {err}", path.display()),
-        )
-        .help("check that the directory exists and is writable, or choose another `-o` path")
-    };
-    let mut staged = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => std::path::Path::new("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        // A report is an ordinary file: readable as the umask allows, not
-        // private like a temporary file.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let mut file = builder.tempfile_in(dir).map_err(|err| fail(path, &err))?;
-        file.write_all(bytes).map_err(|err| fail(path, &err))?;
-        file.as_file().sync_all().map_err(|err| fail(path, &err))?;
-        staged.push((file, path));
-    }
-    for (file, path) in staged {
-        file.persist(path).map_err(|err| fail(path, &err.error))?;
-    }
-    Ok(())
 }

@@ -141,6 +141,8 @@ pub struct Prepared {
     pub view: View,
     pub templates: Templates,
     pub texts: SourceTexts,
+    /// The files the run read, which no output may replace.
+    pub inputs: super::write::Inputs,
     /// Whether an unwaived finding reaches `--fail-on`.
     pub fails: bool,
 }
@@ -215,6 +217,7 @@ pub fn prepare(
     let fail_on = Severity::from(inputs.fail_on);
     Ok(Prepared {
         view: judged.view(&inputs.observe, &texts, generated_at, fail_on),
+        inputs: super::write::Inputs::of_run(&texts, &judged.checked.inventory),
         templates,
         fails: judged.checked.report.fails_at(fail_on),
         texts,

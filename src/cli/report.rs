@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::output::write_atomic;
 use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
+use super::write::{write, Access, Output};
 use super::Outcome;
 use secretary::render::report::{self, ReportFormat};
 use secretary::source::SourceTexts;
@@ -65,8 +65,14 @@ pub fn run(args: ReportArgs) -> Outcome {
     };
     match &args.output {
         Some(path) => {
-            if let Err(error) = write_atomic(path, text.as_bytes()) {
-                printer.errors(&[error], &prepared.texts);
+            let output = Output {
+                path: path.clone(),
+                bytes: text.into_bytes(),
+                access: Access::Shared,
+                replace: true,
+            };
+            if let Err(errors) = write(&[output], &prepared.inputs) {
+                printer.errors(&errors, &prepared.texts);
                 return Outcome::BadInput;
             }
         }

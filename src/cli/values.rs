@@ -17,7 +17,7 @@ use secretary::observe::values::fingerprint::{key_location, FingerprintFile, Fin
 use secretary::observe::values::{self, ObservedValue, ValueObservation};
 use secretary::read;
 use secretary::render::view::{FingerprintFileEvidence, ValuesEvidence};
-use secretary::source::{Location, SourceTexts};
+use secretary::source::{FileKind, Location, SourceTexts};
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ValueArgs {
@@ -194,8 +194,9 @@ fn merge(
                 continue;
             }
         };
-        // Fingerprint files hold no values: their lines may be quoted.
-        texts.insert(&display, &text);
+        // Recorded for the report's digest; never quoted: the file given
+        // may not be a fingerprint file (see `FileKind`).
+        texts.insert(&display, text.as_str(), FileKind::Fingerprints);
         let file = match FingerprintFile::parse(&display, &text) {
             Ok(file) => file,
             Err(error) => {

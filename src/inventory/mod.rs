@@ -21,7 +21,7 @@ use rayon::prelude::*;
 pub use model::Inventory;
 
 use crate::diag::InputError;
-use crate::source::SourceTexts;
+use crate::source::{FileKind, SourceTexts};
 
 /// The JSON Schema of an inventory file, for editors and `secretary schema`.
 pub fn json_schema() -> serde_json::Value {
@@ -123,7 +123,7 @@ pub fn load(
         }
     }
     for (display, text) in &read {
-        texts.insert_redacted_shared(display, Arc::clone(text));
+        texts.insert(display, Arc::clone(text), FileKind::Inventory);
     }
     // Files parse independently; large inventories are split across many.
     let results: Vec<_> = read

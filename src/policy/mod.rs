@@ -32,7 +32,7 @@ use crate::diag::InputError;
 use crate::entities::Action;
 use crate::findings::Severity;
 use crate::observe::ObservationKind;
-use crate::source::{Location, SourceTexts};
+use crate::source::{FileKind, Location, SourceTexts};
 
 /// The built-in rule files, embedded so the binary works anywhere.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -196,7 +196,7 @@ pub fn load(
 ) -> Result<RuleSet, Vec<InputError>> {
     let (files, mut errors) = files::read(sources);
     for file in &files {
-        texts.insert(&file.display, &file.text);
+        texts.insert(&file.display, &*file.text, FileKind::Policy);
     }
     let parse::Parsed { rules, policies } = parse::parse(&files, &mut errors);
     let validated = validate::validate(&policies, &files, schema);

@@ -18,7 +18,7 @@ use super::files::PolicyFile;
 use super::rule::{annotation, rule_from_policy, Site};
 use super::{first_label_offset, split, NamedPolicy, Rule};
 use crate::diag::{Code, InputError};
-use crate::source::Location;
+use crate::source::{FileKind, Location, Quoting};
 
 /// The rules whose annotations are right, by id, and every policy (rules
 /// and the rest) to validate against the schema.
@@ -147,6 +147,16 @@ fn syntax_error(file: &PolicyFile, error: &(dyn Diagnostic + '_)) -> InputError 
         .map(|h| h.to_string())
         .or(expected)
         .unwrap_or_else(|| "fix the Cedar syntax at this position".into());
+    // Cedar quotes the offending token: not from a file that may be any
+    // file given to `--policies` by mistake (see `FileKind::quoting`).
+    if FileKind::Policy.quoting(&file.display) == Quoting::Never {
+        return InputError::new(
+            Code::PolicySyntax,
+            "cannot parse policy: this is not Cedar syntax",
+        )
+        .at(Location::from_offset(&file.display, &file.text, offset))
+        .help("give `--policies` a directory of `.cedar` files or a `.cedar` file");
+    }
     InputError::new(Code::PolicySyntax, format!("cannot parse policy: {error}"))
         .at(Location::from_offset(&file.display, &file.text, offset))
         .help(format!(

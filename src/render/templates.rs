@@ -16,7 +16,7 @@ use std::sync::Arc;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::diag::{did_you_mean, InputError};
-use crate::source::{Location, SourceTexts};
+use crate::source::{FileKind, Location, SourceTexts};
 
 /// How built-in templates are named in messages.
 pub const BUILTIN_PREFIX: &str = "<builtin>/templates/";
@@ -153,7 +153,7 @@ impl Templates {
         }
         let mut errors = Vec::new();
         for (name, display, text) in sources {
-            texts.insert(&display, &text);
+            texts.insert(&display, text.as_str(), FileKind::Template);
             files.insert(name.clone(), Arc::clone(&display));
             if let Err(err) = env.add_template_owned(name.clone(), text) {
                 errors.push(template_error(&err, &files, Code::TemplateSyntax));

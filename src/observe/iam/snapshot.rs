@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diag::InputError;
-use crate::source::{Location, SourceTexts};
+use crate::source::{FileKind, Location, SourceTexts};
 
 /// The snapshot format version this build reads and writes.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -369,7 +369,7 @@ pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError
         )
         .help("write one with `secretary iam snapshot -o FILE`, or check the path")
     })?;
-    texts.insert(&display, &text);
+    texts.insert(&display, text.as_str(), FileKind::IamSnapshot);
     parse(&display, &text)
 }
 
@@ -378,7 +378,10 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
     let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
         InputError::new(
             Code::InvalidIamSnapshot,
-            format!("IAM snapshot is not valid: {err}"),
+            format!(
+                "IAM snapshot is not valid: {}",
+                FileKind::IamSnapshot.json_problem(&err)
+            ),
         )
         .at(Location::new(file, err.line(), err.column()))
         .help("write snapshots with `secretary iam snapshot -o FILE`; the format is described in the README (Live IAM)")

@@ -21,7 +21,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::diag::InputError;
-use crate::source::Location;
+use crate::source::{FileKind, Location};
 
 /// The format version of fingerprint files.
 pub const FILE_VERSION: u32 = 1;
@@ -139,7 +139,10 @@ impl FingerprintFile {
         let parsed: FingerprintFile = serde_json::from_str(text).map_err(|err| {
             InputError::new(
                 Code::InvalidFingerprintFile,
-                format!("fingerprint file is not valid: {}", strip_position(&err)),
+                format!(
+                    "fingerprint file is not valid: {}",
+                    FileKind::Fingerprints.json_problem(&err)
+                ),
             )
             .at(Location::new(file, err.line().max(1), err.column().max(1)))
             .help(help)
@@ -183,17 +186,6 @@ impl FingerprintFile {
             }
         }
         Ok(parsed)
-    }
-}
-
-/// serde_json's message without its " at line L column C" tail (the location
-/// is shown separately). Its messages quote the offending token only for
-/// unknown fields and types, never a whole string value.
-fn strip_position(err: &serde_json::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
     }
 }
 

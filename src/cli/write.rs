@@ -1,0 +1,350 @@
+//! Output files: written whole or not at all, never over a file the run
+//! reads, and with the permissions a user expects.
+//!
+//! Every command that writes files (`check -o`, `report -o`, `docs FILE`,
+//! `fingerprint -o`, `iam snapshot -o`, `init`) goes through [`write`]. It
+//! first checks every output against the run's [`Inputs`] and the other
+//! outputs ([`targets`]): an output that is an input of the run (the
+//! inventory, a policy, a template, a snapshot, a value file, …) or another
+//! output, however spelled (`./inventory.yaml`, a symlink, a hard link), is
+//! a usage error, and nothing is written. Paths are compared canonically
+//! (symlinks followed), and by device and inode where the file exists.
+//!
+//! Each file is written in full to a temporary file beside its target; only
+//! when every one is written are they renamed over their targets, so readers
+//! see the old file or the new one, and a failure leaves every target
+//! untouched. A symlinked target is written through: the link stays.
+//!
+//! Permissions: a file replaced keeps its mode (`docs` rewriting a 0644
+//! README leaves it 0644); a new file gets what the umask allows, like any
+//! file a shell redirection makes; an [`Access::Private`] output is 0600.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use secretary::diag::{Code, InputError};
+use secretary::inventory::model::ValueSourceKind;
+use secretary::inventory::Inventory;
+use secretary::observe::compose::code::language_of;
+use secretary::source::{FileKind, SourceTexts};
+
+/// The files a run reads, which no output may replace.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    files: Vec<(PathBuf, FileKind)>,
+    /// Directories of source code: the files in them the scan reads.
+    code_dirs: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// The inputs every run has: the AWS config and credentials files, which
+    /// the AWS SDK reads for live IAM and no output may ever replace.
+    pub fn new() -> Self {
+        let mut inputs = Inputs::default();
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        for (var, name) in [
+            ("AWS_CONFIG_FILE", "config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        ] {
+            let path = match std::env::var_os(var) {
+                Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+                _ => home.as_ref().map(|home| home.join(".aws").join(name)),
+            };
+            inputs.files.extend(path.map(|p| (p, FileKind::AwsConfig)));
+        }
+        inputs
+    }
+
+    /// The inputs of a run that loaded `inventory` and recorded `texts`.
+    pub fn of_run(texts: &SourceTexts, inventory: &Inventory) -> Self {
+        let mut inputs = Inputs::new();
+        inputs.add_texts(texts);
+        inputs.add_inventory(inventory);
+        inputs
+    }
+
+    /// Adds one file.
+    pub fn add(&mut self, path: impl Into<PathBuf>, kind: FileKind) {
+        self.files.push((path.into(), kind));
+    }
+
+    /// Adds every file whose text the run recorded: inventory files,
+    /// policies, templates, the IAM snapshot, fingerprint files.
+    pub fn add_texts(&mut self, texts: &SourceTexts) {
+        for (file, kind) in texts.files() {
+            self.add(file, kind);
+        }
+    }
+
+    /// Adds the files the inventory says where to find: value files and
+    /// `.env` files, secret files, compose files, `.env.example` files and
+    /// source code. All of them, whichever environment the run observes: no
+    /// output belongs in their place.
+    pub fn add_inventory(&mut self, inventory: &Inventory) {
+        for instance in inventory
+            .secrets
+            .values()
+            .flat_map(|s| s.instances.values())
+        {
+            match instance.value.as_ref().map(|v| &v.kind) {
+                Some(ValueSourceKind::File { path, .. }) => self.add(path, FileKind::ValueFile),
+                Some(ValueSourceKind::Dotenv { path, .. }) => self.add(path, FileKind::Dotenv),
+                _ => {}
+            }
+            if let Some(file) = &instance.file {
+                self.add(&file.path, FileKind::SecretFile);
+            }
+        }
+        let sources = &inventory.sources;
+        for source in &sources.env_example {
+            self.add(&source.path, FileKind::EnvExample);
+        }
+        for compose in &sources.compose {
+            self.add(&compose.file.path, FileKind::Compose);
+        }
+        for source in &sources.code {
+            if source.path.is_dir() {
+                self.code_dirs
+                    .extend(std::fs::canonicalize(&source.path).ok());
+            } else {
+                self.add(&source.path, FileKind::Code);
+            }
+        }
+    }
+
+    /// Each input with its identity, to compare outputs with.
+    fn identified(&self) -> Vec<(Identity, &Path, FileKind)> {
+        self.files
+            .iter()
+            .map(|(path, kind)| (Identity::of(path), path.as_path(), *kind))
+            .collect()
+    }
+
+    /// Whether `target`, an existing file, is source code the scan reads.
+    fn scanned(&self, target: &Identity) -> bool {
+        target.inode.is_some()
+            && language_of(&target.path).is_some()
+            && self
+                .code_dirs
+                .iter()
+                .any(|dir| target.path.starts_with(dir))
+    }
+}
+
+/// A file as the file system knows it: its canonical path (symlinks
+/// followed; for a file not there yet, its canonical directory and name)
+/// and, where it exists, its device and inode.
+#[derive(Debug)]
+struct Identity {
+    path: PathBuf,
+    inode: Option<(u64, u64)>,
+}
+
+impl Identity {
+    fn of(path: &Path) -> Identity {
+        if let Ok(path) = std::fs::canonicalize(path) {
+            let inode = std::fs::metadata(&path).ok().map(|m| dev_ino(&m));
+            return Identity { path, inode };
+        }
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let path = match (std::fs::canonicalize(dir), path.file_name()) {
+            (Ok(dir), Some(name)) => dir.join(name),
+            _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        };
+        Identity { path, inode: None }
+    }
+
+    fn is_same(&self, other: &Identity) -> bool {
+        self.path == other.path || (self.inode.is_some() && self.inode == other.inode)
+    }
+}
+
+#[cfg(unix)]
+fn dev_ino(metadata: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn dev_ino(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// Who may read an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A report: a new file as the umask allows, a replaced one keeps its
+    /// mode.
+    Shared,
+    /// An output that can hold value fingerprints (`secretary fingerprint
+    /// -o`): always 0600. A fingerprint of a weak value can be checked
+    /// against guesses by anyone holding the fingerprint key, so such files
+    /// are kept from other users like the values' own files.
+    Private,
+}
+
+/// One file to write.
+#[derive(Debug)]
+pub struct Output {
+    /// The path as given, which messages show.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub access: Access,
+    /// Whether an existing file may be replaced (`init` never does).
+    pub replace: bool,
+}
+
+/// Where an output goes once [`targets`] let it through.
+struct Target {
+    /// The file written: the output's path with symlinks followed.
+    path: PathBuf,
+    /// The file there now, if any.
+    existing: Option<std::fs::Metadata>,
+}
+
+/// Refuses every output path that would replace an input of the run or
+/// another output of it: for a command that checks its outputs before it
+/// knows which it will write (`docs`). [`write`] checks again.
+pub fn guard(outputs: &[&Path], inputs: &Inputs) -> Result<(), Vec<InputError>> {
+    let asked: Vec<(&Path, bool)> = outputs.iter().map(|&path| (path, true)).collect();
+    targets(&asked, inputs).map(drop)
+}
+
+/// Refuses every output that would replace an input of the run or another
+/// output of it, or an existing file where `replace` is false. Returns
+/// where each output is written.
+fn targets(outputs: &[(&Path, bool)], inputs: &Inputs) -> Result<Vec<Target>, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let known = inputs.identified();
+    let mut targets: Vec<(Identity, &Path)> = Vec::with_capacity(outputs.len());
+    for &(path, replace) in outputs {
+        let identity = Identity::of(path);
+        let shown = path.display();
+        let clash = known
+            .iter()
+            .find(|(input, ..)| input.is_same(&identity))
+            .map(|&(_, input, kind)| (input, kind))
+            .or_else(|| inputs.scanned(&identity).then_some((path, FileKind::Code)));
+        if let Some((input, kind)) = clash {
+            errors.push(
+                InputError::new(
+                    Code::OutputIsInput,
+                    format!(
+                        "output `{shown}` would replace `{}`, {}",
+                        input.display(),
+                        kind.noun()
+                    ),
+                )
+                .help("write the output to another path; nothing was written"),
+            );
+        } else if let Some((_, first)) = targets.iter().find(|(t, _)| t.is_same(&identity)) {
+            errors.push(
+                InputError::new(
+                    Code::DuplicateOutput,
+                    format!(
+                        "outputs `{}` and `{shown}` are the same file",
+                        first.display()
+                    ),
+                )
+                .help("give each output its own file; nothing was written"),
+            );
+        } else if !replace && std::fs::symlink_metadata(path).is_ok() {
+            errors.push(
+                InputError::new(Code::FileExists, format!("`{shown}` already exists"))
+                    .help("choose another path or remove the file; nothing was written"),
+            );
+        }
+        targets.push((identity, path));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(targets
+        .into_iter()
+        .map(|(identity, _)| Target {
+            existing: std::fs::metadata(&identity.path).ok(),
+            path: identity.path,
+        })
+        .collect())
+}
+
+/// Writes `outputs`, all or nothing as far as the file system allows, once
+/// [`targets`] found none that would replace an input or another output.
+pub fn write(outputs: &[Output], inputs: &Inputs) -> Result<(), Vec<InputError>> {
+    let asked: Vec<(&Path, bool)> = outputs
+        .iter()
+        .map(|o| (o.path.as_path(), o.replace))
+        .collect();
+    let targets = targets(&asked, inputs)?;
+    let fail = |output: &Output, err: &dyn std::fmt::Display| {
+        vec![InputError::new(
+            Code::CannotWriteOutput,
+            format!("cannot write `{}`: {err}", output.path.display()),
+        )
+        .help("check that the directory exists and is writable, or choose another path")]
+    };
+    let mut staged = Vec::with_capacity(outputs.len());
+    for (output, target) in outputs.iter().zip(&targets) {
+        let file = stage(output, target).map_err(|err| fail(output, &err))?;
+        staged.push((file, output, target));
+    }
+    for (file, output, target) in staged {
+        let persisted = if output.replace {
+            file.persist(&target.path).map(drop)
+        } else {
+            file.persist_noclobber(&target.path).map(drop)
+        };
+        persisted.map_err(|err| match err.error.kind() {
+            std::io::ErrorKind::AlreadyExists => vec![InputError::new(
+                Code::FileExists,
+                format!("`{}` already exists", output.path.display()),
+            )
+            .help("choose another path or remove the file")],
+            _ => fail(output, &err.error),
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes one output in full to a temporary file beside its target, with
+/// the permissions it will keep.
+fn stage(output: &Output, target: &Target) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match target.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".secretary-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created private; a new shared file is created as the umask allows
+        // (the mode given to open(2) is masked by it). A replaced file's
+        // mode is set below, after the bytes, since the umask must not
+        // narrow it.
+        let created = match (output.access, &target.existing) {
+            (Access::Shared, None) => 0o666,
+            _ => 0o600,
+        };
+        builder.permissions(std::fs::Permissions::from_mode(created));
+    }
+    let mut file = builder.tempfile_in(dir)?;
+    file.write_all(&output.bytes)?;
+    match (output.access, &target.existing) {
+        (Access::Shared, Some(existing)) => {
+            file.as_file().set_permissions(existing.permissions())?;
+        }
+        #[cfg(unix)]
+        (Access::Private, _) => {
+            use std::os::unix::fs::PermissionsExt;
+            file.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        _ => {}
+    }
+    file.as_file().sync_all()?;
+    Ok(file)
+}
