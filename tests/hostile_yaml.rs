@@ -80,7 +80,7 @@ fn block_nesting_at_any_depth_is_a_limit_not_a_crash() {
         let out = check_text(&inventory(&block_mappings(depth)));
         refused(&out, "yaml-limit", "inventory.yaml:");
         // The limit is crossed on the 64th nested key (line 15 + 63).
-        assert_contains(&out.stderr, "inventory.yaml:78:");
+        assert_contains(&out.stderr, "inventory.yaml:78:66");
     }
     // Sequences in block style: `- - - - x`.
     let deep = format!("x:\n{}x\n", "- ".repeat(5_000));
@@ -324,4 +324,61 @@ fn init_from_refuses_compose_bombs_and_deep_files_and_writes_nothing() {
         assert_contains(&out.stderr, "compose.yaml:");
         assert!(!dir.path().join("inv.yaml").exists(), "{name}");
     }
+}
+
+#[test]
+fn every_independent_problem_of_a_file_is_listed_in_one_run() {
+    // Four mistakes: an unknown key, a wrong type, a dangling reference and
+    // a bad date, plus an unknown value and a list where a string goes.
+    let text = inventory("")
+        .replace(
+            "    owner: platform\n",
+            "    ownr: platform\n    owner: platform\n",
+        )
+        .replace(
+            "    readers: [api]\n",
+            "    readers: [api, billing]\n    never_log: sometimes\n",
+        )
+        .replace("last_rotated: 2026-11-01", "last_rotated: 2026-13-01")
+        .replace("tier: production", "tier: prod")
+        + "env_vars:\n  PORT:\n    purpose: [a, b]\n";
+    let out = check_text(&text);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for (code, at) in [
+        ("unknown-value", "inventory.yaml:3:23"),
+        ("unknown-field", "inventory.yaml:9:"),
+        ("wrong-type", "inventory.yaml:12:"),
+        ("wrong-type", "inventory.yaml:18:"),
+        ("unknown-reference", "inventory.yaml:11:"),
+        ("invalid-date", "inventory.yaml:15:"),
+    ] {
+        assert!(
+            out.stderr
+                .lines()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|w| w[0].contains(&format!("error[{code}]")) && w[1].contains(at)),
+            "{code} at {at} missing:\n{}",
+            out.stderr
+        );
+    }
+    // Nothing is reported about the placeholders put where the mistakes were.
+    assert_eq!(out.stderr.matches("error[").count(), 6, "{}", out.stderr);
+}
+
+#[test]
+fn an_unknown_value_is_never_echoed() {
+    let canary = "sk_live_CANARY4f9a8b7c6d5e";
+    let text = inventory("").replace(
+        "backend: aws_secrets_manager",
+        &format!("backend: {canary}"),
+    );
+    let out = check_text(&text);
+    refused(&out, "unknown-value", "inventory.yaml:13:");
+    assert!(!out.stderr.contains("CANARY"), "{}", out.stderr);
+    // A near miss still gets its suggestion, which names only a valid value.
+    let out = check_text(&inventory("").replace("tier: production", "tier: prodution"));
+    refused(&out, "unknown-value", "inventory.yaml:3:");
+    assert_contains(&out.stderr, "did you mean `production`?");
+    assert!(!out.stderr.contains("prodution"), "{}", out.stderr);
 }

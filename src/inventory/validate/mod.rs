@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use super::model::*;
 use super::period::{parse_period, PERIOD_HELP};
 use super::raw::RawDocument;
-use super::yaml::Positions;
+use super::yaml::{Positions, Stepped};
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::source::Location;
 
@@ -55,9 +55,45 @@ pub struct ParsedFile {
     pub path: Arc<str>,
     pub document: RawDocument,
     pub positions: Positions,
+    /// Problems the reader stepped over; `document` holds placeholders
+    /// where they were (see [`crate::inventory::yaml::parse`]).
+    pub problems: Vec<Stepped>,
 }
 
-pub fn validate(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<InputError>> {
+/// Validates the files as one inventory. Problems the reader stepped over
+/// come first; validation still runs, so that one run lists every
+/// independent problem, but its errors at the line of a stepped-over
+/// problem, or of the key holding it, are dropped: they are about the
+/// placeholder (an item with a misspelt key "names no place", say).
+pub fn validate(mut files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<InputError>> {
+    let stepped: Vec<Stepped> = files
+        .iter_mut()
+        .flat_map(|file| std::mem::take(&mut file.problems))
+        .collect();
+    let result = validate_documents(files, now);
+    if stepped.is_empty() {
+        return result;
+    }
+    let mut placeholder_lines = std::collections::HashSet::new();
+    for problem in &stepped {
+        if let Some(at) = &problem.error.location {
+            placeholder_lines.insert((Arc::clone(&at.file), at.line));
+            placeholder_lines.insert((Arc::clone(&at.file), problem.holder_line));
+        }
+    }
+    let independent = result.err().unwrap_or_default().into_iter().filter(|e| {
+        e.location
+            .as_ref()
+            .is_none_or(|at| !placeholder_lines.contains(&(Arc::clone(&at.file), at.line)))
+    });
+    Err(stepped
+        .into_iter()
+        .map(|s| s.error)
+        .chain(independent)
+        .collect())
+}
+
+fn validate_documents(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Vec<InputError>> {
     let mut v = Validator {
         errors: Vec::new(),
         now,

@@ -138,6 +138,9 @@ pub(super) enum Problem {
     Custom(String),
     /// A tag other than YAML's own (`!!str`, `!!int`...), written as it was.
     Tag(String),
+    /// A consequence of a problem already recorded: stops the reader, and
+    /// is not shown.
+    Told,
 }
 
 impl fmt::Display for Stop {
@@ -240,13 +243,11 @@ impl Problem {
                     hint,
                 )
             }
+            // The value itself is not shown: a secret pasted into the wrong
+            // key would be printed. The hint names an accepted value only.
             Problem::UnknownVariant { given, expected } => {
                 let hint = unknown_hint(&given, &expected);
-                (
-                    Code::UnknownValue,
-                    format!("unknown value `{given}`{in_path}"),
-                    hint,
-                )
+                (Code::UnknownValue, format!("unknown value{in_path}"), hint)
             }
             Problem::MissingField(field) => (
                 Code::MissingField,
@@ -267,6 +268,11 @@ impl Problem {
                 Code::DuplicateKey,
                 format!("duplicate field `{field}`{in_path}"),
                 "each key may appear once per mapping; remove or rename one".to_owned(),
+            ),
+            Problem::Told => (
+                Code::YamlSyntax,
+                format!("cannot parse YAML{in_path}"),
+                "fix the problems listed above".to_owned(),
             ),
             Problem::Tag(tag) => (
                 Code::YamlTag,

@@ -29,11 +29,13 @@ use super::Locator;
 
 /// What [`read`] made of a file.
 pub(super) enum Read<T> {
-    /// The file, and its positions.
-    Done(T, Locator),
-    /// A well-formed file of one document that does not fit `T`: the first
-    /// problem, where it is, and the positions of the whole file.
-    Failed(Problem, Option<At>, Locator),
+    /// The file, its positions, and the problems the reader stepped over
+    /// (see [`Reader::recover`]): with any, the value holds placeholders.
+    Done(T, Locator, Vec<(Problem, At)>),
+    /// A well-formed file of one document that does not fit `T`: the
+    /// problems stepped over, then the one that stopped the reader (and
+    /// where it is), and the positions of the whole file.
+    Failed(Vec<(Problem, Option<At>)>, Locator),
     /// yaml-rust2 cannot parse the text.
     Syntax(ScanError),
     /// The text goes past a limit of the event stream, at a line (from 1)
@@ -69,17 +71,21 @@ fn read_from<T: DeserializeOwned>(source: impl Source, mut locator: Locator) -> 
         locator: &mut locator,
         peeked: None,
         ended: false,
+        recovered: Vec::new(),
     };
     // Whatever stops the reader, the locator sees the whole stream: a syntax
     // error, a limit, a second document or a repeated key anywhere comes
     // first.
     let read = match reader.document() {
         Ok(value) => Ok(value),
+        // The stream itself stopped: nothing after it can be read.
+        Err(stop @ (Stop::Syntax(_) | Stop::Limit(..) | Stop::GiveUp)) => Err(stop),
         Err(stop) => match reader.drain() {
             Ok(()) => Err(stop),
             Err(after) => Err(after),
         },
     };
+    let recovered = std::mem::take(&mut reader.recovered);
     match read {
         Err(Stop::GiveUp) => Read::GaveUp,
         Err(Stop::Syntax(scan)) => Read::Syntax(scan),
@@ -87,8 +93,14 @@ fn read_from<T: DeserializeOwned>(source: impl Source, mut locator: Locator) -> 
         _ if locator.documents.len() != 1 || !locator.duplicates.is_empty() => {
             Read::Malformed(locator)
         }
-        Ok(value) => Read::Done(value, locator),
-        Err(Stop::Problem(problem, at)) => Read::Failed(problem, at, locator),
+        Ok(value) => Read::Done(value, locator, recovered),
+        Err(Stop::Problem(problem, at)) => {
+            let mut problems: Vec<_> = recovered.into_iter().map(|(p, at)| (p, Some(at))).collect();
+            if !matches!(problem, Problem::Told) {
+                problems.push((problem, at));
+            }
+            Read::Failed(problems, locator)
+        }
     }
 }
 
@@ -98,9 +110,49 @@ struct Reader<'l, S> {
     peeked: Option<Positioned>,
     /// The end of the stream was consumed.
     ended: bool,
+    /// Problems stepped over so far, in the order met.
+    recovered: Vec<(Problem, At)>,
 }
 
 impl<S: Source> Reader<'_, S> {
+    /// Steps over a problem in the node at `mark`, whose first event is
+    /// `first` (consumed): records the problem, skips the rest of the node,
+    /// and lets the caller hand serde a placeholder, so that one run reports
+    /// every independent problem of a file (issue 13, family 8). Only what
+    /// has an obvious placeholder is stepped over: an unknown key (skipped
+    /// with its value), a scalar, list or map of the wrong kind, and an
+    /// unknown name; anything else stops the reader as before.
+    fn recover(&mut self, problem: Stop, mark: Mark, key: bool, first: &Event) -> Result<()> {
+        if let Stop::Problem(problem, _) = problem.at(mark, key) {
+            self.recovered.push((
+                problem,
+                At {
+                    line: mark.line,
+                    column: mark.col + 1,
+                    key,
+                    mapping: mark.mapping,
+                },
+            ));
+        }
+        self.skip_after(first)
+    }
+
+    /// Skips the rest of a node whose first event, `first`, was consumed.
+    fn skip_after(&mut self, first: &Event) -> Result<()> {
+        if matches!(first, Event::MappingStart(..) | Event::SequenceStart(..)) {
+            let mut depth = 1usize;
+            while depth > 0 {
+                match self.next()? {
+                    Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+                    Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+                    Event::StreamEnd => break,
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The event after the ones consumed, without consuming it.
     fn peek(&mut self) -> Result<&Event> {
         let peeked = match self.peeked.take() {
@@ -325,6 +377,26 @@ fn mismatch(event: &Event, expected: &dyn Expected) -> Stop {
     de::Error::invalid_type(found, expected)
 }
 
+/// Methods for unsigned integers: a number is handed on (the visitor checks
+/// its range); anything else is stepped over with a placeholder zero.
+macro_rules! unsigned {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                let mark = self.peek_at()?;
+                let event = self.next()?;
+                if let Event::Scalar(text, style, _, tag) = &event {
+                    if let Typed::Unsigned(number) = typed(text, *style, tag.as_ref()) {
+                        return visitor.visit_u64(number);
+                    }
+                }
+                self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                visitor.visit_u64(0)
+            }
+        )*
+    };
+}
+
 /// Methods for scalar types: read as `deserialize_any` reads a scalar, so
 /// the visitor takes the value or names what it found.
 macro_rules! any_scalar {
@@ -359,16 +431,39 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
         }
     }
 
-    any_scalar!(deserialize_bool deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let mark = self.peek_at()?;
+        match self.next()? {
+            Event::Scalar(text, style, _, tag) => match typed(&text, style, tag.as_ref()) {
+                Typed::Bool(boolean) => visitor.visit_bool(boolean),
+                _ => {
+                    let event = Event::Scalar(text, style, 0, tag);
+                    self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                    visitor.visit_bool(false)
+                }
+            },
+            event => {
+                self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                visitor.visit_bool(false)
+            }
+        }
+    }
+
+    unsigned!(deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64);
+
+    any_scalar!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes deserialize_byte_buf);
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // serde_yaml reads any scalar as a string when a string is wanted,
         // `123` and `null` included.
+        let mark = self.peek_at()?;
         match self.next()? {
             Event::Scalar(text, ..) => visitor.visit_string(text),
-            event => Err(mismatch(&event, &visitor)),
+            event => {
+                self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                visitor.visit_string(String::new())
+            }
         }
     }
 
@@ -414,9 +509,13 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
             self.next()?;
             return visitor.visit_seq(Empty);
         }
+        let mark = self.peek_at()?;
         match self.next()? {
             Event::SequenceStart(..) => visitor.visit_seq(Items { reader: self }),
-            event => Err(mismatch(&event, &visitor)),
+            event => {
+                self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                visitor.visit_seq(Empty)
+            }
         }
     }
 
@@ -438,30 +537,73 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
             self.next()?;
             return visitor.visit_map(Empty);
         }
+        let mark = self.peek_at()?;
         match self.next()? {
-            Event::MappingStart(..) => visitor.visit_map(Entries { reader: self }),
-            event => Err(mismatch(&event, &visitor)),
+            Event::MappingStart(..) => visitor.visit_map(Entries {
+                reader: self,
+                fields: None,
+            }),
+            event => {
+                self.recover(mismatch(&event, &visitor), mark, false, &event)?;
+                visitor.visit_map(Empty)
+            }
         }
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.deserialize_map(visitor)
+        if self.next_is_empty()? {
+            self.next()?;
+            return visitor.visit_map(Empty);
+        }
+        // A struct of the wrong kind is not stepped over: an empty one would
+        // only add "missing key" errors that are not the file's.
+        match self.next()? {
+            Event::MappingStart(..) => {
+                let before = self.recovered.len();
+                let read = visitor.visit_map(Entries {
+                    reader: &mut *self,
+                    fields: Some(fields),
+                });
+                // A key missing where an unknown key was stepped over is
+                // most likely that key, misspelt: one mistake, told once.
+                let misspelt = self.recovered[before..]
+                    .iter()
+                    .any(|(problem, _)| matches!(problem, Problem::UnknownField { .. }));
+                match read {
+                    Err(Stop::Problem(Problem::MissingField(_), _)) if misspelt => {
+                        Err(Stop::Problem(Problem::Told, None))
+                    }
+                    read => read,
+                }
+            }
+            event => Err(mismatch(&event, &visitor)),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        // Only unit variants, written as a scalar: `tier: production`.
+        // Only unit variants, written as a scalar: `tier: production`. An
+        // unknown name is stepped over with the first variant in its place.
+        let mark = self.peek_at()?;
         match self.next()? {
-            Event::Scalar(text, ..) => visitor.visit_enum(text.into_deserializer()),
+            Event::Scalar(text, ..) if variants.contains(&text.as_str()) || variants.is_empty() => {
+                visitor.visit_enum(text.into_deserializer())
+            }
+            Event::Scalar(text, ..) => {
+                let event = Event::Scalar(String::new(), TScalarStyle::Plain, 0, None);
+                let unknown = de::Error::unknown_variant(&text, variants);
+                self.recover(unknown, mark, false, &event)?;
+                visitor.visit_enum(variants[0].into_deserializer())
+            }
             event => Err(mismatch(&event, &visitor)),
         }
     }
@@ -491,25 +633,47 @@ impl<'de, E: Source> de::SeqAccess<'de> for Items<'_, '_, E> {
     }
 }
 
-/// The entries of a mapping whose start was consumed.
+/// The entries of a mapping whose start was consumed; for a struct, the
+/// names of its fields, so that an unknown key can be stepped over.
 struct Entries<'r, 'l, E> {
     reader: &'r mut Reader<'l, E>,
+    fields: Option<&'static [&'static str]>,
 }
 
 impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
     type Error = Stop;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
-        match self.reader.peek()? {
-            Event::MappingEnd => {
-                self.reader.next()?;
-                Ok(None)
-            }
-            _ => {
-                let mark = self.reader.peek_at()?;
-                seed.deserialize(&mut *self.reader)
-                    .map(Some)
-                    .map_err(|e| e.at(mark, true))
+        loop {
+            match self.reader.peek()? {
+                Event::MappingEnd => {
+                    self.reader.next()?;
+                    return Ok(None);
+                }
+                Event::Scalar(key, ..)
+                    if self
+                        .fields
+                        .is_some_and(|fields| !fields.contains(&key.as_str())) =>
+                {
+                    // The struct denies unknown keys: step over this one and
+                    // its value, and read on.
+                    let fields = self.fields.unwrap_or_default();
+                    let mark = self.reader.peek_at()?;
+                    let Event::Scalar(key, ..) = self.reader.next()? else {
+                        continue;
+                    };
+                    let unknown = de::Error::unknown_field(&key, fields);
+                    self.reader.recover(unknown, mark, true, &Event::Nothing)?;
+                    let value = self.reader.next()?;
+                    self.reader.skip_after(&value)?;
+                }
+                _ => {
+                    let mark = self.reader.peek_at()?;
+                    return seed
+                        .deserialize(&mut *self.reader)
+                        .map(Some)
+                        .map_err(|e| e.at(mark, true));
+                }
             }
         }
     }

@@ -96,7 +96,9 @@ impl Positions {
         (self.path_at(pos, at.key), location)
     }
 
-    fn path_at(&self, pos: (usize, usize), key: bool) -> String {
+    /// The path of the mapping holding the key at `pos` (`key`), or of the
+    /// node at `pos`.
+    fn segments_at(&self, pos: (usize, usize), key: bool) -> &[PathSeg] {
         let (keys, values) = self.full();
         let table = if key { keys } else { values };
         let Some(path) = table
@@ -105,15 +107,18 @@ impl Positions {
             .map(|(path, _)| path)
             .max_by_key(|path| path.len())
         else {
-            return String::new();
+            return &[];
         };
-        let path = if key {
+        if key {
             &path[..path.len().saturating_sub(1)]
         } else {
             &path[..]
-        };
+        }
+    }
+
+    fn path_at(&self, pos: (usize, usize), key: bool) -> String {
         let mut out = String::new();
-        for segment in path {
+        for segment in self.segments_at(pos, key) {
             match segment {
                 PathSeg::Key(key) if out.is_empty() => out.push_str(key),
                 PathSeg::Key(key) => {
@@ -124,6 +129,18 @@ impl Positions {
             }
         }
         out
+    }
+
+    /// The line of the key that holds the node at `at` (for a key: the
+    /// key of its mapping), where a check of the whole item would report.
+    pub(super) fn holder_line(&self, at: At) -> usize {
+        let path = self.segments_at((at.line, at.column), at.key);
+        let holder = if at.key {
+            path
+        } else {
+            &path[..path.len().saturating_sub(1)]
+        };
+        self.key(holder).line
     }
 
     fn full(&self) -> &(Table, Table) {

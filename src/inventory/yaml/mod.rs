@@ -121,11 +121,23 @@ fn admit<'t>(file: &Arc<str>, text: &'t str) -> Result<&'t str, Vec<InputError>>
     Ok(body)
 }
 
-/// Parses one YAML file into `T`, returning the positions of its nodes.
+/// A problem the reader stepped over, and the line of the key holding the
+/// node it is in: a check of that item would report there, about the
+/// placeholder, not about the file.
+#[derive(Debug)]
+pub struct Stepped {
+    pub error: InputError,
+    pub holder_line: usize,
+}
+
+/// Parses one YAML file into `T`, returning the positions of its nodes and
+/// the problems the reader stepped over. With any problem, `T` holds
+/// placeholders where they were: it may be validated, so that one run
+/// lists every independent problem, but never used.
 pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
     text: &Arc<str>,
-) -> Result<(T, Positions), Vec<InputError>> {
+) -> Result<(T, Positions, Vec<Stepped>), Vec<InputError>> {
     let body = admit(file, text)?;
     let text: Arc<str> = if body.len() == text.len() {
         Arc::clone(text)
@@ -134,14 +146,33 @@ pub fn parse<T: DeserializeOwned>(
     };
     refuse_tab_indentation(file, &text)?;
     match fast::read::<T>(&text, || Locator::new(file, Record::Anchors)) {
-        fast::Read::Done(value, locator) => Ok((value, Positions::new(file, &text, locator))),
-        fast::Read::Failed(problem, at, locator) => {
+        fast::Read::Done(value, locator, recovered) => {
             let positions = Positions::new(file, &text, locator);
-            let (path, location) = match at {
-                Some(at) => positions.error_at(at),
-                None => (String::new(), Location::file_start(file)),
-            };
-            Err(vec![problem.into_input_error(&path, location)])
+            let problems = recovered
+                .into_iter()
+                .map(|(problem, at)| {
+                    let (path, location) = positions.error_at(at);
+                    let holder = positions.holder_line(at);
+                    Stepped {
+                        error: problem.into_input_error(&path, location),
+                        holder_line: holder,
+                    }
+                })
+                .collect();
+            Ok((value, positions, problems))
+        }
+        fast::Read::Failed(problems, locator) => {
+            let positions = Positions::new(file, &text, locator);
+            Err(problems
+                .into_iter()
+                .map(|(problem, at)| {
+                    let (path, location) = match at {
+                        Some(at) => positions.error_at(at),
+                        None => (String::new(), Location::file_start(file)),
+                    };
+                    problem.into_input_error(&path, location)
+                })
+                .collect())
         }
         fast::Read::Syntax(scan) => Err(vec![syntax_error(file, &text, &scan)]),
         fast::Read::Limit(limit, line, col) => Err(vec![limit.into_input_error(Location::new(
@@ -268,7 +299,7 @@ mod tests {
     fn records_key_and_value_positions() {
         let file: Arc<str> = "a.yaml".into();
         let text = "version: 1\nsecrets:\n  JWT:\n    owner: me\n    readers: [a, b]\n";
-        let (_, pos): (serde_yaml::Value, _) = parse(&file, &Arc::from(text)).unwrap();
+        let (_, pos, _): (serde_yaml::Value, _, _) = parse(&file, &Arc::from(text)).unwrap();
         assert_eq!(pos.key(&ypath!["secrets", "JWT"]).line, 3);
         assert_eq!(pos.key(&ypath!["secrets", "JWT"]).column, 3);
         assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).line, 4);
@@ -300,9 +331,9 @@ mod tests {
         struct T {
             flag: bool,
         }
-        let errors = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap_err();
+        let (_, _, errors) = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap();
         let text = format!("{errors:?}");
         assert!(!text.contains("CANARY"), "{text}");
-        assert_eq!(errors[0].code.as_str(), "wrong-type");
+        assert_eq!(errors[0].error.code.as_str(), "wrong-type");
     }
 }

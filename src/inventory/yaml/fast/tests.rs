@@ -23,7 +23,12 @@ use Expect::*;
 
 fn ours(text: &str) -> std::result::Result<RawDocument, Vec<crate::diag::InputError>> {
     let file: Arc<str> = "t.yaml".into();
-    super::super::parse::<RawDocument>(&file, &Arc::from(text)).map(|(doc, _)| doc)
+    let (doc, _, problems) = super::super::parse::<RawDocument>(&file, &Arc::from(text))?;
+    if problems.is_empty() {
+        Ok(doc)
+    } else {
+        Err(problems.into_iter().map(|p| p.error).collect())
+    }
 }
 
 /// Checks one case.
@@ -267,7 +272,7 @@ fn aliases_replay_their_node_and_positions_point_at_the_alias() {
     let text = "version: 1\nenvironments:\n  prod: &p {tier: production}\n  live: *p\n";
     check(text, Same);
     let file: Arc<str> = "t.yaml".into();
-    let (document, positions) =
+    let (document, positions, _) =
         super::super::parse::<RawDocument>(&file, &Arc::from(text)).unwrap();
     assert_eq!(document.environments.len(), 2);
     assert_eq!(
