@@ -42,7 +42,7 @@ pub fn gather(
     // Compose files and code named under `sources:` (issue 5).
     errors.extend(super::compose::observe(inventory, &mut observations));
     if errors.is_empty() {
-        match super::iam::observe(&args.iam, texts) {
+        match super::iam::observe(&args.iam) {
             Ok(iam) => observations.iam = iam,
             Err(mut problems) => errors.append(&mut problems),
         }
