@@ -71,9 +71,9 @@ pub const ENV_EXAMPLE_CAP: u64 = 4 * MIB;
 pub const COMPOSE_CAP: u64 = 16 * MIB;
 /// The cap of a scanned source file: 1 MiB; larger ones are skipped.
 pub const CODE_CAP: u64 = MIB;
-/// The cap of an IAM snapshot: 256 MiB (an account with tens of thousands
-/// of roles and policies is tens of megabytes).
-pub const SNAPSHOT_CAP: u64 = 256 * MIB;
+/// The cap of an IAM snapshot: 64 MiB (an account at IAM's quotas, 5,000
+/// users and 1,000 roles with their policies, is a few megabytes).
+pub const SNAPSHOT_CAP: u64 = 64 * MIB;
 /// The cap of a fingerprint file: 64 MiB (one line per instance, like the
 /// inventory it comes from).
 pub const FINGERPRINTS_CAP: u64 = 64 * MIB;

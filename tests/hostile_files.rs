@@ -99,7 +99,7 @@ impl Role {
             Role::ValueFile => MIB,
             Role::DotenvValue | Role::ComposeEnvFile | Role::EnvExample | Role::Template => 4 * MIB,
             Role::Compose | Role::Policy | Role::Docs => 16 * MIB,
-            Role::Snapshot => 256 * MIB,
+            Role::Snapshot => 64 * MIB,
             Role::InitFrom => 4 * MIB,
         }
     }

@@ -5,6 +5,7 @@
 #![cfg(feature = "aws")]
 
 use crate::common;
+use crate::fake_iam::aws;
 use crate::moto;
 
 use std::collections::BTreeSet;
@@ -13,25 +14,6 @@ use std::path::Path;
 use common::*;
 use moto::Moto;
 use serde_json::{json, Value};
-
-/// The binary, with credentials for the emulator and nothing from this
-/// machine's AWS configuration.
-fn aws(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = secretary(dir);
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/aws-credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL");
-    cmd
-}
 
 /// The actions of the README's read-only policy.
 fn read_only_actions() -> BTreeSet<String> {
@@ -342,7 +324,10 @@ fn a_call_that_never_answers_times_out() {
         &["--iam-timeout", "2"],
     );
     assert_eq!(r.code, 2, "stderr: {}", r.stderr);
-    assert_contains(&r.stderr, "`GetAccountSummary` failed: the call timed out");
+    assert_contains(
+        &r.stderr,
+        "`GetAccountSummary` failed: no answer within the 2 s the whole IAM collection may take (`--iam-timeout`)",
+    );
     assert_contains(&r.stderr, "not verified: root MFA and root access keys");
 }
 

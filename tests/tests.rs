@@ -5,10 +5,13 @@
 //! Cargo.toml sets `autotests = false`, so a new test file runs only once it
 //! is declared here. insta names snapshots after the module path, so theirs
 //! are `tests/snapshots/tests__<file>__<name>.snap`. The live IAM modules
-//! (`iam_live`, `iam_recorded`) are built only with the `aws` feature;
+//! (`iam_live`, `iam_recorded`, the endpoint half of `iam_faults`) are
+//! built only with the `aws` feature;
 //! `scripts/test.sh` runs `iam_rules` without it.
 
 mod common;
+#[cfg(feature = "aws")]
+mod fake_iam;
 #[cfg(feature = "aws")]
 mod moto;
 
@@ -22,6 +25,7 @@ mod hostile_files;
 mod hostile_outputs;
 mod hostile_yaml;
 mod iam_examples;
+mod iam_faults;
 mod iam_live;
 mod iam_recorded;
 mod iam_rules;

@@ -25,11 +25,12 @@ pub struct AwsArgs {
     /// IAM endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL or AWS's own)
     #[arg(long, value_name = "URL", help_heading = "Live IAM")]
     pub endpoint_url: Option<String>,
-    /// Longest one IAM call may take, retries included, in seconds
+    /// Longest the whole IAM collection may take (every call, retry and page), in seconds
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 60,
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..),
         help_heading = "Live IAM"
     )]
     pub iam_timeout: u64,
@@ -38,6 +39,7 @@ pub struct AwsArgs {
         long,
         value_name = "SECONDS",
         default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..),
         help_heading = "Live IAM"
     )]
     pub report_timeout: u64,
@@ -165,8 +167,8 @@ fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
         profile: args.profile.clone(),
         region: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
-        call_timeout: Duration::from_secs(args.iam_timeout.max(1)),
-        report_timeout: Duration::from_secs(args.report_timeout.max(1)),
+        timeout: Duration::from_secs(args.iam_timeout),
+        report_timeout: Duration::from_secs(args.report_timeout),
     };
     let spinner = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();

@@ -2,7 +2,7 @@
 //!
 //! The number of calls does not grow with the number of users: the
 //! credential report (GenerateCredentialReport, then GetCredentialReport
-//! polled with backoff until ready, bounded by a timeout) gives every
+//! polled with backoff until ready, bounded by `report_timeout`) gives every
 //! user's passwords, MFA and keys; GetAccountAuthorizationDetails (filtered,
 //! paginated by 1,000) every user, group, role and customer-managed policy,
 //! plus a second listing of AWS-managed policies only when some are attached; GetAccountSummary
@@ -10,34 +10,44 @@
 //! policy. That is 5 calls, 6 when AWS-managed policies are attached. The four parts are read
 //! concurrently. Nothing is called per user or per key.
 //!
-//! A failed call never ends the collection: its part of the snapshot is
-//! left out and recorded in `not_collected` with the call, the permission it
-//! needs and the error (after the SDK's retries), so checks can report what
-//! could not be verified.
+//! One deadline (`Options::timeout`, `--iam-timeout`) bounds the whole
+//! collection: configuration, every call, retry and page, and the wait for
+//! the credential report. A part still unanswered at the deadline is a gap
+//! naming the call it was waiting on.
+//!
+//! Every answer is checked before it is used ([`super::wire`] for the XML,
+//! [`super::validate`] and [`report`] for what it says): a listing that
+//! repeats a marker or claims more pages without one, a missing or
+//! malformed name, ARN, time or policy document, a credential report
+//! without the row of a user older than it, a summary without the root's
+//! keys. A failed call or a failed check never ends the collection:
+//! its part of the snapshot is left out and recorded in `not_collected`
+//! with the call, the permission it needs and the problem (after the SDK's
+//! retries), so checks report what could not be verified and the run exits 2.
 //!
 //! Configuration is the AWS SDK's standard chain (environment credentials,
 //! profiles, SSO, `AWS_ENDPOINT_URL`, ...) with the command line's
 //! `--profile`, `--region` and `--endpoint-url` on top. IAM is global: the
 //! region defaults to `us-east-1` when none is configured.
 
-use std::sync::{Arc, Mutex};
+use std::cell::Cell;
+use std::future::Future;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
-use aws_sdk_iam::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_iam::config::{ConfigBag, Intercept, Region, RuntimeComponents};
-use aws_sdk_iam::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_iam::types::{EntityType, ReportStateType, SummaryKeyType};
+use aws_sdk_iam::config::Region;
+use aws_sdk_iam::types::{ReportStateType, SummaryKeyType};
 use aws_sdk_iam::Client;
 use jiff::Timestamp;
+use tokio::time::Instant;
 
+use super::details::{authorization_details, Details};
 use super::report;
-use super::snapshot::{
-    account_of_arn, decode_policy_document, Gap, Group, InlinePolicy, ManagedPolicy,
-    PasswordPolicy, Role, Root, Section, Snapshot, User,
-};
+use super::snapshot::{account_of_arn, Gap, PasswordPolicy, Root, Section, Snapshot, User};
+use super::validate;
+use super::wire::{problem, Wire};
 
 /// How to reach the account.
 #[derive(Debug, Clone)]
@@ -45,8 +55,8 @@ pub struct Options {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
-    /// Longest one call may take, retries included.
-    pub call_timeout: Duration,
+    /// Longest the whole collection may take (`--iam-timeout`).
+    pub timeout: Duration,
     /// Longest to wait for the credential report to be ready.
     pub report_timeout: Duration,
 }
@@ -57,7 +67,7 @@ impl Default for Options {
             profile: None,
             region: None,
             endpoint_url: None,
-            call_timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(300),
             report_timeout: Duration::from_secs(120),
         }
     }
@@ -71,42 +81,13 @@ pub struct Collected {
     pub calls: Vec<String>,
 }
 
-/// Records the IAM action of every request sent (from its `Action=` form
-/// field), so tests can hold the client to the documented read-only policy
-/// and count its calls.
-#[derive(Debug, Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
-
-impl Intercept for Recorder {
-    fn name(&self) -> &'static str {
-        "secretary-iam-call-recorder"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let body = context.request().body().bytes().unwrap_or_default();
-        let action = String::from_utf8_lossy(body)
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("Action=").map(str::to_owned))
-            .unwrap_or_else(|| "unknown".to_owned());
-        if let Ok(mut calls) = self.0.lock() {
-            calls.push(format!("iam:{action}"));
-        }
-        Ok(())
-    }
-}
-
 /// Loads the standard AWS configuration and builds an IAM client.
 pub async fn client(options: &Options) -> Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_timeout(options.call_timeout)
-                .connect_timeout(Duration::from_secs(10).min(options.call_timeout))
+                .operation_timeout(options.timeout)
+                .connect_timeout(Duration::from_secs(10).min(options.timeout))
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3));
@@ -127,22 +108,44 @@ pub async fn client(options: &Options) -> Client {
     Client::from_conf(builder.build())
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the AWS client: {e}"))
+}
+
+/// `duration` for messages: `2 s`, `1.5 s`.
+fn seconds(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs} s")
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
 /// Collects with the standard configuration, on a runtime of its own.
 /// `started` is the collection time recorded in the snapshot; `progress`
-/// hears what is being read.
+/// hears what is being read. Fails only when the configuration cannot be
+/// loaded within the deadline.
 pub fn collect(
     options: &Options,
     started: Timestamp,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Collected, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the AWS client: {e}"))?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
+        let deadline = Instant::now() + options.timeout;
         progress("loading AWS configuration");
-        let client = client(options).await;
-        Ok(collect_with(&client, options, started, progress).await)
+        let client = tokio::time::timeout_at(deadline, client(options))
+            .await
+            .map_err(|_| {
+                format!(
+                    "loading the AWS configuration did not finish within the {} of `--iam-timeout`",
+                    seconds(options.timeout)
+                )
+            })?;
+        Ok(collect_until(&client, options, deadline, started, progress).await)
     })
 }
 
@@ -152,37 +155,101 @@ pub fn collect_blocking(
     options: &Options,
     started: Timestamp,
 ) -> Result<Collected, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the AWS client: {e}"))?;
-    Ok(runtime.block_on(collect_with(client, options, started, &|_| {})))
+    Ok(runtime()?.block_on(collect_with(client, options, started, &|_| {})))
 }
 
-/// Collects through `client`.
+/// Collects through `client`, within `options.timeout` from now.
 pub async fn collect_with(
     client: &Client,
     options: &Options,
     started: Timestamp,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Collected {
-    let recorder = Recorder::default();
+    let deadline = Instant::now() + options.timeout;
+    collect_until(client, options, deadline, started, progress).await
+}
+
+/// The call a part of the collection is waiting on, for the gap that names
+/// it when the deadline passes.
+type Waiting = Cell<&'static str>;
+
+/// Runs one part of the collection until `deadline`.
+async fn until<T>(
+    deadline: Instant,
+    options: &Options,
+    section: Section,
+    waiting: &Waiting,
+    part: impl Future<Output = Result<T, Gap>>,
+) -> Result<T, Gap> {
+    tokio::time::timeout_at(deadline, part)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Gap::new(
+                section,
+                waiting.get(),
+                format!(
+                    "no answer within the {} the whole IAM collection may take (`--iam-timeout`)",
+                    seconds(options.timeout)
+                ),
+            ))
+        })
+}
+
+async fn collect_until(
+    client: &Client,
+    options: &Options,
+    deadline: Instant,
+    started: Timestamp,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Collected {
+    let wire = Wire::default();
     let client = Client::from_conf(
         client
             .config()
             .to_builder()
-            .interceptor(recorder.clone())
+            .interceptor(wire.clone())
             .build(),
     );
     progress(
         "reading the credential report, authorization details, account summary and password policy",
     );
+    let waiting: [Waiting; 4] = [
+        Cell::new("GenerateCredentialReport"),
+        Cell::new("GetAccountAuthorizationDetails"),
+        Cell::new("GetAccountSummary"),
+        Cell::new("GetAccountPasswordPolicy"),
+    ];
     let (report, details, summary, policy) = tokio::join!(
-        credential_report(&client, options.report_timeout),
-        authorization_details(&client),
-        account_summary(&client),
-        password_policy(&client),
+        until(
+            deadline,
+            options,
+            Section::CredentialReport,
+            &waiting[0],
+            credential_report(&client, options.report_timeout, &waiting[0]),
+        ),
+        until(
+            deadline,
+            options,
+            Section::AuthorizationDetails,
+            &waiting[1],
+            authorization_details(&client),
+        ),
+        until(
+            deadline,
+            options,
+            Section::AccountSummary,
+            &waiting[2],
+            account_summary(&client),
+        ),
+        until(
+            deadline,
+            options,
+            Section::PasswordPolicy,
+            &waiting[3],
+            password_policy(&client),
+        ),
     );
+    let report = complete(report, &details);
     let mut snapshot = Snapshot::new(started);
     let mut gaps = Vec::new();
     match details {
@@ -235,8 +302,8 @@ pub async fn collect_with(
     }
     match summary {
         Ok((mfa, keys)) => {
-            root.mfa_active = root.mfa_active.or(mfa);
-            root.access_keys_present = keys;
+            root.mfa_active = root.mfa_active.or(Some(mfa));
+            root.access_keys_present = Some(keys);
         }
         Err(gap) => gaps.push(gap),
     }
@@ -252,54 +319,66 @@ pub async fn collect_with(
     }
     snapshot.not_collected = gaps;
     snapshot.normalize();
-    let calls = recorder.0.lock().map(|c| c.clone()).unwrap_or_default();
-    Collected { snapshot, calls }
-}
-
-/// Describes a failed call: the AWS error code and message, a timeout, or
-/// the transport problem.
-fn problem<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    err: &SdkError<E, R>,
-) -> String {
-    match err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            match (e.code(), e.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_owned(),
-                _ => DisplayErrorContext(err).to_string(),
-            }
-        }
-        SdkError::TimeoutError(_) => "the call timed out".to_owned(),
-        other => DisplayErrorContext(other).to_string(),
+    Collected {
+        snapshot,
+        calls: wire.calls(),
     }
 }
 
-fn gap(section: Section, call: &str, problem: String) -> Gap {
-    Gap {
-        section,
-        call: call.to_owned(),
-        permission: format!("iam:{call}"),
-        problem,
+/// The report, unless it lacks a row for a listed user created before the
+/// report was generated: such a report lost rows, and the user's keys and
+/// password would go unchecked. (A user created since has no row yet, and
+/// AWS reuses a report for up to four hours.)
+fn complete(
+    report: Result<(report::CredentialReport, Option<Timestamp>), Gap>,
+    details: &Result<Details, Gap>,
+) -> Result<report::CredentialReport, Gap> {
+    let (report, generated) = report?;
+    let (Some(generated), Ok(details)) = (generated, details) else {
+        return Ok(report);
+    };
+    let lost = details.users.iter().find(|user| {
+        !report.users.contains_key(&user.name)
+            && user
+                .created
+                .as_deref()
+                .and_then(|c| c.parse::<Timestamp>().ok())
+                .is_some_and(|created| created < generated)
+    });
+    match lost {
+        Some(user) => Err(Gap::new(
+            Section::CredentialReport,
+            "GetCredentialReport",
+            format!(
+                "the credential report has no row for user `{}`, created before the report was generated",
+                user.name
+            ),
+        )),
+        None => Ok(report),
     }
 }
 
 async fn credential_report(
     client: &Client,
     timeout: Duration,
-) -> Result<report::CredentialReport, Gap> {
-    let started = tokio::time::Instant::now();
+    waiting: &Waiting,
+) -> Result<(report::CredentialReport, Option<Timestamp>), Gap> {
+    let started = Instant::now();
+    waiting.set("GenerateCredentialReport");
     let state = client
         .generate_credential_report()
         .send()
         .await
         .map_err(|e| {
-            gap(
+            Gap::new(
                 Section::CredentialReport,
                 "GenerateCredentialReport",
                 problem(&e),
             )
         })?;
+    waiting.set("GetCredentialReport");
+    let fail =
+        |problem: String| Gap::new(Section::CredentialReport, "GetCredentialReport", problem);
     let mut ready = state.state() == Some(&ReportStateType::Complete);
     // While the report is generated, GetCredentialReport answers
     // ReportInProgress: poll it with backoff, bounded by `timeout`.
@@ -307,23 +386,31 @@ async fn credential_report(
     loop {
         if !ready {
             if started.elapsed() + delay > timeout {
-                return Err(gap(
-                    Section::CredentialReport,
-                    "GetCredentialReport",
-                    format!(
-                        "the credential report was not ready after {} s",
-                        timeout.as_secs_f64().ceil()
-                    ),
-                ));
+                return Err(fail(format!(
+                    "the credential report was not ready after {} s",
+                    timeout.as_secs_f64().ceil()
+                )));
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
         match client.get_credential_report().send().await {
             Ok(output) => {
-                let content = output.content().map(|b| b.as_ref()).unwrap_or_default();
-                return report::parse(content)
-                    .map_err(|e| gap(Section::CredentialReport, "GetCredentialReport", e));
+                if let Some(format) = output.report_format() {
+                    if format.as_str() != "text/csv" {
+                        return Err(fail(format!(
+                            "the report's format is {}, not `text/csv`",
+                            validate::quote(format.as_str())
+                        )));
+                    }
+                }
+                let content = output
+                    .content()
+                    .ok_or_else(|| fail("the answer holds no report (no `Content`)".to_owned()))?;
+                let generated = output
+                    .generated_time()
+                    .and_then(|t| Timestamp::new(t.secs(), 0).ok());
+                return Ok((report::parse(content.as_ref()).map_err(fail)?, generated));
             }
             Err(err)
                 if err.as_service_error().is_some_and(|e| {
@@ -333,213 +420,60 @@ async fn credential_report(
             {
                 ready = false;
             }
-            Err(err) => {
-                return Err(gap(
-                    Section::CredentialReport,
-                    "GetCredentialReport",
-                    problem(&err),
-                ))
-            }
+            Err(err) => return Err(fail(problem(&err))),
         }
     }
 }
 
-struct Details {
-    users: Vec<User>,
-    groups: Vec<Group>,
-    roles: Vec<Role>,
-    policies: Vec<ManagedPolicy>,
-}
-
-fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Result<Vec<InlinePolicy>, String> {
-    list.iter()
-        .map(|p| {
-            let name = p.policy_name().unwrap_or_default().to_owned();
-            let document = decode_policy_document(p.policy_document().unwrap_or("{}"))
-                .map_err(|e| format!("inline policy `{name}`: {e}"))?;
-            Ok(InlinePolicy { name, document })
-        })
-        .collect()
-}
-
-fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
-    list.iter()
-        .filter_map(|p| p.policy_arn().map(str::to_owned))
-        .collect()
-}
-
-fn time(t: Option<&aws_sdk_iam::primitives::DateTime>) -> Option<String> {
-    let t = t?;
-    Timestamp::new(t.secs(), 0).ok().map(|t| t.to_string())
-}
-
-/// Pages of at most 1,000 items; stops after this many pages.
-const MAX_PAGES: usize = 10_000;
-
-/// Users, groups, roles and customer-managed policies in one filtered,
-/// paginated listing; then, only if some are attached, the AWS-managed
-/// policies (their documents are needed to know what they grant). AWS
-/// lists only the attached ones; emulators may list all, so only those
-/// something holds are kept.
-async fn authorization_details(client: &Client) -> Result<Details, Gap> {
-    let mut details = Details {
-        users: Vec::new(),
-        groups: Vec::new(),
-        roles: Vec::new(),
-        policies: Vec::new(),
-    };
-    let local = [
-        EntityType::User,
-        EntityType::Group,
-        EntityType::Role,
-        EntityType::LocalManagedPolicy,
-    ];
-    details_pages(client, &local, &mut details).await?;
-    let referenced: std::collections::BTreeSet<String> = details
-        .users
-        .iter()
-        .flat_map(|u| u.attached_policies.iter())
-        .chain(
-            details
-                .groups
-                .iter()
-                .flat_map(|g| g.attached_policies.iter()),
-        )
-        .chain(
-            details
-                .roles
-                .iter()
-                .flat_map(|r| r.attached_policies.iter()),
-        )
-        .cloned()
-        .collect();
-    let known: std::collections::BTreeSet<String> =
-        details.policies.iter().map(|p| p.arn.clone()).collect();
-    if referenced.iter().any(|arn| !known.contains(arn)) {
-        details_pages(client, &[EntityType::AwsManagedPolicy], &mut details).await?;
-        details
-            .policies
-            .retain(|p| !p.aws_managed || referenced.contains(&p.arn));
-    }
-    Ok(details)
-}
-
-async fn details_pages(
-    client: &Client,
-    filter: &[EntityType],
-    details: &mut Details,
-) -> Result<(), Gap> {
-    const CALL: &str = "GetAccountAuthorizationDetails";
-    let fail = |problem: String| gap(Section::AuthorizationDetails, CALL, problem);
-    let mut marker: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let page = client
-            .get_account_authorization_details()
-            .set_filter(Some(filter.to_vec()))
-            .max_items(1000)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| fail(problem(&e)))?;
-        for u in page.user_detail_list() {
-            details.users.push(User {
-                name: u.user_name().unwrap_or_default().to_owned(),
-                arn: u.arn().unwrap_or_default().to_owned(),
-                created: time(u.create_date()),
-                groups: u.group_list().to_vec(),
-                attached_policies: attached(u.attached_managed_policies()),
-                inline_policies: inline(u.user_policy_list()).map_err(fail)?,
-                password: None,
-                mfa_active: None,
-                access_keys: None,
-            });
-        }
-        for g in page.group_detail_list() {
-            details.groups.push(Group {
-                name: g.group_name().unwrap_or_default().to_owned(),
-                arn: g.arn().unwrap_or_default().to_owned(),
-                attached_policies: attached(g.attached_managed_policies()),
-                inline_policies: inline(g.group_policy_list()).map_err(fail)?,
-            });
-        }
-        for r in page.role_detail_list() {
-            let name = r.role_name().unwrap_or_default().to_owned();
-            let trust_policy = match r.assume_role_policy_document() {
-                Some(text) => Some(
-                    decode_policy_document(text)
-                        .map_err(|e| fail(format!("trust policy of role `{name}`: {e}")))?,
-                ),
-                None => None,
-            };
-            details.roles.push(Role {
-                arn: r.arn().unwrap_or_default().to_owned(),
-                attached_policies: attached(r.attached_managed_policies()),
-                inline_policies: inline(r.role_policy_list()).map_err(fail)?,
-                trust_policy,
-                last_used: time(r.role_last_used().and_then(|u| u.last_used_date())),
-                name,
-            });
-        }
-        for p in page.policies() {
-            let arn = p.arn().unwrap_or_default().to_owned();
-            // Some emulators leave the name out; it is the ARN's last part.
-            let name = p
-                .policy_name()
-                .map(str::to_owned)
-                .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
-            let default_version = p.default_version_id();
-            let version = p
-                .policy_version_list()
-                .iter()
-                .find(|v| v.is_default_version() || v.version_id() == default_version);
-            let document = match version.and_then(|v| v.document()) {
-                Some(text) => decode_policy_document(text)
-                    .map_err(|e| fail(format!("managed policy `{name}`: {e}")))?,
-                None => serde_json::Value::Null,
-            };
-            details.policies.push(ManagedPolicy {
-                aws_managed: arn.starts_with("arn:aws:iam::aws:"),
-                attachment_count: i64::from(p.attachment_count().unwrap_or(0)),
-                name,
-                arn,
-                document,
-            });
-        }
-        match (page.is_truncated(), page.marker()) {
-            (true, Some(next)) => marker = Some(next.to_owned()),
-            _ => return Ok(()),
-        }
-    }
-    Err(fail(format!(
-        "more than {MAX_PAGES} pages; the listing never ended"
-    )))
-}
-
-async fn account_summary(client: &Client) -> Result<(Option<bool>, Option<bool>), Gap> {
+/// Whether the root user has MFA, and whether it has access keys.
+async fn account_summary(client: &Client) -> Result<(bool, bool), Gap> {
+    const CALL: &str = "GetAccountSummary";
     let output = client
         .get_account_summary()
         .send()
         .await
-        .map_err(|e| gap(Section::AccountSummary, "GetAccountSummary", problem(&e)))?;
+        .map_err(|e| Gap::new(Section::AccountSummary, CALL, problem(&e)))?;
     let map = output.summary_map();
-    let value = |key: SummaryKeyType| map.and_then(|m| m.get(&key)).map(|v| *v > 0);
+    // AWS always counts both: an answer without them is not AWS's answer.
+    let value = |key: SummaryKeyType| {
+        map.and_then(|m| m.get(&key))
+            .map(|v| *v > 0)
+            .ok_or_else(|| {
+                Gap::new(
+                    Section::AccountSummary,
+                    CALL,
+                    format!("the summary has no `{}`", key.as_str()),
+                )
+            })
+    };
     Ok((
-        value(SummaryKeyType::AccountMfaEnabled),
-        value(SummaryKeyType::AccountAccessKeysPresent),
+        value(SummaryKeyType::AccountMfaEnabled)?,
+        value(SummaryKeyType::AccountAccessKeysPresent)?,
     ))
 }
 
 async fn password_policy(client: &Client) -> Result<Option<PasswordPolicy>, Gap> {
+    const CALL: &str = "GetAccountPasswordPolicy";
     match client.get_account_password_policy().send().await {
-        Ok(output) => Ok(output.password_policy().map(|p| PasswordPolicy {
-            minimum_password_length: p.minimum_password_length().map(i64::from),
-            password_reuse_prevention: p.password_reuse_prevention().map(i64::from),
-            max_password_age: p.max_password_age().map(i64::from),
-            require_symbols: p.require_symbols(),
-            require_numbers: p.require_numbers(),
-            require_uppercase_characters: p.require_uppercase_characters(),
-            require_lowercase_characters: p.require_lowercase_characters(),
-        })),
+        Ok(output) => {
+            // No policy is NoSuchEntity; a success always holds one.
+            let p = output.password_policy().ok_or_else(|| {
+                Gap::new(
+                    Section::PasswordPolicy,
+                    CALL,
+                    "the answer holds no `PasswordPolicy`".to_owned(),
+                )
+            })?;
+            Ok(Some(PasswordPolicy {
+                minimum_password_length: p.minimum_password_length().map(i64::from),
+                password_reuse_prevention: p.password_reuse_prevention().map(i64::from),
+                max_password_age: p.max_password_age().map(i64::from),
+                require_symbols: p.require_symbols(),
+                require_numbers: p.require_numbers(),
+                require_uppercase_characters: p.require_uppercase_characters(),
+                require_lowercase_characters: p.require_lowercase_characters(),
+            }))
+        }
         Err(err)
             if err
                 .as_service_error()
@@ -547,10 +481,6 @@ async fn password_policy(client: &Client) -> Result<Option<PasswordPolicy>, Gap>
         {
             Ok(None)
         }
-        Err(err) => Err(gap(
-            Section::PasswordPolicy,
-            "GetAccountPasswordPolicy",
-            problem(&err),
-        )),
+        Err(err) => Err(Gap::new(Section::PasswordPolicy, CALL, problem(&err))),
     }
 }

@@ -11,15 +11,24 @@
 //! - [`report`]: parsing of the IAM credential report (CSV) into it;
 //! - [`grants`]: what a policy document allows, IAM wildcard matching, and
 //!   the actions an identity is granted beyond its declared allow list;
+//! - [`validate`]: the checks every name, ARN, time and policy document
+//!   passes, live or from a snapshot, and the size and depth bounds;
 //! - `collect` (feature `aws`): live collection with the AWS SDK, in a
-//!   fixed number of calls whatever the number of users.
+//!   fixed number of calls whatever the number of users, within one
+//!   deadline; `details` reads and checks the authorization details,
+//!   `wire` checks each answer is whole, well-formed XML.
 
 pub mod facts;
 pub mod grants;
 pub mod report;
 pub mod snapshot;
+pub mod validate;
 
 #[cfg(feature = "aws")]
 pub mod collect;
+#[cfg(feature = "aws")]
+mod details;
+#[cfg(feature = "aws")]
+mod wire;
 
 pub use snapshot::{Gap, Section, Snapshot};

@@ -2,15 +2,22 @@
 //! user, `<root_account>`), with password, MFA and access key state. One
 //! call gives every user's credentials, however many users there are.
 //!
-//! Times are ISO 8601; `N/A`, `no_information` and `not_supported` mean
-//! "none". The report holds no secret: no password, no secret access key,
-//! not even a key id.
+//! The report is checked before anything is read from it, so a garbled one
+//! is a fault, never a clean account: the columns this module reads must be
+//! there (extra columns, which AWS may add, are ignored), every row has as
+//! many fields as the header, every user name is an IAM name, every ARN is
+//! that row's user (or the root user), every time is ISO 8601 with an
+//! offset and every flag `true` or `false`. AWS's placeholders `N/A`,
+//! `no_information` and `not_supported` mean "none" in any time or flag
+//! column. At most [`MAX_CREDENTIAL_REPORT_BYTES`] are read.
+//!
+//! The report holds no secret: no password, no secret access key, not even
+//! a key id.
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-
 use super::snapshot::{AccessKey, Password};
+use super::validate::{self, Kind, MAX_CREDENTIAL_REPORT_BYTES, PLACEHOLDERS};
 
 /// The credential state of one row.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,32 +39,141 @@ pub struct CredentialReport {
 
 const ROOT: &str = "<root_account>";
 
-/// Parses the report's CSV text.
+/// The columns read, which every report must have.
+const REQUIRED: [&str; 13] = [
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+];
+
+/// The documented time columns, checked wherever they appear.
+const TIMES: [&str; 10] = [
+    "user_creation_time",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "cert_1_last_rotated",
+    "cert_2_last_rotated",
+];
+
+/// The documented flag columns, checked wherever they appear.
+const FLAGS: [&str; 6] = [
+    "password_enabled",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_2_active",
+    "cert_1_active",
+    "cert_2_active",
+];
+
+/// Parses and checks the report's CSV text; the error says which line and
+/// column is wrong.
 pub fn parse(csv_text: &[u8]) -> Result<CredentialReport, String> {
+    if csv_text.len() > MAX_CREDENTIAL_REPORT_BYTES {
+        return Err(format!(
+            "the credential report is {} bytes, over the limit of {MAX_CREDENTIAL_REPORT_BYTES}",
+            csv_text.len()
+        ));
+    }
+    let csv_text = csv_text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(true)
         .from_reader(csv_text);
     let headers = reader
         .headers()
-        .map_err(|e| format!("credential report has no header: {e}"))?
+        .map_err(|e| format!("the credential report's header is not CSV text: {e}"))?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let user_col = column("user").ok_or("credential report has no `user` column")?;
-    let arn_col = column("arn").ok_or("credential report has no `arn` column")?;
+    let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, name) in headers.iter().enumerate() {
+        if columns.insert(name.trim(), index).is_some() {
+            return Err(format!(
+                "the credential report names column {} twice",
+                validate::quote(name)
+            ));
+        }
+    }
+    let missing: Vec<&str> = REQUIRED
+        .into_iter()
+        .filter(|c| !columns.contains_key(c))
+        .collect();
+    if let Some(first) = missing.first() {
+        let more = match missing.len() {
+            1 => String::new(),
+            n => format!(" (nor {} other columns read)", n - 1),
+        };
+        return Err(format!(
+            "the credential report has no column `{first}`{more}; its header is not the documented format"
+        ));
+    }
     let mut report = CredentialReport::default();
     for record in reader.records() {
-        let record = record.map_err(|e| format!("credential report is not valid CSV: {e}"))?;
-        let field = |name: &str| -> Option<&str> {
-            column(name)
-                .and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => format!(
+                "credential report line {}: {len} field{} where the header has {expected_len}",
+                pos.as_ref().map_or(0, csv::Position::line),
+                if *len == 1 { "" } else { "s" }
+            ),
+            _ => format!("the credential report is not CSV text: {e}"),
+        })?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let at = |column: &str, problem: String| {
+            format!("credential report line {line}, column `{column}`: {problem}")
         };
-        let time = |name: &str| field(name).and_then(normalize_time);
-        let flag = |name: &str| field(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let user = record.get(user_col).unwrap_or_default().trim().to_owned();
-        let arn = record.get(arn_col).unwrap_or_default().trim().to_owned();
+        let cell = |column: &str| columns.get(column).and_then(|&i| record.get(i));
+        // Times and flags, checked in every documented column present.
+        let mut times: BTreeMap<&str, Option<String>> = BTreeMap::new();
+        for column in TIMES {
+            let Some(text) = cell(column) else { continue };
+            let value = if PLACEHOLDERS.contains(&text) {
+                None
+            } else {
+                Some(validate::time(text).map_err(|e| at(column, e))?.to_string())
+            };
+            times.insert(column, value);
+        }
+        let mut flags: BTreeMap<&str, bool> = BTreeMap::new();
+        for column in FLAGS {
+            let Some(text) = cell(column) else { continue };
+            let value = if text.eq_ignore_ascii_case("true") {
+                true
+            } else if text.eq_ignore_ascii_case("false") || PLACEHOLDERS.contains(&text) {
+                false
+            } else {
+                return Err(at(
+                    column,
+                    format!("{} is not `true` or `false`", validate::quote(text)),
+                ));
+            };
+            flags.insert(column, value);
+        }
+        let time = |column: &str| times.get(column).cloned().flatten();
+        let flag = |column: &str| flags.get(column).copied().unwrap_or(false);
+        let user = cell("user").unwrap_or_default().to_owned();
+        let arn = cell("arn").unwrap_or_default().to_owned();
+        if user == ROOT {
+            validate::arn_of(Kind::Root, "", &arn).map_err(|e| at("arn", e))?;
+        } else {
+            validate::name("user", &user).map_err(|e| at("user", e))?;
+            validate::arn_of(Kind::User, &user, &arn).map_err(|e| at("arn", e))?;
+        }
         let mut access_keys = Vec::new();
         for slot in [1u8, 2] {
             let created = time(&format!("access_key_{slot}_last_rotated"));
@@ -73,12 +189,11 @@ pub fn parse(csv_text: &[u8]) -> Result<CredentialReport, String> {
                 last_used: time(&format!("access_key_{slot}_last_used_date")),
             });
         }
-        let password_enabled = flag("password_enabled");
         let row = Row {
             created: time("user_creation_time"),
             password: Password {
                 // The root user always has a password; the report says `not_supported`.
-                enabled: password_enabled || user == ROOT,
+                enabled: flag("password_enabled") || user == ROOT,
                 last_used: time("password_last_used"),
                 last_changed: time("password_last_changed"),
             },
@@ -87,19 +202,19 @@ pub fn parse(csv_text: &[u8]) -> Result<CredentialReport, String> {
             user: user.clone(),
             arn,
         };
-        if user == ROOT {
-            report.root = Some(row);
-        } else if !user.is_empty() {
-            report.users.insert(user, row);
+        let duplicate = if user == ROOT {
+            report.root.replace(row).is_some()
+        } else {
+            report.users.insert(user.clone(), row).is_some()
+        };
+        if duplicate {
+            return Err(at(
+                "user",
+                format!("{} has a second row", validate::quote(&user)),
+            ));
         }
     }
     Ok(report)
-}
-
-/// An ISO 8601 time from the report as RFC 3339 UTC, or `None` for the
-/// report's words for "none" and for anything unreadable.
-fn normalize_time(text: &str) -> Option<String> {
-    text.parse::<Timestamp>().ok().map(|t| t.to_string())
 }
 
 #[cfg(test)]
@@ -138,5 +253,106 @@ bob,arn:aws:iam::123456789012:user/bob,2024-01-01T00:00:00+00:00,false,not_suppo
     #[test]
     fn rejects_a_report_without_the_user_column() {
         assert!(parse(b"name,arn\nx,y\n").is_err());
+    }
+
+    /// The documented format with every placeholder AWS writes, a user with
+    /// a path, a column AWS may add later and a BOM: a healthy account.
+    #[test]
+    fn accepts_every_placeholder_and_extra_columns() {
+        let mut text = String::from("\u{feff}");
+        for (i, line) in REPORT.lines().enumerate() {
+            text.push_str(line);
+            text.push_str(if i == 0 {
+                ",a_column_aws_may_add\n"
+            } else {
+                ",N/A\n"
+            });
+        }
+        text.push_str("carol,arn:aws:iam::123456789012:user/team/a/carol,2024-01-01T00:00:00Z,TRUE,no_information,2024-01-01T00:00:00Z,2025-01-01T00:00:00+01:00,FALSE,not_supported,N/A,no_information,N/A,N/A,false,N/A,N/A,N/A,N/A,N/A,N/A,not_supported,N/A,anything\n");
+        let report = parse(text.as_bytes()).unwrap();
+        assert_eq!(report.users.len(), 3);
+        let carol = &report.users["carol"];
+        assert!(carol.password.enabled);
+        assert_eq!(carol.password.last_used, None);
+        assert!(carol.access_keys.is_empty());
+    }
+
+    #[track_caller]
+    fn rejected(text: &str, expected: &str) {
+        let err = parse(text.as_bytes()).unwrap_err();
+        assert!(err.contains(expected), "`{expected}` not in: {err}");
+    }
+
+    /// `REPORT` with one cell of `user`'s row replaced.
+    fn with_cell(user: &str, column: &str, value: &str) -> String {
+        let mut lines = REPORT.lines();
+        let header = lines.next().unwrap();
+        let index = header.split(',').position(|c| c == column).unwrap();
+        let mut out = format!("{header}\n");
+        for line in lines {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            if cells[0] == user {
+                cells[index] = value;
+            }
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn rejects_what_is_not_the_documented_format() {
+        rejected(
+            &REPORT.replace("mfa_active", "mfa_actve"),
+            "no column `mfa_active`",
+        );
+        rejected(
+            &REPORT.replace(',', ";"),
+            "no column `user` (nor 12 other columns read)",
+        );
+        rejected(
+            &REPORT.replacen("user,arn", "user,user", 1),
+            "names column `user` twice",
+        );
+        rejected(
+            &with_cell("alice", "access_key_1_last_rotated", "31/12/2019 10:00"),
+            "line 3, column `access_key_1_last_rotated`: `31/12/2019 10:00` is not an ISO 8601 time",
+        );
+        rejected(
+            &with_cell("bob", "password_last_used", "last tuesday"),
+            "line 4, column `password_last_used`",
+        );
+        rejected(
+            &with_cell("bob", "cert_2_last_rotated", ""),
+            "column `cert_2_last_rotated`",
+        );
+        rejected(
+            &with_cell("alice", "mfa_active", "yes"),
+            "`yes` is not `true` or `false`",
+        );
+        rejected(&with_cell("alice", "user", ""), "a user has an empty name");
+        rejected(
+            &with_cell("alice", "arn", "arn:aws:iam::123456789012:user/mallory"),
+            "is not that of user `alice`",
+        );
+        rejected(
+            &with_cell(
+                "<root_account>",
+                "arn",
+                "arn:aws:iam::123456789012:user/root",
+            ),
+            "is not that of the root user",
+        );
+        let row = REPORT.lines().nth(2).unwrap().replace("alice", "mallory");
+        rejected(
+            &format!("{REPORT}\"{row}\"\n"),
+            "line 5: 1 field where the header has 22",
+        );
+        rejected(
+            &format!("{REPORT}{}\n", REPORT.lines().nth(2).unwrap()),
+            "`alice` has a second row",
+        );
+        let big = format!("{REPORT}{}", "x".repeat(MAX_CREDENTIAL_REPORT_BYTES));
+        rejected(&big, "over the limit of 8388608");
     }
 }

@@ -25,6 +25,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::validate::{self, Kind, MAX_SNAPSHOT_DEPTH};
 use crate::diag::InputError;
 use crate::source::{FileKind, Location, SourceTexts};
 
@@ -224,6 +225,19 @@ pub struct Gap {
     pub problem: String,
 }
 
+impl Gap {
+    /// `section` not collected: `call` (which needs `iam:{call}`) failed
+    /// with `problem`.
+    pub fn new(section: Section, call: &str, problem: String) -> Gap {
+        Gap {
+            section,
+            call: call.to_owned(),
+            permission: format!("iam:{call}"),
+            problem,
+        }
+    }
+}
+
 /// The parts of a snapshot, each from one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -343,48 +357,59 @@ pub fn account_of_arn(arn: &str) -> Option<String> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 
-/// Decodes a policy document as IAM returns it: URL-encoded JSON from AWS,
-/// plain JSON from emulators and from `iam:GetPolicyVersion` in some SDKs.
-pub fn decode_policy_document(text: &str) -> Result<Value, String> {
-    let trimmed = text.trim();
-    if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
-        return Ok(value);
-    }
-    let decoded = percent_encoding::percent_decode_str(trimmed)
-        .decode_utf8()
-        .map_err(|e| format!("policy document is not UTF-8 after URL decoding: {e}"))?;
-    // `+` is a space in form encoding; policies never contain a literal `+`
-    // outside strings where AWS encodes it as `%2B`.
-    let decoded = decoded.replace('+', " ");
-    serde_json::from_str(&decoded).map_err(|e| format!("policy document is not JSON: {e}"))
-}
-
-/// Reads and checks a snapshot file. Every problem is located in the file.
+/// Reads and checks a snapshot file: a regular file of at most
+/// [`crate::read::SNAPSHOT_CAP`], read through the one door for files
+/// ([`crate::read`]). Every problem is located in the file; its text is
+/// never quoted, since a wrong file given here may hold secrets.
 pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError> {
     let display: Arc<str> = Arc::from(path.display().to_string());
-    let text = crate::read::read_text(path, crate::read::Kind::Snapshot).map_err(|err| {
-        InputError::new(
-            Code::CannotReadIamSnapshot,
-            format!("cannot read IAM snapshot `{display}`: {err}"),
-        )
-        .help("write one with `secretary iam snapshot -o FILE`, or check the path")
-    })?;
+    let text =
+        crate::read::read_text(path, crate::read::Kind::Snapshot).map_err(|err| match err {
+            crate::read::ReadError::NotUtf8 { line, column } => {
+                InputError::new(Code::InvalidIamSnapshot, "IAM snapshot is not UTF-8 text")
+                    .at(Location::new(&display, line, column))
+                    .help(
+                        "give `--iam-snapshot` a file written by `secretary iam snapshot -o FILE`",
+                    )
+            }
+            err => InputError::new(
+                Code::CannotReadIamSnapshot,
+                format!("cannot read IAM snapshot `{display}`: {err}"),
+            )
+            .help("write one with `secretary iam snapshot -o FILE`, or check the path"),
+        })?;
+    // Recorded as an input (no output may replace it), never quoted.
     texts.insert(&display, text.as_str(), FileKind::IamSnapshot);
     parse(&display, &text)
 }
 
 /// Parses a snapshot's text; `file` names it in errors.
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
-    let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
-        InputError::new(
-            Code::InvalidIamSnapshot,
+    let invalid = |at: Location, message: String| {
+        InputError::new(Code::InvalidIamSnapshot, message)
+            .at(at)
+            .help("write snapshots with `secretary iam snapshot -o FILE`; the format is described in the README (Live IAM)")
+    };
+    if let Some(offset) = validate::too_deep(text, MAX_SNAPSHOT_DEPTH) {
+        return Err(invalid(
+            Location::from_offset(file, text, offset),
             format!(
-                "IAM snapshot is not valid: {}",
-                FileKind::IamSnapshot.json_problem(&err)
+                "IAM snapshot nests deeper than {MAX_SNAPSHOT_DEPTH} levels of arrays and objects"
             ),
-        )
-        .at(Location::new(file, err.line(), err.column()))
-        .help("write snapshots with `secretary iam snapshot -o FILE`; the format is described in the README (Live IAM)")
+        ));
+    }
+    let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
+        // serde_json's message may quote the input (`invalid type: string
+        // "..."`), and a file given here by mistake may hold secrets: say
+        // what kind of problem it is and where, never the text.
+        let problem = match err.classify() {
+            serde_json::error::Category::Eof => "IAM snapshot ends before its JSON does",
+            serde_json::error::Category::Data => {
+                "IAM snapshot is JSON but not the snapshot format (a key or a value's type is wrong)"
+            }
+            _ => "IAM snapshot is not valid JSON",
+        };
+        invalid(Location::new(file, err.line(), err.column()), problem.to_owned())
     })?;
     let at_key = |key: &str| {
         text.find(&format!("\"{key}\""))
@@ -404,51 +429,101 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
             "this secretary reads version {SNAPSHOT_VERSION}; collect the snapshot again with `secretary iam snapshot`"
         )));
     }
-    let mut dates = vec![("collected_at", Some(snapshot.collected_at.as_str()))];
-    for user in &snapshot.users {
-        dates.push(("created", user.created.as_deref()));
-        if let Some(password) = &user.password {
-            dates.push(("last_used", password.last_used.as_deref()));
-            dates.push(("last_changed", password.last_changed.as_deref()));
-        }
-        for key in user.access_keys.iter().flatten() {
-            dates.push(("created", key.created.as_deref()));
-            dates.push(("last_used", key.last_used.as_deref()));
-        }
-    }
-    for (key, value) in dates {
-        if let Some(value) = value {
-            if value.parse::<Timestamp>().is_err() {
-                let at = text
-                    .find(&format!("\"{value}\""))
-                    .map(|offset| Location::from_offset(file, text, offset))
-                    .unwrap_or_else(|| at_key(key));
-                return Err(InputError::new(
-                    Code::InvalidIamSnapshot,
-                    format!("`{key}` value `{value}` is not an RFC 3339 time"),
-                )
-                .at(at)
-                .help("write times like `2026-01-31T12:00:00Z`"));
+    snapshot.check().map_err(|(key, value, problem)| {
+        // Located at the offending value when it is a string of the file.
+        let at = serde_json::to_string(&value)
+            .ok()
+            .and_then(|quoted| {
+                text.find(&format!(": {quoted}"))
+                    .or_else(|| text.find(&quoted))
+            })
+            .map(|offset| Location::from_offset(file, text, offset))
+            .unwrap_or_else(|| at_key(key));
+        invalid(at, format!("`{key}`: {problem}"))
+    })?;
+    Ok(snapshot)
+}
+
+impl Snapshot {
+    /// Checks every name, ARN and time as a live answer is checked
+    /// ([`validate`]); the first problem as `(key, value, problem)`.
+    fn check(&self) -> Result<(), (&'static str, String, String)> {
+        let fail = |key: &'static str, value: &str| {
+            let value = value.to_owned();
+            move |problem: String| (key, value, problem)
+        };
+        let time = |key: &'static str, value: &Option<String>| match value {
+            Some(v) => validate::time(v).map(drop).map_err(fail(key, v)),
+            None => Ok(()),
+        };
+        let policies = |attached: &[String], inline: &[InlinePolicy]| {
+            for arn in attached {
+                let parsed = validate::arn(arn).map_err(fail("attached_policies", arn))?;
+                if parsed.kind != Kind::Policy {
+                    return Err(fail("attached_policies", arn)(format!(
+                        "{} is not the ARN of a policy",
+                        validate::quote(arn)
+                    )));
+                }
+            }
+            for policy in inline {
+                validate::name("policy", &policy.name).map_err(fail("name", &policy.name))?;
+            }
+            Ok(())
+        };
+        validate::time(&self.collected_at).map_err(fail("collected_at", &self.collected_at))?;
+        if let Some(account) = &self.account_id {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(fail("account_id", account)(format!(
+                    "{} is not a 12-digit account id",
+                    validate::quote(account)
+                )));
             }
         }
+        for user in &self.users {
+            validate::name("user", &user.name).map_err(fail("name", &user.name))?;
+            validate::arn_of(Kind::User, &user.name, &user.arn).map_err(fail("arn", &user.arn))?;
+            time("created", &user.created)?;
+            for group in &user.groups {
+                validate::name("group", group).map_err(fail("groups", group))?;
+            }
+            policies(&user.attached_policies, &user.inline_policies)?;
+            if let Some(password) = &user.password {
+                time("last_used", &password.last_used)?;
+                time("last_changed", &password.last_changed)?;
+            }
+            for key in user.access_keys.iter().flatten() {
+                time("created", &key.created)?;
+                time("last_used", &key.last_used)?;
+            }
+        }
+        for group in &self.groups {
+            validate::name("group", &group.name).map_err(fail("name", &group.name))?;
+            validate::arn_of(Kind::Group, &group.name, &group.arn)
+                .map_err(fail("arn", &group.arn))?;
+            policies(&group.attached_policies, &group.inline_policies)?;
+        }
+        for role in &self.roles {
+            validate::name("role", &role.name).map_err(fail("name", &role.name))?;
+            validate::arn_of(Kind::Role, &role.name, &role.arn).map_err(fail("arn", &role.arn))?;
+            policies(&role.attached_policies, &role.inline_policies)?;
+            time("last_used", &role.last_used)?;
+        }
+        for policy in &self.policies {
+            validate::arn_of(Kind::Policy, &policy.name, &policy.arn)
+                .map_err(fail("arn", &policy.arn))?;
+        }
+        for key in self.root.iter().flat_map(|r| &r.access_keys) {
+            time("created", &key.created)?;
+            time("last_used", &key.last_used)?;
+        }
+        Ok(())
     }
-    Ok(snapshot)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_url_encoded_and_plain_documents() {
-        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
-        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D";
-        assert_eq!(
-            decode_policy_document(plain).unwrap(),
-            decode_policy_document(encoded).unwrap()
-        );
-        assert!(decode_policy_document("%7Bnot json").is_err());
-    }
 
     #[test]
     fn account_ids_come_from_arns() {
