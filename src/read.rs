@@ -268,17 +268,7 @@ pub fn read_text(path: &Path, kind: Kind) -> Result<String, ReadError> {
 /// The error for the invalid byte at `offset` of `bytes` (all valid
 /// before it), located by line and column.
 pub fn not_utf8(bytes: &[u8], offset: usize) -> ReadError {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    // Everything before `offset` is valid: count characters, as locations do.
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
+    let (line, column) = crate::source::line_and_column(bytes, offset);
     ReadError::NotUtf8 { line, column }
 }
 

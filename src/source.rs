@@ -36,19 +36,26 @@ impl Location {
 
     /// The location of byte `offset` in `text`, which is the content of `file`.
     pub fn from_offset(file: &Arc<str>, text: &str, offset: usize) -> Self {
-        let offset = offset.min(text.len());
-        let before = &text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
+        let (line, column) = line_and_column(text.as_bytes(), offset);
         Self::new(file, line, column)
     }
+}
+
+/// The line and column (from 1, in characters) of byte `offset` of
+/// `bytes`; the bytes before it are read as UTF-8 (a partial character
+/// counts as one).
+pub fn line_and_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
 }
 
 impl fmt::Display for Location {
