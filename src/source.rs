@@ -150,12 +150,6 @@ impl<T> std::ops::Deref for Spanned<T> {
     }
 }
 
-impl std::borrow::Borrow<str> for Spanned<String> {
-    fn borrow(&self) -> &str {
-        &self.value
-    }
-}
-
 impl<T: fmt::Display> fmt::Display for Spanned<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.value.fmt(f)

@@ -6,6 +6,7 @@
 //! "a string" (a type error on a field could otherwise echo a pasted secret).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Expected, Unexpected};
 use yaml_rust2::ScanError;
@@ -209,13 +210,16 @@ impl de::Error for Stop {
 }
 
 impl Problem {
-    /// The error shown for this problem at `location`, inside the node at
-    /// `path` (written as `secrets.A.readers[0]`, empty at the root).
-    pub(super) fn into_input_error(self, path: &str, location: Location) -> InputError {
-        let in_path = if path.is_empty() {
-            String::new()
-        } else {
-            format!(" in `{path}`")
+    /// The error shown for this problem in `file`, `at` its place and path
+    /// if known (else at the start of the file).
+    pub(super) fn into_input_error(self, file: &Arc<str>, at: Option<&At>) -> InputError {
+        let (path, location) = match at {
+            Some(at) => (at.path.as_str(), Location::new(file, at.line, at.column)),
+            None => ("", Location::file_start(file)),
+        };
+        let in_path = match path {
+            "" => String::new(),
+            path => format!(" in `{path}`"),
         };
         let (code, message, hint) = match self {
             Problem::UnknownField { given, expected } => {

@@ -2,20 +2,16 @@
 //!
 //! This reader pulls events from the [`Stream`] (aliases replayed, limits
 //! checked), shows each to the [`Locator`] and feeds it to serde in the
-//! same step, so a file is parsed once. Positions travel with the values:
-//! a [`Spanned`](crate::source::Spanned) field is handed where its node and its key start, and the
-//! reader keeps the path it is at (keys and indices), so that a problem is
-//! told with its path and place without a second look at the text. The events come from [`Lines`] for
+//! same step, so a file is parsed once. The events come from [`Lines`] for
 //! a file written one entry per line (nearly every inventory), and from
 //! yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
-//! Scalars are typed as serde_yaml types them (YAML 1.2's core schema:
-//! `null` and `~`, `true`/`True`/`TRUE`, decimal, `0x`, `0o` and `0b`
-//! integers with a sign, floats with `.inf` and `.nan`, and a leading zero
-//! making digits a string), so a file reads as it did when serde_yaml read
-//! it. Of tags, only YAML's own (`!!str`, `!!int`...) are taken. A file
-//! that does not fit `T` is reported from serde's error data, at the node
-//! that failed; a syntax error, an empty file, a second document or a
+//! Positions travel with the values: a [`Spanned`](crate::source::Spanned)
+//! field is handed where its node and its key start. Scalars are typed as
+//! serde_yaml types them ([`scalar`]). A file that does not fit `T` is
+//! reported from serde's error data, at the node that failed and with the
+//! path the reader keeps as it goes (keys and indices), without a second
+//! look at the text; a syntax error, an empty file, a second document or a
 //! repeated key from the same pass.
 
 use serde::de::{
@@ -185,15 +181,11 @@ impl<S: Source> Reader<'_, S> {
             .map_or(self.root_line, |i| self.path[i].1);
         let mut path = String::new();
         for (segment, _) in &self.path {
-            match segment {
-                Segment::Key(key) => {
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(key);
-                }
-                Segment::Index(index) => path.push_str(&format!("[{index}]")),
-            }
+            let dot = if path.is_empty() { "" } else { "." };
+            path += &match segment {
+                Segment::Key(key) => format!("{dot}{key}"),
+                Segment::Index(index) => format!("[{index}]"),
+            };
         }
         At {
             line: shown.line,
@@ -689,17 +681,13 @@ impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
                 }
                 _ => {
                     let mark = self.reader.peek_at()?;
-                    let reader = &mut *self.reader;
-                    reader.value_key = None;
-                    return match seed.deserialize(&mut *reader) {
-                        Ok(key) => {
-                            let text = reader.locator.current_key().cloned();
-                            let text = text.unwrap_or(Key::new_static("<complex key>"));
-                            self.key = Some((text, mark));
-                            Ok(Some(key))
-                        }
-                        Err(e) => Err(reader.locate(e, mark, true, None)),
-                    };
+                    self.reader.value_key = None;
+                    let key = seed
+                        .deserialize(&mut *self.reader)
+                        .map_err(|e| self.reader.locate(e, mark, true, None))?;
+                    let text = self.reader.locator.current_key().cloned();
+                    self.key = Some((text.unwrap_or(Key::new_static("<complex key>")), mark));
+                    return Ok(Some(key));
                 }
             }
         }

@@ -45,7 +45,6 @@ mod lines;
 mod locate;
 pub mod tree;
 
-use error::At;
 use locate::Locator;
 
 /// How deep mappings and sequences may nest. Inventories nest six levels,
@@ -108,13 +107,12 @@ pub fn parse<T: DeserializeOwned>(
 ) -> Result<(T, Vec<Stepped>), Vec<InputError>> {
     let body = admit(file, text)?;
     refuse_tab_indentation(file, body)?;
-    let place = |at: &At| Location::new(file, at.line, at.column);
     match fast::read::<T>(body, || Locator::new(file)) {
         fast::Read::Done(value, recovered) => {
             let problems = recovered
                 .into_iter()
                 .map(|(problem, at)| Stepped {
-                    error: problem.into_input_error(&at.path, place(&at)),
+                    error: problem.into_input_error(file, Some(&at)),
                     holder_line: at.holder_line,
                 })
                 .collect();
@@ -122,10 +120,7 @@ pub fn parse<T: DeserializeOwned>(
         }
         fast::Read::Failed(problems) => Err(problems
             .into_iter()
-            .map(|(problem, at)| match at {
-                Some(at) => problem.into_input_error(&at.path, place(&at)),
-                None => problem.into_input_error("", Location::file_start(file)),
-            })
+            .map(|(problem, at)| problem.into_input_error(file, at.as_ref()))
             .collect()),
         fast::Read::Syntax(scan, last_line) => {
             Err(vec![syntax_error(file, body, &scan, last_line)])
@@ -289,7 +284,7 @@ mod tests {
         assert_eq!(place(secret.readers[1].at(&file)), (4, 18));
         assert_eq!(place(secret.readers[1].key_at(&file)), (4, 18));
         assert_eq!(place(secret.instances.key_at(&file)), (5, 5));
-        assert_eq!(doc.secrets.get("JWT").map(|s| s.owner.as_str()), Some("me"));
+        assert_eq!((id.as_str(), secret.owner.as_str()), ("JWT", "me"));
     }
 
     #[test]

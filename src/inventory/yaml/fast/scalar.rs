@@ -1,4 +1,8 @@
-//! How a scalar is typed: YAML 1.2's core schema, as serde_yaml applies it.
+//! How a scalar is typed, as serde_yaml types it (YAML 1.2's core schema:
+//! `null` and `~`, `true`/`True`/`TRUE`, decimal, `0x`, `0o` and `0b`
+//! integers with a sign, floats with `.inf` and `.nan`, and a leading zero
+//! making digits a string), so a file reads as it did when serde_yaml read
+//! it. Of tags, only YAML's own (`!!str`, `!!int`...) are taken.
 
 use yaml_rust2::parser::Tag;
 use yaml_rust2::scanner::TScalarStyle;
