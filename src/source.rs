@@ -64,6 +64,146 @@ impl fmt::Display for Location {
     }
 }
 
+/// A value read from a file, and where it was written: the line and column
+/// (from 1) where its node starts, and where the key holding it starts.
+///
+/// The YAML reader fills both in as it reads (as cargo-deny's `Spanned<T>`
+/// fields are filled by its TOML reader), so that a check made after
+/// reading points at the line without a table of positions. A list item or
+/// a mapping key has no key of its own: both places are the node's. Any
+/// other deserializer (serde_yaml, in the tests) gives line 0.
+///
+/// A `Spanned<T>` compares, prints, serializes and has the JSON Schema of
+/// its value alone.
+#[derive(Clone, Default)]
+pub struct Spanned<T> {
+    pub value: T,
+    /// Line and column of the node.
+    pub start: (u32, u32),
+    /// Line and column of the key holding the node.
+    pub key_start: (u32, u32),
+}
+
+impl<T> Spanned<T> {
+    /// Where the node starts, in `file`.
+    pub fn at(&self, file: &Arc<str>) -> Location {
+        Location::new(file, self.start.0 as usize, self.start.1 as usize)
+    }
+
+    /// Where the key holding the node starts, in `file`.
+    pub fn key_at(&self, file: &Arc<str>) -> Location {
+        Location::new(file, self.key_start.0 as usize, self.key_start.1 as usize)
+    }
+}
+
+/// The name by which [`Spanned`] asks a deserializer for its positions; the
+/// YAML reader answers with a sequence of the node's and the key's place
+/// (each as `line << 32 | column`) and the value.
+#[doc(hidden)]
+pub const SPANNED: &str = "$__secretary_private_Spanned";
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = Spanned<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value")
+            }
+            // Another deserializer: no positions.
+            fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Self::Value, D::Error> {
+                let value = T::deserialize(deserializer)?;
+                Ok(Spanned {
+                    value,
+                    start: (0, 0),
+                    key_start: (0, 0),
+                })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let missing = || serde::de::Error::custom("a spanned value without its parts");
+                let mut place = || -> Result<(u32, u32), A::Error> {
+                    let packed: u64 = seq.next_element()?.ok_or_else(missing)?;
+                    Ok(((packed >> 32) as u32, packed as u32))
+                };
+                let (start, key_start) = (place()?, place()?);
+                let value = seq.next_element()?.ok_or_else(missing)?;
+                Ok(Spanned {
+                    value,
+                    start,
+                    key_start,
+                })
+            }
+        }
+        deserializer.deserialize_newtype_struct(SPANNED, Visitor(std::marker::PhantomData))
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Spanned<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<T> std::ops::Deref for Spanned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Spanned<T> {}
+
+impl<T: PartialOrd> PartialOrd for Spanned<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        self.value.partial_cmp(&other.value)
+    }
+}
+
+impl<T: Ord> Ord for Spanned<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value)
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Spanned<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 /// What a file the run reads is, as far as errors go: whether an error
 /// may quote its lines, and what messages call it.
 ///

@@ -158,11 +158,10 @@ fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile
         .at(crate::source::Location::file_start(path))
         .help("add `version: 1` and at least one section, or remove the file")]);
     }
-    let (document, positions, problems) = yaml::parse::<raw::RawDocument>(path, text)?;
+    let (document, problems) = yaml::parse::<raw::RawDocument>(path, text)?;
     Ok(validate::ParsedFile {
         path: Arc::clone(path),
         document,
-        positions,
         problems,
     })
 }

@@ -5,6 +5,10 @@
 //! documentation. They hold strings for dates, durations and references;
 //! [`super::validate`] checks those and builds the [`super::model`].
 //!
+//! Where a check made after reading needs a position (a reference, a date,
+//! an item's key), the field is [`Spanned`]: the position travels with the
+//! value.
+//!
 //! No `#[serde(flatten)]` and no untagged enums here: both make serde_yaml
 //! lose error positions.
 
@@ -13,6 +17,11 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::source::Spanned;
+
+/// The items of a section, by name, each name with where it is written.
+pub type Items<T> = BTreeMap<Spanned<String>, T>;
+
 /// One inventory file. Every section is optional, so an inventory can be split
 /// across files (e.g. one per team); names must be unique across all files.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -20,35 +29,35 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[schemars(title = "secretary inventory")]
 pub struct RawDocument {
     /// Format version of this file. Must be `1`.
-    pub version: u32,
+    pub version: Spanned<u32>,
     /// Deployment environments, by name (e.g. `production`).
     #[serde(default, deserialize_with = "null_as_default")]
-    pub environments: BTreeMap<String, RawEnvironment>,
+    pub environments: Items<RawEnvironment>,
     /// Components that consume secrets (APIs, frontends, workers, CI, log sinks), by name.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub services: BTreeMap<String, RawService>,
+    pub services: Items<RawService>,
     /// Human and machine identities and their least-privilege boundaries, by name.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub identities: BTreeMap<String, RawIdentity>,
+    pub identities: Items<RawIdentity>,
     /// Storage layers and how they encrypt at rest (e.g. `redis`, `postgres`), by name.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub stores: BTreeMap<String, RawStore>,
+    pub stores: Items<RawStore>,
     /// Secrets, by id. The id is how rules and other sections refer to a secret.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub secrets: BTreeMap<String, RawSecret>,
+    pub secrets: Items<RawSecret>,
     /// Which services actually read which secrets.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub reads: Vec<RawRead>,
+    pub reads: Vec<Spanned<RawRead>>,
     /// The plain configuration inventory: every environment variable, secret or not, by name.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub env_vars: BTreeMap<String, RawEnvVar>,
+    pub env_vars: Items<RawEnvVar>,
     /// Accepted risks: findings that are known, owned and allowed until a date. A waived
     /// finding is still reported, marked as waived, and does not fail the run.
     #[serde(default, deserialize_with = "null_as_default")]
     pub waivers: Vec<RawWaiver>,
     /// Thresholds of the built-in checks (written in at most one file).
     #[serde(default)]
-    pub settings: Option<RawSettings>,
+    pub settings: Option<Spanned<RawSettings>>,
     /// The real files this inventory describes, checked against it: the repository,
     /// `.env.example` files, docker-compose files and source code. Paths are relative
     /// to the file that names them.
@@ -64,11 +73,11 @@ pub struct RawSources {
     /// The git work tree the system lives in (e.g. `..`). Secret files and `.env` files
     /// inside it must not be committed, and must be ignored by git.
     #[serde(default)]
-    pub repository: Option<String>,
+    pub repository: Option<Spanned<String>>,
     /// `.env.example` files: they must list the same variables as `env_vars`, and hold
     /// no real-looking secret value.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub env_example: Vec<String>,
+    pub env_example: Vec<Spanned<String>>,
     /// docker-compose files: the variables and docker secrets each compose service
     /// receives are observed reads, judged like the `reads` section.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -76,7 +85,7 @@ pub struct RawSources {
     /// Directories of source code to scan for environment variable references
     /// (`.gitignore` is honoured).
     #[serde(default, deserialize_with = "null_as_default")]
-    pub code: Vec<String>,
+    pub code: Vec<Spanned<String>>,
 }
 
 /// A docker-compose file and how its services map to the inventory.
@@ -85,15 +94,15 @@ pub struct RawSources {
 #[schemars(rename = "ComposeSource")]
 pub struct RawComposeSource {
     /// Path of the compose file.
-    pub file: String,
+    pub file: Spanned<String>,
     /// The environment this compose file deploys; when absent, its reads apply in
     /// every environment.
     #[serde(default)]
-    pub environment: Option<String>,
+    pub environment: Option<Spanned<String>>,
     /// Compose service name to inventory service name, where they differ (by default a
     /// compose service is the inventory service of the same name).
     #[serde(default, deserialize_with = "null_as_default")]
-    pub services: BTreeMap<String, String>,
+    pub services: BTreeMap<String, Spanned<String>>,
 }
 
 /// Thresholds of the built-in checks.
@@ -112,10 +121,10 @@ pub struct RawSettings {
 pub struct RawIamSettings {
     /// Oldest an access key may be when its identity declares no `rotation` (default `90d`, CIS 1.14).
     #[serde(default)]
-    pub access_key_max_age: Option<String>,
+    pub access_key_max_age: Option<Spanned<String>>,
     /// Longest a password or access key may go unused (default `45d`, CIS 1.12).
     #[serde(default)]
-    pub unused_credentials_max: Option<String>,
+    pub unused_credentials_max: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -191,13 +200,13 @@ pub struct RawIdentity {
     pub allow: Vec<String>,
     /// The service this identity acts for, if any.
     #[serde(default)]
-    pub service: Option<String>,
+    pub service: Option<Spanned<String>>,
     /// The secrets that are this identity's credentials (its password, its access key), by id.
     #[serde(default)]
-    pub credentials: Vec<String>,
+    pub credentials: Vec<Spanned<String>>,
     /// How often this identity's credentials must rotate, e.g. `90d`.
     #[serde(default)]
-    pub rotation: Option<String>,
+    pub rotation: Option<Spanned<String>>,
     /// For AWS IAM users and roles: where the identity lives.
     #[serde(default)]
     pub aws: Option<RawAwsIdentity>,
@@ -228,7 +237,7 @@ pub enum IdentityKind {
 pub struct RawAwsIdentity {
     /// The 12-digit AWS account id, quoted (e.g. `"748732838505"`).
     #[serde(default)]
-    pub account: Option<String>,
+    pub account: Option<Spanned<String>>,
     /// The IAM user or role name.
     #[serde(default)]
     pub name: Option<String>,
@@ -279,14 +288,14 @@ pub struct RawSecret {
     pub never_log: bool,
     /// The services allowed to read the secret. Omit to leave readers unrestricted.
     #[serde(default)]
-    pub readers: Option<Vec<String>>,
+    pub readers: Option<Vec<Spanned<String>>>,
     /// Where the secret lives in each environment, by environment name.
     // Boxed for memory, as `model::Secret::instances` is.
     #[serde(default)]
-    pub instances: BTreeMap<String, Box<RawInstance>>,
+    pub instances: Items<Box<RawInstance>>,
     /// What a value must look like, checked when values are observed (`check --env`).
     #[serde(default)]
-    pub format: Option<RawFormat>,
+    pub format: Option<Spanned<RawFormat>>,
 }
 
 /// What a secret's value must look like. Checked only when values are observed
@@ -298,10 +307,10 @@ pub struct RawFormat {
     /// A regular expression the whole value must match (Rust `regex` syntax; anchors
     /// are implied), e.g. `[0-9a-f]{64}` for 64 hex characters.
     #[serde(default)]
-    pub pattern: Option<String>,
+    pub pattern: Option<Spanned<String>>,
     /// The fewest characters a value may have.
     #[serde(default)]
-    pub min_length: Option<u64>,
+    pub min_length: Option<Spanned<u64>>,
     /// The most characters a value may have.
     #[serde(default)]
     pub max_length: Option<u64>,
@@ -316,18 +325,18 @@ pub struct RawFormat {
 pub struct RawValueSource {
     /// A process environment variable holding the value, e.g. `DB_PASSWORD`.
     #[serde(default)]
-    pub env: Option<String>,
+    pub env: Option<Spanned<String>>,
     /// A file holding the value (one trailing newline is ignored): absolute, e.g.
     /// `/run/secrets/db_password`, or relative to the inventory file.
     #[serde(default)]
-    pub file: Option<String>,
+    pub file: Option<Spanned<String>>,
     /// A `.env` file holding the value, relative to the inventory file (or absolute).
     #[serde(default)]
-    pub dotenv: Option<String>,
+    pub dotenv: Option<Spanned<String>>,
     /// With `dotenv`: the variable in that file. Default: the instance's `env_var`,
     /// else the secret's name.
     #[serde(default)]
-    pub key: Option<String>,
+    pub key: Option<Spanned<String>>,
 }
 
 #[derive(
@@ -384,7 +393,7 @@ pub struct RawRotation {
     /// How often: a number and a unit, `d` (days), `w` (weeks) or `y` (years), e.g. `90d`;
     /// or `monthly`, `quarterly`, `yearly`.
     #[serde(default)]
-    pub period: Option<String>,
+    pub period: Option<Spanned<String>>,
     /// `manual` or `automated`.
     #[serde(default)]
     pub method: Option<RotationMethod>,
@@ -423,7 +432,7 @@ pub enum RotationImpact {
 #[schemars(rename = "Instance")]
 pub struct RawInstance {
     /// Where the value is stored in this environment.
-    pub backend: Backend,
+    pub backend: Spanned<Backend>,
     /// The environment variable that delivers the value to the service, if any.
     #[serde(default)]
     pub env_var: Option<String>,
@@ -435,16 +444,16 @@ pub struct RawInstance {
     pub reference: Option<String>,
     /// The storage layer (from `stores`) that holds it.
     #[serde(default)]
-    pub store: Option<String>,
+    pub store: Option<Spanned<String>>,
     /// Encryption at rest: a mechanism (e.g. `AES-256-GCM`, `KMS`, `bcrypt`) or `none`.
     /// Defaults from the backend: `none` for plaintext columns, images, build args and
     /// `.env` files; `provider-managed` for secret managers; otherwise the `store`'s
     /// encryption if one is named, else `unknown`.
     #[serde(default)]
-    pub encryption: Option<String>,
+    pub encryption: Option<Spanned<String>>,
     /// The date the value was last rotated, `YYYY-MM-DD`.
     #[serde(default)]
-    pub last_rotated: Option<String>,
+    pub last_rotated: Option<Spanned<String>>,
     /// An opaque keyed hash of the value, computed elsewhere, used to check that values
     /// differ across environments and secrets. Never the value itself.
     #[serde(default)]
@@ -453,7 +462,7 @@ pub struct RawInstance {
     /// `check --env NAME` can judge it (length, placeholder, format, fingerprint) without
     /// ever printing it.
     #[serde(default)]
-    pub value: Option<RawValueSource>,
+    pub value: Option<Spanned<RawValueSource>>,
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -502,7 +511,7 @@ pub struct RawFile {
     pub path: String,
     /// Permission bits as an octal string, quoted, e.g. `"0600"`.
     #[serde(default)]
-    pub mode: Option<String>,
+    pub mode: Option<Spanned<String>>,
     /// The owning user of the file.
     #[serde(default)]
     pub owner: Option<String>,
@@ -513,12 +522,12 @@ pub struct RawFile {
 #[schemars(rename = "Read")]
 pub struct RawRead {
     /// The reading service.
-    pub service: String,
+    pub service: Spanned<String>,
     /// The secrets it reads, by id.
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Spanned<String>>,
     /// The environments where it reads them; omit for all environments.
     #[serde(default)]
-    pub environments: Vec<String>,
+    pub environments: Vec<Spanned<String>>,
     #[serde(default)]
     pub notes: Option<String>,
 }
@@ -536,7 +545,7 @@ pub struct RawEnvVar {
     pub required: bool,
     /// The variable must be set in these environments.
     #[serde(default)]
-    pub required_in: Vec<String>,
+    pub required_in: Vec<Spanned<String>>,
     #[serde(default)]
     pub purpose: Option<String>,
     /// A free-form group for documentation tables (e.g. `Security`, `Paths`).
@@ -544,10 +553,10 @@ pub struct RawEnvVar {
     pub category: Option<String>,
     /// The secret this variable carries, by id. Set it for every variable that holds a secret.
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<Spanned<String>>,
     /// The services that read this variable.
     #[serde(default)]
-    pub services: Vec<String>,
+    pub services: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -555,25 +564,25 @@ pub struct RawEnvVar {
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
     /// The id of the rule whose finding is accepted, e.g. `secret-env-var-default`.
-    pub rule: String,
+    pub rule: Spanned<String>,
     /// The inventory item, as findings print it: `Secret::"JWT_SECRET"`. The quotes may be
     /// left out (`Secret::JWT_SECRET`). Types: `Secret`, `EnvVar`, `Service`, `Identity`,
     /// `Environment`.
-    pub entity: String,
+    pub entity: Spanned<String>,
     /// Only the finding in this environment; omit to accept it in every environment.
     #[serde(default)]
-    pub environment: Option<String>,
+    pub environment: Option<Spanned<String>>,
     /// Only the finding about this other party (e.g. `Service::"worker"`, the reader);
     /// omit to accept it whoever the other party is.
     #[serde(default)]
-    pub principal: Option<String>,
+    pub principal: Option<Spanned<String>>,
     /// Why the risk is accepted.
-    pub reason: String,
+    pub reason: Spanned<String>,
     /// Who accepted it and answers for it: a team or a person.
-    pub owner: String,
+    pub owner: Spanned<String>,
     /// The last day the waiver applies, `YYYY-MM-DD`. After it, the waiver is itself a
     /// finding (`waiver-expired`) and the finding it accepted fails again.
-    pub expires: String,
+    pub expires: Spanned<String>,
 }
 
 /// An empty section (`secrets:` with nothing under it yet) means an empty

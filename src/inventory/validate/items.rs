@@ -2,25 +2,23 @@
 //! services, stores and identities.
 
 use super::names::Names;
-use super::{ParsedFile, Validator};
+use super::{values, ParsedFile, Validator};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::*;
-use crate::ypath;
 
 impl Validator {
     /// `environments:`.
     pub(super) fn environments(&mut self, file: &ParsedFile, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
         for (name, raw) in &doc.environments {
             inventory
                 .environments
-                .entry(name.clone())
+                .entry(name.value.clone())
                 .or_insert_with(|| Environment {
-                    name: name.clone(),
+                    name: name.value.clone(),
                     tier: raw.tier,
                     description: raw.description.clone(),
-                    location: pos.key(&ypath!["environments", name]),
+                    location: name.at(&file.path),
                 });
         }
     }
@@ -28,17 +26,16 @@ impl Validator {
     /// `services:`.
     pub(super) fn services(&mut self, file: &ParsedFile, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
         for (name, raw) in &doc.services {
             inventory
                 .services
-                .entry(name.clone())
+                .entry(name.value.clone())
                 .or_insert_with(|| Service {
-                    name: name.clone(),
+                    name: name.value.clone(),
                     kind: raw.kind,
                     public_facing: raw.public_facing,
                     description: raw.description.clone(),
-                    location: pos.key(&ypath!["services", name]),
+                    location: name.at(&file.path),
                 });
         }
     }
@@ -46,16 +43,15 @@ impl Validator {
     /// `stores:`.
     pub(super) fn stores(&mut self, file: &ParsedFile, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
         for (name, raw) in &doc.stores {
             inventory
                 .stores
-                .entry(name.clone())
+                .entry(name.value.clone())
                 .or_insert_with(|| Store {
-                    name: name.clone(),
+                    name: name.value.clone(),
                     description: raw.description.clone(),
                     encryption: raw.encryption.clone(),
-                    location: pos.key(&ypath!["stores", name]),
+                    location: name.at(&file.path),
                 });
         }
     }
@@ -68,7 +64,6 @@ impl Validator {
         inventory: &mut Inventory,
     ) {
         let doc = &file.document;
-        let pos = &file.positions;
         for (name, raw) in &doc.identities {
             let referrer = format!("identity `{name}`");
             if let Some(service) = &raw.service {
@@ -78,20 +73,21 @@ impl Validator {
                     "service",
                     "services",
                     &referrer,
-                    || pos.value(&ypath!["identities", name, "service"]),
+                    || service.at(&file.path),
                 );
             }
-            let rotation = raw.rotation.as_deref().and_then(|text| {
-                self.period(text, || pos.value(&ypath!["identities", name, "rotation"]))
-            });
-            for (k, secret) in raw.credentials.iter().enumerate() {
+            let rotation = raw
+                .rotation
+                .as_ref()
+                .and_then(|text| self.period(text, || text.at(&file.path)));
+            for secret in &raw.credentials {
                 self.reference(
                     &names.secrets,
                     secret,
                     "credential",
                     "secrets",
                     &referrer,
-                    || pos.value(&ypath!["identities", name, "credentials", k]),
+                    || secret.at(&file.path),
                 );
             }
             if let Some(account) = raw.aws.as_ref().and_then(|a| a.account.as_ref()) {
@@ -101,30 +97,30 @@ impl Validator {
                             Code::InvalidAwsAccount,
                             format!("AWS account `{account}` of identity `{name}` is not a 12-digit account id"),
                         )
-                        .at(pos.value(&ypath!["identities", name, "aws", "account"]))
+                        .at(account.at(&file.path))
                         .help("write the account id as a quoted 12-digit string, e.g. `account: \"123456789012\"`"),
                     );
                 }
             }
             inventory
                 .identities
-                .entry(name.clone())
+                .entry(name.value.clone())
                 .or_insert_with(|| Identity {
-                    name: name.clone(),
+                    name: name.value.clone(),
                     kind: raw.kind,
                     description: raw.description.clone(),
                     access: raw.access.clone(),
                     scope: raw.scope.clone(),
                     allow: raw.allow.clone(),
-                    service: raw.service.clone(),
-                    credentials: raw.credentials.clone(),
+                    service: raw.service.as_deref().cloned(),
+                    credentials: values(&raw.credentials),
                     rotation,
                     aws: raw.aws.as_ref().map(|a| AwsIdentity {
-                        account: a.account.clone(),
+                        account: a.account.as_deref().cloned(),
                         name: a.name.clone(),
                         arn: a.arn.clone(),
                     }),
-                    location: pos.key(&ypath!["identities", name]),
+                    location: name.at(&file.path),
                 });
         }
     }

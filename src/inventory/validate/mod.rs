@@ -31,9 +31,9 @@ use rayon::prelude::*;
 use super::model::*;
 use super::period::{parse_period, PERIOD_HELP};
 use super::raw::RawDocument;
-use super::yaml::{Positions, Stepped};
+use super::yaml::Stepped;
 use crate::diag::{did_you_mean, Code, InputError};
-use crate::source::Location;
+use crate::source::{Location, Spanned};
 
 /// The earliest date an inventory may hold. An earlier one is a typo or
 /// a placeholder (`0000-01-01` would make a secret 740,000 days old): no
@@ -54,7 +54,6 @@ fn too_early(what: &str, text: &str, help: &str) -> InputError {
 pub struct ParsedFile {
     pub path: Arc<str>,
     pub document: RawDocument,
-    pub positions: Positions,
     /// Problems the reader stepped over; `document` holds placeholders
     /// where they were (see [`crate::inventory::yaml::parse`]).
     pub problems: Vec<Stepped>,
@@ -153,6 +152,11 @@ fn validate_documents(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Ve
     } else {
         Err(v.errors)
     }
+}
+
+/// The values of a list, without their positions.
+fn values(list: &[Spanned<String>]) -> Vec<String> {
+    list.iter().map(|item| item.value.clone()).collect()
 }
 
 /// One map of the items of every file. Each file's map is sorted already,

@@ -8,8 +8,7 @@ use rayon::prelude::*;
 
 use super::{ParsedFile, Validator};
 use crate::diag::{Code, InputError};
-use crate::source::Location;
-use crate::ypath;
+use crate::source::{Location, Spanned};
 
 /// Every name each section defines, with where it was first defined.
 #[derive(Default)]
@@ -84,7 +83,7 @@ impl Names {
 /// A name one file defines, where, and what is wrong with the name itself.
 struct FileName<'a> {
     section: Section,
-    name: &'a String,
+    name: &'a Spanned<String>,
     here: Location,
     errors: Vec<InputError>,
 }
@@ -92,7 +91,7 @@ struct FileName<'a> {
 /// The names `file` defines, in section order.
 fn file_names(file: &ParsedFile) -> Vec<FileName<'_>> {
     let doc = &file.document;
-    let keys: [Vec<&String>; 6] = [
+    let keys: [Vec<&Spanned<String>>; 6] = [
         doc.environments.keys().collect(),
         doc.services.keys().collect(),
         doc.identities.keys().collect(),
@@ -102,9 +101,9 @@ fn file_names(file: &ParsedFile) -> Vec<FileName<'_>> {
     ];
     let mut out = Vec::with_capacity(keys.iter().map(Vec::len).sum());
     for (section, names) in Section::ALL.into_iter().zip(keys) {
-        let (key, what) = (section.key(), section.item());
+        let what = section.item();
         for name in names {
-            let here = file.positions.key(&ypath![key, name]);
+            let here = name.at(&file.path);
             let mut errors = Vec::new();
             if name.trim().is_empty() {
                 errors.push(
@@ -147,13 +146,13 @@ impl Validator {
         let mut names = Names::default();
         for (file, entries) in files.iter().zip(per_file) {
             let doc = &file.document;
-            if doc.version != 1 {
+            if doc.version.value != 1 {
                 self.errors.push(
                     InputError::new(
                         Code::UnsupportedVersion,
-                        format!("inventory version `{}` is not supported", doc.version),
+                        format!("inventory version `{}` is not supported", doc.version.value),
                     )
-                    .at(file.positions.value(&ypath!["version"]))
+                    .at(doc.version.at(&file.path))
                     .help("set `version: 1`"),
                 );
             }
@@ -167,7 +166,7 @@ impl Validator {
                 self.errors.append(&mut errors);
                 let seen = names.of(section);
                 let (section, what) = (section.key(), section.item());
-                match seen.get(name) {
+                match seen.get(name.as_str()) {
                     Some(first) if first.file != here.file || first.line != here.line => {
                         self.errors.push(
                             InputError::new(
@@ -183,7 +182,7 @@ impl Validator {
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert(name.clone(), here);
+                        seen.insert(name.value.clone(), here);
                     }
                 }
             }

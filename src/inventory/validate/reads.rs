@@ -2,17 +2,16 @@
 //! configuration inventory): each entry's references.
 
 use super::names::Names;
-use super::{ParsedFile, Validator};
+use super::{values, ParsedFile, Validator};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::*;
-use crate::ypath;
 
 impl Validator {
     /// `reads:`: one read per secret listed, when service and secret are declared.
     pub(super) fn reads(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
-        for (i, raw) in doc.reads.iter().enumerate() {
+        let f = &file.path;
+        for raw in &doc.reads {
             let referrer = "a read".to_owned();
             let service_ok = self.reference(
                 &names.services,
@@ -20,16 +19,16 @@ impl Validator {
                 "service",
                 "services",
                 &referrer,
-                || pos.value(&ypath!["reads", i, "service"]),
+                || raw.service.at(f),
             );
-            for (k, env) in raw.environments.iter().enumerate() {
+            for env in &raw.environments {
                 self.reference(
                     &names.environments,
                     env,
                     "environment",
                     "environments",
                     &referrer,
-                    || pos.value(&ypath!["reads", i, "environments", k]),
+                    || env.at(f),
                 );
             }
             if raw.secrets.is_empty() {
@@ -38,14 +37,14 @@ impl Validator {
                         Code::EmptyRead,
                         format!("read by `{}` lists no secrets", raw.service),
                     )
-                    .at(pos.value(&ypath!["reads", i]))
+                    .at(raw.at(f))
                     .help(
                         "list the secrets the service reads under `secrets:`, or remove the entry",
                     ),
                 );
             }
-            for (k, secret) in raw.secrets.iter().enumerate() {
-                let at = pos.value(&ypath!["reads", i, "secrets", k]);
+            for secret in &raw.secrets {
+                let at = secret.at(f);
                 let secret_ok = self.reference(
                     &names.secrets,
                     secret,
@@ -56,9 +55,9 @@ impl Validator {
                 );
                 if service_ok && secret_ok {
                     inventory.reads.push(Read {
-                        service: raw.service.clone(),
-                        secret: secret.clone(),
-                        environments: raw.environments.clone(),
+                        service: raw.service.value.clone(),
+                        secret: secret.value.clone(),
+                        environments: values(&raw.environments),
                         location: at,
                     });
                 }
@@ -69,27 +68,27 @@ impl Validator {
     /// `env_vars:`: the environments, services and secret each names.
     pub(super) fn env_vars(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
+        let f = &file.path;
         for (name, raw) in &doc.env_vars {
             let referrer = format!("env var `{name}`");
-            for (k, env) in raw.required_in.iter().enumerate() {
+            for env in &raw.required_in {
                 self.reference(
                     &names.environments,
                     env,
                     "environment",
                     "environments",
                     &referrer,
-                    || pos.value(&ypath!["env_vars", name, "required_in", k]),
+                    || env.at(f),
                 );
             }
-            for (k, service) in raw.services.iter().enumerate() {
+            for service in &raw.services {
                 self.reference(
                     &names.services,
                     service,
                     "service",
                     "services",
                     &referrer,
-                    || pos.value(&ypath!["env_vars", name, "services", k]),
+                    || service.at(f),
                 );
             }
             if let Some(secret) = &raw.secret {
@@ -99,22 +98,22 @@ impl Validator {
                     "secret",
                     "secrets",
                     &referrer,
-                    || pos.value(&ypath!["env_vars", name, "secret"]),
+                    || secret.at(f),
                 );
             }
             inventory
                 .env_vars
-                .entry(name.clone())
+                .entry(name.value.clone())
                 .or_insert_with(|| EnvVar {
-                    name: name.clone(),
+                    name: name.value.clone(),
                     default: raw.default.as_ref().map(|d| d.0.clone()),
                     required: raw.required,
-                    required_in: raw.required_in.clone(),
+                    required_in: values(&raw.required_in),
                     purpose: raw.purpose.clone(),
                     category: raw.category.clone(),
-                    secret: raw.secret.clone(),
-                    services: raw.services.clone(),
-                    location: pos.key(&ypath!["env_vars", name]),
+                    secret: raw.secret.as_deref().cloned(),
+                    services: values(&raw.services),
+                    location: name.at(f),
                 });
         }
     }

@@ -4,46 +4,39 @@
 use std::collections::BTreeMap;
 
 use super::names::Names;
-use super::{default_encryption, ParsedFile, Validator};
+use super::{default_encryption, values, ParsedFile, Validator};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::*;
 use crate::inventory::raw::RawInstance;
-use crate::inventory::yaml::Positions;
 use crate::source::Location;
-use crate::ypath;
 
 impl Validator {
     /// `secrets:`, each with its instances, value source and format.
     pub(super) fn secrets(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
         let doc = &file.document;
-        let pos = &file.positions;
+        let f = &file.path;
         for (id, raw) in &doc.secrets {
             let referrer = format!("secret `{id}`");
-            let base = ypath!["secrets", id];
             let period = raw
                 .rotation
                 .as_ref()
-                .and_then(|r| r.period.as_deref())
-                .and_then(|text| {
-                    self.period(text, || {
-                        pos.value(&ypath!["secrets", id, "rotation", "period"])
-                    })
-                });
+                .and_then(|r| r.period.as_ref())
+                .and_then(|text| self.period(text, || text.at(f)));
             if let Some(readers) = &raw.readers {
-                for (i, reader) in readers.iter().enumerate() {
+                for reader in readers {
                     self.reference(
                         &names.services,
                         reader,
                         "reader",
                         "services",
                         &referrer,
-                        || pos.value(&ypath!["secrets", id, "readers", i]),
+                        || reader.at(f),
                     );
                 }
             }
             let mut instances = BTreeMap::new();
             for (env, raw_instance) in &raw.instances {
-                let at = pos.key(&ypath!["secrets", id, "instances", env]);
+                let at = env.at(f);
                 self.reference(
                     &names.environments,
                     env,
@@ -52,12 +45,12 @@ impl Validator {
                     &referrer,
                     || at.clone(),
                 );
-                if let Some(mut instance) = self.instance(id, env, raw_instance, names, pos, at) {
+                if let Some(mut instance) = self.instance(f, id, env, raw_instance, names, at) {
                     let secret_name = raw.name.as_deref().unwrap_or(id);
                     instance.value = raw_instance.value.as_ref().and_then(|value| {
                         self.value_source(file, id, env, secret_name, &instance, value)
                     });
-                    instances.insert(env.clone(), Box::new(instance));
+                    instances.insert(env.value.clone(), Box::new(instance));
                 }
             }
             let format = raw
@@ -66,10 +59,10 @@ impl Validator {
                 .and_then(|format| self.value_format(file, id, format));
             inventory
                 .secrets
-                .entry(id.clone())
+                .entry(id.value.clone())
                 .or_insert_with(|| Secret {
-                    id: id.clone(),
-                    name: raw.name.clone().unwrap_or_else(|| id.clone()),
+                    id: id.value.clone(),
+                    name: raw.name.clone().unwrap_or_else(|| id.value.clone()),
                     description: raw.description.clone(),
                     classification: raw.classification,
                     category: raw.category,
@@ -90,49 +83,48 @@ impl Validator {
                         notes: raw.rotation.as_ref().and_then(|r| r.notes.clone()),
                     },
                     never_log: raw.never_log,
-                    readers: raw.readers.clone(),
+                    readers: raw.readers.as_deref().map(values),
                     instances,
                     format,
-                    location: pos.key(&base),
+                    location: id.at(f),
                 });
         }
     }
 
     fn instance(
         &mut self,
+        f: &std::sync::Arc<str>,
         id: &str,
         env: &str,
         raw: &RawInstance,
         names: &Names,
-        pos: &Positions,
         at: Location,
     ) -> Option<Instance> {
         let referrer = format!("instance `{id}` in `{env}`");
-        let path = |key: &str| ypath!["secrets", id, "instances", env, key];
         if let Some(store) = &raw.store {
             self.reference(&names.stores, store, "store", "stores", &referrer, || {
-                pos.value(&path("store"))
+                store.at(f)
             });
         }
         let last_rotated = raw
             .last_rotated
-            .as_deref()
-            .and_then(|text| self.date(text, "last_rotated", || pos.value(&path("last_rotated"))));
+            .as_ref()
+            .and_then(|text| self.date(text, "last_rotated", || text.at(f)));
 
-        if matches!(raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
+        if matches!(*raw.backend, Backend::File | Backend::DockerSecret) && raw.file.is_none() {
             self.errors.push(
                 InputError::new(
                     Code::MissingFile,
                     format!("{referrer} is stored in a file but does not say which"),
                 )
-                .at(pos.value(&path("backend")))
+                .at(raw.backend.at(f))
                 .help("add `file: { path: /run/secrets/NAME, mode: \"0600\" }`"),
             );
         }
         let mode = raw
             .file
             .as_ref()
-            .and_then(|f| f.mode.as_deref())
+            .and_then(|file| file.mode.as_ref())
             .and_then(|text| {
                 let digits = text.trim_start_matches("0o");
                 match u32::from_str_radix(digits, 8) {
@@ -143,7 +135,7 @@ impl Validator {
                                 Code::InvalidFileMode,
                                 format!("file mode `{text}` is not an octal permission"),
                             )
-                            .at(pos.value(&ypath!["secrets", id, "instances", env, "file", "mode"]))
+                            .at(text.at(f))
                             .help("write the mode as a quoted octal string, e.g. `mode: \"0600\"`"),
                         );
                         None
@@ -152,17 +144,18 @@ impl Validator {
             });
 
         let declared = raw.encryption.as_ref().map(|e| e.trim().to_owned());
-        if raw.backend == Backend::PlaintextDbColumn {
-            if let Some(mechanism) = declared
-                .as_deref()
-                .filter(|e| !e.eq_ignore_ascii_case("none"))
+        if *raw.backend == Backend::PlaintextDbColumn {
+            if let Some(written) = raw
+                .encryption
+                .as_ref()
+                .filter(|e| !e.trim().eq_ignore_ascii_case("none"))
             {
                 self.errors.push(
                     InputError::new(
                         Code::ContradictoryEncryption,
-                        format!("{referrer} is a plaintext column but declares encryption `{mechanism}`"),
+                        format!("{referrer} is a plaintext column but declares encryption `{}`", written.trim()),
                     )
-                    .at(pos.value(&path("encryption")))
+                    .at(written.at(f))
                     .help("use `backend: encrypted_db_column` if the column is encrypted, or `encryption: none`"),
                 );
             }
@@ -172,19 +165,19 @@ impl Validator {
             Some(e) if e.eq_ignore_ascii_case("none") => "none".to_owned(),
             Some(e) if !e.is_empty() => e,
             // A named store decides later (`apply_store_encryption`).
-            _ => default_encryption(raw.backend).to_owned(),
+            _ => default_encryption(*raw.backend).to_owned(),
         };
         Some(Instance {
             environment: env.to_owned(),
-            backend: raw.backend,
+            backend: *raw.backend,
             env_var: raw.env_var.clone(),
-            file: raw.file.as_ref().map(|f| SecretFile {
-                path: f.path.clone(),
+            file: raw.file.as_ref().map(|file| SecretFile {
+                path: file.path.clone(),
                 mode,
-                owner: f.owner.clone(),
+                owner: file.owner.clone(),
             }),
             reference: raw.reference.clone(),
-            store: raw.store.clone(),
+            store: raw.store.as_deref().cloned(),
             encryption,
             encryption_declared,
             last_rotated,

@@ -6,17 +6,21 @@ use super::{ParsedFile, Validator};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::*;
 use crate::source::Location;
-use crate::ypath;
 
 impl Validator {
     /// `settings:`, which one file may write.
     pub(super) fn settings(&mut self, files: &[ParsedFile], inventory: &mut Inventory) {
         let mut settings_file: Option<Location> = None;
         for file in files {
-            let Some(iam) = file.document.settings.as_ref().and_then(|s| s.iam.as_ref()) else {
+            let Some((settings, iam)) = file
+                .document
+                .settings
+                .as_ref()
+                .and_then(|s| Some((s, s.iam.as_ref()?)))
+            else {
                 continue;
             };
-            let here = file.positions.key(&ypath!["settings"]);
+            let here = settings.key_at(&file.path);
             if let Some(first) = &settings_file {
                 self.errors.push(
                     InputError::new(
@@ -30,18 +34,13 @@ impl Validator {
                 continue;
             }
             settings_file = Some(here);
-            let pos = &file.positions;
             if let Some(text) = &iam.access_key_max_age {
-                if let Some(p) = self.period(text, || {
-                    pos.value(&ypath!["settings", "iam", "access_key_max_age"])
-                }) {
+                if let Some(p) = self.period(text, || text.at(&file.path)) {
                     inventory.settings.access_key_max_age_days = p.days;
                 }
             }
             if let Some(text) = &iam.unused_credentials_max {
-                if let Some(p) = self.period(text, || {
-                    pos.value(&ypath!["settings", "iam", "unused_credentials_max"])
-                }) {
+                if let Some(p) = self.period(text, || text.at(&file.path)) {
                     inventory.settings.unused_credentials_max_days = p.days;
                 }
             }
@@ -61,13 +60,13 @@ impl Validator {
             let Some(raw) = &file.document.sources else {
                 continue;
             };
-            let pos = &file.positions;
+            let f = &file.path;
             let base = std::path::Path::new(&*file.path)
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default();
             if let Some(written) = &raw.repository {
-                let here = pos.value(&ypath!["sources", "repository"]);
+                let here = written.at(f);
                 if let Some(first) = &repository_file {
                     self.errors.push(
                         InputError::new(
@@ -84,8 +83,8 @@ impl Validator {
                         self.source_path(&base, written, true, "repository", here);
                 }
             }
-            for (index, written) in raw.env_example.iter().enumerate() {
-                let here = pos.value(&ypath!["sources", "env_example", index]);
+            for written in &raw.env_example {
+                let here = written.at(f);
                 inventory.sources.env_example.extend(self.source_path(
                     &base,
                     written,
@@ -94,8 +93,8 @@ impl Validator {
                     here,
                 ));
             }
-            for (index, written) in raw.code.iter().enumerate() {
-                let here = pos.value(&ypath!["sources", "code", index]);
+            for written in &raw.code {
+                let here = written.at(f);
                 inventory.sources.code.extend(self.source_path(
                     &base,
                     written,
@@ -104,8 +103,8 @@ impl Validator {
                     here,
                 ));
             }
-            for (index, compose) in raw.compose.iter().enumerate() {
-                let here = pos.value(&ypath!["sources", "compose", index, "file"]);
+            for compose in &raw.compose {
+                let here = compose.file.at(f);
                 let file_path = self.source_path(&base, &compose.file, false, "compose file", here);
                 if let Some(environment) = &compose.environment {
                     self.reference(
@@ -114,7 +113,7 @@ impl Validator {
                         "environment",
                         "environments",
                         "a compose source",
-                        || pos.value(&ypath!["sources", "compose", index, "environment"]),
+                        || environment.at(f),
                     );
                 }
                 for (compose_name, service) in &compose.services {
@@ -124,22 +123,18 @@ impl Validator {
                         "service",
                         "services",
                         &format!("compose service `{compose_name}`"),
-                        || {
-                            pos.value(&ypath![
-                                "sources",
-                                "compose",
-                                index,
-                                "services",
-                                compose_name
-                            ])
-                        },
+                        || service.at(f),
                     );
                 }
                 if let Some(file_path) = file_path {
                     inventory.sources.compose.push(ComposeSource {
                         file: file_path,
-                        environment: compose.environment.clone(),
-                        services: compose.services.clone(),
+                        environment: compose.environment.as_deref().cloned(),
+                        services: compose
+                            .services
+                            .iter()
+                            .map(|(name, service)| (name.clone(), service.value.clone()))
+                            .collect(),
                     });
                 }
             }

@@ -5,8 +5,7 @@ use super::{ParsedFile, Validator};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::*;
 use crate::inventory::raw::{RawFormat, RawValueSource};
-use crate::source::Location;
-use crate::ypath;
+use crate::source::{Location, Spanned};
 
 impl Validator {
     /// An instance's `value:`: exactly one place, a valid variable name, a
@@ -18,13 +17,12 @@ impl Validator {
         env: &str,
         secret_name: &str,
         instance: &Instance,
-        raw: &RawValueSource,
+        raw: &Spanned<RawValueSource>,
     ) -> Option<ValueSource> {
-        let pos = &file.positions;
-        let path = |key: &str| ypath!["secrets", id, "instances", env, "value", key];
-        let here = pos.key(&ypath!["secrets", id, "instances", env, "value"]);
+        let f = &file.path;
+        let here = raw.key_at(f);
         let referrer = format!("the value of instance `{id}` in `{env}`");
-        if !self.one_value_place(raw, &referrer, here.clone(), || pos.key(&path("key"))) {
+        if !self.one_value_place(raw, &referrer, here.clone(), f) {
             return None;
         }
         let valid_name = |name: &str| {
@@ -36,54 +34,56 @@ impl Validator {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
-        let bad_name = |v: &mut Self, name: &str, key: &str| {
+        let bad_name = |v: &mut Self, name: &str, at: Location| {
             v.errors.push(
                 InputError::new(
                     Code::InvalidValueSource,
                     format!("{referrer} names variable `{name}`, which is not a variable name"),
                 )
-                .at(pos.value(&path(key)))
+                .at(at)
                 .help("a variable name has only letters, digits and `_`, and does not start with a digit, e.g. `DB_PASSWORD`"),
             );
         };
-        let empty_path = |v: &mut Self, key: &str| {
+        let empty_path = |v: &mut Self, key: &str, at: Location| {
             v.errors.push(
                 InputError::new(
                     Code::InvalidValueSource,
                     format!("{referrer} has an empty `{key}` path"),
                 )
-                .at(pos.value(&path(key)))
+                .at(at)
                 .help("write the path of the file, e.g. `/run/secrets/db_password` or `../.env`"),
             );
         };
         let kind = if let Some(name) = &raw.env {
             if !valid_name(name) {
-                bad_name(self, name, "env");
+                bad_name(self, name, name.at(f));
                 return None;
             }
-            ValueSourceKind::Env(name.clone())
+            ValueSourceKind::Env(name.value.clone())
         } else if let Some(written) = &raw.file {
             if written.trim().is_empty() {
-                empty_path(self, "file");
+                empty_path(self, "file", written.at(f));
                 return None;
             }
             ValueSourceKind::File {
-                written: written.clone(),
-                path: base.join(written),
+                written: written.value.clone(),
+                path: base.join(&written.value),
             }
         } else {
-            let written = raw.dotenv.clone().unwrap_or_default();
+            let dotenv = raw.dotenv.clone().unwrap_or_default();
+            let written = dotenv.value.clone();
             if written.trim().is_empty() {
-                empty_path(self, "dotenv");
+                empty_path(self, "dotenv", dotenv.at(f));
                 return None;
             }
             let key = raw
                 .key
-                .clone()
+                .as_deref()
+                .cloned()
                 .or_else(|| instance.env_var.clone())
                 .unwrap_or_else(|| secret_name.to_owned());
             if !valid_name(&key) {
-                let at = if raw.key.is_some() { "key" } else { "dotenv" };
+                let at = raw.key.as_ref().unwrap_or(&dotenv).at(f);
                 bad_name(self, &key, at);
                 return None;
             }
@@ -106,7 +106,7 @@ impl Validator {
         raw: &RawValueSource,
         referrer: &str,
         here: Location,
-        key_at: impl FnOnce() -> Location,
+        f: &std::sync::Arc<str>,
     ) -> bool {
         let given: Vec<&str> = [
             ("env", raw.env.is_some()),
@@ -137,13 +137,13 @@ impl Validator {
             );
             return false;
         }
-        if raw.key.is_some() && raw.dotenv.is_none() {
+        if let (Some(key), None) = (&raw.key, &raw.dotenv) {
             self.errors.push(
                 InputError::new(
                     Code::InvalidValueSource,
                     format!("{referrer} has a `key` but no `dotenv` file"),
                 )
-                .at(key_at())
+                .at(key.key_at(f))
                 .help("`key` names the variable in a `.env` file: use it with `dotenv: PATH`, or remove it"),
             );
             return false;
@@ -156,9 +156,9 @@ impl Validator {
         &mut self,
         file: &ParsedFile,
         id: &str,
-        raw: &RawFormat,
+        raw: &Spanned<RawFormat>,
     ) -> Option<ValueFormat> {
-        let pos = &file.positions;
+        let f = &file.path;
         let mut ok = true;
         let pattern = raw.pattern.as_ref().and_then(|text| {
             match regex::bytes::RegexBuilder::new(&format!("^(?:{text})$"))
@@ -182,32 +182,32 @@ impl Validator {
                             Code::InvalidFormatPattern,
                             format!("format pattern `{text}` of secret `{id}` is not a valid regular expression: {problem}"),
                         )
-                        .at(pos.value(&ypath!["secrets", id, "format", "pattern"]))
+                        .at(text.at(f))
                         .help("write a regular expression the whole value must match, e.g. `pattern: \"[0-9a-f]{64}\"` (quote it in YAML)"),
                     );
                     None
                 }
             }
         });
-        if let (Some(min), Some(max)) = (raw.min_length, raw.max_length) {
-            if min > max {
+        if let (Some(min), Some(max)) = (&raw.min_length, raw.max_length) {
+            if min.value > max {
                 ok = false;
                 self.errors.push(
                     InputError::new(
                         Code::InvalidFormat,
                         format!("format of secret `{id}` has `min_length` {min} above `max_length` {max}"),
                     )
-                    .at(pos.value(&ypath!["secrets", id, "format", "min_length"]))
+                    .at(min.at(f))
                     .help("make `min_length` at most `max_length`, or remove one of them"),
                 );
             }
         }
         ok.then(|| ValueFormat {
-            pattern_text: raw.pattern.clone(),
+            pattern_text: raw.pattern.as_deref().cloned(),
             pattern,
-            min_length: raw.min_length,
+            min_length: raw.min_length.as_deref().copied(),
             max_length: raw.max_length,
-            location: pos.key(&ypath!["secrets", id, "format"]),
+            location: raw.key_at(f),
         })
     }
 }

@@ -7,16 +7,15 @@ use super::{ParsedFile, Validator};
 use crate::diag::{did_you_mean, Code, InputError};
 use crate::inventory::model::*;
 use crate::source::Location;
-use crate::ypath;
 
 impl Validator {
     /// Waivers: every field present and well-formed, every name declared.
     /// Whether the rule exists is only known once rules are loaded
     /// (`crate::waivers::check_rules`).
     pub(super) fn waivers(&mut self, file: &ParsedFile, names: &Names, inventory: &mut Inventory) {
-        let pos = &file.positions;
-        for (i, raw) in file.document.waivers.iter().enumerate() {
-            let at = pos.key(&ypath!["waivers", i, "rule"]);
+        let f = &file.path;
+        for raw in &file.document.waivers {
+            let at = raw.rule.key_at(f);
             let referrer = format!("waiver of `{}`", raw.rule.trim());
             let mut ok = true;
             for (key, value) in [
@@ -28,7 +27,7 @@ impl Validator {
                     ok = false;
                     self.errors.push(
                         InputError::new(Code::EmptyField, format!("waiver has an empty `{key}`"))
-                            .at(pos.value(&ypath!["waivers", i, key]))
+                            .at(value.at(f))
                             .help(match key {
                                 "rule" => "name the rule whose finding is accepted, as findings print it",
                                 "reason" => "say why the risk is accepted: a waiver without a reason hides it",
@@ -37,14 +36,11 @@ impl Validator {
                     );
                 }
             }
-            let entity = self.entity_ref(&raw.entity, &referrer, names, || {
-                pos.value(&ypath!["waivers", i, "entity"])
-            });
-            let principal = raw.principal.as_deref().and_then(|text| {
-                self.entity_ref(text, &referrer, names, || {
-                    pos.value(&ypath!["waivers", i, "principal"])
-                })
-            });
+            let entity = self.entity_ref(&raw.entity, &referrer, names, || raw.entity.at(f));
+            let principal = raw
+                .principal
+                .as_ref()
+                .and_then(|text| self.entity_ref(text, &referrer, names, || text.at(f)));
             if raw.principal.is_some() && principal.is_none() {
                 ok = false;
             }
@@ -55,7 +51,7 @@ impl Validator {
                     "environment",
                     "environments",
                     &referrer,
-                    || pos.value(&ypath!["waivers", i, "environment"]),
+                    || env.at(f),
                 );
             }
             let text = raw.expires.trim();
@@ -63,7 +59,7 @@ impl Validator {
                 Ok(date) if text.len() == 10 && date < super::EARLIEST_DATE => {
                     self.errors.push(
                         super::too_early("waiver expiry", text, "fix the year: write the last day the waiver applies, e.g. `expires: 2027-03-31`")
-                            .at(pos.value(&ypath!["waivers", i, "expires"])),
+                            .at(raw.expires.at(f)),
                     );
                     None
                 }
@@ -71,7 +67,7 @@ impl Validator {
                 _ => {
                     self.errors.push(
                         InputError::new(Code::InvalidDate, format!("waiver expiry `{text}` is not a date"))
-                            .at(pos.value(&ypath!["waivers", i, "expires"]))
+                            .at(raw.expires.at(f))
                             .help("write the last day the waiver applies as `YYYY-MM-DD`, e.g. `expires: 2027-03-31`"),
                     );
                     None
@@ -81,7 +77,7 @@ impl Validator {
                 inventory.waivers.push(Waiver {
                     rule: raw.rule.trim().to_owned(),
                     entity,
-                    environment: raw.environment.clone(),
+                    environment: raw.environment.as_deref().cloned(),
                     principal,
                     reason: raw.reason.trim().to_owned(),
                     owner: raw.owner.trim().to_owned(),

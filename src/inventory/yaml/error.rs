@@ -6,6 +6,7 @@
 //! "a string" (a type error on a field could otherwise echo a pasted secret).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Expected, Unexpected};
 use yaml_rust2::ScanError;
@@ -66,24 +67,26 @@ impl Limit {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Where a problem is, found by the reader as it goes.
+#[derive(Debug)]
 pub(super) struct At {
+    /// Line (from 1) and column (from 1) of the node that failed.
     pub(super) line: usize,
     pub(super) column: usize,
-    pub(super) key: bool,
-    /// The node is a mapping: yaml-rust2 marks a block mapping at the
-    /// colon of its first key, where serde_yaml (and a reader) would point
-    /// at the key.
-    pub(super) mapping: bool,
+    /// The path of the node, or of the mapping for a key, as serde writes
+    /// paths (`secrets.A.readers[0]`; empty at the root).
+    pub(super) path: String,
+    /// The line of the key holding the node (for a key: the key of its
+    /// mapping), where a check of the whole item would report.
+    pub(super) holder_line: usize,
 }
 
 /// Where an event starts, as the reader sees it: line from 1, column in
 /// characters from 0.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Mark {
     pub(super) line: usize,
     pub(super) col: usize,
-    pub(super) mapping: bool,
 }
 
 /// A value as serde describes it in a type error, without its text.
@@ -206,33 +209,17 @@ impl de::Error for Stop {
     }
 }
 
-impl Stop {
-    /// Where the error happened, if not known yet: the innermost node that
-    /// sees an error pass through it is the one that failed.
-    pub(super) fn at(self, mark: Mark, key: bool) -> Self {
-        match self {
-            Stop::Problem(problem, None) => Stop::Problem(
-                problem,
-                Some(At {
-                    line: mark.line,
-                    column: mark.col + 1,
-                    key,
-                    mapping: mark.mapping,
-                }),
-            ),
-            stop => stop,
-        }
-    }
-}
-
 impl Problem {
-    /// The error shown for this problem at `location`, inside the node at
-    /// `path` (written as `secrets.A.readers[0]`, empty at the root).
-    pub(super) fn into_input_error(self, path: &str, location: Location) -> InputError {
-        let in_path = if path.is_empty() {
-            String::new()
-        } else {
-            format!(" in `{path}`")
+    /// The error shown for this problem in `file`, `at` its place and path
+    /// if known (else at the start of the file).
+    pub(super) fn into_input_error(self, file: &Arc<str>, at: Option<&At>) -> InputError {
+        let (path, location) = match at {
+            Some(at) => (at.path.as_str(), Location::new(file, at.line, at.column)),
+            None => ("", Location::file_start(file)),
+        };
+        let in_path = match path {
+            "" => String::new(),
+            path => format!(" in `{path}`"),
         };
         let (code, message, hint) = match self {
             Problem::UnknownField { given, expected } => {

@@ -1,4 +1,4 @@
-//! One pass over a file: events to serde and to the position recorder.
+//! One pass over a file: events to serde and to the duplicate-key finder.
 //!
 //! This reader pulls events from the [`Stream`] (aliases replayed, limits
 //! checked), shows each to the [`Locator`] and feeds it to serde in the
@@ -6,38 +6,40 @@
 //! a file written one entry per line (nearly every inventory), and from
 //! yaml-rust2's parser for any other file or where `Lines` gives up.
 //!
-//! Scalars are typed as serde_yaml types them (YAML 1.2's core schema:
-//! `null` and `~`, `true`/`True`/`TRUE`, decimal, `0x`, `0o` and `0b`
-//! integers with a sign, floats with `.inf` and `.nan`, and a leading zero
-//! making digits a string), so a file reads as it did when serde_yaml read
-//! it. Of tags, only YAML's own (`!!str`, `!!int`...) are taken. A file
-//! that does not fit `T` is reported from serde's error data, at the node
-//! that failed; a syntax error, an empty file, a second document or a
+//! Positions travel with the values: a [`Spanned`](crate::source::Spanned)
+//! field is handed where its node and its key start. Scalars are typed as
+//! serde_yaml types them ([`scalar`]). A file that does not fit `T` is
+//! reported from serde's error data, at the node that failed and with the
+//! path the reader keeps as it goes (keys and indices), without a second
+//! look at the text; a syntax error, an empty file, a second document or a
 //! repeated key from the same pass.
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor,
 };
-use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 use yaml_rust2::ScanError;
 
 use super::error::{At, Limit, Mark, Problem, Result, Stop};
 use super::events::{Positioned, Source, Stream};
 use super::lines::Lines;
-use super::Locator;
+use super::locate::{Key, Locator};
+use crate::source::SPANNED;
+use scalar::{core_tag, typed, Typed};
 
 /// What [`read`] made of a file.
 pub(super) enum Read<T> {
-    /// The file, its positions, and the problems the reader stepped over
-    /// (see [`Reader::recover`]): with any, the value holds placeholders.
-    Done(T, Locator, Vec<(Problem, At)>),
+    /// The file and the problems the reader stepped over (see
+    /// [`Reader::recover`]): with any, the value holds placeholders.
+    Done(T, Vec<(Problem, At)>),
     /// A well-formed file of one document that does not fit `T`: the
     /// problems stepped over, then the one that stopped the reader (and
-    /// where it is), and the positions of the whole file.
-    Failed(Vec<(Problem, Option<At>)>, Locator),
-    /// yaml-rust2 cannot parse the text.
-    Syntax(ScanError),
+    /// where it is).
+    Failed(Vec<(Problem, Option<At>)>),
+    /// yaml-rust2 cannot parse the text; the last line a node started on
+    /// before the error, if any.
+    Syntax(ScanError, Option<usize>),
     /// The text goes past a limit of the event stream, at a line (from 1)
     /// and column (from 0).
     Limit(Limit, usize, usize),
@@ -49,8 +51,8 @@ pub(super) enum Read<T> {
     GaveUp,
 }
 
-/// Reads `text` into `T`, recording positions in a locator made by
-/// `locator` as it goes.
+/// Reads `text` into `T`, finding repeated keys and documents with a
+/// locator made by `locator` as it goes.
 ///
 /// Files written one entry per line are read by [`Lines`]; any other file,
 /// or one `Lines` gives up on, by yaml-rust2's parser.
@@ -72,6 +74,10 @@ fn read_from<T: DeserializeOwned>(source: impl Source, mut locator: Locator) -> 
         peeked: None,
         ended: false,
         recovered: Vec::new(),
+        path: Vec::new(),
+        value_key: None,
+        root_line: 1,
+        last_line: None,
     };
     // Whatever stops the reader, the locator sees the whole stream: a syntax
     // error, a limit, a second document or a repeated key anywhere comes
@@ -86,20 +92,21 @@ fn read_from<T: DeserializeOwned>(source: impl Source, mut locator: Locator) -> 
         },
     };
     let recovered = std::mem::take(&mut reader.recovered);
+    let last_line = reader.last_line;
     match read {
         Err(Stop::GiveUp) => Read::GaveUp,
-        Err(Stop::Syntax(scan)) => Read::Syntax(scan),
+        Err(Stop::Syntax(scan)) => Read::Syntax(scan, last_line),
         Err(Stop::Limit(limit, line, col)) => Read::Limit(limit, line, col),
         _ if locator.documents.len() != 1 || !locator.duplicates.is_empty() => {
             Read::Malformed(locator)
         }
-        Ok(value) => Read::Done(value, locator, recovered),
+        Ok(value) => Read::Done(value, recovered),
         Err(Stop::Problem(problem, at)) => {
             let mut problems: Vec<_> = recovered.into_iter().map(|(p, at)| (p, Some(at))).collect();
             if !matches!(problem, Problem::Told) {
                 problems.push((problem, at));
             }
-            Read::Failed(problems, locator)
+            Read::Failed(problems)
         }
     }
 }
@@ -112,6 +119,21 @@ struct Reader<'l, S> {
     ended: bool,
     /// Problems stepped over so far, in the order met.
     recovered: Vec<(Problem, At)>,
+    /// The keys and indices down to the node being read, each with the
+    /// line where it starts (the key, or the list item).
+    path: Vec<(Segment, usize)>,
+    /// Where the key whose value is next starts, for a [`Spanned`](crate::source::Spanned) value.
+    value_key: Option<Mark>,
+    /// The line the document's root node starts on.
+    root_line: usize,
+    /// The last line a node started on, for a syntax error.
+    last_line: Option<usize>,
+}
+
+/// A step of a path: a mapping key or a list index.
+enum Segment {
+    Key(Key),
+    Index(usize),
 }
 
 impl<S: Source> Reader<'_, S> {
@@ -123,18 +145,81 @@ impl<S: Source> Reader<'_, S> {
     /// with its value), a scalar, list or map of the wrong kind, and an
     /// unknown name; anything else stops the reader as before.
     fn recover(&mut self, problem: Stop, mark: Mark, key: bool, first: &Event) -> Result<()> {
-        if let Stop::Problem(problem, _) = problem.at(mark, key) {
-            self.recovered.push((
-                problem,
-                At {
-                    line: mark.line,
-                    column: mark.col + 1,
-                    key,
-                    mapping: mark.mapping,
-                },
-            ));
+        let first_key = self.first_key(first)?;
+        if let Stop::Problem(problem, _) = problem {
+            let at = self.at(mark, key, first_key);
+            self.recovered.push((problem, at));
         }
         self.skip_after(first)
+    }
+
+    /// For a mapping whose start, `first`, was just consumed: where its
+    /// first key starts.
+    fn first_key(&mut self, first: &Event) -> Result<Option<Mark>> {
+        match first {
+            Event::MappingStart(..) => self.peek_at().map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Where a problem in the node at `mark` is, as the path stands (the
+    /// node's own path, or for a `key`, its mapping's). yaml-rust2 marks a
+    /// block mapping at the colon of its first key, after the key on the
+    /// same line: a problem is shown at the key, where a reader looks.
+    fn at(&self, mark: Mark, key: bool, first_key: Option<Mark>) -> At {
+        let shown = match first_key {
+            Some(first) if first.line == mark.line && first.col < mark.col => first,
+            _ => mark,
+        };
+        let held = if key {
+            self.path.len()
+        } else {
+            self.path.len().saturating_sub(1)
+        };
+        let holder_line = held
+            .checked_sub(1)
+            .map_or(self.root_line, |i| self.path[i].1);
+        let mut path = String::new();
+        for (segment, _) in &self.path {
+            let dot = if path.is_empty() { "" } else { "." };
+            path += &match segment {
+                Segment::Key(key) => format!("{dot}{key}"),
+                Segment::Index(index) => format!("[{index}]"),
+            };
+        }
+        At {
+            line: shown.line,
+            column: shown.col + 1,
+            path,
+            holder_line,
+        }
+    }
+
+    /// Reads the node at `mark`, a step (`segment`, starting on `line`)
+    /// down the path.
+    fn within<T>(
+        &mut self,
+        segment: Segment,
+        line: usize,
+        mark: Mark,
+        read: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.path.push((segment, line));
+        let read = read(self).map_err(|e| self.locate(e, mark, false, None));
+        self.path.pop();
+        read
+    }
+
+    /// `stop`, placed at the node at `mark` if it has no place yet: the
+    /// innermost node that sees a problem pass through it is the one that
+    /// failed.
+    fn locate(&self, stop: Stop, mark: Mark, key: bool, first_key: Option<Mark>) -> Stop {
+        match stop {
+            Stop::Problem(problem, None) => {
+                Stop::Problem(problem, Some(self.at(mark, key, first_key)))
+            }
+            stop => stop,
+        }
     }
 
     /// Skips the rest of a node whose first event, `first`, was consumed.
@@ -171,6 +256,12 @@ impl<S: Source> Reader<'_, S> {
         };
         self.locator.observe_at(&event, line, col);
         self.ended = matches!(event, Event::StreamEnd);
+        if matches!(
+            event,
+            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..)
+        ) {
+            self.last_line = self.last_line.max(Some(line));
+        }
         match &event {
             Event::Scalar(.., Some(tag))
             | Event::SequenceStart(_, Some(tag))
@@ -190,11 +281,10 @@ impl<S: Source> Reader<'_, S> {
     #[inline]
     fn peek_at(&mut self) -> Result<Mark> {
         self.peek()?;
-        let (event, line, col) = self.peeked.as_ref().ok_or(Stop::GiveUp)?;
+        let (_, line, col) = self.peeked.as_ref().ok_or(Stop::GiveUp)?;
         Ok(Mark {
             line: *line,
             col: *col,
-            mapping: matches!(event, Event::MappingStart(..)),
         })
     }
 
@@ -223,7 +313,8 @@ impl<S: Source> Reader<'_, S> {
         self.expect(&Event::StreamStart)?;
         self.expect(&Event::DocumentStart)?;
         let mark = self.peek_at()?;
-        let value = T::deserialize(&mut *self).map_err(|e| e.at(mark, false))?;
+        self.root_line = mark.line;
+        let value = T::deserialize(&mut *self).map_err(|e| self.locate(e, mark, false, None))?;
         self.expect(&Event::DocumentEnd)?;
         self.expect(&Event::StreamEnd)?;
         Ok(value)
@@ -246,116 +337,6 @@ impl<S: Source> Reader<'_, S> {
 
 fn problem(problem: Problem) -> Stop {
     Stop::Problem(problem, None)
-}
-
-/// The suffix of one of YAML's own tags (`!!str`: `str`), or `None` for
-/// any other tag.
-fn core_tag(tag: &Tag) -> Option<&str> {
-    let core = matches!(tag.handle.as_str(), "!!" | "tag:yaml.org,2002:");
-    let known = matches!(
-        tag.suffix.as_str(),
-        "str" | "int" | "bool" | "null" | "float" | "map" | "seq"
-    );
-    (core && known).then_some(tag.suffix.as_str())
-}
-
-/// What a scalar is, by YAML 1.2's core schema as serde_yaml applies it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Typed {
-    Null,
-    Bool(bool),
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
-    /// An integer beyond 64 bits, which nothing in these files takes.
-    TooLarge,
-    Str,
-}
-
-/// Types a scalar: a quoted scalar, or one tagged `!!str`, is a string; a
-/// plain one (or one with another core tag) is whatever its text says.
-fn typed(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Typed {
-    let plain = match tag.and_then(core_tag) {
-        Some("str") => false,
-        Some(_) => true,
-        None => style == TScalarStyle::Plain,
-    };
-    if !plain {
-        return Typed::Str;
-    }
-    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Typed::Null;
-    }
-    match text {
-        "true" | "True" | "TRUE" => return Typed::Bool(true),
-        "false" | "False" | "FALSE" => return Typed::Bool(false),
-        _ => {}
-    }
-    if let Some(number) = integer(text) {
-        return number;
-    }
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !leading_zero_digits(text)
-    {
-        return Typed::TooLarge;
-    }
-    if !leading_zero_digits(text) {
-        if let Some(float) = float(text) {
-            return Typed::Float(float);
-        }
-    }
-    Typed::Str
-}
-
-/// An integer with an optional sign, in decimal or with a `0x`, `0o` or
-/// `0b` prefix. Digits with a leading zero are a string (YAML 1.2).
-fn integer(text: &str) -> Option<Typed> {
-    let (negative, unsigned) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if unsigned.starts_with(['+', '-']) || leading_zero_digits(text) {
-        return None;
-    }
-    let (digits, radix) = match unsigned.get(..2) {
-        Some("0x") => (&unsigned[2..], 16),
-        Some("0o") => (&unsigned[2..], 8),
-        Some("0b") => (&unsigned[2..], 2),
-        _ => (unsigned, 10),
-    };
-    if digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    if !negative {
-        return Some(Typed::Unsigned(magnitude));
-    }
-    0i64.checked_sub_unsigned(magnitude).map(Typed::Signed)
-}
-
-/// Digits with a leading zero (`0755`, `-01`): a string in YAML 1.2.
-fn leading_zero_digits(text: &str) -> bool {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A finite float as Rust reads it, or YAML's `.inf` and `.nan`.
-fn float(text: &str) -> Option<f64> {
-    let unsigned = match text.strip_prefix('+') {
-        Some(rest) if rest.starts_with(['+', '-']) => return None,
-        Some(rest) => rest,
-        None => text,
-    };
-    match unsigned {
-        ".inf" | ".Inf" | ".INF" => return Some(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
-        _ => {}
-    }
-    unsigned.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 /// The type error for `event` where `expected` was wanted.
@@ -498,9 +479,19 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
+        if name == SPANNED {
+            let at = self.peek_at()?;
+            let key = self.value_key.take().unwrap_or(at);
+            let pack = |mark: Mark| (mark.line as u64) << 32 | (mark.col as u64 + 1);
+            return visitor.visit_seq(Span {
+                reader: self,
+                parts: [pack(at), pack(key)],
+                next: 0,
+            });
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -511,7 +502,10 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
         }
         let mark = self.peek_at()?;
         match self.next()? {
-            Event::SequenceStart(..) => visitor.visit_seq(Items { reader: self }),
+            Event::SequenceStart(..) => visitor.visit_seq(Items {
+                reader: self,
+                index: 0,
+            }),
             event => {
                 self.recover(mismatch(&event, &visitor), mark, false, &event)?;
                 visitor.visit_seq(Empty)
@@ -539,10 +533,16 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
         }
         let mark = self.peek_at()?;
         match self.next()? {
-            Event::MappingStart(..) => visitor.visit_map(Entries {
-                reader: self,
-                fields: None,
-            }),
+            Event::MappingStart(..) => {
+                let first_key = self.peek_at()?;
+                visitor
+                    .visit_map(Entries {
+                        reader: &mut *self,
+                        fields: None,
+                        key: None,
+                    })
+                    .map_err(|e| self.locate(e, mark, false, Some(first_key)))
+            }
             event => {
                 self.recover(mismatch(&event, &visitor), mark, false, &event)?;
                 visitor.visit_map(Empty)
@@ -562,12 +562,15 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
         }
         // A struct of the wrong kind is not stepped over: an empty one would
         // only add "missing key" errors that are not the file's.
+        let mark = self.peek_at()?;
         match self.next()? {
             Event::MappingStart(..) => {
+                let first_key = self.peek_at()?;
                 let before = self.recovered.len();
                 let read = visitor.visit_map(Entries {
                     reader: &mut *self,
                     fields: Some(fields),
+                    key: None,
                 });
                 // A key missing where an unknown key was stepped over is
                 // most likely that key, misspelt: one mistake, told once.
@@ -578,7 +581,7 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
                     Err(Stop::Problem(Problem::MissingField(_), _)) if misspelt => {
                         Err(Stop::Problem(Problem::Told, None))
                     }
-                    read => read,
+                    read => read.map_err(|e| self.locate(e, mark, false, Some(first_key))),
                 }
             }
             event => Err(mismatch(&event, &visitor)),
@@ -604,7 +607,10 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
                 self.recover(unknown, mark, false, &event)?;
                 visitor.visit_enum(variants[0].into_deserializer())
             }
-            event => Err(mismatch(&event, &visitor)),
+            event => {
+                let first_key = self.first_key(&event)?;
+                Err(self.locate(mismatch(&event, &visitor), mark, false, first_key))
+            }
         }
     }
 
@@ -616,6 +622,7 @@ impl<'de, S: Source> de::Deserializer<'de> for &mut Reader<'_, S> {
 /// The items of a sequence whose start was consumed.
 struct Items<'r, 'l, E> {
     reader: &'r mut Reader<'l, E>,
+    index: usize,
 }
 
 impl<'de, E: Source> de::SeqAccess<'de> for Items<'_, '_, E> {
@@ -627,9 +634,12 @@ impl<'de, E: Source> de::SeqAccess<'de> for Items<'_, '_, E> {
             return Ok(None);
         }
         let mark = self.reader.peek_at()?;
-        seed.deserialize(&mut *self.reader)
+        self.reader.value_key = None;
+        self.index += 1;
+        let segment = Segment::Index(self.index - 1);
+        self.reader
+            .within(segment, mark.line, mark, |reader| seed.deserialize(reader))
             .map(Some)
-            .map_err(|e| e.at(mark, false))
     }
 }
 
@@ -638,6 +648,8 @@ impl<'de, E: Source> de::SeqAccess<'de> for Items<'_, '_, E> {
 struct Entries<'r, 'l, E> {
     reader: &'r mut Reader<'l, E>,
     fields: Option<&'static [&'static str]>,
+    /// The key whose value is next, and where it starts.
+    key: Option<(Key, Mark)>,
 }
 
 impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
@@ -669,10 +681,13 @@ impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
                 }
                 _ => {
                     let mark = self.reader.peek_at()?;
-                    return seed
+                    self.reader.value_key = None;
+                    let key = seed
                         .deserialize(&mut *self.reader)
-                        .map(Some)
-                        .map_err(|e| e.at(mark, true));
+                        .map_err(|e| self.reader.locate(e, mark, true, None))?;
+                    let text = self.reader.locator.current_key().cloned();
+                    self.key = Some((text.unwrap_or(Key::new_static("<complex key>")), mark));
+                    return Ok(Some(key));
                 }
             }
         }
@@ -680,8 +695,35 @@ impl<'de, E: Source> de::MapAccess<'de> for Entries<'_, '_, E> {
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value> {
         let mark = self.reader.peek_at()?;
-        seed.deserialize(&mut *self.reader)
-            .map_err(|e| e.at(mark, false))
+        let (key, at) = self.key.take().unwrap_or_default();
+        self.reader.value_key = Some(at);
+        self.reader
+            .within(Segment::Key(key), at.line, mark, |reader| {
+                seed.deserialize(reader)
+            })
+    }
+}
+
+/// A [`Spanned`](crate::source::Spanned) value's parts: where its node starts, where its key
+/// starts, then the value.
+struct Span<'r, 'l, E> {
+    reader: &'r mut Reader<'l, E>,
+    parts: [u64; 2],
+    next: usize,
+}
+
+impl<'de, E: Source> de::SeqAccess<'de> for Span<'_, '_, E> {
+    type Error = Stop;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>> {
+        self.next += 1;
+        match self.parts.get(self.next - 1) {
+            Some(&part) => seed
+                .deserialize(IntoDeserializer::<Stop>::into_deserializer(part))
+                .map(Some),
+            None if self.next == 3 => seed.deserialize(&mut *self.reader).map(Some),
+            None => Ok(None),
+        }
     }
 }
 
@@ -708,5 +750,6 @@ impl<'de> de::MapAccess<'de> for Empty {
     }
 }
 
+mod scalar;
 #[cfg(test)]
 mod tests;

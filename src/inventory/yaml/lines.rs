@@ -9,8 +9,8 @@
 //! that shape can be read one at a time with a handful of string searches.
 //!
 //! This reader produces exactly the events, and the positions of the events
-//! the [`Locator`](super::Locator) records, that yaml-rust2 produces for the
-//! same text, and gives up on the first line of any other shape: a
+//! the reader uses (where a node or a document starts), that yaml-rust2
+//! produces for the same text, and gives up on the first line of any other shape: a
 //! multi-line scalar, a block scalar, an empty value, an anchor, a tag, a
 //! document marker, an escape in a double-quoted string, a tab or a carriage
 //! return anywhere, a key longer than yaml-rust2 allows. Giving up only means

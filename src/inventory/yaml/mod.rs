@@ -9,13 +9,14 @@
 //!
 //! An inventory file is read in one pass by [`fast`]: the stream's events
 //! (from yaml-rust2, or from [`lines`] for a file written one entry per
-//! line) go to serde and to the position recorder ([`locate`]) at once.
-//! Positions are kept so that problems found *after* deserialization (a
-//! dangling reference, a bad date, a duplicate name) and findings can point
-//! at a line too. What does not fit the model is reported from serde's
-//! error data ([`error`]) at the node that failed; syntax errors are
+//! line) go to serde and to the duplicate-key finder ([`locate`]) at once.
+//! Positions travel with the values, in [`Spanned`] fields, so that
+//! problems found *after* deserialization (a dangling reference, a bad
+//! date, a duplicate name) and findings can point at a line too. What does
+//! not fit the model is reported from serde's error data ([`error`]) at the
+//! node that failed, with the path the reader was at; syntax errors are
 //! yaml-rust2's, and a second document, an empty file or a repeated key is
-//! found by the recorder on the same pass. serde_yaml reads no file: it
+//! found on the same pass. serde_yaml reads no file: it
 //! stays only as the reference the tests and the fuzz target compare with,
 //! and as the writer of `init`'s YAML.
 //!
@@ -24,7 +25,7 @@
 //!
 //! This module is a leaf: it knows YAML and [`InputError`]s, not inventories
 //! or compose files. Swapping the YAML crate means rewriting this module
-//! only: the rest of the crate sees [`parse`], [`Positions`], [`tree`] and
+//! only: the rest of the crate sees [`parse`], [`Spanned`], [`tree`] and
 //! [`InputError`]s.
 
 use std::sync::Arc;
@@ -34,6 +35,8 @@ use yaml_rust2::ScanError;
 
 use crate::diag::{Code, InputError};
 use crate::source::Location;
+#[cfg(doc)]
+use crate::source::Spanned;
 
 mod error;
 mod events;
@@ -42,8 +45,7 @@ mod lines;
 mod locate;
 pub mod tree;
 
-pub use locate::Positions;
-use locate::{Locator, Record};
+use locate::Locator;
 
 /// How deep mappings and sequences may nest. Inventories nest six levels,
 /// compose files about ten; deserializing and building a tree recurse once
@@ -53,41 +55,6 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_REPLAYED_FLOOR: usize = 100_000;
 /// Further events aliases may replay per event read from the text.
 pub const MAX_REPLAY_FACTOR: usize = 10;
-
-/// A path into a YAML document: mapping keys and sequence indices.
-pub type YamlPath = [PathSeg];
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PathSeg {
-    Key(String),
-    Index(usize),
-}
-
-impl From<&str> for PathSeg {
-    fn from(key: &str) -> Self {
-        PathSeg::Key(key.to_owned())
-    }
-}
-
-impl From<&String> for PathSeg {
-    fn from(key: &String) -> Self {
-        PathSeg::Key(key.clone())
-    }
-}
-
-impl From<usize> for PathSeg {
-    fn from(index: usize) -> Self {
-        PathSeg::Index(index)
-    }
-}
-
-/// Builds a [`YamlPath`] from keys and indices: `ypath!["secrets", name, "owner"]`.
-#[macro_export]
-macro_rules! ypath {
-    ($($seg:expr),* $(,)?) => {
-        [$($crate::inventory::yaml::PathSeg::from($seg)),*]
-    };
-}
 
 /// For the fuzz target: `None` where the line reader gives up on `text`,
 /// otherwise whether it reads the events and positions yaml-rust2 reads.
@@ -130,51 +97,34 @@ pub struct Stepped {
     pub holder_line: usize,
 }
 
-/// Parses one YAML file into `T`, returning the positions of its nodes and
-/// the problems the reader stepped over. With any problem, `T` holds
-/// placeholders where they were: it may be validated, so that one run
-/// lists every independent problem, but never used.
+/// Parses one YAML file into `T`, returning the problems the reader
+/// stepped over. With any problem, `T` holds placeholders where they were:
+/// it may be validated, so that one run lists every independent problem,
+/// but never used.
 pub fn parse<T: DeserializeOwned>(
     file: &Arc<str>,
-    text: &Arc<str>,
-) -> Result<(T, Positions, Vec<Stepped>), Vec<InputError>> {
+    text: &str,
+) -> Result<(T, Vec<Stepped>), Vec<InputError>> {
     let body = admit(file, text)?;
-    let text: Arc<str> = if body.len() == text.len() {
-        Arc::clone(text)
-    } else {
-        Arc::from(body)
-    };
-    refuse_tab_indentation(file, &text)?;
-    match fast::read::<T>(&text, || Locator::new(file, Record::Anchors)) {
-        fast::Read::Done(value, locator, recovered) => {
-            let positions = Positions::new(file, &text, locator);
+    refuse_tab_indentation(file, body)?;
+    match fast::read::<T>(body, || Locator::new(file)) {
+        fast::Read::Done(value, recovered) => {
             let problems = recovered
                 .into_iter()
-                .map(|(problem, at)| {
-                    let (path, location) = positions.error_at(at);
-                    let holder = positions.holder_line(at);
-                    Stepped {
-                        error: problem.into_input_error(&path, location),
-                        holder_line: holder,
-                    }
+                .map(|(problem, at)| Stepped {
+                    error: problem.into_input_error(file, Some(&at)),
+                    holder_line: at.holder_line,
                 })
                 .collect();
-            Ok((value, positions, problems))
+            Ok((value, problems))
         }
-        fast::Read::Failed(problems, locator) => {
-            let positions = Positions::new(file, &text, locator);
-            Err(problems
-                .into_iter()
-                .map(|(problem, at)| {
-                    let (path, location) = match at {
-                        Some(at) => positions.error_at(at),
-                        None => (String::new(), Location::file_start(file)),
-                    };
-                    problem.into_input_error(&path, location)
-                })
-                .collect())
+        fast::Read::Failed(problems) => Err(problems
+            .into_iter()
+            .map(|(problem, at)| problem.into_input_error(file, at.as_ref()))
+            .collect()),
+        fast::Read::Syntax(scan, last_line) => {
+            Err(vec![syntax_error(file, body, &scan, last_line)])
         }
-        fast::Read::Syntax(scan) => Err(vec![syntax_error(file, &text, &scan)]),
         fast::Read::Limit(limit, line, col) => Err(vec![limit.into_input_error(Location::new(
             file,
             line,
@@ -217,15 +167,27 @@ fn refuse_tab_indentation(file: &Arc<str>, text: &str) -> Result<(), Vec<InputEr
     Ok(())
 }
 
-/// The error for a text yaml-rust2 cannot parse.
-fn syntax_error(file: &Arc<str>, text: &str, scan: &ScanError) -> InputError {
+/// The error for a text yaml-rust2 cannot parse, after a node that
+/// started on `last_line`.
+fn syntax_error(
+    file: &Arc<str>,
+    text: &str,
+    scan: &ScanError,
+    last_line: Option<usize>,
+) -> InputError {
     let mark = scan.marker();
     let mut location = Location::new(file, mark.line(), mark.col() + 1);
     // An unterminated quote is found at the end of the file; the quote
-    // that opened it is the place to fix.
-    if scan.info().contains("quoted scalar") {
-        if let Some(start) = Locator::everything(file, text).last_quote_start(text) {
-            location = Location::from_offset(file, text, start);
+    // that opened it, the first from the line of the last node read, is
+    // the place to fix.
+    if let (true, Some(line)) = (scan.info().contains("quoted scalar"), last_line) {
+        let from: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        if let Some(quote) = text[from..].find(['"', '\'']) {
+            location = Location::from_offset(file, text, from + quote);
         }
     }
     // A tab is reported where the scalar before it started; point at the tab.
@@ -296,21 +258,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_key_and_value_positions() {
+    fn spanned_values_carry_where_they_and_their_keys_start() {
+        use crate::source::Spanned;
+        use std::collections::BTreeMap;
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            secrets: BTreeMap<Spanned<String>, Secret>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Secret {
+            owner: Spanned<String>,
+            readers: Vec<Spanned<String>>,
+            instances: Spanned<BTreeMap<String, u32>>,
+        }
         let file: Arc<str> = "a.yaml".into();
-        let text = "version: 1\nsecrets:\n  JWT:\n    owner: me\n    readers: [a, b]\n";
-        let (_, pos, _): (serde_yaml::Value, _, _) = parse(&file, &Arc::from(text)).unwrap();
-        assert_eq!(pos.key(&ypath!["secrets", "JWT"]).line, 3);
-        assert_eq!(pos.key(&ypath!["secrets", "JWT"]).column, 3);
-        assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).line, 4);
-        assert_eq!(pos.value(&ypath!["secrets", "JWT", "owner"]).column, 12);
-        assert_eq!(
-            pos.value(&ypath!["secrets", "JWT", "readers", 1usize])
-                .column,
-            18
-        );
-        // Unknown paths fall back to the nearest known ancestor.
-        assert_eq!(pos.key(&ypath!["secrets", "JWT", "nope"]).line, 3);
+        let text =
+            "secrets:\n  JWT:\n    owner: me\n    readers: [a, b]\n    instances:\n      x: 1\n";
+        let (doc, _): (Doc, _) = parse(&file, &Arc::from(text)).unwrap();
+        let (id, secret) = doc.secrets.iter().next().unwrap();
+        let place = |l: Location| (l.line, l.column);
+        assert_eq!(place(id.at(&file)), (2, 3));
+        assert_eq!(place(id.key_at(&file)), (2, 3));
+        assert_eq!(place(secret.owner.at(&file)), (3, 12));
+        assert_eq!(place(secret.owner.key_at(&file)), (3, 5));
+        assert_eq!(place(secret.readers[1].at(&file)), (4, 18));
+        assert_eq!(place(secret.readers[1].key_at(&file)), (4, 18));
+        assert_eq!(place(secret.instances.key_at(&file)), (5, 5));
+        assert_eq!((id.as_str(), secret.owner.as_str()), ("JWT", "me"));
+    }
+
+    #[test]
+    fn problems_carry_the_path_the_reader_was_at() {
+        let file: Arc<str> = "a.yaml".into();
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            a: std::collections::BTreeMap<String, Vec<bool>>,
+        }
+        let text = "a:\n  x: [true]\n  y: [true, 5]\n";
+        let (_, problems) = parse::<T>(&file, &Arc::from(text)).unwrap();
+        let error = &problems[0].error;
+        assert!(error.message.ends_with("in `a.y[1]`"), "{}", error.message);
+        assert_eq!(error.location.as_ref().unwrap().line, 3);
+        assert_eq!(problems[0].holder_line, 3);
     }
 
     #[test]
@@ -331,7 +321,7 @@ mod tests {
         struct T {
             flag: bool,
         }
-        let (_, _, errors) = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap();
+        let (_, errors) = parse::<T>(&file, &Arc::from("flag: \"CANARY-hunter2\"\n")).unwrap();
         let text = format!("{errors:?}");
         assert!(!text.contains("CANARY"), "{text}");
         assert_eq!(errors[0].error.code.as_str(), "wrong-type");

@@ -7,8 +7,8 @@ use yaml_rust2::scanner::TScalarStyle;
 use super::{Lines, Positioned, Source};
 
 /// `None` where `Lines` gives up on `text`; otherwise whether yaml-rust2
-/// reads the same events, with the same positions for every event the
-/// [`Locator`](super::Locator) records. For the tests and the fuzz target;
+/// reads the same events, with the same positions where a node or a
+/// document starts (the ones the reader uses). For the tests and the fuzz target;
 /// a disagreement is described without any scalar's text.
 pub(in crate::inventory::yaml) fn agrees_with_yaml_rust2(
     text: &str,
@@ -92,7 +92,7 @@ fn theirs(text: &str) -> Option<Vec<Positioned>> {
     }
 }
 
-/// The events and, where the locator records one, their positions.
+/// The events and, where the reader uses one, their positions.
 fn comparable(events: Vec<Positioned>) -> Vec<(Event, Option<(usize, usize)>)> {
     events
         .into_iter()
