@@ -34,6 +34,7 @@
 //!   chunk by [`evaluate::plan`], and reported by
 //!   [`Observations::gap_findings`] when it could not be read.
 
+pub mod depth;
 pub mod diag;
 pub mod entities;
 pub mod evaluate;
@@ -82,6 +83,9 @@ pub struct Checked {
     pub inventory: Inventory,
     pub rules: RuleSet,
     pub report: Report,
+    /// The rules not evaluated for want of an observation: "not checked"
+    /// in every output, never passed.
+    pub not_checked: Vec<policy::NotChecked>,
 }
 
 /// Stage 1 (and the rules): loads and validates the inventory and the rules.
@@ -139,9 +143,11 @@ pub fn judge(loaded: Loaded, observations: &Observations) -> Checked {
     findings.extend(observations.gap_findings());
     drop(plan);
     let report = waivers::apply(Report::new(findings), &inventory.waivers, now);
+    let not_checked = rules.not_checked(&observations.kinds(), &report.findings);
     Checked {
         inventory,
         rules,
         report,
+        not_checked,
     }
 }

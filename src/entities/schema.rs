@@ -22,9 +22,16 @@ pub fn attribute_names() -> BTreeSet<String> {
     parsed().1.clone()
 }
 
-/// The schema and its attribute names, from one parse of the text.
-fn parsed() -> &'static (Schema, BTreeSet<String>) {
-    static PARSED: OnceLock<(Schema, BTreeSet<String>)> = OnceLock::new();
+/// The schema's JSON form: what each entity type and context declares,
+/// which Cedar's `Schema` does not tell.
+pub fn json() -> &'static serde_json::Value {
+    &parsed().2
+}
+
+/// The schema, its attribute names and its JSON form, from one parse of
+/// the text.
+fn parsed() -> &'static (Schema, BTreeSet<String>, serde_json::Value) {
+    static PARSED: OnceLock<(Schema, BTreeSet<String>, serde_json::Value)> = OnceLock::new();
     PARSED.get_or_init(|| {
         let fragment = match SchemaFragment::from_cedarschema_str(SCHEMA_TEXT) {
             Ok((fragment, _warnings)) => fragment,
@@ -38,8 +45,8 @@ fn parsed() -> &'static (Schema, BTreeSet<String>) {
         };
         let mut names = BTreeSet::new();
         collect_attribute_names(&json, &mut names);
-        match Schema::from_json_value(json) {
-            Ok(schema) => (schema, names),
+        match Schema::from_json_value(json.clone()) {
+            Ok(schema) => (schema, names, json),
             Err(err) => panic!("the embedded Cedar schema is not valid: {err}"),
         }
     })

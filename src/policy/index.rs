@@ -3,7 +3,7 @@
 //! and the entities the rules name literally, which every entity store
 //! must hold.
 //!
-//! Both read each policy's JSON form, made once here: a rule's scope says
+//! Both read each policy's JSON form, made once by `load`: a rule's scope says
 //! which actions and resource types it can apply to, and its leading tests
 //! become a [`Screen`](super::screen::Screen).
 
@@ -18,15 +18,16 @@ use crate::entities::{Action, EntityLiterals};
 /// literals of all `policies`.
 pub(super) fn index(
     policies: &[NamedPolicy],
+    jsons: &[Option<serde_json::Value>],
     schema: &Schema,
 ) -> (Vec<ApplicableSet>, EntityLiterals) {
-    // Each policy's JSON form once: screens and entity literals read it.
+    // Screens and entity literals read each policy's JSON form.
     let mut entity_literals = EntityLiterals::new();
     let screens: Vec<Screen> = policies
         .iter()
-        .map(|named| {
-            let json = named.policy.to_json().ok();
-            if let Some(json) = &json {
+        .zip(jsons)
+        .map(|(named, json)| {
+            if let Some(json) = json {
                 collect_entity_literals(json, &mut entity_literals);
             }
             Screen::of(&named.policy, json.as_ref())

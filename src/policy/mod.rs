@@ -13,6 +13,8 @@
 //! policy against the schema and [`index`] sorts the rules by the facts
 //! they apply to. Every problem of every step is reported in one run.
 
+pub mod attributes;
+mod bounds;
 mod files;
 mod index;
 pub mod message;
@@ -153,6 +155,83 @@ impl RuleSet {
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.get(id)
     }
+
+    /// The rules a run that made the `observed` observations and found
+    /// `findings` did not evaluate: each judges only observations the run
+    /// did not make, and has no finding. Grouped by the first observation
+    /// each needs, in [`ObservationKind::ALL`] order, ids sorted.
+    pub fn not_checked(
+        &self,
+        observed: &std::collections::BTreeSet<ObservationKind>,
+        findings: &[crate::findings::Finding],
+    ) -> Vec<NotChecked> {
+        let with_findings: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f.rule.as_str()).collect();
+        let mut groups: Vec<NotChecked> = Vec::new();
+        for rule in self.rules.values() {
+            let needs = rule.needs();
+            let Some(&first) = needs.first() else {
+                continue;
+            };
+            if needs.iter().any(|kind| observed.contains(kind))
+                || with_findings.contains(rule.id.as_str())
+            {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.observation == first) {
+                Some(group) => group.rules.push(rule.id.clone()),
+                None => groups.push(NotChecked {
+                    observation: first,
+                    rules: vec![rule.id.clone()],
+                }),
+            }
+        }
+        groups.sort_by_key(|g| g.observation);
+        groups
+    }
+}
+
+/// Rules a run did not evaluate because it did not make the observation
+/// they judge: every output says so ("not checked"), so that no one reads
+/// them as passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotChecked {
+    pub observation: ObservationKind,
+    /// The rules' ids, sorted.
+    pub rules: Vec<String>,
+}
+
+impl NotChecked {
+    /// "not checked without IAM data (enable with `--iam` or
+    /// `--iam-snapshot FILE`)": the same words in every output.
+    pub fn reason(&self) -> String {
+        let enable = self
+            .observation
+            .enabled_by()
+            .iter()
+            .map(|how| format!("`{how}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        format!(
+            "not checked without {} (enable with {enable})",
+            self.observation.what()
+        )
+    }
+}
+
+impl Rule {
+    /// The observations the rule judges: its `@observes`, else IAM for a
+    /// rule that applies only to `observe` (IAM) facts. Empty for a rule
+    /// that judges the inventory.
+    pub fn needs(&self) -> Vec<ObservationKind> {
+        if !self.observes.is_empty() {
+            return self.observes.clone();
+        }
+        if !self.actions.is_empty() && self.actions.iter().all(|a| *a == Action::Observe) {
+            return vec![ObservationKind::Iam];
+        }
+        Vec::new()
+    }
 }
 
 /// The rules for one kind of fact.
@@ -194,23 +273,117 @@ pub fn load(
     schema: &Schema,
     texts: &mut SourceTexts,
 ) -> Result<RuleSet, Vec<InputError>> {
-    let (files, mut errors) = files::read(sources);
-    for file in &files {
+    let (files, errors) = files::read(sources);
+    on_policy_stack(move || load_files(files, errors, schema, texts))
+}
+
+/// Loads the rules of one text as if read from a user's file named
+/// `display`, without the built-in rules: [`load`] after reading, for the
+/// fuzz target.
+pub fn load_text(display: &str, text: &str, schema: &Schema) -> Result<RuleSet, Vec<InputError>> {
+    let file = files::PolicyFile {
+        display: std::sync::Arc::from(display),
+        text: std::borrow::Cow::Owned(text.to_owned()),
+        builtin: false,
+    };
+    let mut texts = SourceTexts::default();
+    on_policy_stack(move || load_files(vec![file], Vec::new(), schema, &mut texts))
+}
+
+/// Runs `load` on a thread with a stack of [`bounds::POLICY_STACK_BYTES`]:
+/// Cedar recurses as deep as a rule nests (see [`bounds`]).
+fn on_policy_stack<'a>(
+    load: impl FnOnce() -> Result<RuleSet, Vec<InputError>> + Send + 'a,
+) -> Result<RuleSet, Vec<InputError>> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("policy-load".into())
+            .stack_size(bounds::POLICY_STACK_BYTES)
+            .spawn_scoped(scope, load);
+        match thread {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(err) => Err(vec![InputError::new(
+                crate::diag::Code::Internal,
+                format!("cannot start a thread to load the rules: {err}"),
+            )]),
+        }
+    })
+}
+
+/// The steps of [`load`] after reading the files.
+fn load_files(
+    files: Vec<files::PolicyFile>,
+    mut errors: Vec<InputError>,
+    schema: &Schema,
+    texts: &mut SourceTexts,
+) -> Result<RuleSet, Vec<InputError>> {
+    let mut warnings = Vec::new();
+    let mut files_in_bounds = Vec::with_capacity(files.len());
+    for file in files {
         texts.insert(&file.display, &*file.text, FileKind::Policy);
+        match bounds::check(&file.display, &file.text) {
+            Ok(()) if !file.builtin && split::statement_starts(&file.text).is_empty() => {
+                warnings.push(empty_file(&file.display));
+            }
+            Ok(()) => files_in_bounds.push(file),
+            Err(error) => errors.push(error),
+        }
     }
+    let files = files_in_bounds;
     let parse::Parsed { rules, policies } = parse::parse(&files, &mut errors);
+    // Each policy's JSON form once: the `has` check and the index read it.
+    let jsons: Vec<Option<serde_json::Value>> = policies
+        .iter()
+        .map(|named| named.policy.to_json().ok())
+        .collect();
+    if let Some(shapes) = crate::entities::schema::json().get("") {
+        for (named, json) in policies.iter().zip(&jsons) {
+            let Some(json) = json else { continue };
+            let file = &files[named.file];
+            let locate = |attr: &str| {
+                let (start, location) = &named.start;
+                let offset = split::find_has(&file.text[*start..named.end], attr)?;
+                Some(split::locate_after(
+                    location,
+                    *start,
+                    &file.text,
+                    start + offset,
+                ))
+            };
+            errors.extend(attributes::undeclared_has(
+                &named.policy,
+                json,
+                shapes,
+                &locate,
+            ));
+        }
+    }
     let validated = validate::validate(&policies, &files, schema);
     errors.extend(validated.errors);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (sets, entity_literals) = index::index(&policies, schema);
+    let (sets, entity_literals) = index::index(&policies, &jsons, schema);
+    warnings.extend(validated.warnings);
     Ok(RuleSet {
         rules,
         sets,
-        warnings: validated.warnings,
+        warnings,
         entity_literals,
     })
+}
+
+/// The warning for a user's rule file with no policy in it: rules the user
+/// meant to add would silently not run.
+fn empty_file(display: &std::sync::Arc<str>) -> InputError {
+    InputError::new(
+        crate::diag::Code::EmptyPolicyFile,
+        format!("policy file `{display}` holds no policy"),
+    )
+    .at(Location::file_start(display))
+    .help("add `forbid` rules to it, or remove it from `--policies`")
 }
 
 /// Where Cedar's first label on `diag` points, as a byte offset.
@@ -226,4 +399,8 @@ fn first_label_offset(diag: &dyn Diagnostic) -> usize {
 pub(super) struct NamedPolicy {
     pub policy: cedar_policy::Policy,
     pub file: usize,
+    /// Where its statement starts: a byte offset and its location.
+    pub start: (usize, Location),
+    /// Where its statement ends, a byte offset.
+    pub end: usize,
 }

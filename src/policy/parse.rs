@@ -37,26 +37,53 @@ pub(super) fn parse(files: &[PolicyFile], errors: &mut Vec<InputError>) -> Parse
             continue;
         };
         let starts = split::statement_starts(&file.text);
-        for (n, policy) in in_file_order(&set).into_iter().enumerate() {
+        let locations = split::locate_all(&file.display, &file.text, &starts);
+        // Cedar numbers a file's statements `policy0`, `policy1`, ... in
+        // order, templates included.
+        let site = |n: usize| {
             let start = starts.get(n).copied().unwrap_or(0);
             let end = starts.get(n + 1).copied().unwrap_or(file.text.len());
-            let site = Site {
+            Site {
                 display: &file.display,
                 text: &file.text,
                 start,
                 source: file.text[start..end].trim_end(),
-                location: Location::from_offset(&file.display, &file.text, start),
-            };
+                location: locations
+                    .get(n)
+                    .cloned()
+                    .unwrap_or_else(|| Location::file_start(&file.display)),
+            }
+        };
+        for template in set.templates() {
+            errors.push(template_error(&site(statement_number(template.id()))));
+        }
+        for (n, policy) in in_file_order(&set) {
+            let site = site(n);
             match rule_from_policy(policy, &site, file.builtin, &known_attributes) {
                 Ok(rule) => parsed.add_rule(policy, rule, &site, index, errors),
                 Err(mut problems) => {
                     errors.append(&mut problems);
-                    parsed.add_unnamed(policy, &file.display, n, index);
+                    parsed.add_unnamed(policy, &site, n, index);
                 }
             }
         }
     }
     parsed
+}
+
+/// A template is not a rule: the error points at its first slot.
+fn template_error(site: &Site<'_>) -> InputError {
+    let slot = ["?principal", "?resource"]
+        .into_iter()
+        .filter_map(|slot| site.source.find(slot))
+        .min()
+        .map_or_else(|| site.location.clone(), |o| site.at(o));
+    InputError::new(
+        Code::PolicyTemplate,
+        "policy templates (with `?principal` or `?resource`) are not rules",
+    )
+    .at(slot)
+    .help("write a static `forbid` policy without slots")
 }
 
 impl Parsed {
@@ -84,6 +111,8 @@ impl Parsed {
         self.policies.push(NamedPolicy {
             policy: policy.new_id(PolicyId::new(&rule.id)),
             file,
+            start: (site.start, site.location.clone()),
+            end: site.start + site.source.len(),
         });
         self.rules.insert(rule.id.clone(), rule);
     }
@@ -91,7 +120,8 @@ impl Parsed {
     /// Adds a policy whose annotations are wrong, for schema validation
     /// only: under its `@id` when no other policy has it, else under
     /// `file#n` (`n` counting from 1).
-    fn add_unnamed(&mut self, policy: &Policy, display: &str, n: usize, file: usize) {
+    fn add_unnamed(&mut self, policy: &Policy, site: &Site<'_>, n: usize, file: usize) {
+        let display = site.display;
         let fallback = match annotation(policy, "id") {
             Some(id)
                 if !self.rules.contains_key(id)
@@ -107,32 +137,22 @@ impl Parsed {
         self.policies.push(NamedPolicy {
             policy: policy.new_id(fallback),
             file,
+            start: (site.start, site.location.clone()),
+            end: site.start + site.source.len(),
         });
     }
 }
 
 /// Cedar's parse of one file; `None` (with the problems pushed) when the
-/// file does not parse or holds templates.
+/// file does not parse.
 fn parse_file(file: &PolicyFile, errors: &mut Vec<InputError>) -> Option<PolicySet> {
-    let set = match PolicySet::from_str(&file.text) {
-        Ok(set) => set,
+    match PolicySet::from_str(&file.text) {
+        Ok(set) => Some(set),
         Err(parse_errors) => {
             errors.extend(parse_errors.iter().map(|error| syntax_error(file, error)));
-            return None;
+            None
         }
-    };
-    if set.templates().next().is_some() {
-        errors.push(
-            InputError::new(
-                Code::PolicyTemplate,
-                "policy templates (with `?principal` or `?resource`) are not rules",
-            )
-            .at(Location::file_start(&file.display))
-            .help("write a static `forbid` policy without slots"),
-        );
-        return None;
     }
-    Some(set)
 }
 
 fn syntax_error(file: &PolicyFile, error: &(dyn Diagnostic + '_)) -> InputError {
@@ -164,16 +184,21 @@ fn syntax_error(file: &PolicyFile, error: &(dyn Diagnostic + '_)) -> InputError 
         ))
 }
 
-/// A file's policies in the order they are written: Cedar names them
-/// policy0, policy1, ... in that order.
-fn in_file_order(set: &PolicySet) -> Vec<&Policy> {
-    let mut ordered: Vec<&Policy> = set.policies().collect();
-    ordered.sort_by_key(|p| {
-        p.id()
-            .to_string()
-            .trim_start_matches("policy")
-            .parse::<usize>()
-            .unwrap_or(0)
-    });
+/// A file's policies in the order they are written, each with its
+/// statement's number in the file.
+fn in_file_order(set: &PolicySet) -> Vec<(usize, &Policy)> {
+    let mut ordered: Vec<(usize, &Policy)> = set
+        .policies()
+        .map(|p| (statement_number(p.id()), p))
+        .collect();
+    ordered.sort_by_key(|(n, _)| *n);
     ordered
+}
+
+/// The statement number in Cedar's name for a parsed policy, `policy<n>`.
+fn statement_number(id: &PolicyId) -> usize {
+    id.to_string()
+        .trim_start_matches("policy")
+        .parse()
+        .unwrap_or(0)
 }

@@ -286,8 +286,13 @@ impl Site<'_> {
     pub fn find(&self, needle: &str) -> Location {
         self.source
             .find(needle)
-            .map(|o| Location::from_offset(self.display, self.text, self.start + o))
+            .map(|o| self.at(o))
             .unwrap_or_else(|| self.location.clone())
+    }
+
+    /// The location of byte `offset` of the statement.
+    pub fn at(&self, offset: usize) -> Location {
+        super::split::locate_after(&self.location, self.start, self.text, self.start + offset)
     }
 }
 

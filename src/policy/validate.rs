@@ -14,7 +14,7 @@ use cedar_policy::{PolicySet, Schema, ValidationMode, Validator};
 use miette::Diagnostic;
 
 use super::files::PolicyFile;
-use super::{first_label_offset, NamedPolicy};
+use super::{split, NamedPolicy};
 use crate::diag::{Code, InputError};
 use crate::source::Location;
 
@@ -33,9 +33,12 @@ pub(super) fn validate(
 ) -> Validated {
     let mut errors = Vec::new();
     let mut all = PolicySet::new();
-    let mut origin: HashMap<String, &PolicyFile> = HashMap::new();
+    let mut origin: HashMap<String, (&PolicyFile, &(usize, Location))> = HashMap::new();
     for named in policies {
-        origin.insert(named.policy.id().to_string(), &files[named.file]);
+        origin.insert(
+            named.policy.id().to_string(),
+            (&files[named.file], &named.start),
+        );
         if let Err(err) = all.add(named.policy.clone()) {
             errors.push(InputError::new(
                 Code::PolicySet,
@@ -46,12 +49,13 @@ pub(super) fn validate(
     let validator = Validator::new(schema.clone());
     let result = validator.validate(&all, ValidationMode::Strict);
     let locate = |id: &str, diag: &dyn Diagnostic| -> Option<Location> {
-        let file = origin.get(id)?;
-        Some(Location::from_offset(
-            &file.display,
-            &file.text,
-            first_label_offset(diag),
-        ))
+        let (file, (start, location)) = origin.get(id)?;
+        // Without a label, the policy's start.
+        let offset = diag
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .map_or(*start, |label| label.offset());
+        Some(split::locate_after(location, *start, &file.text, offset))
     };
     for error in result.validation_errors() {
         let id = error.policy_id().to_string();
