@@ -656,9 +656,13 @@ mod child {
 
         let t = Clock::start();
         let mut out = Vec::new();
-        if let Err(err) =
-            secretary::render::json::render(&mut out, &checked.report, NOW, Severity::Critical)
-        {
+        if let Err(err) = secretary::render::json::render(
+            &mut out,
+            &checked.report,
+            &checked.not_checked,
+            NOW,
+            Severity::Critical,
+        ) {
             eprintln!("rendering failed: {err}");
             return 2;
         }

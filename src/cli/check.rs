@@ -74,12 +74,29 @@ pub fn run(args: CheckArgs) -> Outcome {
     for (format, path) in &args.output.outputs {
         let mut out = Vec::new();
         let written = match format {
-            Format::Human => render::human::render(&mut out, &checked.report, fail_on),
-            Format::Json => render::json::render(&mut out, &checked.report, request.now, fail_on),
-            Format::Sarif => render::sarif::render(&mut out, &checked.report, &checked.rules),
-            Format::Junit => {
-                render::junit::render(&mut out, &checked.report, &checked.rules, fail_on)
+            Format::Human => {
+                render::human::render(&mut out, &checked.report, &checked.not_checked, fail_on)
             }
+            Format::Json => render::json::render(
+                &mut out,
+                &checked.report,
+                &checked.not_checked,
+                request.now,
+                fail_on,
+            ),
+            Format::Sarif => render::sarif::render(
+                &mut out,
+                &checked.report,
+                &checked.rules,
+                &checked.not_checked,
+            ),
+            Format::Junit => render::junit::render(
+                &mut out,
+                &checked.report,
+                &checked.rules,
+                &checked.not_checked,
+                fail_on,
+            ),
             Format::Markdown => render::report::check_summary(
                 &mut out,
                 &judged.view(&args.observe, &texts, None, fail_on),

@@ -1,12 +1,15 @@
 //! Findings for people at a terminal: grouped by severity, worst first, each
 //! with its rule, the inventory item, the message and where it comes from.
 //! Colour is decided by the caller (the stream wrapper strips it when off).
+//! Before the summary, one line per observation the run did not make says
+//! how many rules were therefore not checked.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
 use crate::findings::{Report, Severity};
+use crate::policy::NotChecked;
 
 fn severity_style(severity: Severity) -> Style {
     let color = match severity {
@@ -19,7 +22,12 @@ fn severity_style(severity: Severity) -> Style {
     Style::new().fg_color(Some(color.into())).bold()
 }
 
-pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Result<()> {
+pub fn render(
+    out: &mut dyn Write,
+    report: &Report,
+    not_checked: &[NotChecked],
+    fail_on: Severity,
+) -> io::Result<()> {
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
     let mut current: Option<Severity> = None;
@@ -75,6 +83,15 @@ pub fn render(out: &mut dyn Write, report: &Report, fail_on: Severity) -> io::Re
     }
     if !report.findings.is_empty() {
         writeln!(out)?;
+    }
+    for group in not_checked {
+        let n = group.rules.len();
+        writeln!(
+            out,
+            "{dim}{}: {n} rule{}{dim:#}",
+            group.reason(),
+            if n == 1 { "" } else { "s" }
+        )?;
     }
     writeln!(out, "{}", summary_line(report, fail_on))
 }

@@ -7,8 +7,9 @@
 //!                   "waiver" } ],
 //!   "waivers": [ { "rule", "entity", "environment", "principal", "reason", "owner",
 //!                  "expires", "state", "matched", "file", "line", "column" } ],
+//!   "not_checked": [ { "observation", "reason", "enabled_by", "rules" } ],
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
-//!                "waived", "passed" } }
+//!                "waived", "not_checked", "passed" } }
 //! ```
 //! `environment`, `principal` and `remediation` are `null` when they do not
 //! apply. `waiver` is `null` unless a waiver accepts the finding, else
@@ -17,9 +18,13 @@
 //! `state` is `active`, `expired` or `unmatched`, `matched` the number of
 //! findings it accepts. `at_or_above_fail_on` counts unwaived findings only
 //! (those that fail the run); `waived` counts waived findings.
+//! `not_checked` lists the rules the run did not evaluate, by the
+//! observation (`iam`, `values`, ...) it did not make, with the flags that
+//! make it; `summary.not_checked` counts those rules.
 //!
 //! Keys never disappear within a version; new keys may be added (`waiver`,
-//! `waivers` and `summary.waived` were added in version 1).
+//! `waivers`, `summary.waived`, `not_checked` and `summary.not_checked` were
+//! added in version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -27,6 +32,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
+use crate::observe::ObservationKind;
+use crate::policy::NotChecked;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -35,7 +42,16 @@ struct JsonReport<'a> {
     now: String,
     findings: Vec<JsonFinding<'a>>,
     waivers: Vec<JsonWaiverStatus<'a>>,
+    not_checked: Vec<JsonNotChecked<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonNotChecked<'a> {
+    observation: ObservationKind,
+    reason: String,
+    enabled_by: &'static [&'static str],
+    rules: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -126,12 +142,14 @@ struct Summary {
     at_or_above_fail_on: usize,
     errors: usize,
     waived: usize,
+    not_checked: usize,
     passed: bool,
 }
 
 pub fn render(
     out: &mut dyn Write,
     report: &Report,
+    not_checked: &[NotChecked],
     now: jiff::civil::Date,
     fail_on: Severity,
 ) -> io::Result<()> {
@@ -166,6 +184,15 @@ pub fn render(
             })
             .collect(),
         waivers: report.waivers.iter().map(JsonWaiverStatus::from).collect(),
+        not_checked: not_checked
+            .iter()
+            .map(|group| JsonNotChecked {
+                observation: group.observation,
+                reason: group.reason(),
+                enabled_by: group.observation.enabled_by(),
+                rules: &group.rules,
+            })
+            .collect(),
         summary: Summary {
             total: report.findings.len(),
             by_severity,
@@ -173,6 +200,7 @@ pub fn render(
             at_or_above_fail_on: report.failing_count(fail_on),
             errors: report.errors().count(),
             waived: report.waived_count(),
+            not_checked: not_checked.iter().map(|group| group.rules.len()).sum(),
             passed: !report.fails_at(fail_on),
         },
     };

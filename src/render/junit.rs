@@ -15,8 +15,11 @@
 //! - a finding below `--fail-on` passes, with the finding in `<system-out>`:
 //!   JUnit agrees with the exit code, a case fails exactly when it fails the run.
 //!
-//! A rule without findings has one passing case, `no findings`. No times,
-//! timestamps or ids are written, so two runs give the same bytes.
+//! A rule without findings has one passing case, `no findings`, unless the
+//! run did not evaluate it (it judges an observation the run did not make,
+//! e.g. IAM rules without `--iam`): then its one case, `not checked`, is
+//! `<skipped>` with the reason, never a pass. No times, timestamps or ids
+//! are written, so two runs give the same bytes.
 
 use std::io::{self, Write};
 
@@ -26,15 +29,19 @@ use quick_junit::{
 
 use super::catalog::rule_docs;
 use crate::findings::{Finding, Report, Severity};
-use crate::policy::RuleSet;
+use crate::policy::{NotChecked, RuleSet};
 
 /// The name of the passing case of a rule without findings.
 pub const NO_FINDINGS: &str = "no findings";
+
+/// The name of the skipped case of a rule the run did not evaluate.
+pub const NOT_CHECKED: &str = "not checked";
 
 pub fn render(
     out: &mut dyn Write,
     report: &Report,
     rules: &RuleSet,
+    not_checked: &[NotChecked],
     fail_on: Severity,
 ) -> io::Result<()> {
     let mut junit = JunitReport::new(env!("CARGO_PKG_NAME"));
@@ -64,7 +71,18 @@ pub fn render(
             suite.add_test_case(case);
         }
         if !any {
-            let mut case = TestCase::new(NO_FINDINGS, TestCaseStatus::success());
+            let unchecked = not_checked
+                .iter()
+                .find(|group| group.rules.iter().any(|rule| *rule == id));
+            let mut case = match unchecked {
+                Some(group) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_type("not-checked");
+                    status.set_message(group.reason());
+                    TestCase::new(NOT_CHECKED, status)
+                }
+                None => TestCase::new(NO_FINDINGS, TestCaseStatus::success()),
+            };
             case.set_classname(classname.as_str());
             suite.add_test_case(case);
         }

@@ -18,6 +18,11 @@
 //! `suppression` (accepted, in source, at the waiver), which GitHub shows as
 //! dismissed instead of open.
 //!
+//! A rule the run did not evaluate (it judges an observation the run did not
+//! make, e.g. IAM rules without `--iam`) is named in a `note` of the run's
+//! invocation (`toolExecutionNotifications`, `associatedRule`), saying
+//! "not checked" and how to enable it, so no viewer takes it for a pass.
+//!
 //! Output is deterministic: rules sorted by id, results in report order,
 //! every map a `BTreeMap`; no timestamps.
 
@@ -29,7 +34,7 @@ use serde_sarif::sarif;
 
 use super::catalog::{rule_docs, RuleDoc};
 use crate::findings::{Finding, Report, Severity};
-use crate::policy::RuleSet;
+use crate::policy::{NotChecked, RuleSet};
 use crate::source::Location;
 
 /// The URI of the schema the output conforms to (the OASIS standard with
@@ -43,7 +48,12 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// The key of the one partial fingerprint secretary writes.
 pub const FINGERPRINT_KEY: &str = "secretaryFinding/v1";
 
-pub fn render(out: &mut dyn Write, report: &Report, rules: &RuleSet) -> io::Result<()> {
+pub fn render(
+    out: &mut dyn Write,
+    report: &Report,
+    rules: &RuleSet,
+    not_checked: &[NotChecked],
+) -> io::Result<()> {
     let docs = rule_docs(report, rules);
     let index: BTreeMap<&str, i64> = docs
         .keys()
@@ -77,12 +87,37 @@ pub fn render(out: &mut dyn Write, report: &Report, rules: &RuleSet) -> io::Resu
                 .build(),
         )
         .build();
-    let run = sarif::Run::builder()
+    let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .original_uri_base_ids(BTreeMap::from([(SRCROOT.to_owned(), base)]))
         .column_kind(json!("unicodeCodePoints"))
         .results(results)
         .build();
+    let notes: Vec<sarif::Notification> = not_checked
+        .iter()
+        .flat_map(|group| group.rules.iter().map(move |rule| (group, rule)))
+        .map(|(group, rule)| {
+            let mut reference = sarif::ReportingDescriptorReference::builder()
+                .id(rule.as_str())
+                .build();
+            reference.index = index.get(rule.as_str()).copied();
+            sarif::Notification::builder()
+                .level(json!("note"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!("`{rule}`: {}", group.reason()))
+                        .build(),
+                )
+                .associated_rule(reference)
+                .build()
+        })
+        .collect();
+    if !notes.is_empty() {
+        run.invocations = Some(vec![sarif::Invocation::builder()
+            .execution_successful(true)
+            .tool_execution_notifications(notes)
+            .build()]);
+    }
     let log = sarif::Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))

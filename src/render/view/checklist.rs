@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::FindingView;
-use crate::entities::Action;
 use crate::observe::ObservationKind;
 use crate::policy::{Rule, RuleSet};
 
@@ -163,7 +162,7 @@ pub(super) fn checklist(
         let mut needs: Vec<ObservationKind> = Vec::new();
         let unobserved = !item.rules.is_empty()
             && item.rules.iter().all(|r| {
-                let kinds = rules.rule(&r.id).map(observed_kinds).unwrap_or_default();
+                let kinds = rules.rule(&r.id).map(Rule::needs).unwrap_or_default();
                 needs.extend(kinds.iter().copied());
                 !kinds.is_empty() && !kinds.iter().any(|kind| observed.contains(kind))
             });
@@ -182,18 +181,6 @@ pub(super) fn checklist(
         };
     }
     items
-}
-
-/// The observations a rule judges: its `@observes`, else IAM for a rule
-/// that applies only to `observe` (IAM) facts.
-fn observed_kinds(rule: &Rule) -> Vec<ObservationKind> {
-    if !rule.observes.is_empty() {
-        return rule.observes.clone();
-    }
-    if !rule.actions.is_empty() && rule.actions.iter().all(|a| *a == Action::Observe) {
-        return vec![ObservationKind::Iam];
-    }
-    Vec::new()
 }
 
 /// Groups the "not checked" items by the first observation each needs.

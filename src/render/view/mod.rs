@@ -83,8 +83,22 @@ pub struct View {
     /// The "not checked" checklist items, grouped by the observation they
     /// need, in `ObservationKind::ALL` order.
     pub not_checked: Vec<NotCheckedGroup>,
+    /// The rules the run did not evaluate, grouped the same way: what every
+    /// output calls "not checked".
+    pub not_checked_rules: Vec<NotCheckedRules>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+}
+
+/// Rules not evaluated for want of one observation.
+#[derive(Debug, Serialize)]
+pub struct NotCheckedRules {
+    /// What was not observed, e.g. "IAM data".
+    pub what: &'static str,
+    /// The flags or inventory keys that would observe it.
+    pub enabled_by: &'static [&'static str],
+    /// The rules' ids, sorted.
+    pub rules: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -183,6 +197,15 @@ pub fn build(
         never_log: tables::never_log(inventory),
         rotation_due: tables::rotation_due(inventory, context.now),
         not_checked: checklist::not_checked_groups(&checklist),
+        not_checked_rules: rules
+            .not_checked(&context.observed, &report.findings)
+            .into_iter()
+            .map(|group| NotCheckedRules {
+                what: group.observation.what(),
+                enabled_by: group.observation.enabled_by(),
+                rules: group.rules,
+            })
+            .collect(),
         checklist,
         findings,
         evidence: evidence::evidence(inventory, report, rules, texts, context),
