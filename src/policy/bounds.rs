@@ -35,6 +35,11 @@ pub const MAX_POLICY_DEPTH: usize = 64;
 /// a debug build.
 pub const POLICY_STACK_BYTES: usize = 32 << 20;
 
+/// The depth of the deepest statement of `text`, as the bound measures it.
+pub fn depth(text: &str) -> usize {
+    scan(text, usize::MAX).0
+}
+
 /// Checks `text`, the content of rule file `display`, against both bounds.
 pub(super) fn check(display: &Arc<str>, text: &str) -> Result<(), InputError> {
     let cap = crate::read::POLICY_CAP;
@@ -101,6 +106,12 @@ fn scan(text: &str, limit: usize) -> (usize, Option<usize>) {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 operand = true;
+            }
+            b'[' if after_operand => {
+                // An index after an operand (`resource["a"]`) nests like a
+                // `.` (calls cannot chain: a method's `(` follows its `.`).
+                meter.operator(MEMBER);
+                meter.open();
             }
             b'(' | b'[' | b'{' => meter.open(),
             b')' | b']' | b'}' => {
@@ -192,6 +203,18 @@ mod tests {
             ".a".repeat(n)
         );
         assert!(deepest_offset(&members).is_some());
+        let indexes = format!(
+            "forbid(principal, action, resource) when {{ resource{} }};",
+            "[\"a\"]".repeat(n)
+        );
+        assert!(deepest_offset(&indexes).is_some());
+        // A long chain of one loose operator counts once per link, not
+        // for every operator inside the links.
+        let alternatives = format!(
+            "forbid(principal, action, resource) when {{ {} }};",
+            vec!["resource.name == \"x\""; n / 2].join(" || ")
+        );
+        assert_eq!(deepest_offset(&alternatives), None);
         // Brackets in strings and comments do not count.
         let quoted = format!(
             "// {}\n@id(\"{}\")\nforbid(principal, action, resource) when {{ resource.name == \"{}\" }};",

@@ -13,8 +13,8 @@
 //! policy against the schema and [`index`] sorts the rules by the facts
 //! they apply to. Every problem of every step is reported in one run.
 
-pub mod attributes;
-mod bounds;
+mod attributes;
+pub mod bounds;
 mod files;
 mod index;
 pub mod message;

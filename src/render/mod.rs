@@ -1,6 +1,7 @@
 //! Stage 6: print findings. Renderers write to any `io::Write` so tests can
 //! capture output; none reads the environment or the clock.
 
+pub mod bounds;
 pub mod catalog;
 pub mod docs;
 pub mod human;

@@ -3,7 +3,9 @@
 //! `--templates DIR`, whose files replace the defaults of the same name.
 //!
 //! Every template is compiled when loaded, so a syntax error stops the run
-//! before anything is written, naming the template file and line. `.html`
+//! before anything is written, naming the template file and line; a
+//! template nested too deep for the compiler is refused before it (see
+//! [`super::bounds`]). `.html`
 //! templates escape HTML; `.md` templates escape for markdown table cells
 //! (`|`, line breaks, `<`, `>`), so that no inventory text can break a table
 //! or inject a `secretary:` docs marker. `|safe` opts out.
@@ -155,6 +157,11 @@ impl Templates {
         for (name, display, text) in sources {
             texts.insert(&display, text.as_str(), FileKind::Template);
             files.insert(name.clone(), Arc::clone(&display));
+            // Bounded before minijinja recurses into it (see `bounds`).
+            if let Err(error) = super::bounds::check(&display, &text) {
+                errors.push(error);
+                continue;
+            }
             if let Err(err) = env.add_template_owned(name.clone(), text) {
                 errors.push(template_error(&err, &files, Code::TemplateSyntax));
             }
