@@ -23,6 +23,7 @@ mod examples;
 mod formats;
 mod hostile_files;
 mod hostile_outputs;
+mod hostile_policies;
 mod hostile_yaml;
 mod iam_examples;
 mod iam_faults;
