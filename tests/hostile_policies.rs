@@ -118,9 +118,12 @@ fn largest_within(
     lo
 }
 
+/// Makes an input `n` deep.
+type Generator = Box<dyn Fn(usize) -> String>;
+
 /// Conditions that nest `n` deep in one way each; every one is valid and
 /// true for the inventory's secret.
-fn deep_conditions() -> Vec<(&'static str, Box<dyn Fn(usize) -> String>)> {
+fn deep_conditions() -> Vec<(&'static str, Generator)> {
     vec![
         (
             "brackets",

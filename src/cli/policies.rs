@@ -69,6 +69,7 @@ pub fn run(command: PoliciesCommand) -> Outcome {
             return Outcome::BadInput;
         }
     };
+    printer.warnings(&rules.warnings, &texts);
     match explain {
         None => {
             let text = match format {

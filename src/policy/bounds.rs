@@ -13,9 +13,9 @@
 //!
 //! Measured in a debug build, the worst case: loading takes up to 60 KiB of
 //! stack per level (a record literal; a bracket about 56 KiB, an operator
-//! about 15 KiB), so [`load`](super::load) runs on a thread of
-//! [`POLICY_STACK_BYTES`], about nine times what a rule at the bound needs.
-//! Evaluation runs on the thread pool's 2 MiB stacks, where Cedar's
+//! about 15 KiB), so [`load`](super::load) runs on a stack of
+//! [`POLICY_STACK_BYTES`] (grown on the calling thread), about nine times
+//! what a rule at the bound needs. Evaluation runs on the thread pool's 2 MiB stacks, where Cedar's
 //! evaluator stops with a "recursion limit" error from about 148 levels of
 //! `if` or 158 of `+`: the bound is 64, a margin above two. Release builds
 //! need less stack for every level.
@@ -30,9 +30,9 @@ use crate::source::Location;
 /// operators (see [`crate::depth`]).
 pub const MAX_POLICY_DEPTH: usize = 64;
 
-/// The stack of the thread the rules load on (32 MiB). Only the part a load
-/// uses is ever touched: a rule at [`MAX_POLICY_DEPTH`] needs under 4 MiB in
-/// a debug build.
+/// The stack the rules load on (32 MiB). Only the part a load uses is ever
+/// touched: a rule at [`MAX_POLICY_DEPTH`] needs under 4 MiB in a debug
+/// build.
 pub const POLICY_STACK_BYTES: usize = 32 << 20;
 
 /// The depth of the deepest statement of `text`, as the bound measures it.

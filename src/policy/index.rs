@@ -3,9 +3,10 @@
 //! and the entities the rules name literally, which every entity store
 //! must hold.
 //!
-//! Both read each policy's JSON form, made once by `load`: a rule's scope says
-//! which actions and resource types it can apply to, and its leading tests
-//! become a [`Screen`](super::screen::Screen).
+//! Both read each policy's JSON form, made once per policy by [`read`] and
+//! dropped as soon as it is read (5,000 of them held at once cost 30 MB): a
+//! rule's scope says which actions and resource types it can apply to, and
+//! its leading tests become a [`Screen`](super::screen::Screen).
 
 use cedar_policy::{Policy, PolicySet, ResourceConstraint, Schema};
 
@@ -14,25 +15,47 @@ use super::screen::Screen;
 use super::{ApplicableSet, NamedPolicy, ScreenedPolicy};
 use crate::entities::{Action, EntityLiterals};
 
-/// One [`ApplicableSet`] per action and resource type, and the entity
-/// literals of all `policies`.
-pub(super) fn index(
+/// What the index reads from each policy's JSON form.
+pub(super) struct Read {
+    screens: Vec<Screen>,
+    entity_literals: EntityLiterals,
+}
+
+/// Reads each policy's JSON form once, handing it to `also` (the `has`
+/// check) too.
+pub(super) fn read(
     policies: &[NamedPolicy],
-    jsons: &[Option<serde_json::Value>],
-    schema: &Schema,
-) -> (Vec<ApplicableSet>, EntityLiterals) {
-    // Screens and entity literals read each policy's JSON form.
+    mut also: impl FnMut(&NamedPolicy, &serde_json::Value),
+) -> Read {
     let mut entity_literals = EntityLiterals::new();
-    let screens: Vec<Screen> = policies
+    let screens = policies
         .iter()
-        .zip(jsons)
-        .map(|(named, json)| {
-            if let Some(json) = json {
+        .map(|named| {
+            let json = named.policy.to_json().ok();
+            if let Some(json) = &json {
                 collect_entity_literals(json, &mut entity_literals);
+                also(named, json);
             }
             Screen::of(&named.policy, json.as_ref())
         })
         .collect();
+    Read {
+        screens,
+        entity_literals,
+    }
+}
+
+/// One [`ApplicableSet`] per action and resource type, and the entity
+/// literals of all `policies` (as [`read`] read them).
+pub(super) fn index(
+    policies: &[NamedPolicy],
+    read: Read,
+    schema: &Schema,
+) -> (Vec<ApplicableSet>, EntityLiterals) {
+    let Read {
+        screens,
+        entity_literals,
+    } = read;
     let mut sets = Vec::new();
     for action in Action::ALL {
         // The principal's type, when the schema allows only one.

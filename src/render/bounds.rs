@@ -3,17 +3,17 @@
 //! is [`crate::read::TEMPLATE_CAP`], applied when the file is read).
 //!
 //! minijinja's parser stops nested brackets and blocks itself at 150 levels
-//! ("template exceeds maximum recursion limits"), but not chains: `{{ 1 + 1
-//! + … }}`, `{{ x.a.a.a… }}` or `{{ x|f|f|f… }}` parse into a tree as deep as
-//! the chain is long, and compiling it recursed until the stack overflowed
-//! (about 4,000 links of a chain in a debug build, on the main thread's
-//! 8 MiB, about 2 KiB per level). The text is measured with
-//! [`crate::depth::Meter`]: each block (`{% if %}` … `{% endif %}`) and each
-//! bracket is a level, and every operator counts (no precedence classes),
-//! so the bound over-counts and never under-counts. It is below minijinja's
-//! own limit, so a template too deep is always told with this module's
-//! message, its line and the limit; the deepest built-in template measures
-//! 12.
+//! ("template exceeds maximum recursion limits"), but not chains:
+//! `{{ 1 + 1 + … }}`, `{{ x.a.a.a… }}`, `{{ x|f|f|f… }}` or `{{ f(1)(1)… }}`
+//! parse into a tree as deep as the chain is long, and compiling it recursed
+//! until the stack overflowed (about 4,000 links of a chain in a debug
+//! build, on the main thread's 8 MiB: about 2 KiB per level). The text is
+//! measured with [`crate::depth::Meter`]: each block (`{% if %}` …
+//! `{% endif %}`) and each bracket is a level, and every operator, call and
+//! subscript counts (no precedence classes), so the bound over-counts and
+//! never under-counts. It is below minijinja's own limit, so a template too
+//! deep is always told with this module's message, its line and the limit;
+//! the deepest built-in template measures 12.
 
 use std::sync::Arc;
 

@@ -71,9 +71,7 @@ pub fn render(
             suite.add_test_case(case);
         }
         if !any {
-            let unchecked = not_checked
-                .iter()
-                .find(|group| group.rules.iter().any(|rule| *rule == id));
+            let unchecked = not_checked.iter().find(|group| group.rules.contains(&id));
             let mut case = match unchecked {
                 Some(group) => {
                     let mut status = TestCaseStatus::skipped();
