@@ -69,10 +69,8 @@ pub(super) struct Stream<S> {
     anchors: HashMap<usize, std::ops::Range<usize>>,
     /// Replays in progress, innermost last: the next event and the end.
     replays: Vec<std::ops::Range<usize>>,
-    /// Nesting of the events emitted (replays included), and of the
-    /// source's own events.
+    /// Nesting of the events emitted, replays included.
     depth: usize,
-    source_depth: usize,
     read: usize,
     replayed: usize,
 }
@@ -86,7 +84,6 @@ impl<S: Source> Stream<S> {
             anchors: HashMap::default(),
             replays: Vec::new(),
             depth: 0,
-            source_depth: 0,
             read: 0,
             replayed: 0,
         }
@@ -141,7 +138,9 @@ impl<S: Source> Stream<S> {
     }
 
     /// Logs an event of the source while an anchored node is open, and
-    /// opens and closes anchored nodes.
+    /// opens and closes anchored nodes. When the source is read, every
+    /// replay is complete, so the depth of the events emitted so far is the
+    /// source's depth too.
     fn log_event(&mut self, positioned: &Positioned) {
         let (anchor, opens, closes) = match &positioned.0 {
             Event::Scalar(_, _, anchor, _) => (*anchor, false, false),
@@ -151,28 +150,28 @@ impl<S: Source> Stream<S> {
             Event::MappingEnd | Event::SequenceEnd => (0, false, true),
             _ => (0, false, false),
         };
+        // Nearly every event: no anchor on it, none open.
+        if anchor == 0 && self.open.is_empty() {
+            return;
+        }
         if anchor > 0 {
             self.open.push(Open {
                 anchor,
                 start: self.log.len(),
-                depth: self.source_depth,
+                depth: self.depth,
             });
         }
-        if !self.open.is_empty() {
-            self.log.push(positioned.clone());
-        }
-        if opens {
-            self.source_depth += 1;
+        self.log.push(positioned.clone());
+        let after = if opens {
+            self.depth + 1
         } else if closes {
-            self.source_depth = self.source_depth.saturating_sub(1);
-        }
+            self.depth.saturating_sub(1)
+        } else {
+            self.depth
+        };
         // A node is complete when the stream is back at the depth it
         // started at: a scalar at once, a collection at its end.
-        while self
-            .open
-            .last()
-            .is_some_and(|open| open.depth == self.source_depth)
-        {
+        while self.open.last().is_some_and(|open| open.depth == after) {
             if let Some(open) = self.open.pop() {
                 self.anchors.insert(open.anchor, open.start..self.log.len());
             }
