@@ -32,11 +32,12 @@ use std::sync::Arc;
 
 use crate::diag::InputError;
 use crate::inventory::model::{ComposeSource, Inventory};
-use crate::inventory::yaml::tree::{parse_tree, Node, NodeValue};
+use crate::inventory::yaml::tree::{Node, NodeValue};
 use crate::source::Location;
 
 pub mod code;
 pub mod facts;
+mod flow;
 pub mod interpolate;
 mod service;
 
@@ -179,7 +180,7 @@ pub fn read_file(
     source: &ComposeSource,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
-    let Some(root) = parse_tree(file, text, "compose file")? else {
+    let Some(root) = flow::parse_compose(file, text)? else {
         return Err(vec![InputError::new(
             Code::EmptyFile,
             format!("compose file `{file}` has no content"),
