@@ -13,12 +13,17 @@
 //! A service receives a variable through `environment:` (map or list form;
 //! `KEY=VALUE`, or a bare `KEY` passed through from the host), through
 //! `env_file:` (a path, a list, or `{path, required}`; read with
-//! [`dotenv`](crate::observe::dotenv)), and through interpolation (`${VAR}`,
-//! `${VAR:-default}`, `$VAR`) anywhere in its string values. It receives a
-//! docker secret through `secrets:` (short form: mounted at
-//! `/run/secrets/<name>`; long form `{source, target}`), and with it the
-//! variable a top-level secret definition reads (`environment:`). A file
-//! bind-mounted with `volumes:` is received at its target path too.
+//! [`dotenv`](crate::observe::dotenv); a missing required one is a gap, as
+//! Docker refuses to start), and through interpolation ([`interpolate`]:
+//! every form of the compose spec) anywhere in its string values. It
+//! receives a docker secret through `secrets:` (short form: mounted at
+//! `/run/secrets/<name>`; long form `{source, target, uid, gid, mode}`),
+//! and with it the variable a top-level secret definition reads
+//! (`environment:`). A file bind-mounted with `volumes:` is received at its
+//! target path too. Services with `profiles:` are read like the others.
+//! `include:` and `extends:` are followed ([`project`], with their bounds);
+//! flow collections that close left of their key parse as in Docker
+//! ([`flow`]); merge keys (`<<: [*a, *b]`) are applied by the tree.
 //!
 //! Nothing here keeps a value: an assignment is recorded as facts (is it a
 //! literal, is it a placeholder) and the text is dropped with the parsed
@@ -27,7 +32,6 @@
 
 use crate::diag::Code;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::InputError;
@@ -39,10 +43,12 @@ pub mod code;
 pub mod facts;
 mod flow;
 pub mod interpolate;
+mod project;
 mod service;
 
 pub use interpolate::{interpolations, Interpolation};
-use service::{SecretDefinition, ServiceReader};
+pub use project::{MAX_COMPOSE_FILES, MAX_EXTENDS_CHAIN};
+use service::SecretDefinition;
 
 /// Every compose file the inventory names, observed.
 #[derive(Debug, Default, Clone)]
@@ -188,7 +194,6 @@ pub fn read_file(
         .at(Location::file_start(file))
         .help("point `sources:` at the right file, or remove the entry")]);
     };
-    let mut errors = Vec::new();
     if !matches!(root.value, NodeValue::Mapping(_)) {
         return Err(vec![invalid(
             file,
@@ -197,86 +202,7 @@ pub fn read_file(
             "start the file with `services:`",
         )]);
     }
-    let dir = Path::new(file.as_ref())
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-
-    let secrets = secret_definitions(file, &root, &mut errors);
-    let mut observed = ComposeFile {
-        file: Arc::clone(file),
-        environment: source.environment.clone(),
-        services: Vec::new(),
-        assignments: Vec::new(),
-    };
-    let Some(services) = root.get("services").filter(|n| !n.is_null()) else {
-        if errors.is_empty() {
-            return Ok(observed);
-        }
-        return Err(errors);
-    };
-    if !matches!(services.value, NodeValue::Mapping(_)) {
-        errors.push(invalid(
-            file,
-            services,
-            format!(
-                "`services` must be a mapping, but it is {}",
-                services.kind()
-            ),
-            "write each service as `name:` followed by its settings",
-        ));
-        return Err(errors);
-    }
-    for (key, body) in services.pairs() {
-        let Some(name) = key.as_str() else { continue };
-        if !body.is_null() && !matches!(body.value, NodeValue::Mapping(_)) {
-            errors.push(invalid(
-                file,
-                body,
-                format!(
-                    "service `{name}` must be a mapping, but it is {}",
-                    body.kind()
-                ),
-                "give the service its settings (`image:`, `environment:`, ...) as a mapping",
-            ));
-            continue;
-        }
-        let mut reader = ServiceReader {
-            file,
-            dir: &dir,
-            relative_dir: Path::new(""),
-            name,
-            secrets: &secrets,
-            settings: service::Settings::default(),
-            errors: &mut errors,
-            gaps,
-        };
-        reader.read(body);
-        let service::Settings {
-            mut receives,
-            assignments,
-            env_files,
-            profiles,
-        } = reader.settings;
-        // First occurrence of each channel, in file order.
-        let mut seen = std::collections::BTreeSet::new();
-        receives.sort_by_key(|r| (r.location.line, r.location.column));
-        receives.retain(|r| seen.insert(r.channel.clone()));
-        observed.services.push(ComposeService {
-            name: name.to_owned(),
-            inventory_name: source.service_for(name).to_owned(),
-            location: key.location(file),
-            receives,
-            profiles,
-            env_files,
-        });
-        observed.assignments.extend(assignments);
-    }
-    if errors.is_empty() {
-        Ok(observed)
-    } else {
-        Err(errors)
-    }
+    project::read(file, root, source, gaps)
 }
 
 /// Top-level `secrets:`: name -> its `file:` and `environment:`.
