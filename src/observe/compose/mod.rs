@@ -205,6 +205,41 @@ pub fn read_file(
     project::read(file, root, source, gaps)
 }
 
+/// The top-level keys of the compose specification (besides `x-*`).
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "version", "name", "services", "include", "networks", "volumes", "configs", "secrets", "models",
+];
+
+/// Whether `text` is a compose file, by content (for `init --from`, which
+/// is given files of any name): a YAML mapping with `services:` (a mapping
+/// or empty) or `include:`, and only the compose specification's top-level
+/// keys (`x-*` extensions too). An inventory (`environments:`, `reads:`...),
+/// a Kubernetes manifest or a file that does not parse is not one.
+pub fn looks_like_compose(text: &str) -> bool {
+    let file: Arc<str> = Arc::from("<text>");
+    let Ok(Some(root)) = flow::parse_compose(&file, text) else {
+        return false;
+    };
+    let NodeValue::Mapping(pairs) = &root.value else {
+        return false;
+    };
+    let mut marked = false;
+    for (key, value) in pairs {
+        let Some(key) = key.as_str() else {
+            return false;
+        };
+        if !(TOP_LEVEL_KEYS.contains(&key) || key.starts_with("x-") || key == "<<") {
+            return false;
+        }
+        marked |= match key {
+            "services" => value.is_null() || matches!(value.value, NodeValue::Mapping(_)),
+            "include" => matches!(value.value, NodeValue::Sequence(_)),
+            _ => false,
+        };
+    }
+    marked
+}
+
 /// Top-level `secrets:`: name -> its `file:` and `environment:`.
 fn secret_definitions(
     file: &Arc<str>,

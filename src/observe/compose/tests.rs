@@ -461,3 +461,36 @@ fn extends_cycles_and_unknown_services_are_errors_with_file_and_line() {
         errors[0].message
     );
 }
+
+#[test]
+fn compose_files_are_told_by_content() {
+    for text in [
+        "services:\n  api:\n    image: x\n",
+        "services: {}\n",
+        "services:\n",
+        "version: '3.8'\nservices:\n  db:\n    image: postgres\nvolumes:\n  data:\n",
+        "include:\n  - other.yml\n",
+        "name: shop\nx-common: &c {A: 1}\nservices:\n  api:\n    <<: *c\nsecrets:\n  k: {file: k.txt}\n",
+        "services:\n  api:\n    command: [\n    x]\n",
+    ] {
+        assert!(looks_like_compose(text), "{text}");
+    }
+    for text in [
+        "",
+        "# only a comment\n",
+        "services: [a, b]\n",
+        "version: 1\nenvironments:\n  production: {tier: production}\nservices:\n  api: {kind: api}\n",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n",
+        "networks:\n  front: {}\n",
+        "- services\n",
+        "services: {\n",
+        "KEY=value\n",
+        "{\"services\": {\"api\": {}}, \"other\": 1}",
+    ] {
+        assert!(!looks_like_compose(text), "{text}");
+    }
+    // JSON is YAML: a compose file written as JSON is one.
+    assert!(looks_like_compose(
+        "{\"services\": {\"api\": {\"image\": \"x\"}}}"
+    ));
+}
