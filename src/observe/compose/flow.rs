@@ -19,8 +19,10 @@
 //! (quotes and comments are skipped; line breaks inside a flow collection
 //! fold, so no value changes). Nothing moves from one line to another, and
 //! the columns of nodes on padded lines are moved back, so positions are
-//! the file's. If the second parse fails too, the first parse's errors
-//! stand, with their own lines and columns.
+//! the file's. If the second parse fails too, its errors are reported when
+//! they are on later lines than the first parse's (the file's real
+//! problem, past the flow collections Docker accepts), at the file's
+//! columns; otherwise the first parse's errors stand as they are.
 
 use std::sync::Arc;
 
@@ -47,7 +49,31 @@ pub fn parse_compose(file: &Arc<str>, text: &str) -> Result<Option<Node>, Vec<In
             }
             Ok(root)
         }
-        Err(_) => Err(errors),
+        // An error the re-indented text still has, past the first one, is
+        // the real one (Docker would report it too): at the file's column.
+        Err(mut again) => {
+            let first = errors
+                .iter()
+                .filter_map(|e| e.location.as_ref())
+                .map(|l| l.line)
+                .min();
+            let later = again
+                .iter()
+                .filter_map(|e| e.location.as_ref())
+                .all(|l| first.is_some_and(|first| l.line > first));
+            if !later {
+                return Err(errors);
+            }
+            for error in &mut again {
+                if let Some(at) = error.location.as_mut() {
+                    let shift = shifts.get(at.line.wrapping_sub(1)).copied().unwrap_or(0);
+                    if at.column > shift {
+                        at.column -= shift;
+                    }
+                }
+            }
+            Err(again)
+        }
     }
 }
 
@@ -283,7 +309,11 @@ mod tests {
     fn other_errors_keep_their_own_position() {
         // An unclosed flow collection, and a bad indentation elsewhere.
         for (text, line) in [
-            ("services:\n  api:\n    command: [\n  a,\n", 4),
+            ("services:\n  api:\n    command: [\n  a,\n", 5),
+            (
+                "services:\n  api:\n    command: [\n    x\n    ]\n   bad: 1\n",
+                6,
+            ),
             ("a: [\n 1\n]\nb:\n  c: 1\n d: 2\n", 6),
             ("a: 'x\nb: [\n]\n", 0),
         ] {
@@ -294,12 +324,13 @@ mod tests {
                 assert_eq!(at.line, line, "{text}");
             }
         }
-        // The same errors as without the second parse.
+        // The flow collection Docker accepts is not the error; the
+        // unclosed `{` after it is.
         let text = "x: [\n]\ny: {\n";
         let direct = parse_tree(&Arc::from("c.yml"), text, "compose file").unwrap_err();
+        assert_eq!(direct[0].location.as_ref().unwrap().line, 2);
         let errors = parse(text).unwrap_err();
-        assert_eq!(errors[0].location, direct[0].location);
-        assert_eq!(errors[0].message, direct[0].message);
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 4);
     }
 
     #[test]
