@@ -246,9 +246,17 @@ fn missing_includes_and_env_files_are_not_verified() {
     assert!(!out.stderr.contains("optional.env"), "{}", out.stderr);
 }
 
+/// A compose file, other files beside it, the message and the `file:line`.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn broken_includes_extends_and_templates_are_bad_input_at_file_and_line() {
-    let cases: [(&str, &[(&str, &str)], &str, &str); 5] = [
+    let cases: [Case; 5] = [
         (
             "services:\n  api:\n    extends: worker\n  worker:\n    extends:\n      service: api\n",
             &[],
@@ -360,4 +368,40 @@ fn init_from_follows_includes_extends_and_flow_collections() {
     ] {
         assert_contains(&text, needle);
     }
+}
+
+#[test]
+fn literals_in_included_files_are_found_where_they_are_written() {
+    // Two included files with a literal at the same line and column, and
+    // a second compose source including one of them again.
+    let text = "services:\n  SERVICE:\n    environment:\n      API_TOKEN: \"CANARY-literal\"\n";
+    let dir = project("include: [a/one.yml, b/two.yml]\n");
+    write(dir.path(), "a/one.yml", &text.replace("SERVICE", "api"));
+    write(dir.path(), "b/two.yml", &text.replace("SERVICE", "worker"));
+    write(dir.path(), "again.yml", "include: [a/one.yml]\n");
+    let inventory = INVENTORY.replace(
+        "      environment: production\n",
+        "      environment: production\n    - file: again.yml\n",
+    );
+    write(dir.path(), "inventory.yaml", &inventory);
+    let out = check(dir.path());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY"), "{}", out.stdout);
+    let report = json(&out.stdout);
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-literal-secret")
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["file"].as_str().unwrap().rsplit('/').next().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    assert_eq!(found, vec!["one.yml:4", "two.yml:4"]);
 }
