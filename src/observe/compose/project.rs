@@ -5,6 +5,8 @@
 //!   or a list of paths merged in order (a later file's service overrides
 //!   an earlier one's). The included files' services (and top-level
 //!   `secrets:`) join the project, before the including file's own.
+//!   A service defined in two files that are not one path list (included
+//!   and defined again, or included twice) is an error, as in Docker.
 //!   `project_directory` and `env_file` of an entry are not read: paths in
 //!   an included file are taken relative to that file, which is compose's
 //!   default for `project_directory`.
@@ -59,6 +61,8 @@ struct Project<'a> {
     resolved: HashMap<(PathBuf, String), Settings>,
     errors: Vec<InputError>,
     gaps: &'a mut Vec<Gap>,
+    /// `include` entries numbered so far.
+    groups: usize,
 }
 
 fn key_of(path: &Path) -> PathBuf {
@@ -89,12 +93,13 @@ pub(super) fn read(
         resolved: HashMap::new(),
         errors: Vec::new(),
         gaps,
+        groups: 0,
     };
     let mut order = Vec::new();
     let mut visited = BTreeSet::from([first.key.clone()]);
-    project.includes(first, &mut vec![], &mut visited, &mut order);
+    project.includes(first, 0, &mut vec![], &mut visited, &mut order);
     // Top-level secrets of every file; the including file's win.
-    for parsed in order.iter().rev() {
+    for (parsed, _) in order.iter().rev() {
         for (name, definition) in
             super::secret_definitions(&parsed.file, &parsed.root, &mut project.errors)
         {
@@ -107,8 +112,9 @@ pub(super) fn read(
         services: Vec::new(),
         assignments: Vec::new(),
     };
-    for parsed in &order {
-        project.services(parsed, source, &mut observed);
+    let mut groups = HashMap::new();
+    for (parsed, group) in &order {
+        project.services(parsed, *group, source, &mut observed, &mut groups);
     }
     let mut seen = BTreeSet::new();
     observed.assignments.retain(|a| {
@@ -202,13 +208,15 @@ impl Project<'_> {
     }
 
     /// `parsed`'s included files (depth first, each once), then `parsed`,
-    /// appended to `order`.
+    /// appended to `order` with its group: the files of one `include`
+    /// entry's path list share one and override each other's services.
     fn includes(
         &mut self,
         parsed: Rc<Parsed>,
+        group: usize,
         stack: &mut Vec<PathBuf>,
         visited: &mut BTreeSet<PathBuf>,
-        order: &mut Vec<Rc<Parsed>>,
+        order: &mut Vec<(Rc<Parsed>, usize)>,
     ) {
         stack.push(parsed.key.clone());
         let entries = match parsed.root.get("include").filter(|n| !n.is_null()) {
@@ -250,6 +258,8 @@ impl Project<'_> {
                 continue;
             };
             let at = entry.location(&parsed.file);
+            self.groups += 1;
+            let entry_group = self.groups;
             for path in paths {
                 let full = parsed.dir.join(path);
                 let key = key_of(&full);
@@ -268,21 +278,24 @@ impl Project<'_> {
                 let relative = parsed.relative_dir.join(path);
                 let relative = relative.parent().map(Path::to_path_buf).unwrap_or_default();
                 if let Some(child) = self.load(&full, relative, &at, "included file") {
-                    self.includes(child, stack, visited, order);
+                    self.includes(child, entry_group, stack, visited, order);
                 }
             }
         }
         stack.pop();
-        order.push(parsed);
+        order.push((parsed, group));
     }
 
-    /// The services of one file into `observed` (a service already there,
-    /// from an earlier file of an `include` path list, is overridden).
+    /// The services of one file into `observed`. A service already there
+    /// from an earlier file of the same `include` path list (`group`) is
+    /// overridden; one from another file is an error, as in Docker.
     fn services(
         &mut self,
         parsed: &Rc<Parsed>,
+        group: usize,
         source: &ComposeSource,
         observed: &mut ComposeFile,
+        groups: &mut HashMap<String, usize>,
     ) {
         let Some(services) = parsed.root.get("services").filter(|n| !n.is_null()) else {
             return;
@@ -309,6 +322,19 @@ impl Project<'_> {
                 .assignments
                 .extend(settings.assignments.iter().cloned());
             if let Some(earlier) = observed.services.iter().position(|s| s.name == name) {
+                if groups.get(name) != Some(&group) {
+                    let first = observed.services[earlier].location.clone();
+                    self.errors.push(
+                        invalid(
+                            &parsed.file,
+                            key,
+                            format!("service `{name}` is defined twice: in an included file and again here (Docker refuses it)"),
+                            "keep one definition; to change an included service, list an override file in the same `include` entry: `- path: [base.yml, override.yml]`",
+                        )
+                        .related(first, "first defined"),
+                    );
+                    continue;
+                }
                 let earlier = observed.services.remove(earlier);
                 settings = merge(
                     settings,
@@ -320,6 +346,7 @@ impl Project<'_> {
                     },
                 );
             }
+            groups.insert(name.to_owned(), group);
             observed.services.push(ComposeService {
                 name: name.to_owned(),
                 inventory_name: source.service_for(name).to_owned(),

@@ -494,3 +494,28 @@ fn compose_files_are_told_by_content() {
         "{\"services\": {\"api\": {\"image\": \"x\"}}}"
     ));
 }
+
+#[test]
+fn a_service_both_included_and_defined_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "other.yml", "services:\n  api:\n    image: x\n");
+    write(dir.path(), "third.yml", "services:\n  api:\n    image: y\n");
+    for text in [
+        "include: [other.yml]\nservices:\n  api:\n    image: z\n",
+        "include:\n  - other.yml\n  - third.yml\n",
+    ] {
+        let (read, _) = read_in(dir.path(), text);
+        let errors = read.unwrap_err();
+        assert!(
+            errors[0].message.contains("defined twice"),
+            "{}",
+            errors[0].message
+        );
+        let (first, _) = errors[0].related.as_deref().unwrap();
+        assert!(first.file.ends_with("other.yml"), "{first:?}");
+        assert_eq!(first.line, 2);
+    }
+    // Files of one path list override each other.
+    let (read, _) = read_in(dir.path(), "include:\n  - path: [other.yml, third.yml]\n");
+    assert_eq!(read.unwrap().services.len(), 1);
+}
