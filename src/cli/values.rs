@@ -352,6 +352,7 @@ fn merge(
                         empty: true,
                         placeholder: None,
                         format: None,
+                        published_default: false,
                     }),
                     fingerprint: None,
                 },

@@ -73,6 +73,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/compose.cedar"),
     ),
     ("code.cedar", include_str!("../../policies/code.cedar")),
+    (
+        "published_defaults.cedar",
+        include_str!("../../policies/published_defaults.cedar"),
+    ),
 ];
 
 /// How built-in files are named in messages.

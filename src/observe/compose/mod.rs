@@ -107,6 +107,15 @@ pub struct Assignment {
     pub literal: bool,
     /// Empty or a well-known placeholder ([`heuristics::placeholder_value`]).
     pub placeholder: bool,
+    /// The value holds a credential: a connection string or URL with a
+    /// written password, a JDBC/ADO `password=`
+    /// ([`heuristics::credential_in_value`]), even when other parts of it
+    /// are interpolated.
+    pub credential: bool,
+    /// The value Docker runs with is a well-known published default
+    /// ([`heuristics::defaults::compose_literal`]), or embeds one as its
+    /// password.
+    pub published_default: bool,
 }
 
 /// Reads every `sources.compose` file of `inventory`. Malformed files are
@@ -295,12 +304,20 @@ impl ServiceReader<'_> {
             .iter()
             .any(|suffix| variable.to_ascii_uppercase().ends_with(suffix))
             || value.starts_with("/run/secrets/");
+        let literal = !value.trim().is_empty() && !interpolated && !reference;
+        let credential = heuristics::credential_in_value(value);
         self.assignments.push(Assignment {
             service: self.name.to_owned(),
             variable: variable.to_owned(),
             location: node.location(self.file),
-            literal: !value.trim().is_empty() && !interpolated && !reference,
+            literal,
             placeholder: heuristics::placeholder_value(value),
+            credential,
+            published_default: (literal || credential)
+                && heuristics::defaults::compose_literal(
+                    heuristics::defaults::PublishedDefaults::builtin(),
+                    value,
+                ),
         });
     }
 

@@ -37,6 +37,11 @@ pub struct ExampleVar {
     pub line: usize,
     /// The value looks like a real secret (never the value itself).
     pub real_looking: bool,
+    /// Name and value say it holds a secret ([`heuristics::classify`]).
+    pub secret: bool,
+    /// The value is a published default an example should not ship
+    /// ([`heuristics::defaults::example_value`]).
+    pub published_default: bool,
 }
 
 impl ExampleFile {
@@ -110,6 +115,12 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
                 name: entry.key.clone(),
                 line: entry.line,
                 real_looking: heuristics::real_looking_value(&entry.value),
+                secret: heuristics::classify(&entry.key, Some(&entry.value), false)
+                    == heuristics::Verdict::Secret,
+                published_default: heuristics::defaults::example_value(
+                    heuristics::defaults::PublishedDefaults::builtin(),
+                    &entry.value,
+                ),
             };
             // The last assignment wins, as when the file is loaded.
             match vars.iter_mut().find(|v| v.name == var.name) {
