@@ -110,7 +110,8 @@ pub struct Assignment {
     /// The value holds a credential: a connection string or URL with a
     /// written password, a JDBC/ADO `password=`
     /// ([`heuristics::credential_in_value`]), even when other parts of it
-    /// are interpolated.
+    /// are interpolated; or a written password that is a published default
+    /// or a placeholder ([`heuristics::defaults::default_password`]).
     pub credential: bool,
     /// The value Docker runs with is a well-known published default
     /// ([`heuristics::defaults::compose_literal`]), or embeds one as its
@@ -305,7 +306,10 @@ impl ServiceReader<'_> {
             .any(|suffix| variable.to_ascii_uppercase().ends_with(suffix))
             || value.starts_with("/run/secrets/");
         let literal = !value.trim().is_empty() && !interpolated && !reference;
-        let credential = heuristics::credential_in_value(value);
+        let defaults = heuristics::defaults::PublishedDefaults::builtin();
+        // A written default password is a credential too, a known one.
+        let credential = heuristics::credential_in_value(value)
+            || heuristics::defaults::default_password(defaults, value);
         self.assignments.push(Assignment {
             service: self.name.to_owned(),
             variable: variable.to_owned(),
@@ -314,10 +318,7 @@ impl ServiceReader<'_> {
             placeholder: heuristics::placeholder_value(value),
             credential,
             published_default: (literal || credential)
-                && heuristics::defaults::compose_literal(
-                    heuristics::defaults::PublishedDefaults::builtin(),
-                    value,
-                ),
+                && heuristics::defaults::compose_literal(defaults, value),
         });
     }
 

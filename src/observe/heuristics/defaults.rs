@@ -163,6 +163,17 @@ pub fn compose_literal(list: &PublishedDefaults, value: &str) -> bool {
             || super::values::embedded_password(value).is_some_and(super::values::marker_value))
 }
 
+/// Whether `value` embeds a written password (not interpolated) that is a
+/// published default or a marker: `postgres://app:postgres@db/app`,
+/// `postgres://app:changeme@db/app`. Such a value holds a credential, a
+/// known one.
+pub fn default_password(list: &PublishedDefaults, value: &str) -> bool {
+    super::values::embedded_password(value).is_some_and(|p| {
+        !super::values::interpolated(p)
+            && (list.matches(p).is_some() || super::values::marker_value(p))
+    })
+}
+
 /// Whether an example value (`.env.example`) is a published default: a
 /// hashed entry, or a trivial one that is not a marker saying "replace me".
 pub fn example_value(list: &PublishedDefaults, value: &str) -> bool {
@@ -244,6 +255,20 @@ mod tests {
         }
         for value in ["", "Xk29vLq8Rm3TwZ", "postgres://u:Xk29vLq8Rm3TwZ@db/x"] {
             assert!(!compose_literal(list, value), "{value}");
+        }
+        for value in [
+            "postgres://app:postgres@db/app",
+            "redis://:changeme@c",
+            "Server=h;Pwd=admin;",
+        ] {
+            assert!(default_password(list, value), "{value}");
+        }
+        for value in [
+            "postgres://app:${PG}@db/app",
+            "postgres://app:Xk29vLq8@db",
+            "postgres://db/app",
+        ] {
+            assert!(!default_password(list, value), "{value}");
         }
         // An example's marker says "replace me"; a working value does not.
         for value in [

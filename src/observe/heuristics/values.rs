@@ -287,7 +287,7 @@ pub fn embedded_password(value: &str) -> Option<&str> {
 
 /// Whether `value` is interpolated rather than written: `${PG_PASS}`,
 /// `$PG_PASS`, `{{ .Values.pw }}`, `%(pw)s`.
-fn interpolated(value: &str) -> bool {
+pub fn interpolated(value: &str) -> bool {
     value.contains("${")
         || value.contains("{{")
         || value.contains("%(")
