@@ -260,3 +260,94 @@ fn canary_values_never_appear_in_any_output() {
         }
     }
 }
+
+#[test]
+fn a_policies_directory_adds_its_own_published_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    // A hashed entry for a value of our own, computed as README says
+    // (HMAC-SHA256 under the public key), and a trivial one.
+    let ours = "acme-demo-CANARY-9f8e7d6c5b4a";
+    let entry = secretary::observe::heuristics::defaults::hash_entry(ours.as_bytes());
+    fs::write(
+        dir.path().join("policies/published-defaults.txt"),
+        format!("# ours\n{entry}\nacmeadmin\n"),
+    )
+    .unwrap();
+    let compose = COMPOSE.replace(
+        "POSTGRES_PASSWORD: postgres",
+        &format!("POSTGRES_PASSWORD: {ours}"),
+    );
+    fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let example = EXAMPLE.replace(
+        "POSTGRES_PASSWORD=supersecret",
+        "POSTGRES_PASSWORD=acmeadmin",
+    );
+    fs::write(dir.path().join(".env.example"), example).unwrap();
+    let out = run(secretary(dir.path())
+        .args(["check", "inventory.yaml", "--now", NOW, "--format", "json"])
+        .args(["--policies", "policies"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+    let found = messages(&json(&out.stdout), "published-default-credential");
+    for subject in [
+        "`POSTGRES_PASSWORD` of compose service `db` in `compose.yaml`",
+        "`POSTGRES_PASSWORD` in `.env.example`",
+    ] {
+        assert!(
+            found.iter().any(|m| m.starts_with(subject)),
+            "{subject}: {found:#?}"
+        );
+    }
+    // Without the directory, neither is a published default.
+    let out = run(secretary(dir.path()).args([
+        "check",
+        "inventory.yaml",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]));
+    let found = messages(&json(&out.stdout), "published-default-credential");
+    assert!(
+        !found.iter().any(|m| m.contains("POSTGRES_PASSWORD")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_bad_line_in_a_published_defaults_list_is_bad_input_without_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(
+        dir.path().join("policies/published-defaults.txt"),
+        "ok\nQ7x2Lm9Zr4CANARYk8Jq2mZx9vB3nT\nhmac-sha256:CANARY\n",
+    )
+    .unwrap();
+    let out = run(secretary(dir.path())
+        .args(["check", "inventory.yaml", "--now", NOW])
+        .args(["--policies", "policies"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("published-defaults-invalid"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("published-defaults.txt:2"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("published-defaults.txt:3"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("CANARY") && !out.stdout.contains("CANARY"),
+        "{}",
+        out.stderr
+    );
+}

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use crate::diag::InputError;
 use crate::inventory::model::{ComposeSource, Inventory};
 use crate::inventory::yaml::tree::{parse_tree, Node, NodeValue};
+use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::observe::{dotenv, heuristics};
 use crate::source::Location;
 
@@ -121,7 +122,10 @@ pub struct Assignment {
 
 /// Reads every `sources.compose` file of `inventory`. Malformed files are
 /// errors (every one reported); unreadable ones are gaps.
-pub fn observe(inventory: &Inventory) -> Result<Compose, Vec<InputError>> {
+pub fn observe(
+    inventory: &Inventory,
+    defaults: &PublishedDefaults,
+) -> Result<Compose, Vec<InputError>> {
     let mut compose = Compose::default();
     let mut errors = Vec::new();
     for source in &inventory.sources.compose {
@@ -136,7 +140,7 @@ pub fn observe(inventory: &Inventory) -> Result<Compose, Vec<InputError>> {
                 continue;
             }
         };
-        match read_file(&file, &text, source, &mut compose.gaps) {
+        match read_file(&file, &text, source, defaults, &mut compose.gaps) {
             Ok(observed) => compose.files.push(observed),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -153,6 +157,7 @@ pub fn read_file(
     file: &Arc<str>,
     text: &str,
     source: &ComposeSource,
+    defaults: &PublishedDefaults,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
     let Some(root) = parse_tree(file, text, "compose file")? else {
@@ -229,6 +234,7 @@ pub fn read_file(
             name,
             receives: Vec::new(),
             assignments: Vec::new(),
+            defaults,
             errors: &mut errors,
             gaps,
         };
@@ -285,6 +291,8 @@ struct ServiceReader<'a> {
     name: &'a str,
     receives: Vec<Received>,
     assignments: Vec<Assignment>,
+    /// The published defaults assignments are compared with.
+    defaults: &'a PublishedDefaults,
     errors: &'a mut Vec<InputError>,
     gaps: &'a mut Vec<Gap>,
 }
@@ -306,7 +314,7 @@ impl ServiceReader<'_> {
             .any(|suffix| variable.to_ascii_uppercase().ends_with(suffix))
             || value.starts_with("/run/secrets/");
         let literal = !value.trim().is_empty() && !interpolated && !reference;
-        let defaults = heuristics::defaults::PublishedDefaults::builtin();
+        let defaults = self.defaults;
         // A written default password is a credential too, a known one.
         let credential = heuristics::credential_in_value(value)
             || heuristics::defaults::default_password(defaults, value);

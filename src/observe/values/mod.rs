@@ -108,12 +108,14 @@ pub fn gap_findings(values: &ValueObservation) -> Vec<Finding> {
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
 /// Reads the values of every instance in `environments` that names a
-/// `value:` source, and derives their facts with `key`.
+/// `value:` source, and derives their facts with `key` and `defaults`
+/// (published default credentials).
 pub fn observe(
     inventory: &Inventory,
     environments: &[String],
     key: &FingerprintKey,
     env: EnvLookup<'_>,
+    defaults: &PublishedDefaults,
 ) -> ValueObservation {
     let mut observation = ValueObservation {
         read_environments: environments.iter().cloned().collect(),
@@ -121,7 +123,6 @@ pub fn observe(
         ..ValueObservation::default()
     };
     let examples = Examples::read(inventory, &mut observation.gaps);
-    let defaults = PublishedDefaults::builtin();
     let mut dotenv_files: HashMap<PathBuf, Result<dotenv::Parsed, String>> = HashMap::new();
     for secret in inventory.secrets.values() {
         for environment in environments {
@@ -547,7 +548,13 @@ mod tests {
         let inventory = crate::inventory::load(&[inventory_path], now, &mut texts).unwrap();
         let key = FingerprintKey::new(Zeroizing::new(b"k".to_vec()));
         let env = |name: &str| (name == "C").then(|| OsString::from(canary_env));
-        let observation = observe(&inventory, &["production".to_owned()], &key, &env);
+        let observation = observe(
+            &inventory,
+            &["production".to_owned()],
+            &key,
+            &env,
+            PublishedDefaults::builtin(),
+        );
         assert_eq!(observation.instances.len(), 2);
         assert_eq!(observation.gaps.len(), 1, "the malformed .env line");
         let debug = format!("{observation:?}");
