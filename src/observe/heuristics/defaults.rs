@@ -134,15 +134,12 @@ impl PublishedDefaults {
         if value.is_empty() {
             return None;
         }
-        let lower = value.to_ascii_lowercase();
-        if self.trivial.iter().any(|t| *t == lower) {
+        // Compared in place: no copy of the value is made.
+        if self.trivial.iter().any(|t| t.eq_ignore_ascii_case(value)) {
             return Some(Match::Trivial);
         }
         let hash = hex(&hmac(value.as_bytes()));
-        self.hashes
-            .iter()
-            .any(|h| *h == hash)
-            .then_some(Match::Hashed)
+        self.hashes.contains(&hash).then_some(Match::Hashed)
     }
 
     /// Whether `value`, or the password a connection string in it embeds,
