@@ -108,6 +108,7 @@ codes! {
     PolicyTooDeep => "policy-too-deep",
     PolicyTooLarge => "policy-too-large",
     PolicyWarning => "policy-warning",
+    PublishedDefaultsInvalid => "published-defaults-invalid",
     RandomFingerprintKey => "random-fingerprint-key",
     RepositoryNotVerified => "repository-not-verified",
     RuleEvaluationError => "rule-evaluation-error",

@@ -27,7 +27,13 @@ fuzz_target!(|data: &[u8]| {
         services: BTreeMap::new(),
     };
     let mut gaps = Vec::new();
-    if let Err(errors) = secretary::observe::compose::read_file(&file, text, &source, &mut gaps) {
+    if let Err(errors) = secretary::observe::compose::read_file(
+        &file,
+        text,
+        &source,
+        secretary::observe::heuristics::defaults::PublishedDefaults::builtin(),
+        &mut gaps,
+    ) {
         assert!(!errors.is_empty(), "read_file failed without saying why");
     }
 });

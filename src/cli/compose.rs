@@ -7,14 +7,19 @@ use secretary::diag::Code;
 use secretary::diag::InputError;
 use secretary::inventory::Inventory;
 use secretary::observe::compose::{self, code};
+use secretary::observe::heuristics::defaults::PublishedDefaults;
 use secretary::observe::Observations;
 
 /// Reads the compose files and scans the code the inventory names into
 /// `observations`; malformed compose files are returned as errors.
-pub fn observe(inventory: &Inventory, observations: &mut Observations) -> Vec<InputError> {
+pub fn observe(
+    inventory: &Inventory,
+    defaults: &PublishedDefaults,
+    observations: &mut Observations,
+) -> Vec<InputError> {
     let mut errors = Vec::new();
     if !inventory.sources.compose.is_empty() {
-        match compose::observe(inventory) {
+        match compose::observe(inventory, defaults) {
             Ok(observed) => observations.compose = Some(observed),
             Err(mut problems) => errors.append(&mut problems),
         }

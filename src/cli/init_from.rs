@@ -312,7 +312,13 @@ pub fn generate(from: &[PathBuf], output: &Path) -> Result<(String, Vec<String>)
                 services: BTreeMap::new(),
             };
             let mut gaps = Vec::new();
-            let observed = match compose::read_file(&display, &text, &source, &mut gaps) {
+            let observed = match compose::read_file(
+                &display,
+                &text,
+                &source,
+                secretary::observe::heuristics::defaults::PublishedDefaults::builtin(),
+                &mut gaps,
+            ) {
                 Ok(observed) => observed,
                 Err(mut problems) => {
                     errors.append(&mut problems);

@@ -26,21 +26,28 @@ pub struct ObserveArgs {
 pub fn gather(
     args: &ObserveArgs,
     inventory: &Inventory,
+    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
     texts: &mut SourceTexts,
 ) -> Result<Observations, Vec<InputError>> {
     let mut errors = Vec::new();
     let mut observations = Observations::default();
     // Values of `--env` environments, and fingerprint files of others.
-    match super::values::observe(&args.values, inventory, texts) {
+    match super::values::observe(&args.values, inventory, defaults, texts) {
         Ok(values) => observations.values = values,
         Err(mut problems) => errors.append(&mut problems),
     }
     // Secret files (`--env`), the repository and `.env.example` files.
-    if let Err(mut problems) = super::repo::gather(&args.values.env, inventory, &mut observations) {
+    if let Err(mut problems) =
+        super::repo::gather(&args.values.env, inventory, defaults, &mut observations)
+    {
         errors.append(&mut problems);
     }
     // Compose files and code named under `sources:` (issue 5).
-    errors.extend(super::compose::observe(inventory, &mut observations));
+    errors.extend(super::compose::observe(
+        inventory,
+        defaults,
+        &mut observations,
+    ));
     if errors.is_empty() {
         match super::iam::observe(&args.iam, texts) {
             Ok(iam) => observations.iam = iam,

@@ -61,7 +61,12 @@ pub fn judge(
     texts: &mut SourceTexts,
 ) -> Result<Judged, Vec<InputError>> {
     let loaded = secretary::load(request, texts)?;
-    let observations = super::observe::gather(observe, &loaded.inventory, texts)?;
+    let observations = super::observe::gather(
+        observe,
+        &loaded.inventory,
+        &loaded.rules.published_defaults,
+        texts,
+    )?;
     let checked = secretary::judge(loaded, &observations);
     let not_verified = super::observe::not_verified(&observations);
     let mut seen = std::collections::BTreeSet::new();

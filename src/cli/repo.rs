@@ -17,10 +17,11 @@ use secretary::observe::Observations;
 pub fn gather(
     env: &[String],
     inventory: &Inventory,
+    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
     observations: &mut Observations,
 ) -> Result<(), Vec<InputError>> {
     let mut errors = Vec::new();
-    match env_example::observe(&inventory.sources.env_example) {
+    match env_example::observe(&inventory.sources.env_example, defaults) {
         Ok(observed) => observations.env_example = observed,
         Err(mut problems) => errors.append(&mut problems),
     }

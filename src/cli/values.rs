@@ -106,6 +106,7 @@ pub fn key_from_env(var: &str) -> Result<FingerprintKey, InputError> {
 pub fn observe(
     args: &ValueArgs,
     inventory: &Inventory,
+    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
     texts: &mut SourceTexts,
 ) -> Result<Option<ValueObservation>, Vec<InputError>> {
     if args.env.is_empty() && args.fingerprints.is_empty() {
@@ -145,9 +146,13 @@ pub fn observe(
         }
     }
     let mut observation = match &key {
-        Some(key) if !selected.is_empty() => {
-            values::observe(inventory, &selected, key, &|name| std::env::var_os(name))
-        }
+        Some(key) if !selected.is_empty() => values::observe(
+            inventory,
+            &selected,
+            key,
+            &|name| std::env::var_os(name),
+            defaults,
+        ),
         _ => ValueObservation::default(),
     };
     if let Some(key) = &key {
@@ -352,6 +357,7 @@ fn merge(
                         empty: true,
                         placeholder: None,
                         format: None,
+                        published_default: false,
                     }),
                     fingerprint: None,
                 },

@@ -62,7 +62,7 @@ pub fn derive<'a>(
                 if let Some(value) = observed(&secret.id, env) {
                     derived.values.insert(
                         (secret.id.as_str(), env.as_str()),
-                        super::values::ValueAttrs::of(value),
+                        super::values::ValueAttrs::of(&secret.id, value),
                     );
                 }
             }

@@ -35,11 +35,14 @@ pub struct ValueFacts {
     /// `None` when the secret declares no format; else whether it matched
     /// and, when not, in what way (never quoting the value).
     pub format: Option<Result<(), String>>,
+    /// The value is a published default credential (and not a placeholder).
+    pub published_default: bool,
 }
 
 /// What a rule may see of an observed value.
 #[derive(Debug, Clone)]
 pub struct ValueAttrs {
+    secret: String,
     source: String,
     found: bool,
     facts: Option<ValueFacts>,
@@ -47,8 +50,9 @@ pub struct ValueAttrs {
 }
 
 impl ValueAttrs {
-    pub fn of(value: &ObservedValue) -> ValueAttrs {
+    pub fn of(secret: &str, value: &ObservedValue) -> ValueAttrs {
         ValueAttrs {
+            secret: secret.to_owned(),
             source: value.source.clone(),
             found: value.found,
             facts: value.facts.clone(),
@@ -75,6 +79,17 @@ impl AttrsBuilder {
             .opt(
                 "value_placeholder_reason",
                 facts.placeholder.as_ref().map(string),
+            )
+            .set(
+                "published_default_credential",
+                boolean(facts.published_default),
+            )
+            .set(
+                "published_default_subject",
+                string(format!(
+                    "the value of `{}` at {}",
+                    value.secret, value.source
+                )),
             );
             if let Some(format) = &facts.format {
                 self.set("value_format_ok", boolean(format.is_ok()))

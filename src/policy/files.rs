@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use super::{RuleSources, BUILTIN_FILES, BUILTIN_PREFIX};
 use crate::diag::{Code, InputError};
+use crate::observe::heuristics::defaults::{PublishedDefaults, HASH_PREFIX, USER_FILE};
+use crate::source::Location;
 
 /// A policy file's text and the name it is shown under.
 pub(super) struct PolicyFile {
@@ -22,7 +24,12 @@ pub(super) struct PolicyFile {
 
 /// The files `sources` name, built-in first, and a problem for each path
 /// that could not be read. A user path with a problem contributes no file.
-pub(super) fn read(sources: &RuleSources<'_>) -> (Vec<PolicyFile>, Vec<InputError>) {
+/// A directory's `published-defaults.txt` is read into the list of
+/// published defaults ([`crate::observe::heuristics::defaults`]).
+pub(super) fn read(
+    sources: &RuleSources<'_>,
+    defaults: &mut PublishedDefaults,
+) -> (Vec<PolicyFile>, Vec<InputError>) {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     if sources.builtin {
@@ -35,7 +42,7 @@ pub(super) fn read(sources: &RuleSources<'_>) -> (Vec<PolicyFile>, Vec<InputErro
         }
     }
     for path in sources.user_paths {
-        match read_policy_dir(path) {
+        match read_policy_dir(path, defaults) {
             Ok(mut found) => files.append(&mut found),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -45,9 +52,13 @@ pub(super) fn read(sources: &RuleSources<'_>) -> (Vec<PolicyFile>, Vec<InputErro
 
 /// The `.cedar` files of `path` (a directory, walked in name order, or one
 /// file).
-fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
+fn read_policy_dir(
+    path: &Path,
+    defaults: &mut PublishedDefaults,
+) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut lists = 0;
     if !path.exists() {
         return Err(vec![InputError::new(
             Code::MissingPath,
@@ -72,6 +83,10 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
                 {
                     found.push(entry.into_path())
                 }
+                Ok(entry) if !entry.file_type().is_dir() && entry.file_name() == USER_FILE => {
+                    lists += 1;
+                    read_defaults(entry.path(), defaults, &mut errors);
+                }
                 Ok(_) => {}
                 Err(err) => errors.push(InputError::new(
                     Code::UnreadablePath,
@@ -79,7 +94,7 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
                 )),
             }
         }
-        if found.is_empty() {
+        if found.is_empty() && lists == 0 {
             errors.push(
                 InputError::new(
                     Code::EmptyPolicyDirectory,
@@ -110,5 +125,36 @@ fn read_policy_dir(path: &Path) -> Result<Vec<PolicyFile>, Vec<InputError>> {
         Ok(files)
     } else {
         Err(errors)
+    }
+}
+
+/// Adds the entries of a user's `published-defaults.txt` to `defaults`; each
+/// line that is not an entry is an error at its line, never quoted (it may
+/// hold a value).
+fn read_defaults(path: &Path, defaults: &mut PublishedDefaults, errors: &mut Vec<InputError>) {
+    let display: Arc<str> = Arc::from(path.display().to_string());
+    match crate::read::read_text(path, crate::read::Kind::Policy) {
+        Ok(text) => {
+            let text = zeroize::Zeroizing::new(text);
+            for bad in defaults.add(&text) {
+                errors.push(
+                    InputError::new(
+                        Code::PublishedDefaultsInvalid,
+                        format!("line {} of `{display}` is not an entry: {}", bad.line, bad.problem),
+                    )
+                    .at(Location::new(&display, bad.line, 1))
+                    .help(format!(
+                        "write a trivial value as is, or `{HASH_PREFIX}HEX` from `openssl dgst -sha256 -hmac secretary-published-defaults-v1 < value.txt`"
+                    )),
+                );
+            }
+        }
+        Err(err) => errors.push(
+            InputError::new(
+                Code::UnreadableFile,
+                format!("cannot read `{display}`: {err}"),
+            )
+            .help("check the path, its permissions and that it is UTF-8 text"),
+        ),
     }
 }

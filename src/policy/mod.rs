@@ -33,6 +33,7 @@ use miette::Diagnostic;
 use crate::diag::InputError;
 use crate::entities::Action;
 use crate::findings::Severity;
+use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::observe::ObservationKind;
 use crate::source::{FileKind, Location, SourceTexts};
 
@@ -73,6 +74,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../policies/compose.cedar"),
     ),
     ("code.cedar", include_str!("../../policies/code.cedar")),
+    (
+        "published_defaults.cedar",
+        include_str!("../../policies/published_defaults.cedar"),
+    ),
 ];
 
 /// How built-in files are named in messages.
@@ -130,6 +135,9 @@ pub struct RuleSet {
     /// Entities the rules name literally (`Secret::"X"`): every entity store
     /// must hold them.
     pub entity_literals: crate::entities::EntityLiterals,
+    /// The published default credentials: the built-in list and each
+    /// `--policies` directory's `published-defaults.txt`.
+    pub published_defaults: PublishedDefaults,
 }
 
 impl RuleSet {
@@ -273,8 +281,9 @@ pub fn load(
     schema: &Schema,
     texts: &mut SourceTexts,
 ) -> Result<RuleSet, Vec<InputError>> {
-    let (files, errors) = files::read(sources);
-    on_policy_stack(move || load_files(files, errors, schema, texts))
+    let mut defaults = PublishedDefaults::builtin().clone();
+    let (files, errors) = files::read(sources, &mut defaults);
+    on_policy_stack(move || load_files(files, errors, defaults, schema, texts))
 }
 
 /// Loads the rules of one text as if read from a user's file named
@@ -287,7 +296,15 @@ pub fn load_text(display: &str, text: &str, schema: &Schema) -> Result<RuleSet, 
         builtin: false,
     };
     let mut texts = SourceTexts::default();
-    on_policy_stack(move || load_files(vec![file], Vec::new(), schema, &mut texts))
+    on_policy_stack(move || {
+        load_files(
+            vec![file],
+            Vec::new(),
+            PublishedDefaults::builtin().clone(),
+            schema,
+            &mut texts,
+        )
+    })
 }
 
 /// Runs `load` on a stack of [`bounds::POLICY_STACK_BYTES`], on the calling
@@ -304,6 +321,7 @@ fn on_policy_stack(
 fn load_files(
     files: Vec<files::PolicyFile>,
     mut errors: Vec<InputError>,
+    published_defaults: PublishedDefaults,
     schema: &Schema,
     texts: &mut SourceTexts,
 ) -> Result<RuleSet, Vec<InputError>> {
@@ -355,6 +373,7 @@ fn load_files(
         sets,
         warnings,
         entity_literals,
+        published_defaults,
     })
 }
 

@@ -234,6 +234,11 @@ pub fn scan_chunk(
             )
             .into_iter()
             .next();
+            let secret_like_name = heuristics::secret_like_name(&assignment.variable);
+            // A published default matters only where it is a secret's
+            // value: never `POSTGRES_USER: postgres`.
+            let default_credential = assignment.published_default
+                && (secret.is_some() || secret_like_name || assignment.credential);
             entities.push(
                 AttrsBuilder::default()
                     .set("name", string(&assignment.variable))
@@ -241,12 +246,19 @@ pub fn scan_chunk(
                     .set("file", string(assignment.location.file.as_ref()))
                     .set("service", string(&assignment.service))
                     .opt("secret", secret.map(string))
-                    .set(
-                        "secret_like_name",
-                        boolean(heuristics::secret_like_name(&assignment.variable)),
-                    )
+                    .set("secret_like_name", boolean(secret_like_name))
                     .set("literal", boolean(assignment.literal))
                     .set("placeholder", boolean(assignment.placeholder))
+                    .set("credential", boolean(assignment.credential))
+                    .set("published_default", boolean(assignment.published_default))
+                    .set("published_default_credential", boolean(default_credential))
+                    .set(
+                        "published_default_subject",
+                        string(format!(
+                            "`{}` of compose service `{}` in `{}`",
+                            assignment.variable, assignment.service, file.file
+                        )),
+                    )
                     .entity(id.clone()),
             );
             facts.push(scan_fact(&repository, id, &assignment.location));

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use crate::diag::InputError;
 use crate::inventory::model::{ComposeSource, Inventory};
 use crate::inventory::yaml::tree::{Node, NodeValue};
+use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::source::Location;
 
 pub mod code;
@@ -148,11 +149,24 @@ pub struct Assignment {
     /// `${VAR?x}`; not `${VAR:+x}`): the variable is a new name for the
     /// host's `VAR` ([`interpolate::delivers`]).
     pub delivers: Option<String>,
+    /// The value holds a credential: a connection string or URL with a
+    /// written password, a JDBC/ADO `password=`
+    /// ([`crate::observe::heuristics::credential_in_value`]), even when other parts of it
+    /// are interpolated; or a written password that is a published default
+    /// or a placeholder ([`crate::observe::heuristics::defaults::default_password`]).
+    pub credential: bool,
+    /// The value Docker runs with is a well-known published default
+    /// ([`crate::observe::heuristics::defaults::compose_literal`]), or embeds one as its
+    /// password.
+    pub published_default: bool,
 }
 
 /// Reads every `sources.compose` file of `inventory`. Malformed files are
 /// errors (every one reported); unreadable ones are gaps.
-pub fn observe(inventory: &Inventory) -> Result<Compose, Vec<InputError>> {
+pub fn observe(
+    inventory: &Inventory,
+    defaults: &PublishedDefaults,
+) -> Result<Compose, Vec<InputError>> {
     let mut compose = Compose::default();
     let mut errors = Vec::new();
     for source in &inventory.sources.compose {
@@ -167,7 +181,7 @@ pub fn observe(inventory: &Inventory) -> Result<Compose, Vec<InputError>> {
                 continue;
             }
         };
-        match read_file(&file, &text, source, &mut compose.gaps) {
+        match read_file(&file, &text, source, defaults, &mut compose.gaps) {
             Ok(observed) => compose.files.push(observed),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -184,6 +198,7 @@ pub fn read_file(
     file: &Arc<str>,
     text: &str,
     source: &ComposeSource,
+    defaults: &PublishedDefaults,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
     let Some(root) = flow::parse_compose(file, text)? else {
@@ -202,7 +217,7 @@ pub fn read_file(
             "start the file with `services:`",
         )]);
     }
-    project::read(file, root, source, gaps)
+    project::read(file, root, source, defaults, gaps)
 }
 
 /// The top-level keys of the compose specification (besides `x-*`).

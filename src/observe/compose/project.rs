@@ -34,6 +34,7 @@ use super::{flow, invalid, ComposeFile, ComposeService, Gap};
 use crate::diag::{Code, InputError};
 use crate::inventory::model::ComposeSource;
 use crate::inventory::yaml::tree::{Node, NodeValue};
+use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::source::Location;
 
 /// The most files read for one compose file named (itself included),
@@ -61,6 +62,8 @@ struct Project<'a> {
     resolved: HashMap<(PathBuf, String), Settings>,
     errors: Vec<InputError>,
     gaps: &'a mut Vec<Gap>,
+    /// The published defaults assignments are compared with.
+    defaults: &'a PublishedDefaults,
     /// `include` entries numbered so far.
     groups: usize,
 }
@@ -74,6 +77,7 @@ pub(super) fn read(
     file: &Arc<str>,
     root: Node,
     source: &ComposeSource,
+    defaults: &PublishedDefaults,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
     let dir = Path::new(file.as_ref())
@@ -93,6 +97,7 @@ pub(super) fn read(
         resolved: HashMap::new(),
         errors: Vec::new(),
         gaps,
+        defaults,
         groups: 0,
     };
     let mut order = Vec::new();
@@ -396,6 +401,7 @@ impl Project<'_> {
             settings: Settings::default(),
             errors: &mut self.errors,
             gaps: self.gaps,
+            defaults: self.defaults,
         };
         reader.read(body);
         let mut settings = reader.settings;

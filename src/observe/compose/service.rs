@@ -10,6 +10,7 @@ use super::interpolate::{self, interpolated};
 use super::{invalid, Assignment, Channel, EnvFileRef, Gap, Received};
 use crate::diag::{Code, InputError};
 use crate::inventory::yaml::tree::{Node, NodeValue};
+use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::observe::{dotenv, heuristics};
 
 /// A top-level `secrets:` definition.
@@ -42,6 +43,8 @@ pub struct ServiceReader<'a> {
     pub settings: Settings,
     pub errors: &'a mut Vec<InputError>,
     pub gaps: &'a mut Vec<Gap>,
+    /// The published defaults assignments are compared with.
+    pub defaults: &'a PublishedDefaults,
 }
 
 impl ServiceReader<'_> {
@@ -82,13 +85,21 @@ impl ServiceReader<'_> {
             .iter()
             .any(|suffix| variable.to_ascii_uppercase().ends_with(suffix))
             || value.starts_with("/run/secrets/");
+        let literal = !value.trim().is_empty() && !interpolated(value) && !reference;
+        let defaults = self.defaults;
+        // A written default password is a credential too, a known one.
+        let credential = heuristics::credential_in_value(value)
+            || heuristics::defaults::default_password(defaults, value);
         self.settings.assignments.push(Assignment {
             service: self.name.to_owned(),
             variable: variable.to_owned(),
             location: node.location(self.file),
-            literal: !value.trim().is_empty() && !interpolated(value) && !reference,
+            literal,
             placeholder: heuristics::placeholder_value(value),
             delivers: interpolate::delivers(value),
+            credential,
+            published_default: (literal || credential)
+                && heuristics::defaults::compose_literal(defaults, value),
         });
     }
 

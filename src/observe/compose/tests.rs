@@ -24,7 +24,13 @@ pub(super) fn read_in(dir: &Path, text: &str) -> (Result<ComposeFile, Vec<InputE
         services: BTreeMap::new(),
     };
     let mut gaps = Vec::new();
-    let read = read_file(&file, text, &source, &mut gaps);
+    let read = read_file(
+        &file,
+        text,
+        &source,
+        crate::observe::heuristics::defaults::PublishedDefaults::builtin(),
+        &mut gaps,
+    );
     (read, gaps)
 }
 

@@ -37,6 +37,11 @@ pub struct ExampleVar {
     pub line: usize,
     /// The value looks like a real secret (never the value itself).
     pub real_looking: bool,
+    /// Name and value say it holds a secret ([`heuristics::classify`]).
+    pub secret: bool,
+    /// The value is a published default an example should not ship
+    /// ([`heuristics::defaults::example_value`]).
+    pub published_default: bool,
 }
 
 impl ExampleFile {
@@ -55,7 +60,11 @@ impl Observation {
 }
 
 /// Reads and parses every file; all problems are reported together.
-pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputError>> {
+/// Values are compared with `defaults` (published default credentials).
+pub fn observe(
+    sources: &[SourcePath],
+    defaults: &heuristics::defaults::PublishedDefaults,
+) -> Result<Option<Observation>, Vec<InputError>> {
     if sources.is_empty() {
         return Ok(None);
     }
@@ -110,6 +119,9 @@ pub fn observe(sources: &[SourcePath]) -> Result<Option<Observation>, Vec<InputE
                 name: entry.key.clone(),
                 line: entry.line,
                 real_looking: heuristics::real_looking_value(&entry.value),
+                secret: heuristics::classify(&entry.key, Some(&entry.value), false)
+                    == heuristics::Verdict::Secret,
+                published_default: heuristics::defaults::example_value(defaults, &entry.value),
             };
             // The last assignment wins, as when the file is loaded.
             match vars.iter_mut().find(|v| v.name == var.name) {
@@ -155,7 +167,12 @@ mod tests {
     fn keeps_names_lines_and_verdicts_but_no_value() {
         let dir = tempfile::tempdir().unwrap();
         let text = "A=changeme\nB=sk_live_CANARYabcdefgh12\nA=ghp_CANARYabcdefgh1234\n";
-        let observed = observe(&[source(dir.path(), text)]).unwrap().unwrap();
+        let observed = observe(
+            &[source(dir.path(), text)],
+            heuristics::defaults::PublishedDefaults::builtin(),
+        )
+        .unwrap()
+        .unwrap();
         let vars = &observed.files[0].vars;
         let summary: Vec<(&str, usize, bool)> = vars
             .iter()
@@ -170,7 +187,11 @@ mod tests {
     #[test]
     fn malformed_lines_are_errors_without_their_text() {
         let dir = tempfile::tempdir().unwrap();
-        let errors = observe(&[source(dir.path(), "OK=1\nnot a line CANARY\n")]).unwrap_err();
+        let errors = observe(
+            &[source(dir.path(), "OK=1\nnot a line CANARY\n")],
+            heuristics::defaults::PublishedDefaults::builtin(),
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code.as_str(), "malformed-env-example");
         assert_eq!(errors[0].location.as_ref().map(|l| l.line), Some(2));

@@ -31,7 +31,6 @@ use crate::entities::{instance_uid, uid, Action, Fact};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::Classification;
 use crate::inventory::Inventory;
-use crate::observe::heuristics;
 use crate::source::Location;
 
 /// The rule id of findings for secret files whose metadata could not be read.
@@ -213,9 +212,9 @@ pub fn build(
                 let carries_secret = carried
                     .and_then(|s| inventory.secrets.get(s))
                     .is_some_and(|s| s.classification != Classification::Public);
-                let real_looking_secret = var.real_looking
-                    && (carries_secret
-                        || (carried.is_none() && heuristics::secret_like_name(&var.name)));
+                // A secret by the inventory, or (undeclared) by its name and value.
+                let secret = carries_secret || (carried.is_none() && var.secret);
+                let real_looking_secret = var.real_looking && secret;
                 entities.push(
                     AttrsBuilder::default()
                         .set("name", string(&var.name))
@@ -226,6 +225,14 @@ pub fn build(
                         )
                         .opt("secret", carried.map(|s| entity_ref("Secret", s)))
                         .set("real_looking_secret", boolean(real_looking_secret))
+                        .set(
+                            "published_default_credential",
+                            boolean(var.published_default && secret),
+                        )
+                        .set(
+                            "published_default_subject",
+                            string(format!("`{}` in `{}`", var.name, file.display)),
+                        )
                         .entity(resource.clone()),
                 );
                 facts.push(scan_fact(

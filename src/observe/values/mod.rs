@@ -31,7 +31,8 @@ use crate::entities::{uid, INVENTORY_ID};
 use crate::findings::{Finding, Severity};
 use crate::inventory::model::{Inventory, Secret, ValueFormat, ValueSourceKind};
 use crate::observe::dotenv;
-use crate::observe::heuristics::placeholder_value;
+use crate::observe::heuristics::defaults::PublishedDefaults;
+use crate::observe::heuristics::values::{marker_value, trivial_value};
 use crate::source::Location;
 use fingerprint::FingerprintKey;
 
@@ -107,12 +108,14 @@ pub fn gap_findings(values: &ValueObservation) -> Vec<Finding> {
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
 /// Reads the values of every instance in `environments` that names a
-/// `value:` source, and derives their facts with `key`.
+/// `value:` source, and derives their facts with `key` and `defaults`
+/// (published default credentials).
 pub fn observe(
     inventory: &Inventory,
     environments: &[String],
     key: &FingerprintKey,
     env: EnvLookup<'_>,
+    defaults: &PublishedDefaults,
 ) -> ValueObservation {
     let mut observation = ValueObservation {
         read_environments: environments.iter().cloned().collect(),
@@ -143,7 +146,7 @@ pub fn observe(
             match read.outcome {
                 Outcome::Found(value) => {
                     let names = variable_names(secret, instance, &source.kind);
-                    let facts = facts(&value, secret.format.as_ref(), &examples, &names);
+                    let facts = facts(&value, secret.format.as_ref(), &examples, &names, defaults);
                     // An empty value is no value to compare: `secret-value-empty`
                     // reports it, and two empty values are not a reuse.
                     let fingerprint = (!facts.empty).then(|| key.fingerprint(&value));
@@ -381,6 +384,7 @@ fn facts(
     format: Option<&ValueFormat>,
     examples: &Examples,
     names: &[&str],
+    defaults: &PublishedDefaults,
 ) -> ValueFacts {
     let text = std::str::from_utf8(value).ok();
     let length = match text {
@@ -392,17 +396,23 @@ fn facts(
         None
     } else if let Some((name, file)) = examples.matching(names, value) {
         Some(format!("the example value of `{name}` in `{file}`"))
-    } else if text.is_some_and(placeholder_value) {
+    } else if text.is_some_and(|t| marker_value(t) || trivial_value(t)) {
         Some("a well-known placeholder".to_owned())
     } else {
         None
     };
+    // A placeholder is reported as one (`secret-value-placeholder`), not
+    // again as a published default.
+    let published_default = !empty
+        && placeholder.is_none()
+        && text.is_some_and(|t| defaults.matches_value_or_password(t).is_some());
     let format = format.map(|format| check_format(value, length, format));
     ValueFacts {
         length,
         empty,
         placeholder,
         format,
+        published_default,
     }
 }
 
@@ -455,30 +465,64 @@ mod tests {
     fn facts_of_values() {
         let hex = format(Some("[0-9a-f]{64}"), None, None);
         let good = "ab".repeat(32);
-        let f = facts(good.as_bytes(), Some(&hex), &no_examples(), &[]);
+        let f = facts(
+            good.as_bytes(),
+            Some(&hex),
+            &no_examples(),
+            &[],
+            PublishedDefaults::builtin(),
+        );
         assert_eq!(f.length, 64);
         assert_eq!(f.format, Some(Ok(())));
         assert!(f.placeholder.is_none() && !f.empty);
-        let f = facts(b"changeme", Some(&hex), &no_examples(), &[]);
+        let f = facts(
+            b"changeme",
+            Some(&hex),
+            &no_examples(),
+            &[],
+            PublishedDefaults::builtin(),
+        );
         assert_eq!(f.placeholder.as_deref(), Some("a well-known placeholder"));
         let problem = f.format.unwrap().unwrap_err();
         assert!(problem.contains("does not match"), "{problem}");
         assert!(!problem.contains("changeme"));
-        let f = facts(b"", None, &no_examples(), &[]);
+        let f = facts(b"", None, &no_examples(), &[], PublishedDefaults::builtin());
         assert!(f.empty && f.placeholder.is_none() && f.format.is_none());
         let short = format(None, Some(10), Some(12));
-        assert!(facts(b"abc", Some(&short), &no_examples(), &[])
-            .format
-            .unwrap()
-            .unwrap_err()
-            .contains("fewer than the 10"));
-        assert!(facts(b"0123456789abc", Some(&short), &no_examples(), &[])
-            .format
-            .unwrap()
-            .unwrap_err()
-            .contains("more than the 12"));
+        assert!(facts(
+            b"abc",
+            Some(&short),
+            &no_examples(),
+            &[],
+            PublishedDefaults::builtin()
+        )
+        .format
+        .unwrap()
+        .unwrap_err()
+        .contains("fewer than the 10"));
+        assert!(facts(
+            b"0123456789abc",
+            Some(&short),
+            &no_examples(),
+            &[],
+            PublishedDefaults::builtin()
+        )
+        .format
+        .unwrap()
+        .unwrap_err()
+        .contains("more than the 12"));
         // Characters, not bytes.
-        assert_eq!(facts("é".as_bytes(), None, &no_examples(), &[]).length, 1);
+        assert_eq!(
+            facts(
+                "é".as_bytes(),
+                None,
+                &no_examples(),
+                &[],
+                PublishedDefaults::builtin()
+            )
+            .length,
+            1
+        );
     }
 
     #[test]
@@ -504,7 +548,13 @@ mod tests {
         let inventory = crate::inventory::load(&[inventory_path], now, &mut texts).unwrap();
         let key = FingerprintKey::new(Zeroizing::new(b"k".to_vec()));
         let env = |name: &str| (name == "C").then(|| OsString::from(canary_env));
-        let observation = observe(&inventory, &["production".to_owned()], &key, &env);
+        let observation = observe(
+            &inventory,
+            &["production".to_owned()],
+            &key,
+            &env,
+            PublishedDefaults::builtin(),
+        );
         assert_eq!(observation.instances.len(), 2);
         assert_eq!(observation.gaps.len(), 1, "the malformed .env line");
         let debug = format!("{observation:?}");
@@ -531,12 +581,24 @@ mod tests {
             )]
             .into(),
         };
-        let f = facts(b"sk-realistic-demo-9f8e7d", None, &examples, &["API_KEY"]);
+        let f = facts(
+            b"sk-realistic-demo-9f8e7d",
+            None,
+            &examples,
+            &["API_KEY"],
+            PublishedDefaults::builtin(),
+        );
         assert_eq!(
             f.placeholder.as_deref(),
             Some("the example value of `API_KEY` in `.env.example`")
         );
-        let f = facts(b"sk-realistic-demo-9f8e7d", None, &examples, &["OTHER"]);
+        let f = facts(
+            b"sk-realistic-demo-9f8e7d",
+            None,
+            &examples,
+            &["OTHER"],
+            PublishedDefaults::builtin(),
+        );
         assert!(f.placeholder.is_none());
     }
 }
