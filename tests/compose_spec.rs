@@ -405,3 +405,51 @@ fn literals_in_included_files_are_found_where_they_are_written() {
     found.dedup();
     assert_eq!(found, vec!["one.yml:4", "two.yml:4"]);
 }
+
+/// Values that share a place in the file: an anchor merged into several
+/// services writes its literals once (judged once, at that place), and
+/// `FOO: ${FOO:-x}` is an interpolation and a default at one node (the
+/// default is a literal Docker runs with when `FOO` is unset). None of them
+/// stops the run (two entities with one id did).
+#[test]
+fn values_sharing_a_place_are_judged_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "inventory.yaml", INVENTORY);
+    write(
+        dir.path(),
+        "compose.yml",
+        "x-common: &common\n  SESSION_SECRET: Zq8vLm2Rx9TkWp4Nc7Hs\n  LOG_LEVEL: info\n\
+         services:\n\
+         \x20 api:\n    environment:\n      <<: *common\n      DB_PASSWORD: ${DB_PASSWORD:-CANARY_default_pw}\n\
+         \x20 worker:\n    environment:\n      <<: [*common]\n      DB_PASSWORD: ${DB_PASSWORD:-CANARY_default_pw}\n\
+         \x20 debug:\n    environment: *common\n",
+    );
+    let out = check(dir.path());
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+    assert!(!out.stdout.contains("Zq8vLm2Rx9TkWp4Nc7Hs"));
+    let report = json(&out.stdout);
+    let literal: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-literal-secret")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let at = |name: &str| -> Vec<u64> {
+        let mut lines: Vec<u64> = literal
+            .iter()
+            .filter(|(m, _)| m.starts_with(&format!("{name} ")))
+            .map(|(_, l)| *l)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(at("SESSION_SECRET"), vec![2], "{literal:?}");
+    assert_eq!(at("DB_PASSWORD"), vec![8, 12], "{literal:?}");
+}

@@ -14,7 +14,7 @@
 //!   count, since a compose file passes variables to programs whose code is
 //!   not in the repository (a database image reading `POSTGRES_PASSWORD`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::entities::data::{boolean, string, AttrsBuilder, EntityData};
 
@@ -180,6 +180,10 @@ pub fn scan_chunk(
         .set("root", string(&root))
         .entity(repository.clone())];
     let mut facts = Vec::new();
+    // One value per assignment, even where two share a place: a file two
+    // compose files include, or `FOO: ${FOO:-x}` (the value and its
+    // default). The service and a count keep their ids apart.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for file in compose.map(|c| c.files.as_slice()).unwrap_or_default() {
         for service in &file.services {
             let id = uid("ComposeService", &format!("{}#{}", file.file, service.name));
@@ -217,16 +221,20 @@ pub fn scan_chunk(
         }
         let environment = file.environment.as_deref();
         for assignment in &file.assignments {
-            let id = uid(
-                "ComposeValue",
-                &format!(
-                    "{}:{}:{}#{}",
-                    assignment.location.file,
-                    assignment.location.line,
-                    assignment.location.column,
-                    assignment.variable
-                ),
+            let mut key = format!(
+                "{}:{}:{}#{}#{}",
+                assignment.location.file,
+                assignment.location.line,
+                assignment.location.column,
+                assignment.service,
+                assignment.variable
             );
+            let count = seen.entry(key.clone()).or_default();
+            *count += 1;
+            if *count > 1 {
+                key = format!("{key}#{count}");
+            }
+            let id = uid("ComposeValue", &key);
             let secret = secrets_for(
                 inventory,
                 &Channel::Env(assignment.variable.clone()),

@@ -121,6 +121,9 @@ pub(super) fn read(
     for (parsed, group) in &order {
         project.services(parsed, *group, source, &mut observed, &mut groups);
     }
+    // A value written once is judged once, whichever services an anchor or
+    // `extends` gives it to; but `FOO: ${FOO:-x}` writes two values at one
+    // place (the interpolation and its default), told apart by their facts.
     let mut seen = BTreeSet::new();
     observed.assignments.retain(|a| {
         seen.insert((
@@ -128,6 +131,7 @@ pub(super) fn read(
             a.location.line,
             a.location.column,
             a.variable.clone(),
+            (a.literal, a.placeholder, a.credential, a.published_default),
         ))
     });
     if project.errors.is_empty() {
