@@ -35,5 +35,6 @@ mod layout;
 mod report;
 mod repository;
 mod rules;
+mod stacks;
 mod values;
 mod waivers;
