@@ -37,5 +37,6 @@ mod published_defaults;
 mod report;
 mod repository;
 mod rules;
+mod stacks;
 mod values;
 mod waivers;
