@@ -216,17 +216,32 @@ pub fn scan_chunk(
             }
         }
         let environment = file.environment.as_deref();
+        // `PORT: ${PORT:-3000}` assigns `PORT` twice at one place (the
+        // value and its default): one entity, the literal one if either is.
+        let mut at_place: Vec<(String, &super::Assignment)> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for assignment in &file.assignments {
-            let id = uid(
-                "ComposeValue",
-                &format!(
-                    "{}:{}:{}#{}",
-                    file.file,
-                    assignment.location.line,
-                    assignment.location.column,
-                    assignment.variable
-                ),
+            let key = format!(
+                "{}:{}:{}#{}",
+                file.file,
+                assignment.location.line,
+                assignment.location.column,
+                assignment.variable
             );
+            let judged = |a: &super::Assignment| a.literal && !a.placeholder;
+            match index.get(&key) {
+                Some(&i) if judged(assignment) && !judged(at_place[i].1) => {
+                    at_place[i].1 = assignment;
+                }
+                Some(_) => {}
+                None => {
+                    index.insert(key.clone(), at_place.len());
+                    at_place.push((key, assignment));
+                }
+            }
+        }
+        for (key, assignment) in at_place {
+            let id = uid("ComposeValue", &key);
             let secret = secrets_for(
                 inventory,
                 &Channel::Env(assignment.variable.clone()),
@@ -296,6 +311,45 @@ pub fn referenced(compose: Option<&Compose>, code: Option<&Code>) -> Option<BTre
         }
     }
     Some(names)
+}
+
+/// The variables the compose files set themselves: every service that
+/// receives one gives it a value in `environment:` (a literal, a value
+/// built from other variables, a path, or a new name for a host variable:
+/// `AUTH_JWT_SECRET: ${JWT_SECRET}`), so nobody sets it by hand. A
+/// variable also received from the host (interpolated, passed through bare,
+/// from an `env_file`, `X: ${X}`) is not one. `None` when no compose file
+/// was read.
+pub fn set_by_compose(compose: Option<&Compose>) -> Option<BTreeSet<String>> {
+    let compose = compose?;
+    let (mut set, mut from_host) = (BTreeSet::new(), BTreeSet::new());
+    for file in &compose.files {
+        for service in &file.services {
+            for received in &service.receives {
+                let Channel::Env(name) = &received.channel else {
+                    continue;
+                };
+                let mut values = file
+                    .assignments
+                    .iter()
+                    .filter(|a| a.service == service.name && &a.variable == name)
+                    .peekable();
+                let by_compose = received.via == "environment"
+                    && values.peek().is_some()
+                    && values.all(|a| a.delivers.as_ref() != Some(name));
+                if by_compose {
+                    set.insert(name.as_str());
+                } else {
+                    from_host.insert(name.as_str());
+                }
+            }
+        }
+    }
+    Some(
+        set.difference(&from_host)
+            .map(|name| (*name).to_owned())
+            .collect(),
+    )
 }
 
 /// The rule ids of findings for compose files and code that could not be read.

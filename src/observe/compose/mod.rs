@@ -141,6 +141,10 @@ pub struct Assignment {
     /// `${VAR?x}`; not `${VAR:+x}`): the variable is a new name for the
     /// host's `VAR` ([`interpolate::delivers`]).
     pub delivers: Option<String>,
+    /// The path a reference names (`POSTGRES_PASSWORD_FILE:
+    /// /run/secrets/db_password`: a `*_FILE` variable or a `/run/secrets/`
+    /// value, without interpolation): where a value is, never a value.
+    pub file: Option<String>,
 }
 
 /// Reads every `sources.compose` file of `inventory`. Malformed files are

@@ -89,6 +89,11 @@ impl ServiceReader<'_> {
             literal: !value.trim().is_empty() && !interpolated(value) && !reference,
             placeholder: heuristics::placeholder_value(value),
             delivers: interpolate::delivers(value),
+            file: (reference
+                && !interpolated(value)
+                && (variable.to_ascii_uppercase().ends_with("_FILE")
+                    || value.starts_with("/run/secrets/")))
+            .then(|| value.trim().to_owned()),
         });
     }
 
