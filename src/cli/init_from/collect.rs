@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use secretary::observe::compose::{Channel, ComposeFile};
+use secretary::observe::compose::{Assignment, Channel, ComposeFile};
 use secretary::observe::{dotenv, heuristics};
 
 use super::judge::{self, Verdict};
@@ -109,20 +109,24 @@ impl Found {
     /// for each missing `env_file` an example stood in for.
     pub fn compose(&mut self, file: &ComposeFile, examples: &[Example]) -> Vec<String> {
         let mut notes = Vec::new();
+        let mut assigned: BTreeMap<(&str, &str), Vec<&Assignment>> = BTreeMap::new();
+        for a in &file.assignments {
+            assigned
+                .entry((a.service.as_str(), a.variable.as_str()))
+                .or_default()
+                .push(a);
+        }
         for service in &file.services {
             let name = service.name.clone();
             let mut received: BTreeSet<String> = BTreeSet::new();
-            let assignments: Vec<_> = file
-                .assignments
-                .iter()
-                .filter(|a| a.service == service.name)
-                .collect();
             for r in &service.receives {
                 match &r.channel {
                     Channel::Env(var) if dotenv::is_key(var) => {
                         received.insert(var.clone());
-                        let mine: Vec<_> =
-                            assignments.iter().filter(|a| &a.variable == var).collect();
+                        let mine = assigned
+                            .get(&(service.name.as_str(), var.as_str()))
+                            .map(Vec::as_slice)
+                            .unwrap_or_default();
                         let delivers = mine.iter().find_map(|a| a.delivers.clone());
                         let path = mine.iter().find_map(|a| a.file.clone());
                         let entry = self.var(var);
@@ -212,6 +216,13 @@ impl Found {
         let frontend = |var: &Var| {
             !var.services.is_empty() && var.services.iter().all(|s| frontends.contains(s.as_str()))
         };
+        // Host variable → the variables that are new names for it.
+        let mut aliases_of: BTreeMap<&str, Vec<(&String, &Var)>> = BTreeMap::new();
+        for (name, var) in &self.vars {
+            if let Some(host) = &var.delivers {
+                aliases_of.entry(host).or_default().push((name, var));
+            }
+        }
         let mut decided = Decided::default();
         for (name, var) in &self.vars {
             if let Some(secret) = var
@@ -226,11 +237,7 @@ impl Found {
             if var.delivers.is_some() {
                 continue; // judged with the host variable
             }
-            let aliases: Vec<(&String, &Var)> = self
-                .vars
-                .iter()
-                .filter(|(_, v)| v.delivers.as_deref() == Some(name.as_str()))
-                .collect();
+            let aliases = aliases_of.remove(name.as_str()).unwrap_or_default();
             let judged = |n: &str, v: &Var| {
                 judge::classify(n, v.example.as_deref().map(String::as_str), frontend(v))
                     != Verdict::NotSecret

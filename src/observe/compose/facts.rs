@@ -324,19 +324,23 @@ pub fn set_by_compose(compose: Option<&Compose>) -> Option<BTreeSet<String>> {
     let compose = compose?;
     let (mut set, mut from_host) = (BTreeSet::new(), BTreeSet::new());
     for file in &compose.files {
+        // (service, variable) → whether every value given is not the host's own.
+        let mut given: std::collections::HashMap<(&str, &str), bool> = Default::default();
+        for a in &file.assignments {
+            let own = a.delivers.as_ref() == Some(&a.variable);
+            *given
+                .entry((a.service.as_str(), a.variable.as_str()))
+                .or_insert(true) &= !own;
+        }
         for service in &file.services {
             for received in &service.receives {
                 let Channel::Env(name) = &received.channel else {
                     continue;
                 };
-                let mut values = file
-                    .assignments
-                    .iter()
-                    .filter(|a| a.service == service.name && &a.variable == name)
-                    .peekable();
                 let by_compose = received.via == "environment"
-                    && values.peek().is_some()
-                    && values.all(|a| a.delivers.as_ref() != Some(name));
+                    && given
+                        .get(&(service.name.as_str(), name.as_str()))
+                        .is_some_and(|all| *all);
                 if by_compose {
                     set.insert(name.as_str());
                 } else {
