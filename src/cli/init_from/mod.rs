@@ -76,7 +76,21 @@ fn read_inputs(from: &[PathBuf], errors: &mut Vec<InputError>) -> Vec<Input> {
                 continue;
             }
         };
-        let Some(kind) = kinds::sniff(&text) else {
+        let kind = kinds::sniff(&text);
+        // An env file has the smaller cap: the error names it, as for any env file.
+        if kind != Some(InputKind::Compose) && text.len() as u64 > secretary::read::DOTENV_CAP {
+            if let Err(error) = secretary::read::read_text(path, secretary::read::Kind::Dotenv) {
+                errors.push(
+                    InputError::new(
+                        Code::UnreadableFile,
+                        format!("cannot read `{display}`: {error}"),
+                    )
+                    .help("check the path given to `--from`"),
+                );
+                continue;
+            }
+        }
+        let Some(kind) = kind else {
             errors.push(
                 InputError::new(
                     Code::UnknownInputKind,

@@ -153,7 +153,7 @@ pub(super) fn render(found: &Found) -> String {
             if default.contains(REDACTED) {
                 let _ = writeln!(
                     w,
-                    "    review: \"a credential in the default was replaced by `{REDACTED}`\""
+                    "    review: \"from the env file; a credential in it was replaced by `{REDACTED}`\""
                 );
             }
             wrote_key = true;
