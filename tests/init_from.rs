@@ -438,6 +438,8 @@ fn a_service_receiving_browser_variables_is_public_facing_but_no_database() {
       NEXT_PUBLIC_ODD: x
   api:
     image: api
+    environment:
+      PUBLIC_URL: https://example.test
 "#,
     )
     .unwrap();
@@ -522,4 +524,36 @@ volumes:
     // Review findings never fail a run by default.
     let out = run(secretary(dir.path()).args(["check", "inv.yaml", "--now", NOW]));
     assert_eq!(out.code, 1, "the planted literal fails it: {}", out.stdout);
+}
+
+/// `env-var-missing-from-env-example` keeps its meaning for hand-written
+/// inventories: a variable a user must set (passed through bare) and missing
+/// from the example is reported; one the compose file sets itself is not.
+#[test]
+fn variables_the_compose_file_sets_are_not_missing_from_the_example() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  api:\n    image: app\n    environment:\n      - PGDATA=/data\n      - RENAMED=${HOST_VAR}\n      - PASSED\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join(".env.example"), "HOST_VAR=\n").unwrap();
+    fs::write(
+        dir.path().join("inv.yaml"),
+        "version: 1\nenvironments:\n  development: { tier: development }\nservices:\n  api: { kind: api }\nenv_vars:\n  PGDATA: { services: [api] }\n  RENAMED: { services: [api] }\n  PASSED: { services: [api] }\n  HOST_VAR: { services: [api] }\n  UNUSED: { required: true }\nsources:\n  compose: [{ file: compose.yaml }]\n  env_example: [.env.example]\n",
+    )
+    .unwrap();
+    let keys = check_keys(dir.path());
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("env-var-missing-from-env-example "))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "env-var-missing-from-env-example EnvVar::\"PASSED\"",
+            "env-var-missing-from-env-example EnvVar::\"UNUSED\""
+        ],
+        "{keys:#?}"
+    );
 }

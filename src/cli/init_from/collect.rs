@@ -198,8 +198,7 @@ impl Found {
             let backing = matches!(kind, Some("database" | "cache"));
             let guess = self.services.entry(name).or_default();
             guess.kind = kind;
-            guess.public_facing |=
-                !backing && received.iter().any(|v| judge::browser_public_name(v));
+            guess.public_facing |= !backing && received.iter().any(|v| judge::marks_frontend(v));
         }
         notes
     }

@@ -55,6 +55,14 @@ pub(super) fn browser_public_name(name: &str) -> bool {
     BROWSER_PREFIXES.iter().any(|p| upper.starts_with(p))
 }
 
+/// Whether receiving the variable makes a service a front end: a
+/// browser-bundle name of a build tool (`NEXT_PUBLIC_*`, `VITE_*`), not a
+/// bare `PUBLIC_*` (`PUBLIC_URL` is common in back ends too; it is public
+/// only in a service already known to be a front end).
+pub(super) fn marks_frontend(name: &str) -> bool {
+    browser_public_name(name) && !name.to_ascii_uppercase().starts_with("PUBLIC_")
+}
+
 /// File name endings of key material.
 const KEY_SUFFIXES: [&str; 9] = [
     ".pem",
@@ -96,6 +104,8 @@ mod tests {
         assert_eq!(classify("PORT", Some("3000"), false), Verdict::NotSecret);
         assert!(browser_public_name("NEXT_PUBLIC_API_URL"));
         assert!(!browser_public_name("API_URL"));
+        assert!(marks_frontend("VITE_API_URL"));
+        assert!(!marks_frontend("PUBLIC_URL"));
         assert!(key_material_path("./certs/server.key"));
         assert!(key_material_path("~/.ssh/id_rsa"));
         assert!(!key_material_path("~/.ssh/id_rsa.pub"));
