@@ -19,6 +19,7 @@ mod bad_inputs;
 mod cli;
 mod code;
 mod compose;
+mod compose_spec;
 mod examples;
 mod formats;
 mod hostile_files;

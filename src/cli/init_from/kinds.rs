@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use secretary::observe::dotenv;
+use secretary::observe::{compose, dotenv};
 
 /// What an input file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,22 +19,25 @@ pub(super) enum InputKind {
 /// `include:`); an env file's lines are `KEY=value`.
 const COMPOSE_KEYS: [&str; 2] = ["services", "include"];
 
-/// The kind of an input by its content: a compose file has a top-level
-/// `services:` or `include:`; an env file has `KEY=value` lines (at least
-/// as many as lines that are not), or nothing but comments. `None`: neither.
-// lead: use compose::looks_like_compose
+/// The kind of an input by its content: a compose file
+/// ([`compose::looks_like_compose`]), or one with a top-level `services:`
+/// or `include:` line that does not parse (read as compose, so its syntax
+/// error is reported at its line); an env file has `KEY=value` lines (at
+/// least as many as lines that are not), or nothing but comments. `None`:
+/// neither.
 pub(super) fn sniff(text: &str) -> Option<InputKind> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let compose = text.lines().any(|line| {
-        COMPOSE_KEYS.iter().any(|key| {
-            line.strip_prefix(key)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .is_some_and(|rest| {
-                    let rest = rest.trim_start();
-                    rest.is_empty() || rest.starts_with('#') || rest.starts_with(['{', '['])
-                })
-        })
-    });
+    let compose = compose::looks_like_compose(text)
+        || text.lines().any(|line| {
+            COMPOSE_KEYS.iter().any(|key| {
+                line.strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .is_some_and(|rest| {
+                        let rest = rest.trim_start();
+                        rest.is_empty() || rest.starts_with('#') || rest.starts_with(['{', '['])
+                    })
+            })
+        });
     if compose {
         return Some(InputKind::Compose);
     }

@@ -60,8 +60,8 @@ impl Node {
             if s.plain && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
-    /// A mapping's entries with scalar keys, with YAML merge keys (`<<: *x`)
-    /// applied: explicit keys win over merged ones. Empty for other nodes.
+    /// A mapping's entries with scalar keys, with YAML merge keys (`<<: *x`,
+    /// `<<: [*a, *b]`) applied. Empty for other nodes.
     pub fn entries(&self) -> Vec<(&str, &Node)> {
         self.pairs()
             .into_iter()
@@ -69,32 +69,45 @@ impl Node {
             .collect()
     }
 
-    /// [`Self::entries`] with the key nodes (for their positions).
+    /// [`Self::entries`] with the key nodes (for their positions), as the
+    /// YAML merge key type says: the mapping's own keys win over merged
+    /// ones, and an earlier mapping of a `<<` list wins over a later one;
+    /// merged mappings have their own `<<` applied first. Own keys come
+    /// first, in file order, then merged ones.
     pub fn pairs(&self) -> Vec<(&Node, &Node)> {
         let NodeValue::Mapping(pairs) = &self.value else {
             return Vec::new();
         };
         let mut out: Vec<(&Node, &Node)> = Vec::new();
-        let mut merged: Vec<(&Node, &Node)> = Vec::new();
+        let mut sources: Vec<&Node> = Vec::new();
         for (key, value) in pairs {
-            if key.as_str() == Some("<<") {
-                let sources: Vec<&Node> = match &value.value {
-                    NodeValue::Sequence(items) => items.iter().collect(),
-                    _ => vec![value],
-                };
-                for source in sources {
-                    merged.extend(source.pairs());
+            if key.as_str() == Some("<<") && key.plain() {
+                match &value.value {
+                    NodeValue::Sequence(items) => sources.extend(items.iter()),
+                    _ => sources.push(value),
                 }
             } else {
                 out.push((key, value));
             }
         }
-        for (key, value) in merged {
-            if !out.iter().any(|(k, _)| k.as_str() == key.as_str()) {
-                out.push((key, value));
+        if sources.is_empty() {
+            return out;
+        }
+        let mut seen: std::collections::HashSet<&str> =
+            out.iter().filter_map(|(k, _)| k.as_str()).collect();
+        for source in sources {
+            for (key, value) in source.pairs() {
+                if key.as_str().is_none_or(|k| seen.insert(k)) {
+                    out.push((key, value));
+                }
             }
         }
         out
+    }
+
+    /// Written without quotes (a quoted `"<<"` is an ordinary key).
+    fn plain(&self) -> bool {
+        matches!(&self.value, NodeValue::Scalar(s) if s.plain)
     }
 
     /// The value of `key` in a mapping (merge keys applied).
@@ -293,5 +306,58 @@ mod tests {
         assert_eq!(errors[0].code.as_str(), "duplicate-key");
         let errors = parse_tree(&file, "a: [1\n", "compose file").unwrap_err();
         assert_eq!(errors[0].code.as_str(), "yaml-syntax");
+    }
+
+    #[test]
+    fn merge_keys_follow_the_yaml_merge_type() {
+        let file: Arc<str> = "c.yaml".into();
+        let text = "\
+x-a: &a { K: a, A: a, N: a }
+x-b: &b { K: b, B: b, N: b }
+x-c: &c
+  <<: *a
+  C: c
+services:
+  one:
+    <<: [*a, *b]
+    K: own
+  two:
+    <<: [*b, *a]
+  three:
+    environment:
+      <<: *c
+      N: own
+  four:
+    \"<<\": *a
+";
+        let root = parse_tree(&file, text, "compose file").unwrap().unwrap();
+        let services = root.get("services").unwrap();
+        let value = |service: &str, key: &str| {
+            let node = services.get(service).unwrap();
+            let node = node.get("environment").unwrap_or(node);
+            node.get(key).and_then(Node::as_str).map(str::to_owned)
+        };
+        // Own keys win; an earlier mapping of the list wins.
+        assert_eq!(value("one", "K").as_deref(), Some("own"));
+        assert_eq!(value("one", "N").as_deref(), Some("a"));
+        assert_eq!(value("one", "B").as_deref(), Some("b"));
+        assert_eq!(value("two", "K").as_deref(), Some("b"));
+        assert_eq!(value("two", "A").as_deref(), Some("a"));
+        // A merged mapping's own merge applies (nested), inside `environment`.
+        assert_eq!(value("three", "A").as_deref(), Some("a"));
+        assert_eq!(value("three", "C").as_deref(), Some("c"));
+        assert_eq!(value("three", "N").as_deref(), Some("own"));
+        // Each key once; merged nodes keep the anchor's position.
+        let keys: Vec<&str> = services
+            .get("one")
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        assert_eq!(keys, vec!["K", "A", "N", "B"]);
+        assert_eq!(services.get("one").unwrap().get("B").unwrap().line, 2);
+        // A quoted `"<<"` is an ordinary key.
+        assert!(services.get("four").unwrap().get("A").is_none());
     }
 }

@@ -223,7 +223,7 @@ pub fn scan_chunk(
         for assignment in &file.assignments {
             let key = format!(
                 "{}:{}:{}#{}",
-                file.file,
+                assignment.location.file,
                 assignment.location.line,
                 assignment.location.column,
                 assignment.variable
@@ -252,7 +252,8 @@ pub fn scan_chunk(
             entities.push(
                 AttrsBuilder::default()
                     .set("name", string(&assignment.variable))
-                    .set("file", string(file.file.as_ref()))
+                    // Where it is written: an included or extended file.
+                    .set("file", string(assignment.location.file.as_ref()))
                     .set("service", string(&assignment.service))
                     .opt("secret", secret.map(string))
                     .set(

@@ -13,12 +13,17 @@
 //! A service receives a variable through `environment:` (map or list form;
 //! `KEY=VALUE`, or a bare `KEY` passed through from the host), through
 //! `env_file:` (a path, a list, or `{path, required}`; read with
-//! [`dotenv`](crate::observe::dotenv)), and through interpolation (`${VAR}`,
-//! `${VAR:-default}`, `$VAR`) anywhere in its string values. It receives a
-//! docker secret through `secrets:` (short form: mounted at
-//! `/run/secrets/<name>`; long form `{source, target}`), and with it the
-//! variable a top-level secret definition reads (`environment:`). A file
-//! bind-mounted with `volumes:` is received at its target path too.
+//! [`dotenv`](crate::observe::dotenv); a missing required one is a gap, as
+//! Docker refuses to start), and through interpolation ([`interpolate`]:
+//! every form of the compose spec) anywhere in its string values. It
+//! receives a docker secret through `secrets:` (short form: mounted at
+//! `/run/secrets/<name>`; long form `{source, target, uid, gid, mode}`),
+//! and with it the variable a top-level secret definition reads
+//! (`environment:`). A file bind-mounted with `volumes:` is received at its
+//! target path too. Services with `profiles:` are read like the others.
+//! `include:` and `extends:` are followed ([`project`], with their bounds);
+//! flow collections that close left of their key parse as in Docker
+//! ([`flow`]); merge keys (`<<: [*a, *b]`) are applied by the tree.
 //!
 //! Nothing here keeps a value: an assignment is recorded as facts (is it a
 //! literal, is it a placeholder) and the text is dropped with the parsed
@@ -27,21 +32,23 @@
 
 use crate::diag::Code;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::InputError;
 use crate::inventory::model::{ComposeSource, Inventory};
-use crate::inventory::yaml::tree::{parse_tree, Node, NodeValue};
+use crate::inventory::yaml::tree::{Node, NodeValue};
 use crate::source::Location;
 
 pub mod code;
 pub mod facts;
+mod flow;
 pub mod interpolate;
+mod project;
 mod service;
 
 pub use interpolate::{interpolations, Interpolation};
-use service::{SecretDefinition, ServiceReader};
+pub use project::{MAX_COMPOSE_FILES, MAX_EXTENDS_CHAIN};
+use service::SecretDefinition;
 
 /// Every compose file the inventory names, observed.
 #[derive(Debug, Default, Clone)]
@@ -183,7 +190,7 @@ pub fn read_file(
     source: &ComposeSource,
     gaps: &mut Vec<Gap>,
 ) -> Result<ComposeFile, Vec<InputError>> {
-    let Some(root) = parse_tree(file, text, "compose file")? else {
+    let Some(root) = flow::parse_compose(file, text)? else {
         return Err(vec![InputError::new(
             Code::EmptyFile,
             format!("compose file `{file}` has no content"),
@@ -191,7 +198,6 @@ pub fn read_file(
         .at(Location::file_start(file))
         .help("point `sources:` at the right file, or remove the entry")]);
     };
-    let mut errors = Vec::new();
     if !matches!(root.value, NodeValue::Mapping(_)) {
         return Err(vec![invalid(
             file,
@@ -200,86 +206,42 @@ pub fn read_file(
             "start the file with `services:`",
         )]);
     }
-    let dir = Path::new(file.as_ref())
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    project::read(file, root, source, gaps)
+}
 
-    let secrets = secret_definitions(file, &root, &mut errors);
-    let mut observed = ComposeFile {
-        file: Arc::clone(file),
-        environment: source.environment.clone(),
-        services: Vec::new(),
-        assignments: Vec::new(),
+/// The top-level keys of the compose specification (besides `x-*`).
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "version", "name", "services", "include", "networks", "volumes", "configs", "secrets", "models",
+];
+
+/// Whether `text` is a compose file, by content (for `init --from`, which
+/// is given files of any name): a YAML mapping with `services:` (a mapping
+/// or empty) or `include:`, and only the compose specification's top-level
+/// keys (`x-*` extensions too). An inventory (`environments:`, `reads:`...),
+/// a Kubernetes manifest or a file that does not parse is not one.
+pub fn looks_like_compose(text: &str) -> bool {
+    let file: Arc<str> = Arc::from("<text>");
+    let Ok(Some(root)) = flow::parse_compose(&file, text) else {
+        return false;
     };
-    let Some(services) = root.get("services").filter(|n| !n.is_null()) else {
-        if errors.is_empty() {
-            return Ok(observed);
-        }
-        return Err(errors);
+    let NodeValue::Mapping(pairs) = &root.value else {
+        return false;
     };
-    if !matches!(services.value, NodeValue::Mapping(_)) {
-        errors.push(invalid(
-            file,
-            services,
-            format!(
-                "`services` must be a mapping, but it is {}",
-                services.kind()
-            ),
-            "write each service as `name:` followed by its settings",
-        ));
-        return Err(errors);
-    }
-    for (key, body) in services.pairs() {
-        let Some(name) = key.as_str() else { continue };
-        if !body.is_null() && !matches!(body.value, NodeValue::Mapping(_)) {
-            errors.push(invalid(
-                file,
-                body,
-                format!(
-                    "service `{name}` must be a mapping, but it is {}",
-                    body.kind()
-                ),
-                "give the service its settings (`image:`, `environment:`, ...) as a mapping",
-            ));
-            continue;
-        }
-        let mut reader = ServiceReader {
-            file,
-            dir: &dir,
-            relative_dir: Path::new(""),
-            name,
-            secrets: &secrets,
-            settings: service::Settings::default(),
-            errors: &mut errors,
-            gaps,
+    let mut marked = false;
+    for (key, value) in pairs {
+        let Some(key) = key.as_str() else {
+            return false;
         };
-        reader.read(body);
-        let service::Settings {
-            mut receives,
-            assignments,
-            env_files,
-            profiles,
-        } = reader.settings;
-        // First occurrence of each channel, in file order.
-        let mut seen = std::collections::BTreeSet::new();
-        receives.sort_by_key(|r| (r.location.line, r.location.column));
-        receives.retain(|r| seen.insert(r.channel.clone()));
-        observed.services.push(ComposeService {
-            name: name.to_owned(),
-            inventory_name: source.service_for(name).to_owned(),
-            location: key.location(file),
-            receives,
-            profiles,
-            env_files,
-        });
-        observed.assignments.extend(assignments);
+        if !(TOP_LEVEL_KEYS.contains(&key) || key.starts_with("x-") || key == "<<") {
+            return false;
+        }
+        marked |= match key {
+            "services" => value.is_null() || matches!(value.value, NodeValue::Mapping(_)),
+            "include" => matches!(value.value, NodeValue::Sequence(_)),
+            _ => false,
+        };
     }
-    if errors.is_empty() {
-        Ok(observed)
-    } else {
-        Err(errors)
-    }
+    marked
 }
 
 /// Top-level `secrets:`: name -> its `file:` and `environment:`.

@@ -22,7 +22,7 @@ pub struct SecretDefinition {
 }
 
 /// What a service's own settings give it (before `extends`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Settings {
     pub receives: Vec<Received>,
     pub assignments: Vec<Assignment>,
