@@ -119,6 +119,7 @@ codes! {
     UnbalancedDocsMarker => "unbalanced-docs-marker",
     UnknownAnnotation => "unknown-annotation",
     UnknownDocsMarker => "unknown-docs-marker",
+    UnknownInputKind => "unknown-input-kind",
     UnknownDocsTable => "unknown-docs-table",
     UnknownEnvironment => "unknown-environment",
     UnknownField => "unknown-field",

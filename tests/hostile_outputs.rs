@@ -305,14 +305,22 @@ fn init_from_never_writes_a_url_credential() {
     let text = fs::read_to_string(dir.path().join("inv.yaml")).unwrap();
     assert!(!text.contains("CANARY"), "{text}");
     assert!(!text.contains("0123456789abcdef0123"), "{text}");
+    // A value that embeds a password is a secret whatever its name: it gets
+    // no default at all, and is inventoried as a secret.
+    for secret in [
+        "DATABASE_URL",
+        "REDIS_URL",
+        "BROKER_URL",
+        "MONGO_URL",
+        "NODES",
+        "JDBC_URL",
+        "MSSQL",
+    ] {
+        assert_contains(&text, &format!("secret: {secret}"));
+    }
+    assert!(!text.contains("<redacted>@db"), "{text}");
     for kept in [
-        "default: \"postgres://app:<redacted>@db:5432/app\"",
-        "default: \"redis://:<redacted>@cache:6379/0\"",
-        "default: \"amqp://guest:<redacted>@mq:5672//\"",
-        "default: \"mongodb+srv://reader:<redacted>@cluster0.mongo.test/db?retryWrites=true\"",
-        "default: \"redis://:<redacted>@h1:6379,redis://:<redacted>@h2:6379\"",
-        "default: \"jdbc:postgresql://db/app?user=app&password=<redacted>&ssl=true\"",
-        "default: \"Server=db;User Id=app;Password=<redacted>;\"",
+        // A token as a URL's user name is redacted from a default.
         "default: \"https://<redacted>@o1.ingest.sentry.test/1\"",
         // A plain user name is no credential.
         "default: \"ssh://git@github.com/org/repo.git\"",

@@ -21,8 +21,8 @@ pub struct InitArgs {
     /// The date to record as the starter secret's last rotation [default: today]
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
-    /// Start from these files instead of the example: compose files (`.yml`,
-    /// `.yaml`) and env files (`.env.example`); repeatable
+    /// Start from these files instead of the example: compose files and env
+    /// files (`.env.example`), told apart by content; repeatable
     #[arg(long, value_name = "FILE")]
     pub from: Vec<PathBuf>,
     /// Where to write the inventory (instead of PATH)
@@ -67,7 +67,7 @@ pub fn run(args: InitArgs) -> Outcome {
     let next = if args.from.is_empty() {
         "edit it"
     } else {
-        "review every `# REVIEW:` line"
+        "confirm every `review:` and delete it"
     };
     eprintln!(
         "wrote {}; {next}, then run `secretary check {}`",

@@ -54,6 +54,7 @@ pub fn service(service: &Service, facts: Option<&mut Vec<Fact>>) -> EntityData {
         .set("name", string(&service.name))
         .set("kind", string(serde_name(&service.kind)))
         .set("public_facing", boolean(service.public_facing))
+        .opt("review", service.review.as_ref().map(string))
         .entity(id)
 }
 
@@ -143,6 +144,7 @@ pub fn secret(
             )
             .set("never_log", boolean(secret.never_log))
             .set("has_format", boolean(secret.format.is_some()))
+            .opt("review", secret.review.as_ref().map(string))
             .opt(
                 "readers",
                 secret
@@ -303,6 +305,7 @@ pub fn env_var(
         )
         .opt("category", var.category.as_ref().map(string))
         .opt("purpose", var.purpose.as_ref().map(string))
+        .opt("review", var.review.as_ref().map(string))
         .set(
             "services",
             entity_set("Service", var.services.iter().map(String::as_str)),

@@ -203,6 +203,7 @@ pub(crate) fn plan_in_chunks<'a>(
             inventory,
             observations.repository.as_ref(),
             observations.env_example.as_ref(),
+            compose::facts::set_by_compose(compose).as_ref(),
         ),
         instance_attrs: observations
             .files

@@ -102,6 +102,8 @@ pub struct Service {
     pub kind: ServiceKind,
     pub public_facing: bool,
     pub description: Option<String>,
+    /// A guess still to confirm (`review:`), as written by `init --from`.
+    pub review: Option<String>,
     pub location: Location,
 }
 
@@ -158,6 +160,8 @@ pub struct Secret {
     pub instances: BTreeMap<String, Box<Instance>>,
     /// What a value must look like (`format:`), checked on observed values.
     pub format: Option<ValueFormat>,
+    /// A guess still to confirm (`review:`), as written by `init --from`.
+    pub review: Option<String>,
     pub location: Location,
 }
 
@@ -269,6 +273,8 @@ pub struct EnvVar {
     /// The secret it carries, declared or inferred from an instance's `env_var`.
     pub secret: Option<String>,
     pub services: Vec<String>,
+    /// A guess still to confirm (`review:`), as written by `init --from`.
+    pub review: Option<String>,
     pub location: Location,
 }
 

@@ -159,6 +159,11 @@ pub struct RawService {
     pub public_facing: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// A guess still to confirm (what to check), written by `secretary init --from`.
+    /// Each entry that has one is reported once, as `inventory-review-pending` (info),
+    /// until the line is removed.
+    #[serde(default)]
+    pub review: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -296,6 +301,11 @@ pub struct RawSecret {
     /// What a value must look like, checked when values are observed (`check --env`).
     #[serde(default)]
     pub format: Option<Spanned<RawFormat>>,
+    /// A guess still to confirm (what to check), written by `secretary init --from`.
+    /// Each entry that has one is reported once, as `inventory-review-pending` (info),
+    /// until the line is removed.
+    #[serde(default)]
+    pub review: Option<String>,
 }
 
 /// What a secret's value must look like. Checked only when values are observed
@@ -557,6 +567,11 @@ pub struct RawEnvVar {
     /// The services that read this variable.
     #[serde(default)]
     pub services: Vec<Spanned<String>>,
+    /// A guess still to confirm (what to check), written by `secretary init --from`.
+    /// Each entry that has one is reported once, as `inventory-review-pending` (info),
+    /// until the line is removed.
+    #[serde(default)]
+    pub review: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -35,6 +35,7 @@ impl Validator {
                     kind: raw.kind,
                     public_facing: raw.public_facing,
                     description: raw.description.clone(),
+                    review: raw.review.clone(),
                     location: name.at(&file.path),
                 });
         }

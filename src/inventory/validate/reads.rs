@@ -113,6 +113,7 @@ impl Validator {
                     category: raw.category.clone(),
                     secret: raw.secret.as_deref().cloned(),
                     services: values(&raw.services),
+                    review: raw.review.clone(),
                     location: name.at(f),
                 });
         }

@@ -86,6 +86,7 @@ impl Validator {
                     readers: raw.readers.as_deref().map(values),
                     instances,
                     format,
+                    review: raw.review.clone(),
                     location: id.at(f),
                 });
         }

@@ -319,6 +319,49 @@ pub fn referenced(compose: Option<&Compose>, code: Option<&Code>) -> Option<BTre
     Some(names)
 }
 
+/// The variables the compose files set themselves: every service that
+/// receives one gives it a value in `environment:` (a literal, a value
+/// built from other variables, a path, or a new name for a host variable:
+/// `AUTH_JWT_SECRET: ${JWT_SECRET}`), so nobody sets it by hand. A
+/// variable also received from the host (interpolated, passed through bare,
+/// from an `env_file`, `X: ${X}`) is not one. `None` when no compose file
+/// was read.
+pub fn set_by_compose(compose: Option<&Compose>) -> Option<BTreeSet<String>> {
+    let compose = compose?;
+    let (mut set, mut from_host) = (BTreeSet::new(), BTreeSet::new());
+    for file in &compose.files {
+        // (service, variable) → whether every value given is not the host's own.
+        let mut given: std::collections::HashMap<(&str, &str), bool> = Default::default();
+        for a in &file.assignments {
+            let own = a.delivers.as_ref() == Some(&a.variable);
+            *given
+                .entry((a.service.as_str(), a.variable.as_str()))
+                .or_insert(true) &= !own;
+        }
+        for service in &file.services {
+            for received in &service.receives {
+                let Channel::Env(name) = &received.channel else {
+                    continue;
+                };
+                let by_compose = received.via == "environment"
+                    && given
+                        .get(&(service.name.as_str(), name.as_str()))
+                        .is_some_and(|all| *all);
+                if by_compose {
+                    set.insert(name.as_str());
+                } else {
+                    from_host.insert(name.as_str());
+                }
+            }
+        }
+    }
+    Some(
+        set.difference(&from_host)
+            .map(|name| (*name).to_owned())
+            .collect(),
+    )
+}
+
 /// The rule ids of findings for compose files and code that could not be read.
 pub const COMPOSE_NOT_VERIFIED: &str = "compose-not-verified";
 pub const CODE_NOT_VERIFIED: &str = "code-not-verified";

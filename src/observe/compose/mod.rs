@@ -159,6 +159,10 @@ pub struct Assignment {
     /// ([`crate::observe::heuristics::defaults::compose_literal`]), or embeds one as its
     /// password.
     pub published_default: bool,
+    /// The path a reference names (`POSTGRES_PASSWORD_FILE:
+    /// /run/secrets/db_password`: a `*_FILE` variable or a `/run/secrets/`
+    /// value, without interpolation): where a value is, never a value.
+    pub file: Option<String>,
 }
 
 /// Reads every `sources.compose` file of `inventory`. Malformed files are

@@ -100,6 +100,11 @@ impl ServiceReader<'_> {
             credential,
             published_default: (literal || credential)
                 && heuristics::defaults::compose_literal(defaults, value),
+            file: (reference
+                && !interpolated(value)
+                && (variable.to_ascii_uppercase().ends_with("_FILE")
+                    || value.starts_with("/run/secrets/")))
+            .then(|| value.trim().to_owned()),
         });
     }
 

@@ -232,11 +232,19 @@ pub fn real_looking_value(value: &str) -> bool {
 
 /// The password of a URL's user information (`scheme://user:PASSWORD@host`),
 /// when it has one. The user information ends at the last `@` before the
-/// first `/`, `?` or `#` after `://`.
+/// first `/`, `?` or `#` after `://`; when the authority has no `@` but a
+/// `:` and a later `@` follows, the password had a raw `/` in it
+/// (`mongodb+srv://u:pa/ss@h`) and runs to that `@`, as `init`'s redaction
+/// reads it: better to take a port for a password than to miss one.
 pub fn url_password(value: &str) -> Option<&str> {
     let (_, rest) = value.trim().split_once("://")?;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let (userinfo, _) = authority.rsplit_once('@')?;
+    let rest = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let userinfo = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[..at],
+        None if rest[..authority_end].contains(':') => &rest[..rest.rfind('@')?],
+        None => return None,
+    };
     let (_, password) = userinfo.split_once(':')?;
     (!password.is_empty()).then_some(password)
 }
@@ -582,6 +590,9 @@ mod tests {
             "Server=db;Database=app;User Id=sa;Password=Str0ng!Pass;",
             "Data Source=db;Initial Catalog=app;Pwd='a;b'",
             "host=db user=app password=s3cr3t dbname=app",
+            // A raw `/` in the password ends the authority early.
+            "mongodb+srv://reader:Zx81/qRt9@cluster0.example.net/db",
+            "nodes=redis://:Zx81qRt9a@h1:6379 other",
         ] {
             assert!(credential_in_value(value), "{value:?}");
         }
@@ -596,6 +607,7 @@ mod tests {
             "postgres://app:****@db/app",
             "postgres://app:your-password@db/app",
             "https://host/path?email=a@b.com",
+            "https://host:8443/path",
             "jdbc:mysql://db/app?user=app&password=${DB_PASS}",
             "Server=db;Password=;",
             "Server=db;Password=<password>;",
@@ -606,6 +618,7 @@ mod tests {
             assert!(!credential_in_value(value), "{value:?}");
         }
         assert_eq!(embedded_password("redis://:pw1@h"), Some("pw1"));
+        assert_eq!(embedded_password("mongodb://u:a/b@h/db"), Some("a/b"));
         assert_eq!(embedded_password("Server=h;Password=\"a;b\";"), Some("a;b"));
         assert_eq!(embedded_password("jdbc:x://h;PASSWORD=abc;"), Some("abc"));
     }

@@ -9,7 +9,8 @@
 //!   their own ([`build`]): `scan` facts from the `Repository` principal to
 //!   each file that matters (`RepoFile`), each variable of an example file
 //!   (`ExampleVar`) and each inventory env var (`EnvVar`, with the computed
-//!   `listed_in_env_example`).
+//!   `listed_in_env_example`, and `set_by_compose` when compose files
+//!   were read).
 //!
 //! Findings about a declared secret file point at its instance in the
 //! inventory; findings about a `.env` file or an example's variable point at
@@ -139,6 +140,7 @@ pub fn build(
     inventory: &Inventory,
     repository: Option<&git::Observation>,
     examples: Option<&env_example::Observation>,
+    set_by_compose: Option<&std::collections::BTreeSet<String>>,
 ) -> Option<RepoChunk> {
     let scanned = repository.and_then(|r| r.scan.as_ref().ok());
     if scanned.is_none() && examples.is_none() {
@@ -247,6 +249,9 @@ pub fn build(
             let entity = items::env_var(var, inventory, None, None);
             let mut entity = entity;
             entity.set("listed_in_env_example", boolean(examples.lists(&var.name)));
+            if let Some(names) = set_by_compose {
+                entity.set("set_by_compose", boolean(names.contains(&var.name)));
+            }
             let id = entity.uid.clone();
             entities.push(entity);
             facts.push(scan_fact(&principal, id.clone(), id, var.location.clone()));
