@@ -39,6 +39,7 @@ pub mod diag;
 pub mod entities;
 pub mod evaluate;
 pub mod findings;
+pub mod heuristics;
 pub mod inventory;
 pub mod observe;
 pub mod policy;

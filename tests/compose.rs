@@ -247,8 +247,8 @@ fn literal_secret_values_are_critical_at_their_line() {
     let mut lines: Vec<u64> = found.iter().map(|f| f.2).collect();
     lines.sort();
     // API_TOKEN (map form), SESSION_SECRET (list form), the default of
-    // `${DB_PASSWORD:-...}`; not PORT (not secret-like), PASSWORD_HINT
-    // (placeholder), EMPTY_SECRET (empty) or `${DB_PASSWORD}` (interpolated).
+    // `${DB_PASSWORD:-...}`; not PORT or PASSWORD_HINT (not secret-like),
+    // EMPTY_SECRET (empty) or `${DB_PASSWORD}` (interpolated).
     assert_eq!(lines, vec![9, 19, 20], "{found:?}");
     for f in report["findings"].as_array().unwrap() {
         if f["rule"] == "compose-literal-secret" {
@@ -424,14 +424,14 @@ fn secret_like_variables_the_inventory_lacks_are_found() {
         })
         .collect();
     found.sort();
-    // Not DB_PASSWORD / STRIPE_KEY (declared), PORT or LOG_TARGET (not
-    // secret-like); API_TOKEN is also what the `token` definition reads.
+    // Not DB_PASSWORD / STRIPE_KEY (declared), PORT, LOG_TARGET or
+    // PASSWORD_HINT (a setting about a password, not one); API_TOKEN is
+    // also what the `token` definition reads.
     assert_eq!(
         found,
         vec![
             ("API_TOKEN".to_owned(), 9),
             ("EMPTY_SECRET".to_owned(), 12),
-            ("PASSWORD_HINT".to_owned(), 11),
             ("SESSION_SECRET".to_owned(), 19),
         ]
     );

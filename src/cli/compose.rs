@@ -5,9 +5,9 @@
 
 use secretary::diag::Code;
 use secretary::diag::InputError;
+use secretary::heuristics::defaults::PublishedDefaults;
 use secretary::inventory::Inventory;
 use secretary::observe::compose::{self, code};
-use secretary::observe::heuristics::defaults::PublishedDefaults;
 use secretary::observe::Observations;
 
 /// Reads the compose files and scans the code the inventory names into

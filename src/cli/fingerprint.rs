@@ -111,7 +111,7 @@ pub fn run(args: FingerprintArgs) -> Outcome {
         std::slice::from_ref(&environment),
         &key,
         &|name| std::env::var_os(name),
-        secretary::observe::heuristics::defaults::PublishedDefaults::builtin(),
+        secretary::heuristics::defaults::PublishedDefaults::builtin(),
     );
     let gaps = super::values::gap_errors(&observation);
     if !gaps.is_empty() {

@@ -26,7 +26,7 @@ pub struct ObserveArgs {
 pub fn gather(
     args: &ObserveArgs,
     inventory: &Inventory,
-    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
+    defaults: &secretary::heuristics::defaults::PublishedDefaults,
     texts: &mut SourceTexts,
 ) -> Result<Observations, Vec<InputError>> {
     let mut errors = Vec::new();

@@ -17,7 +17,7 @@ use secretary::observe::Observations;
 pub fn gather(
     env: &[String],
     inventory: &Inventory,
-    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
+    defaults: &secretary::heuristics::defaults::PublishedDefaults,
     observations: &mut Observations,
 ) -> Result<(), Vec<InputError>> {
     let mut errors = Vec::new();

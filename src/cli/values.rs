@@ -106,7 +106,7 @@ pub fn key_from_env(var: &str) -> Result<FingerprintKey, InputError> {
 pub fn observe(
     args: &ValueArgs,
     inventory: &Inventory,
-    defaults: &secretary::observe::heuristics::defaults::PublishedDefaults,
+    defaults: &secretary::heuristics::defaults::PublishedDefaults,
     texts: &mut SourceTexts,
 ) -> Result<Option<ValueObservation>, Vec<InputError>> {
     if args.env.is_empty() && args.fingerprints.is_empty() {

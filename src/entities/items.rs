@@ -307,6 +307,10 @@ pub fn env_var(
         .opt("purpose", var.purpose.as_ref().map(string))
         .opt("review", var.review.as_ref().map(string))
         .set(
+            "browser_bundled",
+            boolean(crate::heuristics::browser_public_name(&var.name)),
+        )
+        .set(
             "services",
             entity_set("Service", var.services.iter().map(String::as_str)),
         )

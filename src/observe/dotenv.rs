@@ -11,6 +11,8 @@
 //! dropped, and no error message ever quotes one. A line that is not
 //! `KEY=value` is reported by line number only.
 
+use std::path::Path;
+
 use zeroize::Zeroizing;
 
 /// One `KEY=value` line. Its `Debug` form leaves the value out.
@@ -159,6 +161,37 @@ pub fn is_key(key: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Words that mark a file as an example of another (`.env.example`,
+/// `example.env`, `.env.sample`, `.env.template`, `.env.dist`).
+const EXAMPLE_WORDS: [&str; 5] = ["example", "sample", "template", "dist", "tpl"];
+
+/// A file name without its example words and leading dots, lowercase:
+/// `.env.example`, `example.env` and `.env` all give `env`;
+/// `.env.production.sample` gives `env.production`.
+fn stem(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .split('.')
+        .filter(|w| !w.is_empty() && !EXAMPLE_WORDS.contains(w))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Whether the file name (the last part of `path`) is an example of
+/// `env_file` (as a compose file names it, e.g. `./config/.env`).
+pub fn is_example_of(example: &Path, env_file: &str) -> bool {
+    let example_name = example
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let env_name = env_file.rsplit(['/', '\\']).next().unwrap_or(env_file);
+    let is_example = example_name
+        .to_ascii_lowercase()
+        .split('.')
+        .any(|w| EXAMPLE_WORDS.contains(&w));
+    is_example && !stem(env_name).is_empty() && stem(example_name) == stem(env_name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +242,25 @@ mod tests {
     fn the_last_assignment_wins() {
         let parsed = parse("A=1\nA=2\n");
         assert_eq!(&*parsed.get("A").map(|e| e.value.clone()).unwrap(), "2");
+    }
+
+    #[test]
+    fn examples_match_by_stem() {
+        for example in [
+            ".env.example",
+            ".env.sample",
+            "example.env",
+            ".env.template",
+        ] {
+            assert!(is_example_of(Path::new(example), ".env"), "{example}");
+            assert!(is_example_of(Path::new(example), "./.env"), "{example}");
+        }
+        assert!(is_example_of(
+            Path::new("dir/.env.production.sample"),
+            "config/.env.production"
+        ));
+        assert!(!is_example_of(Path::new(".env.example"), ".env.production"));
+        assert!(!is_example_of(Path::new(".env"), ".env"));
+        assert!(!is_example_of(Path::new("app.env.example"), ".env"));
     }
 }

@@ -29,7 +29,6 @@
 
 pub mod compose;
 pub mod dotenv;
-pub mod heuristics;
 pub mod iam;
 pub mod repository;
 pub mod values;

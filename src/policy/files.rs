@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::{RuleSources, BUILTIN_FILES, BUILTIN_PREFIX};
 use crate::diag::{Code, InputError};
-use crate::observe::heuristics::defaults::{PublishedDefaults, HASH_PREFIX, USER_FILE};
+use crate::heuristics::defaults::{PublishedDefaults, HASH_PREFIX, USER_FILE};
 use crate::source::Location;
 
 /// A policy file's text and the name it is shown under.
@@ -25,7 +25,7 @@ pub(super) struct PolicyFile {
 /// The files `sources` name, built-in first, and a problem for each path
 /// that could not be read. A user path with a problem contributes no file.
 /// A directory's `published-defaults.txt` is read into the list of
-/// published defaults ([`crate::observe::heuristics::defaults`]).
+/// published defaults ([`crate::heuristics::defaults`]).
 pub(super) fn read(
     sources: &RuleSources<'_>,
     defaults: &mut PublishedDefaults,

@@ -33,7 +33,7 @@ use miette::Diagnostic;
 use crate::diag::InputError;
 use crate::entities::Action;
 use crate::findings::Severity;
-use crate::observe::heuristics::defaults::PublishedDefaults;
+use crate::heuristics::defaults::PublishedDefaults;
 use crate::observe::ObservationKind;
 use crate::source::{FileKind, Location, SourceTexts};
 

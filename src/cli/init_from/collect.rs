@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use secretary::observe::compose::{Assignment, Channel, ComposeFile};
-use secretary::observe::{dotenv, heuristics};
+use secretary::{heuristics, observe::dotenv};
 
 use super::judge::{self, Verdict};
 use super::kinds;
@@ -64,6 +64,8 @@ pub(super) struct Var {
     pub default: Option<String>,
     /// An env file's value, to judge the name with; never written.
     pub example: Option<Zeroizing<String>>,
+    /// What compose's written values for it say, when it has any.
+    pub written: Vec<Verdict>,
 }
 
 pub(super) struct FileSecret {
@@ -131,6 +133,11 @@ impl Found {
                         let path = mine.iter().find_map(|a| a.file.clone());
                         let entry = self.var(var);
                         entry.services.insert(name.clone());
+                        entry.written.extend(
+                            mine.iter()
+                                .filter(|a| a.literal || a.credential)
+                                .map(|a| a.verdict),
+                        );
                         if r.via == "environment" {
                             match (delivers, path) {
                                 (Some(host), _) if &host != var => {
@@ -237,11 +244,27 @@ impl Found {
                 continue; // judged with the host variable
             }
             let aliases = aliases_of.remove(name.as_str()).unwrap_or_default();
-            let judged = |n: &str, v: &Var| {
-                judge::classify(n, v.example.as_deref().map(String::as_str), frontend(v))
-                    != Verdict::NotSecret
+            // An example value says most; else the values compose writes
+            // (judged where they were read); else the name alone.
+            let judged = |n: &str, v: &Var| match v.example.as_deref() {
+                Some(example) => {
+                    judge::classify(n, Some(example), frontend(v)) != Verdict::NotSecret
+                }
+                None if !v.written.is_empty() => v.written.iter().any(|written| match written {
+                    Verdict::Secret => true,
+                    Verdict::Review => judge::classify(n, None, frontend(v)) != Verdict::NotSecret,
+                    Verdict::NotSecret => false,
+                }),
+                None => judge::classify(n, None, frontend(v)) != Verdict::NotSecret,
             };
-            if !judged(name, var) && !aliases.iter().any(|(n, v)| judged(n, v)) {
+            // The host variable's example value is the aliases' value too.
+            let alias_judged = |n: &str, v: &Var| match var.example.as_deref() {
+                Some(example) if v.example.is_none() => {
+                    judge::classify(n, Some(example), frontend(v)) != Verdict::NotSecret
+                }
+                _ => judged(n, v),
+            };
+            if !judged(name, var) && !aliases.iter().any(|(n, v)| alias_judged(n, v)) {
                 continue;
             }
             let mut readers = var.services.clone();
@@ -253,6 +276,17 @@ impl Found {
             decided.env_secrets.insert(name.clone(), readers);
         }
         decided
+    }
+
+    /// Whether `service` reads a secret through something other than a
+    /// browser-bundle variable: a server-side variable or a secret file.
+    pub fn server_side_secrets(&self, service: &str, decided: &Decided) -> bool {
+        let by_variable = self.vars.iter().any(|(name, var)| {
+            var.services.contains(service)
+                && decided.var_secret.contains_key(name)
+                && !judge::browser_public_name(name)
+        });
+        by_variable || self.files.values().any(|f| f.readers.contains(service))
     }
 
     fn file_secret_at(&self, path: &str) -> Option<&String> {

@@ -2,13 +2,11 @@
 //! variable a secret, is a mounted file key material, is a name a
 //! browser-bundle variable. Values are used only to judge, never kept.
 //!
-//! The judging itself is the shared [`secretary::observe::heuristics`]
+//! The judging itself is the shared [`secretary::heuristics`]
 //! (the checks use the same classes); what is init's own is which
 //! variables make a service a front end.
 
-pub(super) use secretary::observe::heuristics::{
-    browser_public_name, classify, key_material_path, Verdict,
-};
+pub(super) use secretary::heuristics::{browser_public_name, classify, key_material_path, Verdict};
 
 /// Whether receiving the variable makes a service a front end: a
 /// browser-bundle name of a build tool (`NEXT_PUBLIC_*`, `VITE_*`), not a

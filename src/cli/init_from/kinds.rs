@@ -69,36 +69,7 @@ pub(super) fn environment_of(path: &Path) -> Option<&'static str> {
     }
 }
 
-/// Words that mark a file as an example of another (`.env.example`,
-/// `example.env`, `.env.sample`, `.env.template`, `.env.dist`).
-const EXAMPLE_WORDS: [&str; 5] = ["example", "sample", "template", "dist", "tpl"];
-
-/// A file name without its example words and leading dots, lowercase:
-/// `.env.example`, `example.env` and `.env` all give `env`;
-/// `.env.production.sample` gives `env.production`.
-pub(super) fn stem(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    lower
-        .split('.')
-        .filter(|w| !w.is_empty() && !EXAMPLE_WORDS.contains(w))
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// Whether the file name (the last part of `path`) is an example of
-/// `env_file` (as a compose file names it, e.g. `./config/.env`).
-pub(super) fn is_example_of(example: &Path, env_file: &str) -> bool {
-    let example_name = example
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let env_name = env_file.rsplit(['/', '\\']).next().unwrap_or(env_file);
-    let is_example = example_name
-        .to_ascii_lowercase()
-        .split('.')
-        .any(|w| EXAMPLE_WORDS.contains(&w));
-    is_example && !stem(env_name).is_empty() && stem(example_name) == stem(env_name)
-}
+pub(super) use secretary::observe::dotenv::is_example_of;
 
 /// A service kind guessed from its name (and the kinds' own words).
 pub(super) fn kind_of(name: &str) -> Option<&'static str> {
@@ -148,26 +119,6 @@ mod tests {
             sniff("SERVICES=a,b\nservices_url: x\n"),
             Some(InputKind::Dotenv)
         );
-    }
-
-    #[test]
-    fn examples_match_by_stem() {
-        for example in [
-            ".env.example",
-            ".env.sample",
-            "example.env",
-            ".env.template",
-        ] {
-            assert!(is_example_of(Path::new(example), ".env"), "{example}");
-            assert!(is_example_of(Path::new(example), "./.env"), "{example}");
-        }
-        assert!(is_example_of(
-            Path::new("dir/.env.production.sample"),
-            "config/.env.production"
-        ));
-        assert!(!is_example_of(Path::new(".env.example"), ".env.production"));
-        assert!(!is_example_of(Path::new(".env"), ".env"));
-        assert!(!is_example_of(Path::new("app.env.example"), ".env"));
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub fn generate(from: &[PathBuf], output: &Path) -> Result<(String, Vec<String>)
             &input.display,
             &input.text,
             &source,
-            secretary::observe::heuristics::defaults::PublishedDefaults::builtin(),
+            secretary::heuristics::defaults::PublishedDefaults::builtin(),
             &mut gaps,
         ) {
             Ok(observed) => {

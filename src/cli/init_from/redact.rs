@@ -4,7 +4,7 @@
 //! with a secret-like name (`?sslpassword=`, `;Password=`). A value that
 //! still hides one once percent-decoded gets no default at all.
 
-use secretary::observe::heuristics;
+use secretary::heuristics;
 
 /// What stands for a credential taken out of a default.
 pub const REDACTED: &str = "<redacted>";

@@ -70,7 +70,15 @@ pub(super) fn render(found: &Found) -> String {
                 "set the kind (api, worker, database, ...)".to_owned()
             }
         };
-        if guess.public_facing {
+        if guess.public_facing && found.server_side_secrets(name, &decided) {
+            // A full-stack front end (Next.js, Nuxt): its server reads
+            // secrets; only what its bundle gets is exposed, and
+            // `secret-in-browser-bundle` judges that per variable.
+            review.push_str(
+                "; it receives browser-bundle variables and server-side secrets: \
+                 `public_facing: true` only if all it reads reaches users",
+            );
+        } else if guess.public_facing {
             let _ = writeln!(w, "    public_facing: true");
             review.push_str("; public_facing: it receives browser-bundle variables");
         }

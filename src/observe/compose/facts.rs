@@ -15,6 +15,7 @@
 //!   not in the repository (a database image reading `POSTGRES_PASSWORD`).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::entities::data::{boolean, string, AttrsBuilder, EntityData};
 
@@ -22,8 +23,8 @@ use super::code::{self, Code};
 use super::{Channel, Compose, Gap};
 use crate::entities::{uid, Action, Fact, Observed};
 use crate::findings::{Finding, Severity};
+use crate::heuristics;
 use crate::inventory::model::{Instance, Inventory, Secret};
-use crate::observe::heuristics;
 use crate::source::Location;
 
 /// The repository-level chunk: its entities and `scan` facts.
@@ -180,10 +181,12 @@ pub fn scan_chunk(
         .set("root", string(&root))
         .entity(repository.clone())];
     let mut facts = Vec::new();
-    // One value per assignment, even where two share a place: a file two
-    // compose files include, or `FOO: ${FOO:-x}` (the value and its
-    // default). The service and a count keep their ids apart.
+    // A value written once is judged once, under the first service an
+    // anchor or `extends` gives it to; two values at one place (`FOO:
+    // ${FOO:-x}`: the value and its default; a file two compose files
+    // include) keep ids of their own by a count.
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut judged = BTreeSet::new();
     for file in compose.map(|c| c.files.as_slice()).unwrap_or_default() {
         for service in &file.services {
             let id = uid("ComposeService", &format!("{}#{}", file.file, service.name));
@@ -221,6 +224,21 @@ pub fn scan_chunk(
         }
         let environment = file.environment.as_deref();
         for assignment in &file.assignments {
+            if !judged.insert((
+                Arc::clone(&file.file),
+                assignment.location.file.clone(),
+                assignment.location.line,
+                assignment.location.column,
+                assignment.variable.as_str(),
+                (
+                    assignment.literal,
+                    assignment.placeholder,
+                    assignment.credential,
+                    assignment.published_default,
+                ),
+            )) {
+                continue;
+            }
             let mut key = format!(
                 "{}:{}:{}#{}#{}",
                 assignment.location.file,

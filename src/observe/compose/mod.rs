@@ -35,9 +35,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diag::InputError;
+use crate::heuristics::defaults::PublishedDefaults;
 use crate::inventory::model::{ComposeSource, Inventory};
 use crate::inventory::yaml::tree::{Node, NodeValue};
-use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::source::Location;
 
 pub mod code;
@@ -142,7 +142,7 @@ pub struct Assignment {
     /// Non-empty, without interpolation, and not a path (`*_FILE`, `*_PATH`,
     /// `*_DIR`, `/run/secrets/...`): the file itself holds the value.
     pub literal: bool,
-    /// Empty or a well-known placeholder ([`crate::observe::heuristics::placeholder_value`]).
+    /// Empty or a well-known placeholder ([`crate::heuristics::placeholder_value`]).
     pub placeholder: bool,
     /// `Some(VAR)` when the whole value is one interpolation of `VAR`
     /// (`${VAR}`, `$VAR`, `${VAR:-x}`, `${VAR-x}`, `${VAR:?x}`,
@@ -151,14 +151,18 @@ pub struct Assignment {
     pub delivers: Option<String>,
     /// The value holds a credential: a connection string or URL with a
     /// written password, a JDBC/ADO `password=`
-    /// ([`crate::observe::heuristics::credential_in_value`]), even when other parts of it
+    /// ([`crate::heuristics::credential_in_value`]), even when other parts of it
     /// are interpolated; or a written password that is a published default
-    /// or a placeholder ([`crate::observe::heuristics::defaults::default_password`]).
+    /// or a placeholder ([`crate::heuristics::defaults::default_password`]).
     pub credential: bool,
     /// The value Docker runs with is a well-known published default
-    /// ([`crate::observe::heuristics::defaults::compose_literal`]), or embeds one as its
+    /// ([`crate::heuristics::defaults::compose_literal`]), or embeds one as its
     /// password.
     pub published_default: bool,
+    /// What the name and the written value say together
+    /// ([`crate::heuristics::classify`]): the value is judged
+    /// here, where it is read, so that it need not be kept.
+    pub verdict: crate::heuristics::Verdict,
     /// The path a reference names (`POSTGRES_PASSWORD_FILE:
     /// /run/secrets/db_password`: a `*_FILE` variable or a `/run/secrets/`
     /// value, without interpolation): where a value is, never a value.

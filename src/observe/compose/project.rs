@@ -32,9 +32,9 @@ use std::sync::Arc;
 use super::service::{SecretDefinition, ServiceReader, Settings};
 use super::{flow, invalid, ComposeFile, ComposeService, Gap};
 use crate::diag::{Code, InputError};
+use crate::heuristics::defaults::PublishedDefaults;
 use crate::inventory::model::ComposeSource;
 use crate::inventory::yaml::tree::{Node, NodeValue};
-use crate::observe::heuristics::defaults::PublishedDefaults;
 use crate::source::Location;
 
 /// The most files read for one compose file named (itself included),
@@ -121,15 +121,16 @@ pub(super) fn read(
     for (parsed, group) in &order {
         project.services(parsed, *group, source, &mut observed, &mut groups);
     }
-    // A value written once is judged once, whichever services an anchor or
-    // `extends` gives it to; but `FOO: ${FOO:-x}` writes two values at one
-    // place (the interpolation and its default), told apart by their facts.
+    // Each service's assignments once (an `extends` chain may read a file
+    // twice); `FOO: ${FOO:-x}` writes two values at one place (the
+    // interpolation and its default), told apart by their facts.
     let mut seen = BTreeSet::new();
     observed.assignments.retain(|a| {
         seen.insert((
             a.location.file.clone(),
             a.location.line,
             a.location.column,
+            a.service.clone(),
             a.variable.clone(),
             (a.literal, a.placeholder, a.credential, a.published_default),
         ))
@@ -353,6 +354,7 @@ impl Project<'_> {
                         env_files: earlier.env_files,
                         profiles: earlier.profiles,
                     },
+                    name,
                 );
             }
             groups.insert(name.to_owned(), group);
@@ -415,7 +417,7 @@ impl Project<'_> {
         if let Some(extends) = body.get("extends").filter(|n| !n.is_null()) {
             chain.push(key.clone());
             if let Some(base) = self.extended(parsed, name, extends, chain) {
-                settings = merge(settings, base);
+                settings = merge(settings, base, name);
             }
             chain.pop();
         }
@@ -504,7 +506,9 @@ impl Project<'_> {
 
 /// `over` applied on top of `base`, as compose merges services: what
 /// either receives adds up, `over`'s wins where both set the same thing.
-fn merge(mut over: Settings, base: Settings) -> Settings {
+/// What `base` assigns is assigned to `service` (the one extending it),
+/// still at the place it is written.
+fn merge(mut over: Settings, base: Settings, service: &str) -> Settings {
     let explicit: BTreeSet<&str> = over
         .receives
         .iter()
@@ -518,6 +522,10 @@ fn merge(mut over: Settings, base: Settings) -> Settings {
         .assignments
         .into_iter()
         .filter(|a| !explicit.contains(a.variable.as_str()))
+        .map(|mut a| {
+            a.service = service.to_owned();
+            a
+        })
         .collect();
     over.assignments.extend(inherited);
     over.receives.extend(base.receives);

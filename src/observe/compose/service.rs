@@ -9,9 +9,9 @@ use std::sync::Arc;
 use super::interpolate::{self, interpolated};
 use super::{invalid, Assignment, Channel, EnvFileRef, Gap, Received};
 use crate::diag::{Code, InputError};
+use crate::heuristics::defaults::PublishedDefaults;
 use crate::inventory::yaml::tree::{Node, NodeValue};
-use crate::observe::heuristics::defaults::PublishedDefaults;
-use crate::observe::{dotenv, heuristics};
+use crate::{heuristics, observe::dotenv};
 
 /// A top-level `secrets:` definition.
 #[derive(Debug, Clone, Default)]
@@ -100,6 +100,7 @@ impl ServiceReader<'_> {
             credential,
             published_default: (literal || credential)
                 && heuristics::defaults::compose_literal(defaults, value),
+            verdict: heuristics::classify(variable, Some(value), false),
             file: (reference
                 && !interpolated(value)
                 && (variable.to_ascii_uppercase().ends_with("_FILE")
@@ -203,7 +204,17 @@ impl ServiceReader<'_> {
                 required,
                 found: false,
             };
-            let text = match crate::read::read_text(&resolved, crate::read::Kind::Dotenv) {
+            let read = crate::read::read_text(&resolved, crate::read::Kind::Dotenv);
+            // A fresh clone has the example of an env file, never the file:
+            // the example's keys are the ones the file will give.
+            let read = match read {
+                Err(error) if error.is_not_found() => match example_beside(&resolved) {
+                    Some(example) => crate::read::read_text(&example, crate::read::Kind::Dotenv),
+                    None => Err(error),
+                },
+                read => read,
+            };
+            let text = match read {
                 Ok(text) => zeroize::Zeroizing::new(text),
                 Err(error) => {
                     record.found = !error.is_not_found();
@@ -232,7 +243,7 @@ impl ServiceReader<'_> {
                     continue;
                 }
             };
-            record.found = true;
+            record.found = resolved.exists();
             self.settings.env_files.push(record);
             let keys: Vec<String> = dotenv::parse(&text)
                 .entries
@@ -427,4 +438,22 @@ fn yaml_bool(node: &Node) -> Option<bool> {
         "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
         _ => None,
     }
+}
+
+/// The example of the env file `path` in the same directory
+/// (`.env.production.sample` for `.env.production`,
+/// [`dotenv::is_example_of`]), the first by name when several are.
+fn example_beside(path: &Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut examples: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|candidate| dotenv::is_example_of(candidate, name))
+        .collect();
+    examples.sort();
+    examples.into_iter().next()
 }

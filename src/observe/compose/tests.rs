@@ -28,7 +28,7 @@ pub(super) fn read_in(dir: &Path, text: &str) -> (Result<ComposeFile, Vec<InputE
         &file,
         text,
         &source,
-        crate::observe::heuristics::defaults::PublishedDefaults::builtin(),
+        crate::heuristics::defaults::PublishedDefaults::builtin(),
         &mut gaps,
     );
     (read, gaps)
@@ -409,13 +409,25 @@ fn extends_merges_as_compose_does() {
     let web = service(&file, "web");
     received(web, &Channel::Env("BASE_FILE_VAR".into()));
     received(web, &Channel::File("/run/secrets/web_key".into()));
-    // The base's `SHARED` value is overridden, its other value is kept.
+    // The base's `SHARED` value is overridden, its other value is kept,
+    // as a value of each service that extends it (written in the base's
+    // file: judged once there, but each service gets it).
     let values: Vec<(&str, &str)> = file
         .assignments
         .iter()
         .map(|a| (a.service.as_str(), a.variable.as_str()))
         .collect();
-    assert_eq!(values, vec![("api", "SHARED"), ("base", "BASE_ONLY")]);
+    assert_eq!(
+        values,
+        vec![
+            ("api", "SHARED"),
+            ("api", "BASE_ONLY"),
+            ("web", "SHARED"),
+            ("web", "BASE_ONLY")
+        ]
+    );
+    let base_only = file.assignments.iter().find(|a| a.variable == "BASE_ONLY");
+    assert!(base_only.unwrap().location.file.ends_with("base.yml"));
 }
 
 #[test]

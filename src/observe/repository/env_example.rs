@@ -14,7 +14,7 @@ use crate::diag::InputError;
 use crate::inventory::model::SourcePath;
 use crate::source::Location;
 
-use crate::observe::{dotenv, heuristics};
+use crate::{heuristics, observe::dotenv};
 
 /// Every `.env.example` file the inventory names.
 #[derive(Debug, Default, Clone)]

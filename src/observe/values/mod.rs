@@ -29,10 +29,10 @@ use zeroize::Zeroizing;
 
 use crate::entities::{uid, INVENTORY_ID};
 use crate::findings::{Finding, Severity};
+use crate::heuristics::defaults::PublishedDefaults;
+use crate::heuristics::values::{marker_value, trivial_value};
 use crate::inventory::model::{Inventory, Secret, ValueFormat, ValueSourceKind};
 use crate::observe::dotenv;
-use crate::observe::heuristics::defaults::PublishedDefaults;
-use crate::observe::heuristics::values::{marker_value, trivial_value};
 use crate::source::Location;
 use fingerprint::FingerprintKey;
 

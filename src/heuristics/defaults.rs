@@ -37,7 +37,7 @@ pub const MAX_TRIVIAL_LEN: usize = 32;
 /// The name of the list in a `--policies` directory.
 pub const USER_FILE: &str = "published-defaults.txt";
 
-const BUILTIN: &str = include_str!("../../../policies/published-defaults.txt");
+const BUILTIN: &str = include_str!("../../policies/published-defaults.txt");
 
 /// How a value matched the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

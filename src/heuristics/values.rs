@@ -211,16 +211,18 @@ pub fn provider_credential(value: &str) -> bool {
 /// paths and readable made-up passwords never do.
 pub fn real_looking_value(value: &str) -> bool {
     let value = value.trim();
-    if placeholder_value(value) || readable_value(value) {
-        return false;
-    }
-    if value.contains("://") {
+    // A URL is judged by its password alone: `example.com` as its host
+    // makes nothing in it a placeholder.
+    if value.contains("://") && !value.trim_start().starts_with("${") {
         return url_password(value).is_some_and(|p| {
             !placeholder_value(p)
                 && !readable_value(p)
                 && p.chars().count() >= 12
                 && shannon_entropy(p) > 3.0
         });
+    }
+    if placeholder_value(value) || readable_value(value) {
+        return false;
     }
     if provider_credential(value) {
         return !marker_value(value);
@@ -302,6 +304,35 @@ pub fn interpolated(value: &str) -> bool {
             .split('$')
             .skip(1)
             .any(|after| after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// Whether `value` is a connection string with a password written in it,
+/// whatever the password (a placeholder, a mask, a default): the variable
+/// holds a credential once deployed. Not when the password is interpolated
+/// (`${PG_PASS}`): the variable it comes from is judged itself.
+pub fn password_slot(value: &str) -> bool {
+    embedded_password(value).is_some_and(|p| !interpolated(p))
+}
+
+/// Whether `value` is an identifier that only looks like a key: an AWS
+/// access key id (`AKIA` or `ASIA` and 16 capitals or digits), which names
+/// a key pair and is not its secret half.
+pub fn identifier_value(value: &str) -> bool {
+    let value = value.trim();
+    (value.starts_with("AKIA") || value.starts_with("ASIA"))
+        && value.len() == 20
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Whether `value` is a flag: `true`, `false`, `yes`, `no`, `on`, `off`
+/// (any case), a setting rather than a secret.
+pub fn flag_value(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    )
 }
 
 /// Whether `value` holds a credential: a connection string or URL with a
@@ -553,6 +584,7 @@ mod tests {
             "q9Z!vX2#mL7@pR4$wK8^",
             "3f9a8c2e1b7d4f6a0c5e9b2d8a1f7c3e",
             "postgres://app:Xk29vLq8Rm3TwZ@db.internal/app",
+            "mysql://report:Zx81Pq0Lr5TwVb3N@reports.db.example.com:3306/r",
         ] {
             assert!(real_looking_value(value), "{value:?}");
         }
@@ -617,6 +649,21 @@ mod tests {
         ] {
             assert!(!credential_in_value(value), "{value:?}");
         }
+        for value in [
+            "amqp://guest:guest@mq:5672/",
+            "mongodb+srv://app:<password>@cluster0.example.net/db",
+            "postgres://u:****@h/db",
+            "Server=db;Password=changeme;",
+        ] {
+            assert!(password_slot(value), "{value:?}");
+        }
+        for value in [
+            "postgres://u:${PG_PASS}@h/db",
+            "postgres://u@h/db",
+            "https://h/x",
+        ] {
+            assert!(!password_slot(value), "{value:?}");
+        }
         assert_eq!(embedded_password("redis://:pw1@h"), Some("pw1"));
         assert_eq!(embedded_password("mongodb://u:a/b@h/db"), Some("a/b"));
         assert_eq!(embedded_password("Server=h;Password=\"a;b\";"), Some("a;b"));
@@ -669,6 +716,27 @@ mod tests {
             ".key",
         ] {
             assert!(!key_material_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn identifiers_and_flags_are_not_secrets() {
+        for value in ["AKIAIOSFODNN7EXAMPLE", "ASIA0123456789ABCDEF"] {
+            assert!(identifier_value(value), "{value:?}");
+        }
+        for value in [
+            "AKIA",
+            "AKIAIOSFODNN7EXAMPLEX",
+            "akiaiosfodnn7example",
+            "wJalrXUtnFEMI/K7MDENG",
+        ] {
+            assert!(!identifier_value(value), "{value:?}");
+        }
+        for value in ["true", "FALSE", "yes", "No", "on", " off "] {
+            assert!(flag_value(value), "{value:?}");
+        }
+        for value in ["1", "truth", "onboard", ""] {
+            assert!(!flag_value(value), "{value:?}");
         }
     }
 }

@@ -8,7 +8,7 @@
 //! depends on one project's spelling of one variable.
 
 /// Words that mark a variable as holding a secret.
-const SECRET_WORDS: [&str; 20] = [
+const SECRET_WORDS: [&str; 19] = [
     "SECRET",
     "SECRETS",
     "TOKEN",
@@ -28,7 +28,6 @@ const SECRET_WORDS: [&str; 20] = [
     "SALT",
     "PEPPER",
     "DSN",
-    "COOKIE",
 ];
 
 /// Secret words strong enough that a browser-bundle name carrying one is
@@ -74,7 +73,7 @@ const LOCATOR_WORDS: [&str; 5] = ["URL", "URLS", "URI", "URIS", "ENDPOINT"];
 
 /// Last words of a setting about a secret, not the secret:
 /// `JWT_EXPIRY`, `PASSWORD_MIN_LENGTH`, `TOKEN_TTL`, `JWT_ALGORITHM`.
-const SETTING_WORDS: [&str; 27] = [
+const SETTING_WORDS: [&str; 29] = [
     "TTL",
     "EXPIRY",
     "EXPIRE",
@@ -102,11 +101,15 @@ const SETTING_WORDS: [&str; 27] = [
     "DAYS",
     "MODE",
     "PROVIDER",
+    "HINT",
+    "POLICY",
 ];
 
 /// Words before a final `KEY` that make the key public by design: an anon
 /// key, a publishable key, the public half of a key pair.
-const PUBLIC_KEY_WORDS: [&str; 4] = ["ANON", "PUBLISHABLE", "PUBLIC", "PUB"];
+/// `SITE`: the site key of a CAPTCHA (reCAPTCHA, hCaptcha, Turnstile) is
+/// the half embedded in pages; its pair is the `*_SECRET_KEY`.
+const PUBLIC_KEY_WORDS: [&str; 5] = ["ANON", "PUBLISHABLE", "PUBLIC", "PUB", "SITE"];
 
 /// Prefixes of variables that bundlers copy into the code sent to browsers.
 /// A bare `PUBLIC_` (SvelteKit, Astro) counts only in a frontend service.
@@ -323,6 +326,8 @@ mod tests {
                 "TOKEN_PREFIX",
                 "PASSWORD_RESET_ENABLED",
                 "KEY_ROTATION_INTERVAL",
+                "PASSWORD_HINT",
+                "PASSWORD_POLICY",
             ],
         );
     }
@@ -337,6 +342,8 @@ mod tests {
                 "JWT_PUBLIC_KEY",
                 "SSH_PUB_KEY",
                 "DEPLOY_PUBKEY",
+                "RECAPTCHA_SITE_KEY",
+                "HCAPTCHA_SITE_KEY",
             ],
         );
         // PUBLIC elsewhere in a name proves nothing.

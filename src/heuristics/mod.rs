@@ -36,9 +36,11 @@ pub enum Verdict {
 /// browser-facing service (where a bare `PUBLIC_*` is bundled).
 ///
 /// In order:
-/// 1. a value that embeds a credential ([`credential_in_value`]) is a
+/// 1. a value that embeds a credential ([`credential_in_value`]), or a
+///    connection string with a password written in it even as a
+///    placeholder (`amqp://u:<password>@h`: the real value has one), is a
 ///    secret under any name; a value public by design (a publishable key,
-///    an anon JWT) is not;
+///    an anon JWT) or an identifier (an AWS access key id) is not;
 /// 2. a browser-bundle name is public, unless it also says SECRET, PRIVATE
 ///    or PASSWORD: then a real-looking value is a secret (the bundle leaks
 ///    it, so it must be tracked and rotated), anything else is for review;
@@ -49,14 +51,15 @@ pub enum Verdict {
 /// 5. identifiers, paths and settings (`*_KEY_ID`, `*_USER`, `*_HOST`,
 ///    `*_PORT`, `*_PATH`, `*_FILE`, `*_TTL`) are not secrets; `*_SECRET_ID`
 ///    is for review;
-/// 6. a secret word makes a secret, unless the value is a file path;
+/// 6. a secret word makes a secret, unless the value is a file path or a
+///    flag (`true`, `off`: a setting about a secret);
 /// 7. otherwise a provider credential's prefix (`ghp_`, `sk_live_`) makes
 ///    a secret, and anything else is not.
 pub fn classify(name: &str, value: Option<&str>, frontend: bool) -> Verdict {
-    if value.is_some_and(credential_in_value) {
+    if value.is_some_and(credential_in_value) || value.is_some_and(values::password_slot) {
         return Verdict::Secret;
     }
-    if value.is_some_and(values::public_value) {
+    if value.is_some_and(|v| values::public_value(v) || values::identifier_value(v)) {
         return Verdict::NotSecret;
     }
     match names::class(name, frontend) {
@@ -72,7 +75,7 @@ pub fn classify(name: &str, value: Option<&str>, frontend: bool) -> Verdict {
         },
         NameClass::SecretId => Verdict::Review,
         NameClass::Secret => match value {
-            Some(v) if values::path_value(v) => Verdict::NotSecret,
+            Some(v) if values::path_value(v) || values::flag_value(v) => Verdict::NotSecret,
             _ => Verdict::Secret,
         },
         NameClass::Plain => match value {
@@ -192,11 +195,12 @@ mod tests {
                 false,
                 NotSecret,
             ),
+            // A placeholder password still marks where the real one goes.
             (
                 "DATABASE_URL",
                 Some("postgres://app:changeme@db/app"),
                 false,
-                NotSecret,
+                Secret,
             ),
             (
                 "DATABASE_URL",
@@ -331,6 +335,44 @@ mod tests {
             ("GH", Some("ghp_A1b2C3d4E5f6G7h8I9j0"), false, Secret),
             ("GH", Some("sk_test_your_key_here"), false, NotSecret),
             ("LOG_LEVEL", Some("q9Z!vX2#mL7@pR4$wK8^"), false, NotSecret),
+        ]);
+    }
+
+    #[test]
+    fn values_that_name_their_kind_decide() {
+        check(&[
+            // A password slot in a connection string: a secret whatever the name.
+            (
+                "AMQP_URL",
+                Some("amqp://guest:guest@mq:5672/"),
+                false,
+                Secret,
+            ),
+            (
+                "QUEUE_URI",
+                Some("mongodb://app:<password>@h/db"),
+                false,
+                Secret,
+            ),
+            (
+                "DATABASE_URL",
+                Some("postgres://u:${PG_PASS}@db/app"),
+                false,
+                NotSecret,
+            ),
+            // A key id names a key; a flag is a setting.
+            ("S3_KEY", Some("AKIAIOSFODNN7EXAMPLE"), false, NotSecret),
+            (
+                "S3_KEY",
+                Some("wJalrXUtnFEMI0K7MDENGbPxRfiCYEXAMPLEKEY"),
+                false,
+                Secret,
+            ),
+            ("DISABLE_TOKEN_CHECK", Some("true"), false, NotSecret),
+            ("SESSION_COOKIE_SECURE", Some("false"), false, NotSecret),
+            ("COOKIE_DOMAIN", Some("example.com"), false, NotSecret),
+            ("HCAPTCHA_SITE_KEY", None, false, NotSecret),
+            ("HCAPTCHA_SECRET_KEY", None, false, Secret),
         ]);
     }
 }
