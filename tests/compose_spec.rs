@@ -453,3 +453,35 @@ fn values_sharing_a_place_are_judged_apart() {
     assert_eq!(at("SESSION_SECRET"), vec![2], "{literal:?}");
     assert_eq!(at("DB_PASSWORD"), vec![8, 12], "{literal:?}");
 }
+
+/// A fresh clone has `.env.production.sample`, never `.env.production`:
+/// the example beside a missing `env_file` gives its keys (only keys are
+/// read from an `env_file`), so the check is complete and says nothing of
+/// a missing file. Without an example, the gap stays (above).
+#[test]
+fn a_missing_env_file_is_read_from_the_example_beside_it() {
+    let dir = project("services:\n  api:\n    env_file: config/.env.production\n");
+    write(
+        dir.path(),
+        "config/.env.production.sample",
+        "SIGNING_TOKEN=CANARY_sample_value\nLOG_LEVEL=info\n",
+    );
+    let out = check(dir.path());
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        !out.stderr.contains("compose-not-verified"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+    let report = json(&out.stdout);
+    let undeclared: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "compose-secret-variable-undeclared")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(undeclared.len(), 1, "{undeclared:?}");
+    assert_contains(undeclared[0], "SIGNING_TOKEN");
+}

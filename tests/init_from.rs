@@ -452,6 +452,59 @@ fn a_service_receiving_browser_variables_is_public_facing_but_no_database() {
     assert!(secret_ids(&text).is_empty(), "{text}");
 }
 
+/// A front end that also reads server-side secrets (Next.js, Nuxt) is
+/// full-stack: not `public_facing` (its server may hold secrets), and what
+/// its bundle gets is judged per variable: a secret under a browser-bundle
+/// name is `secret-in-browser-bundle`, a public key there is not.
+#[test]
+fn a_full_stack_front_end_is_judged_by_what_its_bundle_gets() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        r#"services:
+  studio:
+    image: studio
+    environment:
+      NEXT_PUBLIC_API_URL: ${API_URL}
+      NEXT_PUBLIC_ANON_KEY: ${ANON_KEY}
+      NEXT_PUBLIC_SERVICE_KEY: ${SERVICE_ROLE_KEY}
+      DB_PASSWORD: ${POSTGRES_PASSWORD}
+  spa:
+    image: spa
+    environment:
+      VITE_API_URL: ${API_URL}
+"#,
+    )
+    .unwrap();
+    let text = init_text(dir.path(), &["compose.yaml"]);
+    assert_contains(&text, "  spa:\n    kind: other\n    public_facing: true\n");
+    assert_eq!(
+        text.matches("\n    public_facing: true\n").count(),
+        1,
+        "{text}"
+    );
+    assert_contains(&text, "server-side secrets");
+    let mut secrets = secret_ids(&text);
+    secrets.sort();
+    assert_eq!(secrets, ["POSTGRES_PASSWORD", "SERVICE_ROLE_KEY"], "{text}");
+    let keys = check_keys(dir.path());
+    let bundled: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("secret-in-browser-bundle "))
+        .collect();
+    assert_eq!(
+        bundled,
+        [&"secret-in-browser-bundle EnvVar::\"NEXT_PUBLIC_SERVICE_KEY\"".to_owned()],
+        "{keys:?}"
+    );
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.starts_with("public-service-reads-secret")),
+        "{keys:?}"
+    );
+}
+
 /// A realistic stack: the first `check` reports one review finding per
 /// marked entry and the one problem planted (a literal password in the
 /// compose file), nothing of init's own making.

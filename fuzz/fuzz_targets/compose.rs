@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         &file,
         text,
         &source,
-        secretary::observe::heuristics::defaults::PublishedDefaults::builtin(),
+        secretary::heuristics::defaults::PublishedDefaults::builtin(),
         &mut gaps,
     ) {
         assert!(!errors.is_empty(), "read_file failed without saying why");
