@@ -115,7 +115,6 @@ mod tests {
             "DB_PASSWORD",
             "STRIPE_SECRET_KEY",
             "GITHUB_TOKEN",
-            "SENTRY_DSN",
             "JWT_SECRET",
             "OPENAI_API_KEY",
             "BROKER_ENCRYPTION_KEY",
@@ -373,6 +372,21 @@ mod tests {
             ("COOKIE_DOMAIN", Some("example.com"), false, NotSecret),
             ("HCAPTCHA_SITE_KEY", None, false, NotSecret),
             ("HCAPTCHA_SECRET_KEY", None, false, Secret),
+            // A DSN is judged by its value: Sentry's is public by design, a
+            // database's holds a password; without a value, a person decides.
+            ("SENTRY_DSN", None, false, Review),
+            (
+                "SENTRY_DSN",
+                Some("https://0a1b2c3d4e5f@o1.ingest.sentry.io/2"),
+                false,
+                NotSecret,
+            ),
+            (
+                "DATABASE_DSN",
+                Some("postgres://app:Zq8vLm2Rx9Tk@db/app"),
+                false,
+                Secret,
+            ),
         ]);
     }
 }

@@ -208,11 +208,16 @@ pub fn class(name: &str, frontend: bool) -> NameClass {
     if last == "PUBKEY" {
         return NameClass::PublicKey;
     }
+    // A DSN is a locator too: a Sentry DSN is public by design, a database
+    // DSN is a secret by the password in it; without a value, a person
+    // decides.
     if LOCATOR_WORDS.contains(&last)
+        || last == "DSN"
         || (words.len() >= 2 && last == "STRING" && words[words.len() - 2] == "CONNECTION")
     {
         return NameClass::Locator {
-            secret_word: words[..words.len() - 1].iter().any(secret_word) || last == "STRING",
+            secret_word: words[..words.len() - 1].iter().any(secret_word)
+                || matches!(last, "STRING" | "DSN"),
         };
     }
     if last == "ID" && words.len() >= 2 && words[words.len() - 2] == "SECRET" {
@@ -254,7 +259,6 @@ mod tests {
                 "DB_PASSWORD",
                 "STRIPE_SECRET_KEY",
                 "GITHUB_TOKEN",
-                "SENTRY_DSN",
                 "AUTH_JWT_SECRET",
                 "OPENAI_API_KEY",
                 "BROKER_ENCRYPTION_KEY",

@@ -399,7 +399,8 @@ fn base64url(text: &str) -> Option<String> {
 /// Whether `path` names key material by its file name: `*.pem` (not a
 /// certificate or chain: `cert.pem`, `fullchain.pem`, `ca.pem`), `*.key`,
 /// `*.p12`, `*.pfx`, `*.jks`, `*.keystore`, `*.p8`, `*.ppk`, `*.kdbx`, and
-/// SSH private keys (`id_rsa`, `id_ed25519`, ..., not `*.pub`).
+/// SSH private keys (`id_rsa`, `id_ed25519`, ..., `ssh_host_*_key`, not
+/// `*.pub`).
 pub fn key_material_path(path: &str) -> bool {
     let name = path
         .trim()
@@ -414,6 +415,10 @@ pub fn key_material_path(path: &str) -> bool {
         .iter()
         .any(|k| name.starts_with(k))
     {
+        return true;
+    }
+    // OpenSSH host keys: `ssh_host_ed25519_key`, `ssh_host_rsa_key`.
+    if name.starts_with("ssh_host_") && name.ends_with("_key") {
         return true;
     }
     let Some((stem, extension)) = name.rsplit_once('.') else {
@@ -700,6 +705,8 @@ mod tests {
             "id_ed25519",
             "AuthKey_ABC.p8",
             "app.keystore",
+            "./ssh/ssh_host_ed25519_key",
+            "/etc/ssh/ssh_host_rsa_key",
         ] {
             assert!(key_material_path(path), "{path}");
         }
@@ -709,6 +716,8 @@ mod tests {
             "ca.pem",
             "ca-bundle.pem",
             "id_rsa.pub",
+            "ssh_host_ed25519_key.pub",
+            "ssh_host_keys",
             "server.crt",
             "/etc/localtime",
             "./init.sql",

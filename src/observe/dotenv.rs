@@ -192,6 +192,33 @@ pub fn is_example_of(example: &Path, env_file: &str) -> bool {
     is_example && !stem(env_name).is_empty() && stem(example_name) == stem(env_name)
 }
 
+/// The example that stands in for `env_file` among `candidates`: one whose
+/// name is an example of it ([`is_example_of`]); else, when the project
+/// has exactly one env example, that one (`.env.sample` downloaded as
+/// `docker.env` is a common upstream pattern); else none.
+pub fn example_for<'a>(env_file: &str, candidates: &[&'a Path]) -> Option<&'a Path> {
+    if let Some(named) = candidates.iter().find(|c| is_example_of(c, env_file)) {
+        return Some(named);
+    }
+    let mut examples = candidates.iter().filter(|c| is_env_example(c));
+    match (examples.next(), examples.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// Whether the file name is an env file's example: an example word and an
+/// `env` word (`.env.example`, `example.env`, `.env.production.sample`).
+fn is_env_example(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let words: Vec<&str> = name.split('.').collect();
+    words.iter().any(|w| EXAMPLE_WORDS.contains(w)) && words.contains(&"env")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +269,18 @@ mod tests {
     fn the_last_assignment_wins() {
         let parsed = parse("A=1\nA=2\n");
         assert_eq!(&*parsed.get("A").map(|e| e.value.clone()).unwrap(), "2");
+    }
+
+    #[test]
+    fn the_only_env_example_stands_in_when_no_name_matches() {
+        let sample = Path::new(".env.sample");
+        let prod = Path::new(".env.production.sample");
+        let other = Path::new("settings.sample");
+        assert_eq!(example_for("docker.env", &[sample, other]), Some(sample));
+        assert_eq!(example_for(".env.production", &[sample, prod]), Some(prod));
+        assert_eq!(example_for("docker.env", &[sample, prod]), None);
+        assert_eq!(example_for("docker.env", &[other]), None);
+        assert_eq!(example_for("docker.env", &[]), None);
     }
 
     #[test]

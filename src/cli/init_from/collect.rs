@@ -185,9 +185,10 @@ impl Found {
             }
             // A missing env_file: the keys of its example, if one was given.
             for env_file in service.env_files.iter().filter(|f| !f.found) {
-                let Some(example) = examples
-                    .iter()
-                    .find(|e| kinds::is_example_of(&e.path, &env_file.path))
+                let paths: Vec<&std::path::Path> =
+                    examples.iter().map(|e| e.path.as_path()).collect();
+                let Some(example) = dotenv::example_for(&env_file.path, &paths)
+                    .and_then(|path| examples.iter().find(|e| e.path == path))
                 else {
                     continue;
                 };

@@ -69,8 +69,6 @@ pub(super) fn environment_of(path: &Path) -> Option<&'static str> {
     }
 }
 
-pub(super) use secretary::observe::dotenv::is_example_of;
-
 /// A service kind guessed from its name (and the kinds' own words).
 pub(super) fn kind_of(name: &str) -> Option<&'static str> {
     let name = name.to_ascii_lowercase();

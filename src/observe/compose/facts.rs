@@ -340,31 +340,32 @@ pub fn referenced(compose: Option<&Compose>, code: Option<&Code>) -> Option<BTre
 /// The variables the compose files set themselves: every service that
 /// receives one gives it a value in `environment:` (a literal, a value
 /// built from other variables, a path, or a new name for a host variable:
-/// `AUTH_JWT_SECRET: ${JWT_SECRET}`), so nobody sets it by hand. A
-/// variable also received from the host (interpolated, passed through bare,
-/// from an `env_file`, `X: ${X}`) is not one. `None` when no compose file
-/// was read.
+/// `AUTH_JWT_SECRET: ${JWT_SECRET}`) or a default where it is interpolated
+/// (`${IMAGE:-app:1}`), so nobody has to set it by hand. A variable also
+/// received from the host without a default (interpolated, passed through
+/// bare, from an `env_file`, `X: ${X}`) is not one. `None` when no compose
+/// file was read.
 pub fn set_by_compose(compose: Option<&Compose>) -> Option<BTreeSet<String>> {
     let compose = compose?;
     let (mut set, mut from_host) = (BTreeSet::new(), BTreeSet::new());
     for file in &compose.files {
-        // (service, variable) → whether every value given is not the host's own.
-        let mut given: std::collections::HashMap<(&str, &str), bool> = Default::default();
+        // (service, variable) given a value by the file itself: a literal,
+        // a path, a value built from other variables, or the default of
+        // `${VAR:-default}` (Docker runs with it when nobody sets `VAR`);
+        // not `X: ${X}`, which only passes the host's value on.
+        let mut given: BTreeSet<(&str, &str)> = BTreeSet::new();
         for a in &file.assignments {
-            let own = a.delivers.as_ref() == Some(&a.variable);
-            *given
-                .entry((a.service.as_str(), a.variable.as_str()))
-                .or_insert(true) &= !own;
+            if a.delivers.as_ref() != Some(&a.variable) {
+                given.insert((a.service.as_str(), a.variable.as_str()));
+            }
         }
         for service in &file.services {
             for received in &service.receives {
                 let Channel::Env(name) = &received.channel else {
                     continue;
                 };
-                let by_compose = received.via == "environment"
-                    && given
-                        .get(&(service.name.as_str(), name.as_str()))
-                        .is_some_and(|all| *all);
+                let by_compose = matches!(received.via, "environment" | "interpolation")
+                    && given.contains(&(service.name.as_str(), name.as_str()));
                 if by_compose {
                     set.insert(name.as_str());
                 } else {

@@ -441,19 +441,20 @@ fn yaml_bool(node: &Node) -> Option<bool> {
 }
 
 /// The example of the env file `path` in the same directory
-/// (`.env.production.sample` for `.env.production`,
-/// [`dotenv::is_example_of`]), the first by name when several are.
+/// ([`dotenv::example_for`]: `.env.production.sample` for
+/// `.env.production`, or the directory's only env example).
 fn example_beside(path: &Path) -> Option<std::path::PathBuf> {
     let name = path.file_name()?.to_str()?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut examples: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|candidate| dotenv::is_example_of(candidate, name))
+        .filter(|p| p.is_file())
         .collect();
-    examples.sort();
-    examples.into_iter().next()
+    files.sort();
+    let candidates: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    dotenv::example_for(name, &candidates).map(Path::to_path_buf)
 }
