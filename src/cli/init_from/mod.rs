@@ -63,16 +63,17 @@ fn read_inputs(from: &[PathBuf], errors: &mut Vec<InputError>) -> Vec<Input> {
     for path in from {
         let display: Arc<str> = Arc::from(path.display().to_string());
         // The larger cap of the two kinds: the kind is known once read.
+        let unreadable = |error: secretary::read::ReadError| {
+            InputError::new(
+                Code::UnreadableFile,
+                format!("cannot read `{display}`: {error}"),
+            )
+            .help("check the path given to `--from`")
+        };
         let text = match secretary::read::read_text(path, secretary::read::Kind::Compose) {
             Ok(text) => zeroize::Zeroizing::new(text),
             Err(error) => {
-                errors.push(
-                    InputError::new(
-                        Code::UnreadableFile,
-                        format!("cannot read `{display}`: {error}"),
-                    )
-                    .help("check the path given to `--from`"),
-                );
+                errors.push(unreadable(error));
                 continue;
             }
         };
@@ -80,13 +81,7 @@ fn read_inputs(from: &[PathBuf], errors: &mut Vec<InputError>) -> Vec<Input> {
         // An env file has the smaller cap: the error names it, as for any env file.
         if kind != Some(InputKind::Compose) && text.len() as u64 > secretary::read::DOTENV_CAP {
             if let Err(error) = secretary::read::read_text(path, secretary::read::Kind::Dotenv) {
-                errors.push(
-                    InputError::new(
-                        Code::UnreadableFile,
-                        format!("cannot read `{display}`: {error}"),
-                    )
-                    .help("check the path given to `--from`"),
-                );
+                errors.push(unreadable(error));
                 continue;
             }
         }
