@@ -120,6 +120,7 @@ codes! {
     UnknownAnnotation => "unknown-annotation",
     UnknownDocsMarker => "unknown-docs-marker",
     UnknownInputKind => "unknown-input-kind",
+    NotAnInventory => "not-an-inventory",
     UnknownDocsTable => "unknown-docs-table",
     UnknownEnvironment => "unknown-environment",
     UnknownField => "unknown-field",

@@ -123,7 +123,13 @@ pub fn load(
         }
     }
     for (display, text) in &read {
-        texts.insert(display, Arc::clone(text), FileKind::Inventory);
+        // A compose file read as an inventory is quoted as compose files
+        // are (never): its lines may hold values.
+        let kind = match compose_file_line(text) {
+            Some(_) => FileKind::Compose,
+            None => FileKind::Inventory,
+        };
+        texts.insert(display, Arc::clone(text), kind);
     }
     // Files parse independently; large inventories are split across many.
     let results: Vec<_> = read
@@ -158,7 +164,22 @@ fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile
         .at(crate::source::Location::file_start(path))
         .help("add `version: 1` and at least one section, or remove the file")]);
     }
-    let (document, problems) = yaml::parse::<raw::RawDocument>(path, text)?;
+    let (document, problems) = yaml::parse::<raw::RawDocument>(path, text).map_err(|errors| {
+        // A directory inventory often sits beside (or holds) the project's
+        // compose file; its errors would read as inventory mistakes.
+        match compose_file_line(text) {
+            Some(line) => vec![InputError::new(
+                Code::NotAnInventory,
+                format!("`{path}` is a compose file, not an inventory file"),
+            )
+            .at(crate::source::Location::new(path, line, 1))
+            .help(
+                "point `check` at the inventory file (or keep inventory files in a directory of \
+                 their own), and list the compose file under `sources.compose` to compare it",
+            )],
+            None => errors,
+        }
+    })?;
     Ok(validate::ParsedFile {
         path: Arc::clone(path),
         document,
@@ -166,9 +187,61 @@ fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile
     })
 }
 
+/// The top-level keys of the compose specification (besides `x-*`).
+const COMPOSE_KEYS: [&str; 9] = [
+    "version", "name", "services", "include", "networks", "volumes", "configs", "secrets", "models",
+];
+
+/// The line of `services:` (or `include:`) when `text` reads as a compose
+/// file: every top-level key is one of the compose specification's, one of
+/// them is `services` or `include`, and no `version: 1` says inventory.
+/// Only asked of a file that failed to read as an inventory, to name it
+/// rightly.
+fn compose_file_line(text: &str) -> Option<usize> {
+    let mut marker = None;
+    for (index, line) in text.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) || line.trim().is_empty() {
+            continue;
+        }
+        let (key, value) = line.split_once(':')?;
+        let key = key.trim().trim_matches(['"', '\'']);
+        if key == "version" && value.trim() == "1" {
+            return None;
+        }
+        if !(COMPOSE_KEYS.contains(&key) || key.starts_with("x-")) {
+            return None;
+        }
+        if marker.is_none() && matches!(key, "services" | "include") {
+            marker = Some(index + 1);
+        }
+    }
+    marker
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compose_files_are_told_from_inventories() {
+        assert_eq!(
+            compose_file_line("name: shop\nx-env: &env\n  A: 1\nservices:\n  db:\n    image: pg\n"),
+            Some(4)
+        );
+        assert_eq!(
+            compose_file_line("version: \"3.8\"\nservices:\n  a: {}\n"),
+            Some(2)
+        );
+        assert_eq!(compose_file_line("include:\n  - a.yml\n"), Some(1));
+        // An inventory, even one with only compose-like keys.
+        assert_eq!(
+            compose_file_line("version: 1\nservices:\n  api: {}\n"),
+            None
+        );
+        assert_eq!(compose_file_line("environments: {}\nservices: {}\n"), None);
+        assert_eq!(compose_file_line("networks: {}\n"), None);
+        assert_eq!(compose_file_line("[1, 2]\n"), None);
+    }
 
     fn load_texts(files: &[(&str, &str)]) -> Result<Inventory, Vec<InputError>> {
         let parsed = files
