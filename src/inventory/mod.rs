@@ -187,8 +187,9 @@ fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile
     })
 }
 
-/// The top-level keys of the compose specification (besides `x-*`).
-const COMPOSE_KEYS: [&str; 9] = [
+/// The top-level keys of the compose specification (besides `x-*`): the
+/// compose reader's too, kept here because the inventory may not import it.
+pub const COMPOSE_KEYS: [&str; 9] = [
     "version", "name", "services", "include", "networks", "volumes", "configs", "secrets", "models",
 ];
 

@@ -228,11 +228,6 @@ pub fn read_file(
     project::read(file, root, source, defaults, gaps)
 }
 
-/// The top-level keys of the compose specification (besides `x-*`).
-const TOP_LEVEL_KEYS: [&str; 9] = [
-    "version", "name", "services", "include", "networks", "volumes", "configs", "secrets", "models",
-];
-
 /// Whether `text` is a compose file, by content (for `init --from`, which
 /// is given files of any name): a YAML mapping with `services:` (a mapping
 /// or empty) or `include:`, and only the compose specification's top-level
@@ -251,7 +246,8 @@ pub fn looks_like_compose(text: &str) -> bool {
         let Some(key) = key.as_str() else {
             return false;
         };
-        if !(TOP_LEVEL_KEYS.contains(&key) || key.starts_with("x-") || key == "<<") {
+        if !(crate::inventory::COMPOSE_KEYS.contains(&key) || key.starts_with("x-") || key == "<<")
+        {
             return false;
         }
         marked |= match key {
