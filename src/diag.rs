@@ -70,6 +70,8 @@ codes! {
     Internal => "internal",
     InvalidAnnotation => "invalid-annotation",
     InvalidAwsAccount => "invalid-aws-account",
+    PrivilegedWithoutReason => "privileged-without-reason",
+    InvalidAwsRegion => "invalid-aws-region",
     InvalidDate => "invalid-date",
     InvalidEntity => "invalid-entity",
     InvalidFileMode => "invalid-file-mode",

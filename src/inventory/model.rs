@@ -77,6 +77,45 @@ pub struct Settings {
     pub access_key_max_age_days: i64,
     /// Days a password or access key may go unused (CIS 1.12).
     pub unused_credentials_max_days: i64,
+    /// The part of the account's secret stores this inventory answers for.
+    pub stores: StoreSettings,
+}
+
+/// `settings.stores`: which Secrets Manager secrets and SSM parameters of
+/// the account this inventory answers for, and how long one may go unread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// Name prefixes (`prod/`, `/myapp/`): a store item whose name starts
+    /// with one is in scope. Empty with no `tags`: everything is in scope.
+    pub prefixes: Vec<String>,
+    /// Tags (`team: payments`): a store item carrying one of them (key and
+    /// value) is in scope.
+    pub tags: Vec<(String, String)>,
+    /// Days a secret may go unread (`unused_max`, default `90d`).
+    pub unused_max_days: i64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            prefixes: Vec::new(),
+            tags: Vec::new(),
+            unused_max_days: 90,
+        }
+    }
+}
+
+impl StoreSettings {
+    /// Whether a store item named `name` with `tags` is in scope.
+    pub fn in_scope<'a>(
+        &self,
+        name: &str,
+        mut tags: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> bool {
+        (self.prefixes.is_empty() && self.tags.is_empty())
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            || tags.any(|(k, v)| self.tags.iter().any(|(sk, sv)| sk == k && sv == v))
+    }
 }
 
 impl Default for Settings {
@@ -84,6 +123,7 @@ impl Default for Settings {
         Settings {
             access_key_max_age_days: 90,
             unused_credentials_max_days: 45,
+            stores: StoreSettings::default(),
         }
     }
 }
@@ -120,6 +160,8 @@ pub struct Identity {
     pub credentials: Vec<String>,
     pub rotation: Option<Period>,
     pub aws: Option<AwsIdentity>,
+    /// Why the identity may read every secret (`privileged: true`), if it may.
+    pub privileged: Option<String>,
     pub location: Location,
 }
 
@@ -229,6 +271,8 @@ pub struct Instance {
     pub env_var: Option<String>,
     pub file: Option<SecretFile>,
     pub reference: Option<String>,
+    /// The AWS region of a store item named by `reference` (not an ARN).
+    pub region: Option<String>,
     pub store: Option<String>,
     /// The mechanism, `none`, `provider-managed` or `unknown` (see [`super::raw::RawInstance`]).
     pub encryption: String,

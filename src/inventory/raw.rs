@@ -113,6 +113,28 @@ pub struct RawSettings {
     /// Thresholds of the live IAM checks (`check --iam`, `--iam-snapshot`).
     #[serde(default)]
     pub iam: Option<RawIamSettings>,
+    /// The part of the account's secret stores (Secrets Manager, SSM Parameter Store)
+    /// this inventory answers for (`check --aws`, `--aws-snapshot`).
+    #[serde(default)]
+    pub stores: Option<RawStoreSettings>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "StoreSettings")]
+pub struct RawStoreSettings {
+    /// Name prefixes of the secrets and parameters this inventory answers for (e.g.
+    /// `prod/payments/`, `/payments/`). Without `prefixes` and `tags`, every secret in
+    /// the account is in scope.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub prefixes: Vec<String>,
+    /// Tags (key: value) of the secrets this inventory answers for; a secret carrying
+    /// any of them is in scope.
+    #[serde(default)]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    /// Longest a secret may go unread before `store-secret-unused` (default `90d`).
+    #[serde(default)]
+    pub unused_max: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -215,6 +237,14 @@ pub struct RawIdentity {
     /// For AWS IAM users and roles: where the identity lives.
     #[serde(default)]
     pub aws: Option<RawAwsIdentity>,
+    /// An identity that may read every secret by design (an administrator, SSO or
+    /// break-glass role): its broad access is acknowledged, not a finding. Needs
+    /// `privileged_reason`.
+    #[serde(default)]
+    pub privileged: Option<Spanned<bool>>,
+    /// Why the identity is privileged, for the audit trail.
+    #[serde(default)]
+    pub privileged_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -452,6 +482,10 @@ pub struct RawInstance {
     /// A locator in the backend: an ARN, a Vault path, a `table.column`, a CI secret name.
     #[serde(default)]
     pub reference: Option<String>,
+    /// The AWS region of an `aws_secrets_manager` or `aws_ssm_parameter` instance whose
+    /// `reference` is a name, not an ARN (default: any region read).
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
     /// The storage layer (from `stores`) that holds it.
     #[serde(default)]
     pub store: Option<Spanned<String>>,
@@ -488,7 +522,11 @@ pub enum Backend {
     File,
     /// A Docker secret mounted under `/run/secrets`.
     DockerSecret,
+    /// AWS Secrets Manager: `reference` is the secret's name or ARN (`region` picks the
+    /// region of a name).
     AwsSecretsManager,
+    /// AWS Systems Manager Parameter Store: `reference` is the parameter's name or ARN.
+    AwsSsmParameter,
     GcpSecretManager,
     AzureKeyVault,
     /// HashiCorp Vault.

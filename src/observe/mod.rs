@@ -31,6 +31,7 @@ pub mod compose;
 pub mod dotenv;
 pub mod iam;
 pub mod repository;
+pub mod stores;
 pub mod values;
 
 use crate::findings::Finding;
@@ -50,8 +51,11 @@ pub const GAP_RULES: [&str; 6] = [
 /// asked for.
 #[derive(Debug, Default)]
 pub struct Observations {
-    /// The AWS account's IAM state (`--iam` or `--iam-snapshot`).
+    /// The AWS account's IAM state (`--iam` or `--iam-snapshot`, or the IAM
+    /// part of `--aws` and `--aws-snapshot`).
     pub iam: Option<iam::Snapshot>,
+    /// The account's secret stores (`--aws` or `--aws-snapshot`).
+    pub stores: Option<stores::Stores>,
     /// Secret values read on this machine (`--env`) and fingerprints merged
     /// from other environments (`--fingerprints`).
     pub values: Option<values::ValueObservation>,

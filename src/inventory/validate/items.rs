@@ -103,6 +103,27 @@ impl Validator {
                     );
                 }
             }
+            let reason = raw
+                .privileged_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            let privileged = match &raw.privileged {
+                Some(flag) if flag.value => {
+                    if reason.is_none() {
+                        self.errors.push(
+                            InputError::new(
+                                Code::PrivilegedWithoutReason,
+                                format!("identity `{name}` is `privileged` without a reason"),
+                            )
+                            .at(flag.at(&file.path))
+                            .help("say why it may read every secret, e.g. `privileged_reason: break-glass administrator role`"),
+                        );
+                    }
+                    reason.map(str::to_owned)
+                }
+                _ => None,
+            };
             inventory
                 .identities
                 .entry(name.value.clone())
@@ -121,6 +142,7 @@ impl Validator {
                         name: a.name.clone(),
                         arn: a.arn.clone(),
                     }),
+                    privileged,
                     location: name.at(&file.path),
                 });
         }

@@ -355,6 +355,8 @@ fn default_encryption(backend: Backend) -> &'static str {
         | Backend::DockerSecret
         | Backend::PlatformEnv
         | Backend::EncryptedDbColumn
-        | Backend::LocalEncrypted => "unknown",
+        | Backend::LocalEncrypted
+        // A `String` parameter is plaintext, a `SecureString` KMS-encrypted.
+        | Backend::AwsSsmParameter => "unknown",
     }
 }

@@ -178,6 +178,7 @@ impl Validator {
                 owner: file.owner.clone(),
             }),
             reference: raw.reference.clone(),
+            region: raw.region.as_ref().map(|r| r.value.clone()),
             store: raw.store.as_deref().cloned(),
             encryption,
             encryption_declared,

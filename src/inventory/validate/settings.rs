@@ -12,11 +12,11 @@ impl Validator {
     pub(super) fn settings(&mut self, files: &[ParsedFile], inventory: &mut Inventory) {
         let mut settings_file: Option<Location> = None;
         for file in files {
-            let Some((settings, iam)) = file
+            let Some(settings) = file
                 .document
                 .settings
                 .as_ref()
-                .and_then(|s| Some((s, s.iam.as_ref()?)))
+                .filter(|s| s.iam.is_some() || s.stores.is_some())
             else {
                 continue;
             };
@@ -34,14 +34,26 @@ impl Validator {
                 continue;
             }
             settings_file = Some(here);
-            if let Some(text) = &iam.access_key_max_age {
-                if let Some(p) = self.period(text, || text.at(&file.path)) {
-                    inventory.settings.access_key_max_age_days = p.days;
+            if let Some(iam) = &settings.iam {
+                if let Some(text) = &iam.access_key_max_age {
+                    if let Some(p) = self.period(text, || text.at(&file.path)) {
+                        inventory.settings.access_key_max_age_days = p.days;
+                    }
+                }
+                if let Some(text) = &iam.unused_credentials_max {
+                    if let Some(p) = self.period(text, || text.at(&file.path)) {
+                        inventory.settings.unused_credentials_max_days = p.days;
+                    }
                 }
             }
-            if let Some(text) = &iam.unused_credentials_max {
-                if let Some(p) = self.period(text, || text.at(&file.path)) {
-                    inventory.settings.unused_credentials_max_days = p.days;
+            if let Some(stores) = &settings.stores {
+                let scope = &mut inventory.settings.stores;
+                scope.prefixes = stores.prefixes.clone();
+                scope.tags = stores.tags.clone().unwrap_or_default().into_iter().collect();
+                if let Some(text) = &stores.unused_max {
+                    if let Some(p) = self.period(text, || text.at(&file.path)) {
+                        scope.unused_max_days = p.days;
+                    }
                 }
             }
         }
