@@ -26,6 +26,9 @@ pub struct Derived<'a> {
     pub shadows: HashMap<&'a str, BTreeSet<&'a str>>,
     /// What was observed of each instance's value (never the value or its fingerprint).
     pub values: HashMap<InstanceKey<'a>, super::values::ValueAttrs>,
+    /// The date of each instance's current value as its secret store
+    /// records it: it replaces the declared `last_rotated`.
+    pub rotated: HashMap<InstanceKey<'a>, Date>,
 }
 
 impl Derived<'_> {
@@ -53,6 +56,7 @@ pub fn derive<'a>(
         shared_secrets: HashMap::default(),
         shadows: HashMap::default(),
         values: HashMap::default(),
+        rotated: HashMap::default(),
     };
     let observed =
         |secret: &str, env: &str| values.and_then(|v| v.get(&(secret.to_owned(), env.to_owned())));

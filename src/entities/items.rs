@@ -166,7 +166,9 @@ pub fn secret(
     for (env, instance) in &secret.instances {
         let key = (secret.id.as_str(), env.as_str());
         let instance_uid = instance_uid(&secret.id, env);
-        let age = instance.last_rotated.map(|date| derived.age_days(date));
+        // The store's date of the current value, when observed, is the truth.
+        let last_rotated = derived.rotated.get(&key).copied().or(instance.last_rotated);
+        let age = last_rotated.map(|date| derived.age_days(date));
         let overdue = match (age, period) {
             (Some(age), Some(period)) if age > period => Some(age - period),
             _ => None,
@@ -208,10 +210,7 @@ pub fn secret(
                 .opt("reference", instance.reference.as_ref().map(string))
                 .opt("store", instance.store.as_ref().map(string))
                 .set("encryption", string(&instance.encryption))
-                .opt(
-                    "last_rotated",
-                    instance.last_rotated.map(|d| string(d.to_string())),
-                )
+                .opt("last_rotated", last_rotated.map(|d| string(d.to_string())))
                 .opt("age_days", age.map(long))
                 .opt("rotation_days", period.map(long))
                 .opt("days_overdue", overdue.map(long))

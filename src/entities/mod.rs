@@ -101,6 +101,9 @@ pub fn resource_types(action: Action) -> &'static [&'static str] {
             "IamAccessKey",
             "IamPolicy",
             "Identity",
+            "StoreItem",
+            "StoreAccess",
+            "StoreReader",
         ],
         Action::Scan => &[
             "RepoFile",
@@ -138,6 +141,27 @@ pub struct Fact {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Observed {
     pub declared: bool,
+    /// Where it was seen (`context.source`).
+    pub source: ObservedSource,
+}
+
+/// Where a read was observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObservedSource {
+    /// A compose file gives the service the secret.
+    Compose,
+    /// IAM policies let the service's AWS identity read the secret's store item.
+    Iam,
+}
+
+impl ObservedSource {
+    /// The value of `context.source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObservedSource::Compose => "compose",
+            ObservedSource::Iam => "iam",
+        }
+    }
 }
 
 /// One chunk's entities and the facts to judge against them.
@@ -190,7 +214,7 @@ pub fn uid(type_name: &str, id: &str) -> EntityUid {
 
 /// The schema's entity types, parsed once: Cedar's parser is far too costly
 /// to run for each of hundreds of thousands of uids.
-const TYPE_NAMES: [&str; 20] = [
+const TYPE_NAMES: [&str; 23] = [
     "Action",
     "Inventory",
     "Environment",
@@ -211,6 +235,9 @@ const TYPE_NAMES: [&str; 20] = [
     "ComposeVariable",
     "ComposeValue",
     "CodeReference",
+    "StoreItem",
+    "StoreAccess",
+    "StoreReader",
 ];
 
 fn entity_type(type_name: &str) -> EntityTypeName {

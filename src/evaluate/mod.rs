@@ -232,7 +232,7 @@ fn ask_cedar(
 /// whether the read was observed (compose files) and whether `reads:` lists it.
 /// Screens read these values, and Cedar gets them as the [`Context`].
 fn context_attrs(fact: &Fact) -> Vec<(&'static str, AttrValue)> {
-    let mut attrs = Vec::with_capacity(3);
+    let mut attrs = Vec::with_capacity(4);
     if let Some(env) = &fact.environment {
         attrs.push(("environment", AttrValue::Entity(env.clone())));
     }
@@ -243,6 +243,12 @@ fn context_attrs(fact: &Fact) -> Vec<(&'static str, AttrValue)> {
             "declared",
             AttrValue::Bool(fact.observed.is_none_or(|o| o.declared)),
         ));
+        if let Some(observed) = fact.observed {
+            attrs.push((
+                "source",
+                AttrValue::String(observed.source.name().to_owned()),
+            ));
+        }
     }
     attrs
 }

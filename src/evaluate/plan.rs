@@ -32,7 +32,7 @@ use crate::entities::derive;
 use crate::entities::items;
 use crate::entities::{EntityLiterals, EntityStore, Fact};
 use crate::inventory::model::{EnvVar, Inventory, Read, Secret};
-use crate::observe::{compose, iam, repository, Observations};
+use crate::observe::{compose, iam, repository, stores, Observations};
 use crate::source::Location;
 
 /// How many secrets share one entity store. Small, so that a chunk's
@@ -75,8 +75,11 @@ pub struct EntityPlan<'a> {
     repository: Option<repository::facts::RepoChunk>,
     /// Observed attributes of secret files' instances (`check --env`).
     instance_attrs: repository::facts::InstanceAttrs,
-    /// Compose files and code, judged in a chunk of their own (the last).
+    /// Compose files and code, judged in a chunk of their own.
     scan: Option<compose::facts::ScanChunk>,
+    /// The account's secret stores and who can read them, judged in a
+    /// chunk of their own (the last).
+    stores: Option<(Vec<EntityData>, Vec<Fact>)>,
     /// Variable names the code or compose files refer to (only when code was scanned).
     referenced: Option<BTreeSet<String>>,
 }
@@ -105,11 +108,34 @@ pub(crate) fn plan_in_chunks<'a>(
     let chunk_secrets = chunk_secrets.max(1);
     // Observed fingerprints replace declared ones; observed facts become
     // attributes of the instances.
-    let derived = derive::derive(
+    let mut derived = derive::derive(
         inventory,
         now,
         observations.values.as_ref().map(|v| &v.instances),
     );
+    // The secret stores: what they add to instances (attributes, the date of
+    // the current value) and reads that IAM allows.
+    let mut store_facts = observations.stores.as_ref().map(|observed| {
+        let readers = stores::readers::analyse(observations.iam.as_ref(), observed);
+        stores::facts::build(
+            inventory,
+            observed,
+            observations.iam.as_ref(),
+            &readers,
+            now,
+        )
+    });
+    if let Some(store_facts) = &store_facts {
+        for ((secret, env), date) in &store_facts.rotated {
+            let key = inventory.secrets.get_key_value(secret).and_then(|(id, s)| {
+                let (env, _) = s.instances.get_key_value(env)?;
+                Some((id.as_str(), env.as_str()))
+            });
+            if let Some(key) = key {
+                derived.rotated.insert(key, *date);
+            }
+        }
+    }
     let mut shared = vec![items::inventory()];
     for env in inventory.environments.values() {
         shared.push(items::environment(env, None));
@@ -182,10 +208,24 @@ pub(crate) fn plan_in_chunks<'a>(
         chunks[chunk].reads.push(read);
     }
     let (compose, code) = (observations.compose.as_ref(), observations.code.as_ref());
-    if let Some(compose) = compose {
-        for (secret, fact) in compose::facts::observed_reads(inventory, compose) {
-            let chunk = chunk_of.get(secret.as_str()).copied().unwrap_or(0);
-            chunks[chunk].observed_reads.push(fact);
+    let mut observed_reads = compose
+        .map(|compose| compose::facts::observed_reads(inventory, compose))
+        .unwrap_or_default();
+    if let Some(store_facts) = &mut store_facts {
+        observed_reads.append(&mut store_facts.reads);
+    }
+    for (secret, fact) in observed_reads {
+        let chunk = chunk_of.get(secret.as_str()).copied().unwrap_or(0);
+        chunks[chunk].observed_reads.push(fact);
+    }
+    let mut instance_attrs = observations
+        .files
+        .as_ref()
+        .map(|files| repository::facts::instance_attrs(inventory, files))
+        .unwrap_or_default();
+    if let Some(store_facts) = &mut store_facts {
+        for (uid, attrs) in store_facts.instance_attrs.drain(..) {
+            instance_attrs.entry(uid).or_default().extend(attrs);
         }
     }
     EntityPlan {
@@ -205,12 +245,9 @@ pub(crate) fn plan_in_chunks<'a>(
             observations.env_example.as_ref(),
             compose::facts::set_by_compose(compose).as_ref(),
         ),
-        instance_attrs: observations
-            .files
-            .as_ref()
-            .map(|files| repository::facts::instance_attrs(inventory, files))
-            .unwrap_or_default(),
+        instance_attrs,
         scan: compose::facts::scan_chunk(inventory, compose, code),
+        stores: store_facts.map(|f| (f.entities, f.facts)),
         referenced: compose::facts::referenced(compose, code),
     }
 }
@@ -229,6 +266,7 @@ impl EntityPlan<'_> {
                 .as_ref()
                 .map(|c| (&c.entities[..], &c.facts[..])),
             self.scan.as_ref().map(|c| (&c.entities[..], &c.facts[..])),
+            self.stores.as_ref().map(|(e, f)| (&e[..], &f[..])),
         ]
         .into_iter()
         .flatten()

@@ -85,11 +85,12 @@ pub enum ObservationKind {
     EnvExample,
     Compose,
     Code,
+    Stores,
 }
 
 impl ObservationKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [ObservationKind; 7] = [
+    pub const ALL: [ObservationKind; 8] = [
         ObservationKind::Iam,
         ObservationKind::Values,
         ObservationKind::Files,
@@ -97,6 +98,7 @@ impl ObservationKind {
         ObservationKind::EnvExample,
         ObservationKind::Compose,
         ObservationKind::Code,
+        ObservationKind::Stores,
     ];
 
     /// The name `@observes` uses.
@@ -109,6 +111,7 @@ impl ObservationKind {
             ObservationKind::EnvExample => "env_example",
             ObservationKind::Compose => "compose",
             ObservationKind::Code => "code",
+            ObservationKind::Stores => "stores",
         }
     }
 
@@ -128,6 +131,7 @@ impl ObservationKind {
             ObservationKind::EnvExample => "a .env.example file",
             ObservationKind::Compose => "compose files",
             ObservationKind::Code => "source code",
+            ObservationKind::Stores => "AWS secret stores",
         }
     }
 
@@ -141,6 +145,7 @@ impl ObservationKind {
             ObservationKind::EnvExample => &["sources.env_example"],
             ObservationKind::Compose => &["sources.compose"],
             ObservationKind::Code => &["sources.code"],
+            ObservationKind::Stores => &["--aws", "--aws-snapshot FILE"],
         }
     }
 }
@@ -156,6 +161,7 @@ impl Observations {
             (ObservationKind::EnvExample, self.env_example.is_some()),
             (ObservationKind::Compose, self.compose.is_some()),
             (ObservationKind::Code, self.code.is_some()),
+            (ObservationKind::Stores, self.stores.is_some()),
         ];
         made.into_iter()
             .filter_map(|(kind, made)| made.then_some(kind))

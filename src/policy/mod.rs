@@ -78,6 +78,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "published_defaults.cedar",
         include_str!("../../policies/published_defaults.cedar"),
     ),
+    ("stores.cedar", include_str!("../../policies/stores.cedar")),
 ];
 
 /// How built-in files are named in messages.

@@ -161,6 +161,30 @@ impl Validator {
                 );
             }
         }
+        if let Some(region) = &raw.region {
+            let aws = matches!(
+                *raw.backend,
+                Backend::AwsSecretsManager | Backend::AwsSsmParameter
+            );
+            let problem = if !aws {
+                Some(format!(
+                    "{referrer} names a `region`, but its backend is not an AWS store"
+                ))
+            } else if !aws_region(&region.value) {
+                Some(format!(
+                    "the `region` of {referrer} is not an AWS region name"
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                self.errors.push(
+                    InputError::new(Code::InvalidAwsRegion, problem)
+                        .at(region.at(f))
+                        .help("write an AWS region such as `eu-west-1`, on an `aws_secrets_manager` or `aws_ssm_parameter` instance"),
+                );
+            }
+        }
         let encryption_declared = declared.as_deref().is_some_and(|e| !e.is_empty());
         let encryption = match declared {
             Some(e) if e.eq_ignore_ascii_case("none") => "none".to_owned(),
@@ -189,4 +213,16 @@ impl Validator {
             location: at,
         })
     }
+}
+
+/// Whether `name` has the shape of an AWS region: `eu-west-1`,
+/// `us-gov-east-1`, `ap-southeast-4`.
+fn aws_region(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
 }

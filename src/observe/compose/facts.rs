@@ -21,7 +21,7 @@ use crate::entities::data::{boolean, string, AttrsBuilder, EntityData};
 
 use super::code::{self, Code};
 use super::{Channel, Compose, Gap};
-use crate::entities::{uid, Action, Fact, Observed};
+use crate::entities::{uid, Action, Fact, Observed, ObservedSource};
 use crate::findings::{Finding, Severity};
 use crate::heuristics;
 use crate::inventory::model::{Instance, Inventory, Secret};
@@ -116,7 +116,10 @@ pub fn observed_reads(inventory: &Inventory, compose: &Compose) -> Vec<(String, 
                             environment_name: environment.map(str::to_owned),
                             counterpart: Some(principal),
                             location: received.location.clone(),
-                            observed: Some(Observed { declared }),
+                            observed: Some(Observed {
+                                declared,
+                                source: ObservedSource::Compose,
+                            }),
                         },
                     ));
                 }

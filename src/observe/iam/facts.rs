@@ -92,12 +92,12 @@ fn declared_identities<'a>(inventory: &'a Inventory, account: Option<&str>) -> V
     out
 }
 
-fn find<'a>(
-    declared: &'a [Declared<'a>],
+fn find<'d, 'a>(
+    declared: &'d [Declared<'a>],
     kind: Expected,
     name: &str,
     arn: &str,
-) -> Option<&'a Declared<'a>> {
+) -> Option<&'d Declared<'a>> {
     let fits = |d: &&Declared<'_>| d.expected == kind || d.expected == Expected::Either;
     declared
         .iter()
@@ -111,8 +111,23 @@ fn find<'a>(
         })
 }
 
+/// The inventory identity that declares the IAM user (`user`) or role
+/// named `name` with ARN `arn` in `account`, if any: the same matching the
+/// IAM checks use, for other observations of the account's principals.
+pub fn declaring_identity<'a>(
+    inventory: &'a Inventory,
+    account: Option<&str>,
+    user: bool,
+    name: &str,
+    arn: &str,
+) -> Option<&'a Identity> {
+    let declared = declared_identities(inventory, account);
+    let kind = if user { Expected::User } else { Expected::Role };
+    find(&declared, kind, name, arn).map(|d| d.identity)
+}
+
 /// Whole days from `time` to `now` (never negative).
-fn days_since(time: Option<&str>, now: Date) -> Option<i64> {
+pub fn days_since(time: Option<&str>, now: Date) -> Option<i64> {
     let date = time?
         .parse::<Timestamp>()
         .ok()?

@@ -94,6 +94,14 @@ pub fn matches(pattern: &str, action: &str) -> bool {
     glob(&p, &a, false)
 }
 
+/// Whether the IAM resource pattern `pattern` matches the ARN `arn`
+/// (`*` and `?` wildcards; unlike actions, resources are case-sensitive).
+pub fn matches_resource(pattern: &str, arn: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let a: Vec<char> = arn.chars().collect();
+    glob(&p, &a, false)
+}
+
 /// Whether every action `granted` (itself a pattern) can match is matched
 /// by `allowed`: `s3:*` covers `s3:Get*`, `s3:Get*` does not cover `s3:*`.
 pub fn covers(allowed: &str, granted: &str) -> bool {

@@ -13,6 +13,8 @@
 //! A store item is in scope when `settings.stores` (prefixes, tags) says
 //! this inventory answers for it; without a scope, every item is.
 
+pub mod facts;
+pub mod readers;
 pub mod snapshot;
 
 pub use snapshot::{Parameter, RegionStores, StoreGap, StoreKind, StoredSecret, Stores};

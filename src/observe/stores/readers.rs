@@ -1,0 +1,760 @@
+//! Who can really read each secret: the principals that IAM policies and
+//! each secret's resource policy let call `secretsmanager:GetSecretValue` on
+//! a Secrets Manager secret, or `ssm:GetParameter*` on a parameter.
+//!
+//! The evaluation is conservative, so that a reader may be over-counted and
+//! never hidden:
+//!
+//! - conditions are ignored: a conditional `Allow` grants, a conditional
+//!   `Deny` takes nothing away;
+//! - only an unconditional `Deny` naming its actions and resources
+//!   subtracts, and only where it matches every read action of the store;
+//! - `NotAction` and `NotResource` in an `Allow` count as everything, and a
+//!   `Deny` written with them subtracts nothing;
+//! - permission boundaries, session policies and SCPs are not read (each can
+//!   only take access away);
+//! - a managed policy whose document was not collected grants everything.
+//!
+//! Action names match as IAM matches them (wildcards, case-insensitive);
+//! resources match case-sensitively ([`grants::matches_resource`]).
+//!
+//! A principal whose grant covers every secret of a store (`*`, or
+//! `arn:aws:secretsmanager:*:*:secret:*`) is a *broad* reader: it is
+//! reported once, not once per secret, since admin, SSO and break-glass roles
+//! read everything by design.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::snapshot::{Parameter, StoreKind, StoredSecret, Stores};
+use crate::observe::iam::grants;
+use crate::observe::iam::snapshot::{account_of_arn, InlinePolicy, Snapshot};
+
+/// A principal that may read secrets.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    /// The user's or role's name, the account id, or `*`.
+    pub name: String,
+    /// The principal's ARN (`arn:aws:iam::123456789012:root` for an account, `*` for anyone).
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PrincipalKind {
+    User,
+    Role,
+    /// Another account named by a resource policy: any principal it allows.
+    Account,
+    /// `Principal: "*"` (or `NotPrincipal`) in a resource policy.
+    Anyone,
+}
+
+impl Principal {
+    /// How messages name it, e.g. "role `deployer`".
+    pub fn label(&self) -> String {
+        match self.kind {
+            PrincipalKind::User => format!("user `{}`", self.name),
+            PrincipalKind::Role => format!("role `{}`", self.name),
+            PrincipalKind::Account => format!("account `{}` (cross-account)", self.name),
+            PrincipalKind::Anyone => "anyone (`Principal: *`)".to_owned(),
+        }
+    }
+}
+
+/// Why a principal may read: the first policy statement that lets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub principal: Principal,
+    /// e.g. "inline policy `read` of role `api`", "the resource policy of secret `db`".
+    pub policy: String,
+    /// The statement's `Sid` in backquotes, or `#N` (1-based) without one.
+    pub statement: String,
+}
+
+/// The readers of one store's items.
+#[derive(Debug, Default)]
+pub struct Readers {
+    /// Per item ARN, the principals that may read it, broad readers left out,
+    /// in principal order.
+    pub by_item: BTreeMap<String, Vec<Grant>>,
+    /// Principals that may read every item of a store, with the grant that
+    /// says so, once each.
+    pub broad: Vec<(StoreKind, Grant)>,
+}
+
+/// The read actions of a store: a statement grants reading when one of its
+/// actions matches one of them, and a `Deny` takes reading away only when
+/// it matches all of them.
+fn read_actions(store: StoreKind) -> &'static [&'static str] {
+    match store {
+        StoreKind::SecretsManager => &["secretsmanager:GetSecretValue"],
+        StoreKind::Ssm => &[
+            "ssm:GetParameter",
+            "ssm:GetParameters",
+            "ssm:GetParametersByPath",
+        ],
+    }
+}
+
+/// A pattern list, or everything (`NotAction`, `NotResource`, `*` principal).
+#[derive(Debug, Clone)]
+enum Patterns {
+    Everything,
+    Only(Vec<String>),
+}
+
+/// One statement of a policy document, as far as reading matters.
+#[derive(Debug, Clone)]
+struct Statement {
+    allow: bool,
+    actions: Patterns,
+    resources: Patterns,
+    /// `Deny` with `NotAction`/`NotResource`, or with a condition: it may not
+    /// apply, so it subtracts nothing.
+    uncertain: bool,
+    /// Resource policies only: who the statement is about.
+    principals: Vec<Principal>,
+    policy: String,
+    sid: String,
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn statements(document: &Value, policy: &str, account: Option<&str>) -> Vec<Statement> {
+    let items = match document.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(single @ Value::Object(_)) => vec![single],
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, s)| {
+            let allow = match s.get("Effect").and_then(Value::as_str) {
+                Some("Allow") => true,
+                Some("Deny") => false,
+                _ => return None,
+            };
+            let negated = s.get("NotAction").is_some() || s.get("NotResource").is_some();
+            let actions = match s.get("NotAction") {
+                Some(_) => Patterns::Everything,
+                None => Patterns::Only(strings(s.get("Action"))),
+            };
+            let resources = match s.get("NotResource") {
+                Some(_) => Patterns::Everything,
+                None => Patterns::Only(strings(s.get("Resource"))),
+            };
+            let principals = if s.get("NotPrincipal").is_some() {
+                vec![anyone()]
+            } else {
+                principals(s.get("Principal"), account)
+            };
+            Some(Statement {
+                allow,
+                actions,
+                resources,
+                uncertain: negated || s.get("Condition").is_some(),
+                principals,
+                policy: policy.to_owned(),
+                sid: s
+                    .get("Sid")
+                    .and_then(Value::as_str)
+                    .filter(|sid| !sid.is_empty())
+                    .map(|sid| format!("`{sid}`"))
+                    .unwrap_or_else(|| format!("#{}", index + 1)),
+            })
+        })
+        .collect()
+}
+
+fn anyone() -> Principal {
+    Principal {
+        kind: PrincipalKind::Anyone,
+        name: "*".to_owned(),
+        arn: "*".to_owned(),
+    }
+}
+
+/// The AWS principals of a resource policy statement. The account's own
+/// root (`arn:aws:iam::SELF:root`) delegates to the account's IAM policies,
+/// which the identity side reads, so it adds no reader; AWS service
+/// principals are AWS itself.
+fn principals(value: Option<&Value>, account: Option<&str>) -> Vec<Principal> {
+    let aws = match value {
+        Some(Value::String(s)) if s == "*" => return vec![anyone()],
+        Some(Value::Object(map)) => strings(map.get("AWS")),
+        _ => return Vec::new(),
+    };
+    aws.into_iter()
+        .filter_map(|text| {
+            if text == "*" {
+                return Some(anyone());
+            }
+            let (id, arn) = if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+                (text.clone(), format!("arn:aws:iam::{text}:root"))
+            } else {
+                (account_of_arn(&text)?, text.clone())
+            };
+            let resource = arn.rsplit(':').next().unwrap_or_default();
+            let name = resource.rsplit('/').next().unwrap_or_default().to_owned();
+            let kind = if resource == "root" {
+                if Some(id.as_str()) == account {
+                    return None;
+                }
+                return Some(Principal {
+                    kind: PrincipalKind::Account,
+                    name: id,
+                    arn,
+                });
+            } else if resource.starts_with("role/") {
+                PrincipalKind::Role
+            } else if resource.starts_with("user/") {
+                PrincipalKind::User
+            } else {
+                // A session, a federated user: counted as its account.
+                return Some(Principal {
+                    kind: PrincipalKind::Account,
+                    name: id,
+                    arn,
+                });
+            };
+            Some(Principal { kind, name, arn })
+        })
+        .collect()
+}
+
+impl Statement {
+    /// Whether it lets (or, for a `Deny`, stops) reading `arn` in `store`.
+    fn reads(&self, store: StoreKind, arn: &str) -> bool {
+        let actions = read_actions(store);
+        let action_hit = match &self.actions {
+            Patterns::Everything => true,
+            Patterns::Only(patterns) if self.allow => actions
+                .iter()
+                .any(|a| patterns.iter().any(|p| grants::matches(p, a))),
+            // A Deny takes reading away only when it stops every read action.
+            Patterns::Only(patterns) => actions
+                .iter()
+                .all(|a| patterns.iter().any(|p| grants::matches(p, a))),
+        };
+        action_hit && self.covers(arn)
+    }
+
+    fn covers(&self, arn: &str) -> bool {
+        match &self.resources {
+            Patterns::Everything => true,
+            Patterns::Only(patterns) => patterns.iter().any(|p| grants::matches_resource(p, arn)),
+        }
+    }
+
+    /// Whether it subtracts: an unconditional, plainly written `Deny`.
+    fn denies(&self) -> bool {
+        !self.allow && !self.uncertain
+    }
+}
+
+/// The statements of a principal's identity policies.
+fn identity_statements(
+    snapshot: &Snapshot,
+    inline: &[InlinePolicy],
+    attached: &[String],
+    owner: &str,
+    out: &mut Vec<Statement>,
+) {
+    for policy in inline {
+        out.extend(statements(
+            &policy.document,
+            &format!("inline policy `{}` of {owner}", policy.name),
+            None,
+        ));
+    }
+    for arn in attached {
+        match snapshot.policies.iter().find(|p| &p.arn == arn) {
+            Some(policy) => out.extend(statements(
+                &policy.document,
+                &format!("managed policy `{}`", policy.name),
+                None,
+            )),
+            // Attached but its document is unknown: assume the worst.
+            None => out.push(Statement {
+                allow: true,
+                actions: Patterns::Everything,
+                resources: Patterns::Everything,
+                uncertain: false,
+                principals: Vec::new(),
+                policy: format!("managed policy `{arn}` (document not collected)"),
+                sid: "#1".to_owned(),
+            }),
+        }
+    }
+}
+
+/// Every user and role of `snapshot` with its identity policies' statements.
+fn principals_with_statements(snapshot: &Snapshot) -> Vec<(Principal, Vec<Statement>)> {
+    let mut out = Vec::new();
+    for user in &snapshot.users {
+        let mut list = Vec::new();
+        let owner = format!("user `{}`", user.name);
+        identity_statements(
+            snapshot,
+            &user.inline_policies,
+            &user.attached_policies,
+            &owner,
+            &mut list,
+        );
+        for group_name in &user.groups {
+            if let Some(group) = snapshot.groups.iter().find(|g| &g.name == group_name) {
+                identity_statements(
+                    snapshot,
+                    &group.inline_policies,
+                    &group.attached_policies,
+                    &format!("group `{group_name}`"),
+                    &mut list,
+                );
+            }
+        }
+        out.push((
+            Principal {
+                kind: PrincipalKind::User,
+                name: user.name.clone(),
+                arn: user.arn.clone(),
+            },
+            list,
+        ));
+    }
+    for role in &snapshot.roles {
+        let mut list = Vec::new();
+        identity_statements(
+            snapshot,
+            &role.inline_policies,
+            &role.attached_policies,
+            &format!("role `{}`", role.name),
+            &mut list,
+        );
+        out.push((
+            Principal {
+                kind: PrincipalKind::Role,
+                name: role.name.clone(),
+                arn: role.arn.clone(),
+            },
+            list,
+        ));
+    }
+    out
+}
+
+/// An ARN no name-scoped pattern matches: a statement covering it covers
+/// every item of the store in that region.
+fn probe_arn(store: StoreKind, region: &str, account: &str) -> String {
+    match store {
+        StoreKind::SecretsManager => {
+            format!("arn:aws:secretsmanager:{region}:{account}:secret:\u{1}secretary-probe-\u{1}")
+        }
+        StoreKind::Ssm => format!("arn:aws:ssm:{region}:{account}:parameter/\u{1}secretary-probe"),
+    }
+}
+
+/// One item to find readers for.
+struct Item<'a> {
+    store: StoreKind,
+    arn: &'a str,
+    name: &'a str,
+    resource_policy: Option<&'a Value>,
+}
+
+fn items(stores: &Stores) -> Vec<Item<'_>> {
+    let mut out = Vec::new();
+    for region in &stores.regions {
+        for secret in region.secrets_manager.iter().flatten() {
+            let StoredSecret {
+                name,
+                arn,
+                resource_policy,
+                ..
+            } = secret;
+            out.push(Item {
+                store: StoreKind::SecretsManager,
+                arn,
+                name,
+                resource_policy: resource_policy.as_ref(),
+            });
+        }
+        for parameter in region.ssm.iter().flatten() {
+            let Parameter { name, arn, .. } = parameter;
+            out.push(Item {
+                store: StoreKind::Ssm,
+                arn,
+                name,
+                resource_policy: None,
+            });
+        }
+    }
+    out
+}
+
+/// The readers of every item of `stores`, from the IAM state in `iam`
+/// (identity policies, when its authorization details were collected) and
+/// each secret's resource policy.
+pub fn analyse(iam: Option<&Snapshot>, stores: &Stores) -> Readers {
+    let account = iam.and_then(|s| s.account_id.clone());
+    let account_text = account.clone().unwrap_or_else(|| "*".to_owned());
+    let identities = iam
+        .filter(|s| s.has(crate::observe::iam::Section::AuthorizationDetails))
+        .map(principals_with_statements)
+        .unwrap_or_default();
+    let items = items(stores);
+    let mut readers = Readers::default();
+    let mut broad_principals: BTreeMap<(StoreKind, Principal), Grant> = BTreeMap::new();
+    // Broad readers first: a statement that covers the store's probe ARN in
+    // every region read covers every item.
+    let regions: Vec<&str> = stores.regions.iter().map(|r| r.region.as_str()).collect();
+    for store in [StoreKind::SecretsManager, StoreKind::Ssm] {
+        for (principal, list) in &identities {
+            let broad = list.iter().find(|s| {
+                s.allow
+                    && regions
+                        .iter()
+                        .all(|r| s.reads(store, &probe_arn(store, r, &account_text)))
+            });
+            if let Some(statement) = broad {
+                broad_principals
+                    .entry((store, principal.clone()))
+                    .or_insert_with(|| Grant {
+                        principal: principal.clone(),
+                        policy: statement.policy.clone(),
+                        statement: statement.sid.clone(),
+                    });
+            }
+        }
+    }
+    for item in &items {
+        let mut grants: BTreeMap<Principal, Grant> = BTreeMap::new();
+        let policy_statements = item
+            .resource_policy
+            .map(|doc| {
+                statements(
+                    doc,
+                    &format!("the resource policy of secret `{}`", item.name),
+                    account.as_deref(),
+                )
+            })
+            .unwrap_or_default();
+        let denied_by_resource_policy = |principal: &Principal| {
+            policy_statements.iter().any(|s| {
+                s.denies()
+                    && s.reads(item.store, item.arn)
+                    && s.principals
+                        .iter()
+                        .any(|p| p.kind == PrincipalKind::Anyone || p == principal)
+            })
+        };
+        for (principal, list) in &identities {
+            if broad_principals.contains_key(&(item.store, principal.clone())) {
+                continue;
+            }
+            if list
+                .iter()
+                .any(|s| s.denies() && s.reads(item.store, item.arn))
+                || denied_by_resource_policy(principal)
+            {
+                continue;
+            }
+            if let Some(statement) = list
+                .iter()
+                .find(|s| s.allow && s.reads(item.store, item.arn))
+            {
+                grants.insert(
+                    principal.clone(),
+                    Grant {
+                        principal: principal.clone(),
+                        policy: statement.policy.clone(),
+                        statement: statement.sid.clone(),
+                    },
+                );
+            }
+        }
+        for statement in policy_statements
+            .iter()
+            .filter(|s| s.allow && s.reads(item.store, item.arn))
+        {
+            for principal in &statement.principals {
+                if grants.contains_key(principal)
+                    || broad_principals.contains_key(&(item.store, principal.clone()))
+                    || denied_by_resource_policy(principal)
+                {
+                    continue;
+                }
+                grants.insert(
+                    principal.clone(),
+                    Grant {
+                        principal: principal.clone(),
+                        policy: statement.policy.clone(),
+                        statement: statement.sid.clone(),
+                    },
+                );
+            }
+        }
+        if !grants.is_empty() {
+            readers
+                .by_item
+                .insert(item.arn.to_owned(), grants.into_values().collect());
+        }
+    }
+    readers.broad = broad_principals
+        .into_iter()
+        .map(|((store, _), grant)| (store, grant))
+        .collect();
+    readers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::iam::snapshot::{ManagedPolicy, Role};
+    use crate::observe::stores::snapshot::RegionStores;
+    use serde_json::json;
+
+    const ACCOUNT: &str = "123456789012";
+
+    fn role(name: &str, documents: Vec<Value>) -> Role {
+        Role {
+            name: name.to_owned(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+            attached_policies: Vec::new(),
+            inline_policies: documents
+                .into_iter()
+                .enumerate()
+                .map(|(i, document)| InlinePolicy {
+                    name: format!("p{i}"),
+                    document,
+                })
+                .collect(),
+            trust_policy: None,
+            last_used: None,
+        }
+    }
+
+    fn secret(name: &str, policy: Option<Value>) -> StoredSecret {
+        StoredSecret {
+            name: name.to_owned(),
+            arn: format!("arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:{name}-AbCdEf"),
+            rotation_enabled: None,
+            rotation_days: None,
+            rotation_schedule: None,
+            created: None,
+            last_rotated: None,
+            last_changed: None,
+            last_accessed: None,
+            next_rotation: None,
+            current_version_created: None,
+            kms_key_id: None,
+            tags: BTreeMap::new(),
+            owning_service: None,
+            resource_policy: policy,
+        }
+    }
+
+    fn snapshot(roles: Vec<Role>) -> Snapshot {
+        let mut s = Snapshot::new(jiff::Timestamp::UNIX_EPOCH);
+        s.account_id = Some(ACCOUNT.to_owned());
+        s.roles = roles;
+        s
+    }
+
+    fn stores(secrets: Vec<StoredSecret>) -> Stores {
+        Stores {
+            regions: vec![RegionStores {
+                region: "eu-west-1".to_owned(),
+                secrets_manager: Some(secrets),
+                ssm: Some(Vec::new()),
+            }],
+            not_collected: Vec::new(),
+        }
+    }
+
+    fn names(readers: &Readers, secret: &str) -> Vec<String> {
+        readers
+            .by_item
+            .iter()
+            .find(|(arn, _)| arn.contains(&format!(":secret:{secret}-")))
+            .map(|(_, grants)| grants.iter().map(|g| g.principal.label()).collect())
+            .unwrap_or_default()
+    }
+
+    fn allow(action: &str, resource: &str) -> Value {
+        json!({"Statement": [{"Sid": "Read", "Effect": "Allow", "Action": action, "Resource": resource}]})
+    }
+
+    #[test]
+    fn scoped_grants_match_wildcards_and_case_insensitive_actions() {
+        let iam = snapshot(vec![
+            role(
+                "api",
+                vec![allow(
+                    "SecretsManager:getSecret*",
+                    "arn:aws:secretsmanager:*:*:secret:prod/api/*",
+                )],
+            ),
+            role(
+                "web",
+                vec![allow(
+                    "secretsmanager:DescribeSecret",
+                    "arn:aws:secretsmanager:*:*:secret:*",
+                )],
+            ),
+        ]);
+        let readers = analyse(
+            Some(&iam),
+            &stores(vec![
+                secret("prod/api/db", None),
+                secret("prod/web/x", None),
+            ]),
+        );
+        assert_eq!(names(&readers, "prod/api/db"), ["role `api`"]);
+        assert!(names(&readers, "prod/web/x").is_empty());
+        assert!(readers.broad.is_empty());
+        let grant = &readers.by_item.values().next().unwrap()[0];
+        assert_eq!(grant.statement, "`Read`");
+        assert_eq!(grant.policy, "inline policy `p0` of role `api`");
+    }
+
+    #[test]
+    fn broad_readers_are_reported_once_not_per_secret() {
+        let iam = snapshot(vec![
+            role("admin", vec![allow("*", "*")]),
+            role(
+                "sso",
+                vec![allow(
+                    "secretsmanager:*",
+                    "arn:aws:secretsmanager:*:*:secret:*",
+                )],
+            ),
+            role(
+                "notaction",
+                vec![
+                    json!({"Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}}),
+                ],
+            ),
+        ]);
+        let readers = analyse(
+            Some(&iam),
+            &stores(vec![secret("a", None), secret("b", None)]),
+        );
+        assert!(readers.by_item.is_empty(), "{:?}", readers.by_item);
+        let broad: Vec<String> = readers
+            .broad
+            .iter()
+            .filter(|(s, _)| *s == StoreKind::SecretsManager)
+            .map(|(_, g)| g.principal.label())
+            .collect();
+        assert_eq!(broad, ["role `admin`", "role `notaction`", "role `sso`"]);
+    }
+
+    #[test]
+    fn only_unconditional_plain_denies_subtract() {
+        let deny = |condition: bool| {
+            let mut statement = json!({"Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": "*"});
+            if condition {
+                statement["Condition"] = json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}});
+            }
+            statement
+        };
+        let read = json!({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:*:*:secret:db-*"});
+        let iam = snapshot(vec![
+            role(
+                "denied",
+                vec![json!({"Statement": [read.clone(), deny(false)]})],
+            ),
+            role(
+                "conditional",
+                vec![json!({"Statement": [read.clone(), deny(true)]})],
+            ),
+            role(
+                "notresource",
+                vec![
+                    json!({"Statement": [read.clone(), {"Effect": "Deny", "Action": "*", "NotResource": "arn:x"}]}),
+                ],
+            ),
+        ]);
+        let readers = analyse(Some(&iam), &stores(vec![secret("db", None)]));
+        assert_eq!(
+            names(&readers, "db"),
+            ["role `conditional`", "role `notresource`"]
+        );
+    }
+
+    #[test]
+    fn resource_policies_add_cross_account_and_anyone_and_can_deny() {
+        let iam = snapshot(vec![role(
+            "api",
+            vec![allow("secretsmanager:GetSecretValue", "*:secret:shared*")],
+        )]);
+        let shared = secret(
+            "shared",
+            Some(json!({"Statement": [
+                {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::210987654321:root", format!("arn:aws:iam::{ACCOUNT}:root")]}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
+                {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}
+            ]})),
+        );
+        let locked = secret(
+            "locked",
+            Some(json!({"Statement": [
+                {"Effect": "Deny", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/ops")}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+            ]})),
+        );
+        let iam2 = {
+            let mut s = iam.clone();
+            s.roles.push(role(
+                "ops",
+                vec![allow(
+                    "secretsmanager:GetSecretValue",
+                    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:locked-*",
+                )],
+            ));
+            s
+        };
+        let readers = analyse(Some(&iam2), &stores(vec![shared, locked]));
+        assert_eq!(
+            names(&readers, "shared"),
+            [
+                "role `api`",
+                "account `210987654321` (cross-account)",
+                "anyone (`Principal: *`)"
+            ]
+        );
+        let partner = &readers.by_item.values().next().unwrap()[1];
+        assert_eq!(partner.policy, "the resource policy of secret `shared`");
+        assert_eq!(partner.statement, "`Partner`");
+        assert!(names(&readers, "locked").is_empty());
+    }
+
+    #[test]
+    fn a_policy_document_not_collected_counts_as_everything() {
+        let mut iam = snapshot(vec![role("legacy", Vec::new())]);
+        iam.roles[0]
+            .attached_policies
+            .push(format!("arn:aws:iam::{ACCOUNT}:policy/Gone"));
+        iam.policies.push(ManagedPolicy {
+            name: "Other".to_owned(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:policy/Other"),
+            aws_managed: false,
+            attachment_count: 0,
+            document: json!({}),
+        });
+        let readers = analyse(Some(&iam), &stores(vec![secret("x", None)]));
+        assert_eq!(readers.broad.len(), 2, "both stores: {:?}", readers.broad);
+        assert!(readers.broad[0].1.policy.contains("document not collected"));
+    }
+}
