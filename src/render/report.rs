@@ -156,6 +156,7 @@ mod tests {
                 iam: None,
                 observed: Default::default(),
                 values: None,
+                stores: None,
             },
         )
     }

@@ -1,6 +1,6 @@
 //! The audit evidence: what the report was made from (inventory and policy
-//! files with their SHA-256 digests, the IAM snapshot, the values observed)
-//! and the waiver ledger.
+//! files with their SHA-256 digests, the IAM snapshot, the secret stores,
+//! the values observed) and the waiver ledger.
 
 use std::collections::BTreeSet;
 
@@ -42,6 +42,18 @@ pub struct IamEvidence {
     pub source: String,
 }
 
+/// Which secret stores a run read, for the audit evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoresEvidence {
+    /// The regions read, sorted.
+    pub regions: Vec<String>,
+    /// Secrets Manager secrets and SSM parameters read.
+    pub secrets: usize,
+    pub parameters: usize,
+    /// The snapshot file, or `live account`.
+    pub source: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Evidence {
     pub generated_at: Option<String>,
@@ -53,6 +65,8 @@ pub struct Evidence {
     /// policy file, sorted by file name.
     pub policy_set_sha256: String,
     pub iam: IamView,
+    /// The secret stores read; `None`: not checked.
+    pub stores: Option<StoresEvidence>,
     /// Values observed; `None`: not checked.
     pub values: Option<ValuesEvidence>,
     pub waivers: Vec<WaiverView>,
@@ -131,6 +145,7 @@ pub(super) fn evidence(
                 source: None,
             },
         },
+        stores: context.stores.clone(),
         values: context.values.clone().map(|mut values| {
             for file in &mut values.fingerprint_files {
                 file.sha256 = texts.sha256(&file.file).unwrap_or_default();

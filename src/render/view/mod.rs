@@ -36,7 +36,8 @@ pub use checklist::{
     OTHER_RULES_ITEM,
 };
 pub use evidence::{
-    Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, ValuesEvidence,
+    Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
+    ValuesEvidence,
 };
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
@@ -63,6 +64,8 @@ pub struct ViewContext {
     pub observed: BTreeSet<ObservationKind>,
     /// Values observed (`check --env`, `--fingerprints`), for the audit evidence.
     pub values: Option<ValuesEvidence>,
+    /// The secret stores read (`--aws`, `--aws-snapshot`), for the audit evidence.
+    pub stores: Option<StoresEvidence>,
 }
 
 #[derive(Debug, Serialize)]
