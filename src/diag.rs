@@ -67,6 +67,7 @@ codes! {
     IamCollectionFailed => "iam-collection-failed",
     IamLiveUnavailable => "iam-live-unavailable",
     IamNotVerified => "iam-not-verified",
+    StoresNotVerified => "stores-not-verified",
     Internal => "internal",
     InvalidAnnotation => "invalid-annotation",
     InvalidAwsAccount => "invalid-aws-account",

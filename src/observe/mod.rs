@@ -38,8 +38,9 @@ use crate::findings::Finding;
 
 /// The rule ids of findings that say an observation could not be made
 /// (reported as not verified, not as a broken rule).
-pub const GAP_RULES: [&str; 6] = [
+pub const GAP_RULES: [&str; 7] = [
     iam::facts::NOT_VERIFIED,
+    stores::gaps::STORES_NOT_VERIFIED,
     values::NOT_VERIFIED,
     repository::facts::FILES_NOT_VERIFIED,
     repository::facts::REPOSITORY_NOT_VERIFIED,
@@ -79,6 +80,7 @@ pub struct Observations {
 #[serde(rename_all = "snake_case")]
 pub enum ObservationKind {
     Iam,
+    Stores,
     Values,
     Files,
     Repository,
@@ -89,8 +91,9 @@ pub enum ObservationKind {
 
 impl ObservationKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [ObservationKind; 7] = [
+    pub const ALL: [ObservationKind; 8] = [
         ObservationKind::Iam,
+        ObservationKind::Stores,
         ObservationKind::Values,
         ObservationKind::Files,
         ObservationKind::Repository,
@@ -103,6 +106,7 @@ impl ObservationKind {
     pub fn name(self) -> &'static str {
         match self {
             ObservationKind::Iam => "iam",
+            ObservationKind::Stores => "stores",
             ObservationKind::Values => "values",
             ObservationKind::Files => "files",
             ObservationKind::Repository => "repository",
@@ -122,6 +126,7 @@ impl ObservationKind {
     pub fn what(self) -> &'static str {
         match self {
             ObservationKind::Iam => "IAM data",
+            ObservationKind::Stores => "AWS secret stores",
             ObservationKind::Values => "secret values",
             ObservationKind::Files => "secret files on this machine",
             ObservationKind::Repository => "a git repository",
@@ -135,6 +140,7 @@ impl ObservationKind {
     pub fn enabled_by(self) -> &'static [&'static str] {
         match self {
             ObservationKind::Iam => &["--iam", "--iam-snapshot FILE"],
+            ObservationKind::Stores => &["--aws", "--aws-snapshot FILE"],
             ObservationKind::Values => &["--env NAME", "--fingerprints FILE"],
             ObservationKind::Files => &["--env NAME"],
             ObservationKind::Repository => &["sources.repository"],
@@ -150,6 +156,7 @@ impl Observations {
     pub fn kinds(&self) -> std::collections::BTreeSet<ObservationKind> {
         let made = [
             (ObservationKind::Iam, self.iam.is_some()),
+            (ObservationKind::Stores, self.stores.is_some()),
             (ObservationKind::Values, self.values.is_some()),
             (ObservationKind::Files, self.files.is_some()),
             (ObservationKind::Repository, self.repository.is_some()),
@@ -167,6 +174,9 @@ impl Observations {
         let mut findings = Vec::new();
         if let Some(iam) = &self.iam {
             findings.extend(iam::facts::gap_findings(iam));
+        }
+        if let Some(stores) = &self.stores {
+            findings.extend(stores::gaps::gap_findings(stores));
         }
         if let Some(values) = &self.values {
             findings.extend(values::gap_findings(values));

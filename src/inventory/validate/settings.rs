@@ -49,7 +49,12 @@ impl Validator {
             if let Some(stores) = &settings.stores {
                 let scope = &mut inventory.settings.stores;
                 scope.prefixes = stores.prefixes.clone();
-                scope.tags = stores.tags.clone().unwrap_or_default().into_iter().collect();
+                scope.tags = stores
+                    .tags
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
                 if let Some(text) = &stores.unused_max {
                     if let Some(p) = self.period(text, || text.at(&file.path)) {
                         scope.unused_max_days = p.days;

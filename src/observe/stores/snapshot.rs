@@ -198,9 +198,8 @@ impl Stores {
             }
         }
         self.not_collected.sort_by(|a, b| {
-            (&a.region, a.store, &a.call, &a.item, &a.problem).cmp(&(
-                &b.region, b.store, &b.call, &b.item, &b.problem,
-            ))
+            (&a.region, a.store, &a.call, &a.item, &a.problem)
+                .cmp(&(&b.region, b.store, &b.call, &b.item, &b.problem))
         });
     }
 
