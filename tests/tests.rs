@@ -38,5 +38,6 @@ mod report;
 mod repository;
 mod rules;
 mod stacks;
+mod stores_live;
 mod values;
 mod waivers;

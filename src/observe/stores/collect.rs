@@ -49,6 +49,8 @@ pub const CONCURRENT_CALLS: usize = 8;
 const SECRETS_PAGE: i32 = 100;
 /// Parameters asked for per `DescribeParameters` page (AWS's maximum).
 const PARAMETERS_PAGE: i32 = 50;
+/// Most pages of one listing (1,000,000 secrets, 500,000 parameters).
+pub const MAX_PAGES: usize = 10_000;
 /// The region stores are read in when none is given or configured.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
@@ -130,41 +132,64 @@ pub fn collect(
                     iam_collect::seconds(options.iam.timeout)
                 )
             })?;
-        let regions = if options.regions.is_empty() {
-            vec![config
-                .region()
-                .map_or_else(|| DEFAULT_REGION.to_owned(), |r| r.to_string())]
-        } else {
-            options.regions.clone()
-        };
-        let iam_client = iam_collect::client_of(&config);
-        let stores_wire = Wire::default();
-        let (iam, stores) = tokio::join!(
-            iam_collect::collect_with(&iam_client, &options.iam, started, progress),
-            stores(
-                &config,
-                &regions,
-                scope,
-                &stores_wire,
-                deadline,
-                options.iam.timeout
-            ),
-        );
-        let mut stores = stores;
-        name_parameters(&mut stores, iam.snapshot.account_id.as_deref());
-        stores.normalize();
-        let mut calls = iam
-            .calls
-            .iter()
-            .map(|c| format!("iam:{c}"))
-            .collect::<Vec<_>>();
-        calls.extend(stores_wire.calls());
-        Ok(Collected {
-            iam: iam.snapshot,
-            stores,
-            calls,
-        })
+        Ok(collect_with(&config, options, scope, deadline, started, progress).await)
     })
+}
+
+/// Collects with `config` (tests and benches pass one of their own) within
+/// `options.iam.timeout`, on a runtime of its own.
+pub fn collect_blocking(
+    config: &aws_config::SdkConfig,
+    options: &Options,
+    scope: &Scope,
+    started: Timestamp,
+) -> Result<Collected, String> {
+    iam_collect::runtime()?.block_on(async {
+        let deadline = Instant::now() + options.iam.timeout;
+        Ok(collect_with(config, options, scope, deadline, started, &|_| {}).await)
+    })
+}
+
+/// Collects IAM and the stores with `config` until `deadline`.
+async fn collect_with(
+    config: &aws_config::SdkConfig,
+    options: &Options,
+    scope: &Scope,
+    deadline: Instant,
+    started: Timestamp,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Collected {
+    let regions = if options.regions.is_empty() {
+        vec![config
+            .region()
+            .map_or_else(|| DEFAULT_REGION.to_owned(), |r| r.to_string())]
+    } else {
+        options.regions.clone()
+    };
+    let iam_client = iam_collect::client_of(config);
+    let stores_wire = Wire::default();
+    progress("reading IAM and the secret stores");
+    let (iam, stores) = tokio::join!(
+        iam_collect::collect_with(&iam_client, &options.iam, started, progress),
+        stores(
+            config,
+            &regions,
+            scope,
+            &stores_wire,
+            deadline,
+            options.iam.timeout
+        ),
+    );
+    let mut stores = stores;
+    name_parameters(&mut stores, iam.snapshot.account_id.as_deref());
+    stores.normalize();
+    let mut calls = iam.calls;
+    calls.extend(stores_wire.calls());
+    Collected {
+        iam: iam.snapshot,
+        stores,
+        calls,
+    }
 }
 
 /// Reads every region's stores.
@@ -367,6 +392,30 @@ enum Answer {
     Created(Option<String>),
 }
 
+/// The page tokens of one listing: a token given before is a loop, not a
+/// page, and a listing stops at [`MAX_PAGES`].
+#[derive(Default)]
+struct Pages(BTreeSet<String>);
+
+impl Pages {
+    /// The next page's token, if the answer gave one.
+    fn next(&mut self, token: Option<&str>) -> Result<Option<String>, String> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if self.0.len() + 1 >= MAX_PAGES {
+            return Err(format!("the listing is longer than {MAX_PAGES} pages"));
+        }
+        if !self.0.insert(token.to_owned()) {
+            return Err(format!(
+                "the listing repeats the page token {}",
+                iam_validate::quote(token)
+            ));
+        }
+        Ok(Some(token.to_owned()))
+    }
+}
+
 /// Every secret of the region, checked; page tokens must not repeat.
 async fn list_secrets(
     client: &aws_sdk_secretsmanager::Client,
@@ -382,7 +431,7 @@ async fn list_secrets(
         )
     };
     let mut secrets = Vec::new();
-    let mut tokens = BTreeSet::new();
+    let mut pages = Pages::default();
     let mut token: Option<String> = None;
     loop {
         let output = client
@@ -398,14 +447,8 @@ async fn list_secrets(
                 .map_err(|(key, _, p)| fail(format!("`{key}`: {p}")))?;
             secrets.push(secret);
         }
-        match output.next_token().filter(|t| !t.is_empty()) {
-            Some(next) if !tokens.insert(next.to_owned()) => {
-                return Err(fail(format!(
-                    "the listing repeats the page token {}",
-                    iam_validate::quote(next)
-                )))
-            }
-            Some(next) => token = Some(next.to_owned()),
+        match pages.next(output.next_token()).map_err(&fail)? {
+            Some(next) => token = Some(next),
             None => return Ok(secrets),
         }
     }
@@ -542,7 +585,7 @@ async fn current_version(
             problem,
         )
     };
-    let mut tokens = BTreeSet::new();
+    let mut pages = Pages::default();
     let mut token: Option<String> = None;
     loop {
         let output = client
@@ -563,14 +606,8 @@ async fn current_version(
             }
             return Ok(created);
         }
-        match output.next_token().filter(|t| !t.is_empty()) {
-            Some(next) if !tokens.insert(next.to_owned()) => {
-                return Err(fail(format!(
-                    "the listing repeats the page token {}",
-                    iam_validate::quote(next)
-                )))
-            }
-            Some(next) => token = Some(next.to_owned()),
+        match pages.next(output.next_token()).map_err(&fail)? {
+            Some(next) => token = Some(next),
             None => return Ok(None),
         }
     }
@@ -588,7 +625,7 @@ async fn parameters(
     };
     at.run(fail, async {
         let mut parameters = Vec::new();
-        let mut tokens = BTreeSet::new();
+        let mut pages = Pages::default();
         let mut token: Option<String> = None;
         loop {
             let output = client
@@ -603,14 +640,8 @@ async fn parameters(
                     parameters.push(parameter);
                 }
             }
-            match output.next_token().filter(|t| !t.is_empty()) {
-                Some(next) if !tokens.insert(next.to_owned()) => {
-                    return Err(fail(format!(
-                        "the listing repeats the page token {}",
-                        iam_validate::quote(next)
-                    )))
-                }
-                Some(next) => token = Some(next.to_owned()),
+            match pages.next(output.next_token()).map_err(&fail)? {
+                Some(next) => token = Some(next),
                 None => return Ok(parameters),
             }
         }
