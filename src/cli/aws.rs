@@ -105,6 +105,7 @@ pub fn gap_errors(stores: &Stores) -> Vec<InputError> {
 }
 
 /// Which store items a live collection reads in full.
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
 pub enum Scope<'a> {
     /// `aws snapshot`: everything.
     Everything,
@@ -112,13 +113,16 @@ pub enum Scope<'a> {
     Of(&'a Inventory),
 }
 
+/// The IAM state and the stores (`None` from a version 1 file).
+pub type Observed = (Snapshot, Option<Stores>);
+
 /// The AWS observation `check` asked for with `--aws` or `--aws-snapshot`,
-/// if it did: the IAM state and the stores (`None` from a version 1 file).
+/// if it did.
 pub fn observe(
     args: &CheckIamArgs,
     inventory: &Inventory,
     texts: &mut SourceTexts,
-) -> Option<Result<(Snapshot, Option<Stores>), Vec<InputError>>> {
+) -> Option<Result<Observed, Vec<InputError>>> {
     if let Some(path) = &args.aws_snapshot {
         return Some(file::load(path, texts, &file::AWS).map_err(|e| vec![e]));
     }

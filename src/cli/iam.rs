@@ -201,6 +201,7 @@ pub fn spinner() -> Option<indicatif::ProgressBar> {
 }
 
 /// The error of a collection that could not start.
+#[cfg(feature = "aws")]
 pub fn collection_failed(problem: String) -> InputError {
     InputError::new(Code::IamCollectionFailed, problem).help(
         "check the AWS configuration (`AWS_PROFILE` or `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` or `--endpoint-url`), or check a saved snapshot with `--aws-snapshot FILE` or `--iam-snapshot FILE`",

@@ -67,6 +67,7 @@ from werkzeug.serving import make_server  # noqa: E402
 ACCOUNT = "123456789012"
 FAULTS = {}
 CALLS = []
+APPS = {}
 STATE = {"port": None}
 
 
@@ -232,7 +233,8 @@ def populate_stores(spec):
                  "owning_service": "rds"}],
     "parameters": [{"name", "region", "type" (SecureString), "value",
                     "key_id"}],
-    "bulk_secrets": {"count": N, "regions": [..], "prefix": "bulk/"}.
+    "bulk_secrets": {"count": N, "regions": [..], "prefix": "bulk/"}: every
+    other one changed a day after its creation.
     Returns the values stored (canaries).
     """
     values = []
@@ -274,7 +276,11 @@ def populate_stores(spec):
         for region in bulk.get("regions", ["us-east-1"]):
             sm = store_client("secretsmanager", region)
             for i in range(bulk["count"]):
-                sm.create_secret(Name=f"{bulk.get('prefix', 'bulk/')}{i:05}", SecretString=f"bulk-canary-{i}")
+                name = f"{bulk.get('prefix', 'bulk/')}{i:05}"
+                sm.create_secret(Name=name, SecretString=f"bulk-canary-{i}")
+                if i % 2:  # every other secret changed a day after its creation
+                    secret = secrets_backend(region).secrets[name]
+                    secret.last_changed_date = secret.created_date + 86400
     return values
 
 
@@ -390,7 +396,14 @@ class Controls:
             headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
             start_response(captured["status"], headers + [("Content-Length", str(len(cut)))])
             return [cut]
-        return self.app(environ, start_response)
+        # moto finds a request's service under one lock, scanning every
+        # service it emulates (most of its time per request): the app of
+        # each JSON service is found once, then reused (it reads the region
+        # of each request from its signature).
+        app = APPS.get(prefix)
+        if app is None:
+            app = APPS[prefix] = self.app.get_application(environ)
+        return app(environ, start_response)
 
     def error(self, start_response, status, code, message):
         start_response(status, [("Content-Type", "text/xml")])

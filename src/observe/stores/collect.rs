@@ -8,8 +8,9 @@
 //! - for each secret in scope (`settings.stores`; everything without an
 //!   inventory): `GetResourcePolicy`, and `ListSecretVersionIds` when
 //!   rotation is not enabled or never ran (the `AWSCURRENT` version's
-//!   creation date is then the date of the current value), at most
-//!   [`CONCURRENT_CALLS`] at a time;
+//!   creation date is then the date of the current value) and the secret
+//!   changed since its creation (else its value is as old as the secret:
+//!   `CreatedDate`, no call), at most [`CONCURRENT_CALLS`] at a time;
 //! - `DescribeParameters`, paginated (50 a page): every `SecureString`, and
 //!   the `String`/`StringList` parameters the caller names (an
 //!   `aws_ssm_parameter` instance's reference; all of them without an
@@ -249,19 +250,15 @@ struct Deadline {
 }
 
 impl Deadline {
-    /// Runs `call` until the deadline; a gap naming it when it passes.
-    async fn run<T>(
-        self,
-        gap: impl FnOnce(String) -> StoreGap,
-        call: impl Future<Output = Result<T, StoreGap>>,
-    ) -> Result<T, StoreGap> {
+    /// Runs `call` until the deadline; its problem, or the deadline's.
+    async fn run<T>(self, call: impl Future<Output = Result<T, String>>) -> Result<T, String> {
         tokio::time::timeout_at(self.at, call)
             .await
             .unwrap_or_else(|_| {
-                Err(gap(format!(
+                Err(format!(
                     "no answer within the {} the whole AWS collection may take (`--iam-timeout`)",
                     iam_collect::seconds(self.timeout)
-                )))
+                ))
             })
     }
 }
@@ -279,13 +276,19 @@ async fn secrets(
     scope: &Scope,
     at: Deadline,
 ) -> (Option<Vec<StoredSecret>>, Vec<StoreGap>) {
-    const CALL: &str = "ListSecrets";
-    let gap =
-        |problem: String| StoreGap::new(region, StoreKind::SecretsManager, CALL, None, problem);
-    let listed = at.run(gap, list_secrets(client, region)).await;
+    let listed = at.run(list_secrets(client, region)).await;
     let mut secrets = match listed {
         Ok(secrets) => secrets,
-        Err(gap) => return (None, vec![gap]),
+        Err(problem) => {
+            let gap = StoreGap::new(
+                region,
+                StoreKind::SecretsManager,
+                "ListSecrets",
+                None,
+                problem,
+            );
+            return (None, vec![gap]);
+        }
     };
     let mut gaps = Vec::new();
     // Per-secret calls, at most CONCURRENT_CALLS in flight.
@@ -300,15 +303,18 @@ async fn secrets(
             )
         })
         .flat_map(|(index, s)| {
-            let versions = s.rotation_enabled != Some(true) || s.last_rotated.is_none();
             let mut calls = vec![(index, PerSecret::Policy)];
-            if versions {
+            if needs_versions(s) {
                 calls.push((index, PerSecret::Versions));
             }
             calls
         })
         .collect::<Vec<_>>()
         .into_iter();
+    // A secret never changed since its creation holds its first value.
+    for secret in secrets.iter_mut().filter(|s| unchanged(s)) {
+        secret.current_version_created = secret.created.clone();
+    }
     loop {
         while tasks.len() < CONCURRENT_CALLS {
             let Some((index, call)) = pending.next() else {
@@ -322,33 +328,26 @@ async fn secrets(
                 secret.name.clone(),
             );
             tasks.spawn(async move {
-                let gap = |problem: String| {
-                    StoreGap::new(
+                let answer = match call {
+                    PerSecret::Policy => at
+                        .run(resource_policy(&client, &arn))
+                        .await
+                        .map(Answer::Policy),
+                    PerSecret::Versions => at
+                        .run(current_version(&client, &arn))
+                        .await
+                        .map(Answer::Created),
+                };
+                let gap = |problem| {
+                    Box::new(StoreGap::new(
                         &region,
                         StoreKind::SecretsManager,
                         call.name(),
                         Some(&name),
                         problem,
-                    )
+                    ))
                 };
-                let answer = match call {
-                    PerSecret::Policy => at
-                        .run(gap, resource_policy(&client, &arn))
-                        .await
-                        .map(Answer::Policy),
-                    PerSecret::Versions => at
-                        .run(gap, current_version(&client, &arn))
-                        .await
-                        .map(Answer::Created),
-                };
-                (
-                    index,
-                    answer.map_err(|mut g| {
-                        g.region = region.clone();
-                        g.item = Some(name.clone());
-                        g
-                    }),
-                )
+                (index, answer.map_err(gap))
             });
         }
         let Some(done) = tasks.join_next().await else {
@@ -359,7 +358,7 @@ async fn secrets(
             Ok((index, Ok(Answer::Created(created)))) => {
                 secrets[index].current_version_created = created
             }
-            Ok((_, Err(gap))) => gaps.push(gap),
+            Ok((_, Err(gap))) => gaps.push(*gap),
             Err(join) => gaps.push(StoreGap::new(
                 region,
                 StoreKind::SecretsManager,
@@ -370,6 +369,22 @@ async fn secrets(
         }
     }
     (Some(secrets), gaps)
+}
+
+/// Whether the secret's current value has not been read from its rotation
+/// and was not set at its creation: its `AWSCURRENT` version's date is then
+/// asked for (`ListSecretVersionIds`).
+fn needs_versions(secret: &StoredSecret) -> bool {
+    let rotated = secret.rotation_enabled == Some(true) && secret.last_rotated.is_some();
+    !rotated && !unchanged(secret)
+}
+
+/// Whether the secret was never changed since its creation (the same
+/// second): its value is then the one it was created with, as old as the
+/// secret, and no call is needed to date it.
+fn unchanged(secret: &StoredSecret) -> bool {
+    let rotated = secret.rotation_enabled == Some(true) && secret.last_rotated.is_some();
+    !rotated && secret.created.is_some() && secret.last_changed == secret.created
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -420,16 +435,7 @@ impl Pages {
 async fn list_secrets(
     client: &aws_sdk_secretsmanager::Client,
     region: &str,
-) -> Result<Vec<StoredSecret>, StoreGap> {
-    let fail = |problem: String| {
-        StoreGap::new(
-            region,
-            StoreKind::SecretsManager,
-            "ListSecrets",
-            None,
-            problem,
-        )
-    };
+) -> Result<Vec<StoredSecret>, String> {
     let mut secrets = Vec::new();
     let mut pages = Pages::default();
     let mut token: Option<String> = None;
@@ -440,14 +446,13 @@ async fn list_secrets(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| fail(problem(&e)))?;
+            .map_err(|e| problem(&e))?;
         for entry in output.secret_list() {
-            let secret = stored_secret(entry).map_err(&fail)?;
-            validate::secret(&secret, region)
-                .map_err(|(key, _, p)| fail(format!("`{key}`: {p}")))?;
+            let secret = stored_secret(entry)?;
+            validate::secret(&secret, region).map_err(|(key, _, p)| format!("`{key}`: {p}"))?;
             secrets.push(secret);
         }
-        match pages.next(output.next_token()).map_err(&fail)? {
+        match pages.next(output.next_token())? {
             Some(next) => token = Some(next),
             None => return Ok(secrets),
         }
@@ -543,31 +548,22 @@ pub fn interval_days(expression: &str) -> Option<i64> {
 async fn resource_policy(
     client: &aws_sdk_secretsmanager::Client,
     arn: &str,
-) -> Result<Option<serde_json::Value>, StoreGap> {
-    let fail = |problem: String| {
-        StoreGap::new(
-            "",
-            StoreKind::SecretsManager,
-            "GetResourcePolicy",
-            None,
-            problem,
-        )
-    };
+) -> Result<Option<serde_json::Value>, String> {
     let output = client
         .get_resource_policy()
         .secret_id(arn)
         .send()
         .await
-        .map_err(|e| fail(problem(&e)))?;
+        .map_err(|e| problem(&e))?;
     if output.arn().is_some_and(|a| a != arn) {
-        return Err(fail(format!(
+        return Err(format!(
             "the answer is about another secret ({})",
             iam_validate::quote(output.arn().unwrap_or_default())
-        )));
+        ));
     }
     output
         .resource_policy()
-        .map(|text| iam_validate::policy_document(text).map_err(&fail))
+        .map(iam_validate::policy_document)
         .transpose()
 }
 
@@ -575,16 +571,7 @@ async fn resource_policy(
 async fn current_version(
     client: &aws_sdk_secretsmanager::Client,
     arn: &str,
-) -> Result<Option<String>, StoreGap> {
-    let fail = |problem: String| {
-        StoreGap::new(
-            "",
-            StoreKind::SecretsManager,
-            "ListSecretVersionIds",
-            None,
-            problem,
-        )
-    };
+) -> Result<Option<String>, String> {
     let mut pages = Pages::default();
     let mut token: Option<String> = None;
     loop {
@@ -594,7 +581,7 @@ async fn current_version(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| fail(problem(&e)))?;
+            .map_err(|e| problem(&e))?;
         let current = output
             .versions()
             .iter()
@@ -602,11 +589,11 @@ async fn current_version(
         if let Some(version) = current {
             let created = date(version.created_date());
             if let Some(created) = &created {
-                iam_validate::time(created).map_err(&fail)?;
+                iam_validate::time(created)?;
             }
             return Ok(created);
         }
-        match pages.next(output.next_token()).map_err(&fail)? {
+        match pages.next(output.next_token())? {
             Some(next) => token = Some(next),
             None => return Ok(None),
         }
@@ -620,33 +607,34 @@ async fn parameters(
     scope: &Scope,
     at: Deadline,
 ) -> Result<Vec<Parameter>, StoreGap> {
-    let fail = |problem: String| {
-        StoreGap::new(region, StoreKind::Ssm, "DescribeParameters", None, problem)
-    };
-    at.run(fail, async {
-        let mut parameters = Vec::new();
-        let mut pages = Pages::default();
-        let mut token: Option<String> = None;
-        loop {
-            let output = client
-                .describe_parameters()
-                .max_results(PARAMETERS_PAGE)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| fail(problem(&e)))?;
-            for metadata in output.parameters() {
-                if let Some(parameter) = parameter(metadata, scope).map_err(&fail)? {
-                    parameters.push(parameter);
+    let listed = at
+        .run(async {
+            let mut parameters = Vec::new();
+            let mut pages = Pages::default();
+            let mut token: Option<String> = None;
+            loop {
+                let output = client
+                    .describe_parameters()
+                    .max_results(PARAMETERS_PAGE)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| problem(&e))?;
+                for metadata in output.parameters() {
+                    if let Some(parameter) = parameter(metadata, scope)? {
+                        parameters.push(parameter);
+                    }
+                }
+                match pages.next(output.next_token())? {
+                    Some(next) => token = Some(next),
+                    None => return Ok(parameters),
                 }
             }
-            match pages.next(output.next_token()).map_err(&fail)? {
-                Some(next) => token = Some(next),
-                None => return Ok(parameters),
-            }
-        }
+        })
+        .await;
+    listed.map_err(|problem| {
+        StoreGap::new(region, StoreKind::Ssm, "DescribeParameters", None, problem)
     })
-    .await
 }
 
 /// One parameter, if kept; its ARN is the answer's (or empty, named later

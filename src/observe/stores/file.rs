@@ -1,18 +1,19 @@
 //! The AWS snapshot file: what `secretary aws snapshot` writes and
 //! `check --aws-snapshot FILE` reads back into both observations.
 //!
-//! Version 2 is the IAM snapshot object (`observe::iam::snapshot`, version
-//! 1) with `"version": 2` and one more top-level key, `"stores"`, holding
-//! [`Stores`]. It is read as [`iam::Snapshot<Stores>`]: the IAM snapshot
-//! type carries a slot for what a later version adds, typed here because
-//! `observe::iam` cannot name this module's types (this module imports
-//! it). Every key stays checked: a `stores` key in a version 1 file, or
-//! any unknown key in either, is refused with its line and column.
+//! Version 2 is the IAM snapshot object (`observe::iam::snapshot`, whose
+//! own version is 1) with `"version": 2` and one more top-level key,
+//! `"stores"`, holding [`Stores`]. It is read as [`iam::Snapshot<Stores>`]:
+//! the IAM snapshot type carries a slot for what a later version adds,
+//! typed here because `observe::iam` cannot name this module's types (this
+//! module imports it). Every key stays checked: a `stores` key in a version
+//! 1 file, or any unknown key in either, is refused with its line and
+//! column.
 //!
 //! Version 1 files (from `iam snapshot`) still load, with no stores; `iam
-//! snapshot` still writes version 1, byte for byte as before. Both `--aws-
-//! snapshot` and `--iam-snapshot` read either version (the latter keeps
-//! the IAM part only).
+//! snapshot` still writes version 1, byte for byte as before. Both
+//! `--aws-snapshot` and `--iam-snapshot` read either version (the latter
+//! keeps the IAM part only).
 
 use std::path::Path;
 use std::sync::Arc;
