@@ -82,13 +82,7 @@ pub fn gap_errors(stores: &Stores) -> Vec<InputError> {
         .not_collected
         .iter()
         .map(|gap| {
-            let what = match (&gap.item, gap.call.as_str()) {
-                (Some(item), "ListSecretVersionIds") => {
-                    format!("the date of the current value of `{item}`")
-                }
-                (Some(item), _) => format!("the readers of `{item}`"),
-                (None, _) => gap.store.affects().to_owned(),
-            };
+            let what = secretary::observe::stores::gaps::unverified(gap);
             InputError::new(
                 Code::StoresNotVerified,
                 format!(
