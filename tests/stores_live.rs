@@ -625,3 +625,38 @@ fn bad_aws_snapshots_are_refused_at_their_line() {
         );
     }
 }
+
+#[test]
+fn throttling_after_the_retries_and_a_stalled_call_are_gaps() {
+    let (_guard, moto) = Moto::lock();
+    populate(moto);
+    moto.fault("DescribeParameters", "throttle");
+    moto.fault_item("GetResourcePolicy", "hang", "prod/db");
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+    let before = moto.calls().len();
+    let r = run(aws(dir.path()).args([
+        "aws",
+        "snapshot",
+        "--endpoint-url",
+        &url,
+        "--region",
+        EU,
+        "--iam-timeout",
+        "4",
+    ]));
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    let calls = checked_calls(moto, before);
+    // The SDK's standard retries: 3 attempts, then a gap.
+    assert_eq!(count(&calls, "ssm:DescribeParameters"), 3, "{calls:?}");
+    assert_contains(&r.stderr, "ThrottlingException");
+    // The stalled call is cut at the deadline; the other secrets' policies were read.
+    assert_contains(&r.stderr, "no answer within the 4 s");
+    assert_contains(&r.stderr, "the readers of `prod/db`");
+    let snapshot = json(&r.stdout);
+    let gaps = snapshot["stores"]["not_collected"].as_array().unwrap();
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    assert!(secret(&snapshot, EU, "prod/db")["resource_policy"].is_null());
+    assert_eq!(secret(&snapshot, EU, "prod/rds")["owning_service"], "rds");
+    assert!(snapshot["stores"]["regions"][0]["ssm"].is_null());
+}
