@@ -852,3 +852,60 @@ fn a_replaced_output_keeps_its_mode_unless_it_holds_fingerprints() {
         .collect();
     assert!(stray.is_empty(), "{stray:?}");
 }
+
+/// An output path that is not a regular file is never renamed over: `-o
+/// /dev/null` once turned the machine's `/dev/null` into a file. A named
+/// pipe (and so `/dev/stdout` piped, or `/dev/null`) is written in place; a
+/// directory or a socket is refused and nothing is written.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_not_regular_files_are_written_in_place_or_refused() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = setup();
+    let inventory = dir.path().join("inventory.yaml");
+    let inventory = inventory.to_str().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let fifo = elsewhere.path().join("report.pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).expect("the pipe is read"))
+    };
+    let check_to = |target: &str| {
+        run(secretary(dir.path()).args([
+            "check", inventory, "--now", NOW, "--format", "json", "-o", target,
+        ]))
+    };
+    let r = check_to(fifo.to_str().unwrap());
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert_contains(&reader.join().unwrap(), "\"summary\"");
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let names: Vec<_> = fs::read_dir(elsewhere.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file is left beside the pipe");
+
+    // `/dev/stdout`, a pipe here: the report reaches it.
+    let r = check_to("/dev/stdout");
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert_contains(&r.stdout, "\"summary\"");
+
+    // A directory and a socket are refused, and stay what they were.
+    let out = elsewhere.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let socket = elsewhere.path().join("out.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for (target, what) in [(&out, "a directory"), (&socket, "a socket")] {
+        let target = target.to_str().unwrap();
+        let r = check_to(target);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_contains(&r.stderr, "error[output-not-a-file]");
+        assert_contains(&r.stderr, &format!("output `{target}` is {what}"));
+        assert_contains(&r.stderr, "nothing was written");
+    }
+    assert!(fs::read_dir(&out).unwrap().next().is_none());
+    assert!(fs::metadata(&socket).unwrap().file_type().is_socket());
+}

@@ -213,9 +213,10 @@ fn the_collector_calls_only_read_only_actions_a_fixed_number_of_times() {
     }
     assert!(collected.calls.len() <= 6, "{:?}", collected.calls);
     let distinct: BTreeSet<&String> = collected.calls.iter().collect();
+    // Every IAM permission is used (the stores' are in tests/stores_live.rs).
     assert_eq!(
         distinct.len(),
-        allowed.len(),
+        allowed.iter().filter(|a| a.starts_with("iam:")).count(),
         "every permission is used: {:?}",
         collected.calls
     );

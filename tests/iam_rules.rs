@@ -365,16 +365,24 @@ fn the_readme_quotes_the_read_only_policy_exactly() {
         std::fs::read_to_string(repo_root().join("policies/iam-read-only-policy.json")).unwrap();
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     assert_contains(&readme, &format!("```json\n{policy}```"));
-    // And the policy is read-only: every action reads (Generate builds a report).
+    // And the policy is read-only: every action reads (Generate builds a
+    // report), and none reads a secret's value.
     let policy = json(&policy);
     for action in policy["Statement"][0]["Action"].as_array().unwrap() {
         let action = action.as_str().unwrap();
         assert!(
-            ["iam:Get", "iam:GenerateCredentialReport"]
-                .iter()
-                .any(|p| action.starts_with(p)),
+            [
+                "iam:Get",
+                "iam:GenerateCredentialReport",
+                "secretsmanager:List",
+                "secretsmanager:GetResourcePolicy",
+                "ssm:DescribeParameters"
+            ]
+            .iter()
+            .any(|p| action.starts_with(p)),
             "{action}"
         );
+        assert!(!action.contains("Value") && !action.starts_with("ssm:GetParameter"));
     }
 }
 

@@ -38,6 +38,7 @@ mod report;
 mod repository;
 mod rules;
 mod stacks;
+mod stores_live;
 mod stores_rules;
 mod values;
 mod waivers;

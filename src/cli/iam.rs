@@ -9,7 +9,8 @@ use clap::{Args, Subcommand};
 use super::args::ColorArgs;
 use super::Outcome;
 use secretary::diag::InputError;
-use secretary::observe::iam::{snapshot, Snapshot};
+use secretary::observe::iam::Snapshot;
+use secretary::observe::stores::file;
 use secretary::source::SourceTexts;
 
 /// How to reach the AWS account (standard AWS configuration otherwise:
@@ -17,21 +18,21 @@ use secretary::source::SourceTexts;
 #[derive(Args, Debug, Clone)]
 pub struct AwsArgs {
     /// AWS profile to use (default: AWS_PROFILE or `default`)
-    #[arg(long, value_name = "NAME", help_heading = "Live IAM")]
+    #[arg(long, value_name = "NAME", help_heading = "Live AWS")]
     pub profile: Option<String>,
-    /// AWS region for signing (IAM is global; default: the configured one, else us-east-1)
-    #[arg(long, value_name = "REGION", help_heading = "Live IAM")]
-    pub region: Option<String>,
-    /// IAM endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL or AWS's own)
-    #[arg(long, value_name = "URL", help_heading = "Live IAM")]
+    /// AWS region; repeatable: secret stores are read in each, IAM (global) is signed in the first (default: the configured one, else us-east-1)
+    #[arg(long, value_name = "REGION", help_heading = "Live AWS")]
+    pub region: Vec<String>,
+    /// AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL or AWS's own)
+    #[arg(long, value_name = "URL", help_heading = "Live AWS")]
     pub endpoint_url: Option<String>,
-    /// Longest the whole IAM collection may take (every call, retry and page), in seconds
+    /// Longest the whole AWS collection may take (every call, retry and page), in seconds
     #[arg(
         long,
         value_name = "SECONDS",
         default_value_t = 300,
         value_parser = clap::value_parser!(u64).range(1..),
-        help_heading = "Live IAM"
+        help_heading = "Live AWS"
     )]
     pub iam_timeout: u64,
     /// Longest to wait for the credential report to be ready, in seconds
@@ -40,20 +41,35 @@ pub struct AwsArgs {
         value_name = "SECONDS",
         default_value_t = 120,
         value_parser = clap::value_parser!(u64).range(1..),
-        help_heading = "Live IAM"
+        help_heading = "Live AWS"
     )]
     pub report_timeout: u64,
 }
 
-/// The IAM flags of `check`.
+/// The AWS flags of `check`.
 #[derive(Args, Debug, Clone)]
 pub struct CheckIamArgs {
     /// Also read the live AWS account's IAM state and check it (read-only; see the README)
-    #[arg(long, conflicts_with = "iam_snapshot", help_heading = "Live IAM")]
+    #[arg(long, conflicts_with = "iam_snapshot", help_heading = "Live AWS")]
     pub iam: bool,
     /// Check a saved IAM snapshot (from `secretary iam snapshot`) instead of the live account
-    #[arg(long, value_name = "FILE", help_heading = "Live IAM")]
+    #[arg(long, value_name = "FILE", help_heading = "Live AWS")]
     pub iam_snapshot: Option<PathBuf>,
+    /// Also read the live AWS account's IAM state and secret stores (Secrets Manager, SSM Parameter Store; metadata only) and check them
+    #[arg(
+        long = "aws",
+        conflicts_with_all = ["iam", "iam_snapshot", "aws_snapshot"],
+        help_heading = "Live AWS"
+    )]
+    pub aws_live: bool,
+    /// Check a saved AWS snapshot (from `secretary aws snapshot`, or an IAM snapshot) instead of the live account
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["iam", "iam_snapshot"],
+        help_heading = "Live AWS"
+    )]
+    pub aws_snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -148,7 +164,10 @@ pub fn observe(
     texts: &mut SourceTexts,
 ) -> Result<Option<Snapshot>, Vec<InputError>> {
     if let Some(path) = &args.iam_snapshot {
-        return snapshot::load(path, texts).map(Some).map_err(|e| vec![e]);
+        // Version 1, or the IAM part of a version 2 (`aws snapshot`).
+        return file::load(path, texts, &file::IAM_PART)
+            .map(|(iam, _)| Some(iam))
+            .map_err(|e| vec![e]);
     }
     if args.iam {
         return live(&args.aws).map(Some).map_err(|e| vec![e]);
@@ -156,42 +175,56 @@ pub fn observe(
     Ok(None)
 }
 
+/// The IAM collection options of `args`.
 #[cfg(feature = "aws")]
-fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
-    use std::io::IsTerminal;
+pub fn options(args: &AwsArgs) -> secretary::observe::iam::collect::Options {
     use std::time::Duration;
-
-    use secretary::observe::iam::collect;
-
-    let options = collect::Options {
+    secretary::observe::iam::collect::Options {
         profile: args.profile.clone(),
-        region: args.region.clone(),
+        region: args.region.first().cloned(),
         endpoint_url: args.endpoint_url.clone(),
         timeout: Duration::from_secs(args.iam_timeout),
         report_timeout: Duration::from_secs(args.report_timeout),
-    };
-    let spinner = std::io::stderr().is_terminal().then(|| {
+    }
+}
+
+/// A spinner on stderr when it is a terminal, cleared by `finish`.
+#[cfg(feature = "aws")]
+pub fn spinner() -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        bar.enable_steady_tick(Duration::from_millis(100));
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
         bar
-    });
+    })
+}
+
+/// The error of a collection that could not start.
+#[cfg(feature = "aws")]
+pub fn collection_failed(problem: String) -> InputError {
+    InputError::new(Code::IamCollectionFailed, problem).help(
+        "check the AWS configuration (`AWS_PROFILE` or `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` or `--endpoint-url`), or check a saved snapshot with `--aws-snapshot FILE` or `--iam-snapshot FILE`",
+    )
+}
+
+#[cfg(feature = "aws")]
+fn live(args: &AwsArgs) -> Result<Snapshot, InputError> {
+    let spinner = spinner();
     let progress = |message: &str| {
         if let Some(bar) = &spinner {
             bar.set_message(format!("IAM: {message}"));
         }
     };
-    let collected = collect::collect(&options, jiff::Timestamp::now(), &progress);
+    let collected = secretary::observe::iam::collect::collect(
+        &options(args),
+        jiff::Timestamp::now(),
+        &progress,
+    );
     if let Some(bar) = &spinner {
         bar.finish_and_clear();
     }
-    collected
-        .map(|c| c.snapshot)
-        .map_err(|problem| {
-            InputError::new(Code::IamCollectionFailed, problem).help(
-                "check the AWS configuration (`AWS_PROFILE` or `--profile`, `AWS_REGION` or `--region`, `AWS_ENDPOINT_URL` or `--endpoint-url`), or check a saved snapshot with `--iam-snapshot FILE`",
-            )
-        })
+    collected.map(|c| c.snapshot).map_err(collection_failed)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -215,7 +248,7 @@ pub fn evidence(
             .clone()
             .unwrap_or_else(|| "unknown".to_owned()),
         collected_at: snapshot.collected_at.clone(),
-        source: match &args.iam_snapshot {
+        source: match args.iam_snapshot.as_ref().or(args.aws_snapshot.as_ref()) {
             Some(path) => path.display().to_string(),
             None => "live account".to_owned(),
         },

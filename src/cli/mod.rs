@@ -2,6 +2,7 @@
 //! connects pipeline stages, prints, and chooses the exit code.
 
 mod args;
+mod aws;
 mod check;
 mod completions;
 mod compose;
@@ -80,6 +81,9 @@ enum Command {
     /// Read the AWS account's IAM state (live IAM)
     #[command(subcommand)]
     Iam(iam::IamCommand),
+    /// Read the AWS account's IAM state and secret stores (live AWS)
+    #[command(subcommand)]
+    Aws(aws::AwsCommand),
     /// Write keyed fingerprints of one environment's secret values (never the values)
     Fingerprint(fingerprint::FingerprintArgs),
 }
@@ -102,6 +106,7 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Iam(command) => iam::run(command),
+        Command::Aws(command) => aws::run(command),
         Command::Fingerprint(args) => fingerprint::run(args),
     };
     outcome.into()

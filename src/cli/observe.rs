@@ -49,9 +49,16 @@ pub fn gather(
         &mut observations,
     ));
     if errors.is_empty() {
-        match super::iam::observe(&args.iam, texts) {
-            Ok(iam) => observations.iam = iam,
-            Err(mut problems) => errors.append(&mut problems),
+        match super::aws::observe(&args.iam, inventory, texts) {
+            Some(Ok((iam, stores))) => {
+                observations.iam = Some(iam);
+                observations.stores = stores;
+            }
+            Some(Err(mut problems)) => errors.append(&mut problems),
+            None => match super::iam::observe(&args.iam, texts) {
+                Ok(iam) => observations.iam = iam,
+                Err(mut problems) => errors.append(&mut problems),
+            },
         }
     }
     if errors.is_empty() {
@@ -66,6 +73,9 @@ pub fn not_verified(observations: &Observations) -> Vec<InputError> {
     let mut errors = Vec::new();
     if let Some(iam) = &observations.iam {
         errors.extend(super::iam::gap_errors(iam));
+    }
+    if let Some(stores) = &observations.stores {
+        errors.extend(super::aws::gap_errors(stores));
     }
     if let Some(values) = &observations.values {
         errors.extend(super::values::gap_errors(values));

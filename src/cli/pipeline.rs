@@ -117,6 +117,7 @@ impl Judged {
                 iam: super::iam::evidence(self.observations.iam.as_ref(), &observe.iam),
                 observed: self.observations.kinds(),
                 values: super::values::evidence(self.observations.values.as_ref()),
+                stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
             },
         )
     }

@@ -15,6 +15,12 @@
 //! see the old file or the new one, and a failure leaves every target
 //! untouched. A symlinked target is written through: the link stays.
 //!
+//! A target that exists and is not a regular file is never renamed over:
+//! that would replace `/dev/null` for every program on the machine with a
+//! file. A character device or a named pipe (`-o /dev/stdout`, `-o
+//! /dev/null`, a FIFO) is a stream, written in place after every file is in
+//! place; a directory, a socket or a block device is refused.
+//!
 //! Permissions: a file replaced keeps its mode (`docs` rewriting a 0644
 //! README leaves it 0644); a new file gets what the umask allows, like any
 //! file a shell redirection makes; an [`Access::Private`] output is 0600.
@@ -205,6 +211,49 @@ struct Target {
     existing: Option<std::fs::Metadata>,
 }
 
+impl Target {
+    /// Whether it is a character device or a named pipe, written in place.
+    fn stream(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            self.existing
+                .as_ref()
+                .is_some_and(|m| m.file_type().is_char_device() || m.file_type().is_fifo())
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    }
+}
+
+/// Why an existing `metadata` cannot be an output, if it cannot: anything but
+/// a regular file, a character device or a named pipe.
+fn not_writable(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() || kind.is_fifo() {
+            return None;
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("not a regular file")
+}
+
 /// Refuses every output path that would replace an input of the run or
 /// another output of it: for a command that checks its outputs before it
 /// knows which it will write (`docs`). [`write`] checks again.
@@ -251,6 +300,11 @@ fn targets(outputs: &[(&Path, bool)], inputs: &Inputs) -> Result<Vec<Target>, Ve
                 )
                 .help("give each output its own file; nothing was written"),
             );
+        } else if let Some(what) = std::fs::metadata(path).ok().as_ref().and_then(not_writable) {
+            errors.push(
+                InputError::new(Code::OutputNotAFile, format!("output `{shown}` is {what}"))
+                    .help("give a file path (a new file, or one to replace); nothing was written"),
+            );
         } else if !replace && std::fs::symlink_metadata(path).is_ok() {
             errors.push(
                 InputError::new(Code::FileExists, format!("`{shown}` already exists"))
@@ -287,7 +341,12 @@ pub fn write(outputs: &[Output], inputs: &Inputs) -> Result<(), Vec<InputError>>
         .help("check that the directory exists and is writable, or choose another path")]
     };
     let mut staged = Vec::with_capacity(outputs.len());
+    let mut streams = Vec::new();
     for (output, target) in outputs.iter().zip(&targets) {
+        if target.stream() {
+            streams.push((output, target));
+            continue;
+        }
         let file = stage(output, target).map_err(|err| fail(output, &err))?;
         staged.push((file, output, target));
     }
@@ -305,6 +364,14 @@ pub fn write(outputs: &[Output], inputs: &Inputs) -> Result<(), Vec<InputError>>
             .help("choose another path or remove the file")],
             _ => fail(output, &err.error),
         })?;
+    }
+    // Streams last: what they receive cannot be taken back.
+    for (output, target) in streams {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target.path)
+            .and_then(|mut stream| stream.write_all(&output.bytes))
+            .map_err(|err| fail(output, &err))?;
     }
     Ok(())
 }

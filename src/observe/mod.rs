@@ -38,8 +38,9 @@ use crate::findings::Finding;
 
 /// The rule ids of findings that say an observation could not be made
 /// (reported as not verified, not as a broken rule).
-pub const GAP_RULES: [&str; 6] = [
+pub const GAP_RULES: [&str; 7] = [
     iam::facts::NOT_VERIFIED,
+    stores::gaps::STORES_NOT_VERIFIED,
     values::NOT_VERIFIED,
     repository::facts::FILES_NOT_VERIFIED,
     repository::facts::REPOSITORY_NOT_VERIFIED,
@@ -79,39 +80,39 @@ pub struct Observations {
 #[serde(rename_all = "snake_case")]
 pub enum ObservationKind {
     Iam,
+    Stores,
     Values,
     Files,
     Repository,
     EnvExample,
     Compose,
     Code,
-    Stores,
 }
 
 impl ObservationKind {
     /// Every kind, in the order reports list them.
     pub const ALL: [ObservationKind; 8] = [
         ObservationKind::Iam,
+        ObservationKind::Stores,
         ObservationKind::Values,
         ObservationKind::Files,
         ObservationKind::Repository,
         ObservationKind::EnvExample,
         ObservationKind::Compose,
         ObservationKind::Code,
-        ObservationKind::Stores,
     ];
 
     /// The name `@observes` uses.
     pub fn name(self) -> &'static str {
         match self {
             ObservationKind::Iam => "iam",
+            ObservationKind::Stores => "stores",
             ObservationKind::Values => "values",
             ObservationKind::Files => "files",
             ObservationKind::Repository => "repository",
             ObservationKind::EnvExample => "env_example",
             ObservationKind::Compose => "compose",
             ObservationKind::Code => "code",
-            ObservationKind::Stores => "stores",
         }
     }
 
@@ -125,27 +126,32 @@ impl ObservationKind {
     pub fn what(self) -> &'static str {
         match self {
             ObservationKind::Iam => "IAM data",
+            ObservationKind::Stores => "AWS secret stores",
             ObservationKind::Values => "secret values",
             ObservationKind::Files => "secret files on this machine",
             ObservationKind::Repository => "a git repository",
             ObservationKind::EnvExample => "a .env.example file",
             ObservationKind::Compose => "compose files",
             ObservationKind::Code => "source code",
-            ObservationKind::Stores => "AWS secret stores",
         }
     }
 
     /// The flags or inventory keys that make a run observe it.
     pub fn enabled_by(self) -> &'static [&'static str] {
         match self {
-            ObservationKind::Iam => &["--iam", "--iam-snapshot FILE"],
+            ObservationKind::Iam => &[
+                "--iam",
+                "--iam-snapshot FILE",
+                "--aws",
+                "--aws-snapshot FILE",
+            ],
+            ObservationKind::Stores => &["--aws", "--aws-snapshot FILE"],
             ObservationKind::Values => &["--env NAME", "--fingerprints FILE"],
             ObservationKind::Files => &["--env NAME"],
             ObservationKind::Repository => &["sources.repository"],
             ObservationKind::EnvExample => &["sources.env_example"],
             ObservationKind::Compose => &["sources.compose"],
             ObservationKind::Code => &["sources.code"],
-            ObservationKind::Stores => &["--aws", "--aws-snapshot FILE"],
         }
     }
 }
@@ -155,13 +161,13 @@ impl Observations {
     pub fn kinds(&self) -> std::collections::BTreeSet<ObservationKind> {
         let made = [
             (ObservationKind::Iam, self.iam.is_some()),
+            (ObservationKind::Stores, self.stores.is_some()),
             (ObservationKind::Values, self.values.is_some()),
             (ObservationKind::Files, self.files.is_some()),
             (ObservationKind::Repository, self.repository.is_some()),
             (ObservationKind::EnvExample, self.env_example.is_some()),
             (ObservationKind::Compose, self.compose.is_some()),
             (ObservationKind::Code, self.code.is_some()),
-            (ObservationKind::Stores, self.stores.is_some()),
         ];
         made.into_iter()
             .filter_map(|(kind, made)| made.then_some(kind))
@@ -173,6 +179,9 @@ impl Observations {
         let mut findings = Vec::new();
         if let Some(iam) = &self.iam {
             findings.extend(iam::facts::gap_findings(iam));
+        }
+        if let Some(stores) = &self.stores {
+            findings.extend(stores::gaps::gap_findings(stores));
         }
         if let Some(values) = &self.values {
             findings.extend(values::gap_findings(values));

@@ -1,4 +1,4 @@
-//! The moto IAM emulator for tests: one server per test binary, on a free
+//! The moto IAM, Secrets Manager and SSM emulator for tests: one server per test binary, on a free
 //! loopback port, started from `tests/moto/server.py` (which documents its
 //! controls). Tests that use it hold [`Moto::lock`], reset it, populate the
 //! account they need and may back-date keys or inject faults.
@@ -112,7 +112,16 @@ impl Moto {
         );
     }
 
-    /// The IAM actions the server received since the last reset.
+    /// Makes `action` fail with `fault` for the one secret `item` only.
+    pub fn fault_item(&self, action: &str, fault: &str, item: &str) {
+        self.post(
+            "fault",
+            &serde_json::json!({ "action": action, "fault": fault, "item": item }),
+        );
+    }
+
+    /// The actions the server received since the last reset: IAM's by
+    /// name, the others as permissions (`secretsmanager:ListSecrets`).
     pub fn calls(&self) -> Vec<String> {
         self.post("calls", &Value::Null)
             .as_array()

@@ -83,6 +83,12 @@ pub struct Collected {
 
 /// Loads the standard AWS configuration and builds an IAM client.
 pub async fn client(options: &Options) -> Client {
+    client_of(&config(options).await)
+}
+
+/// The standard AWS configuration with `options` on top: the deadline as
+/// the operation timeout, 3 attempts, the profile, region and endpoint.
+pub async fn config(options: &Options) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -100,15 +106,19 @@ pub async fn client(options: &Options) -> Client {
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    let config = loader.load().await;
-    let mut builder = aws_sdk_iam::config::Builder::from(&config);
+    loader.load().await
+}
+
+/// An IAM client of `config`, signed in `us-east-1` when no region is configured.
+pub fn client_of(config: &aws_config::SdkConfig) -> Client {
+    let mut builder = aws_sdk_iam::config::Builder::from(config);
     if config.region().is_none() {
         builder = builder.region(Region::new("us-east-1"));
     }
     Client::from_conf(builder.build())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -116,7 +126,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// `duration` for messages: `2 s`, `1.5 s`.
-fn seconds(duration: Duration) -> String {
+pub(crate) fn seconds(duration: Duration) -> String {
     let secs = duration.as_secs_f64();
     if secs.fract() == 0.0 {
         format!("{secs} s")

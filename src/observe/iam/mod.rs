@@ -29,6 +29,6 @@ pub mod collect;
 #[cfg(feature = "aws")]
 mod details;
 #[cfg(feature = "aws")]
-mod wire;
+pub(crate) mod wire;
 
 pub use snapshot::{Gap, Section, Snapshot};

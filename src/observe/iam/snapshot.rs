@@ -29,13 +29,19 @@ use super::validate::{self, Kind, MAX_SNAPSHOT_DEPTH};
 use crate::diag::InputError;
 use crate::source::{FileKind, Location, SourceTexts};
 
-/// The snapshot format version this build reads and writes.
+/// The snapshot format version `iam snapshot` writes (IAM only). Version 2
+/// (`aws snapshot`) adds the secret stores: see `observe::stores::file`.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
+/// An account's IAM state. `X` is what a later format version adds at the
+/// top level (version 2: the secret stores, a type of `observe::stores`,
+/// which imports this module and so cannot be named here); an IAM-only
+/// snapshot has [`NoExtension`], so a `stores` key in it is refused as
+/// unknown, as any other would be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Snapshot {
-    /// Format version: `1`.
+pub struct Snapshot<X = NoExtension> {
+    /// Format version: `1` (IAM) or `2` (IAM and the secret stores).
     pub version: u32,
     /// When the collection started, RFC 3339 in UTC.
     pub collected_at: String,
@@ -62,7 +68,16 @@ pub struct Snapshot {
     /// What could not be collected, and why.
     #[serde(default)]
     pub not_collected: Vec<Gap>,
+    /// Version 2 only: the secret stores (absent from version 1, whose
+    /// bytes it leaves unchanged).
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub stores: Option<X>,
 }
+
+/// The extension of an IAM-only snapshot: none. It has no value, so a
+/// version 1 file with a `stores` key is not the snapshot format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoExtension {}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -294,7 +309,71 @@ impl Snapshot {
             root: None,
             password_policy: None,
             not_collected: Vec::new(),
+            stores: None,
         }
+    }
+
+    /// This snapshot with `extension` (which needs `version`).
+    pub fn extend<X>(self, version: u32, extension: Option<X>) -> Snapshot<X> {
+        let Snapshot {
+            version: _,
+            collected_at,
+            account_id,
+            users,
+            groups,
+            roles,
+            policies,
+            root,
+            password_policy,
+            not_collected,
+            stores: _,
+        } = self;
+        Snapshot {
+            version,
+            collected_at,
+            account_id,
+            users,
+            groups,
+            roles,
+            policies,
+            root,
+            password_policy,
+            not_collected,
+            stores: extension,
+        }
+    }
+}
+
+impl<X> Snapshot<X> {
+    /// The IAM part alone (version 1), and the extension.
+    pub fn split(self) -> (Snapshot, Option<X>) {
+        let Snapshot {
+            version: _,
+            collected_at,
+            account_id,
+            users,
+            groups,
+            roles,
+            policies,
+            root,
+            password_policy,
+            not_collected,
+            stores,
+        } = self;
+        let iam = Snapshot {
+            version: SNAPSHOT_VERSION,
+            collected_at,
+            account_id,
+            users,
+            groups,
+            roles,
+            policies,
+            root,
+            password_policy,
+            not_collected,
+            stores: None,
+        };
+        (iam, stores)
     }
 
     /// Whether `section` was collected.
@@ -339,7 +418,10 @@ impl Snapshot {
     }
 
     /// The snapshot as pretty JSON with a final newline.
-    pub fn to_json(&self) -> String {
+    pub fn to_json(&self) -> String
+    where
+        X: Serialize,
+    {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
@@ -357,94 +439,161 @@ pub fn account_of_arn(arn: &str) -> Option<String> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 
+/// What a kind of snapshot file is called in messages, who writes it and
+/// which format versions it may have.
+#[derive(Debug, Clone)]
+pub struct Format {
+    /// `IAM snapshot`.
+    pub noun: &'static str,
+    /// The flag that reads it: `--iam-snapshot`.
+    pub flag: &'static str,
+    /// The command that writes it: `secretary iam snapshot`.
+    pub writer: &'static str,
+    /// The versions it may have.
+    pub versions: std::ops::RangeInclusive<u32>,
+}
+
+/// An IAM-only snapshot (version 1), as `iam snapshot` writes it.
+pub const IAM: Format = Format {
+    noun: "IAM snapshot",
+    flag: "--iam-snapshot",
+    writer: "secretary iam snapshot",
+    versions: SNAPSHOT_VERSION..=SNAPSHOT_VERSION,
+};
+
+impl Format {
+    /// A problem of the file's content at `at`, with the fix.
+    pub fn invalid(&self, at: Location, message: String) -> InputError {
+        InputError::new(Code::InvalidIamSnapshot, message)
+            .at(at)
+            .help(format!(
+            "write snapshots with `{} -o FILE`; the format is described in the README (Live IAM)",
+            self.writer
+        ))
+    }
+}
+
 /// Reads and checks a snapshot file: a regular file of at most
 /// [`crate::read::SNAPSHOT_CAP`], read through the one door for files
 /// ([`crate::read`]). Every problem is located in the file; its text is
 /// never quoted, since a wrong file given here may hold secrets.
 pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Snapshot, InputError> {
+    load_as(path, texts, &IAM).map(|(snapshot, ..)| snapshot)
+}
+
+/// [`load`] for a snapshot of `format`, whose later versions add `X`; with
+/// the file's name and text, to locate problems of `X`.
+pub fn load_as<X: serde::de::DeserializeOwned>(
+    path: &Path,
+    texts: &mut SourceTexts,
+    format: &Format,
+) -> Result<(Snapshot<X>, Arc<str>, String), InputError> {
     let display: Arc<str> = Arc::from(path.display().to_string());
     let text =
         crate::read::read_text(path, crate::read::Kind::Snapshot).map_err(|err| match err {
-            crate::read::ReadError::NotUtf8 { line, column } => {
-                InputError::new(Code::InvalidIamSnapshot, "IAM snapshot is not UTF-8 text")
-                    .at(Location::new(&display, line, column))
-                    .help(
-                        "give `--iam-snapshot` a file written by `secretary iam snapshot -o FILE`",
-                    )
-            }
+            crate::read::ReadError::NotUtf8 { line, column } => InputError::new(
+                Code::InvalidIamSnapshot,
+                format!("{} is not UTF-8 text", format.noun),
+            )
+            .at(Location::new(&display, line, column))
+            .help(format!(
+                "give `{}` a file written by `{} -o FILE`",
+                format.flag, format.writer
+            )),
             err => InputError::new(
                 Code::CannotReadIamSnapshot,
-                format!("cannot read IAM snapshot `{display}`: {err}"),
+                format!("cannot read {} `{display}`: {err}", format.noun),
             )
-            .help("write one with `secretary iam snapshot -o FILE`, or check the path"),
+            .help(format!(
+                "write one with `{} -o FILE`, or check the path",
+                format.writer
+            )),
         })?;
     // Recorded as an input (no output may replace it), never quoted.
     texts.insert(&display, text.as_str(), FileKind::IamSnapshot);
-    parse(&display, &text)
+    let snapshot = parse_as(&display, &text, format)?;
+    Ok((snapshot, display, text))
 }
 
 /// Parses a snapshot's text; `file` names it in errors.
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Snapshot, InputError> {
-    let invalid = |at: Location, message: String| {
-        InputError::new(Code::InvalidIamSnapshot, message)
-            .at(at)
-            .help("write snapshots with `secretary iam snapshot -o FILE`; the format is described in the README (Live IAM)")
-    };
+    parse_as(file, text, &IAM)
+}
+
+/// [`parse`] for a snapshot of `format`, whose later versions add `X`
+/// (checked by the caller: this checks the IAM part).
+pub fn parse_as<X: serde::de::DeserializeOwned>(
+    file: &Arc<str>,
+    text: &str,
+    format: &Format,
+) -> Result<Snapshot<X>, InputError> {
+    let noun = format.noun;
     if let Some(offset) = validate::too_deep(text, MAX_SNAPSHOT_DEPTH) {
-        return Err(invalid(
+        return Err(format.invalid(
             Location::from_offset(file, text, offset),
-            format!(
-                "IAM snapshot nests deeper than {MAX_SNAPSHOT_DEPTH} levels of arrays and objects"
-            ),
+            format!("{noun} nests deeper than {MAX_SNAPSHOT_DEPTH} levels of arrays and objects"),
         ));
     }
-    let snapshot: Snapshot = serde_json::from_str(text).map_err(|err| {
+    let snapshot: Snapshot<X> = serde_json::from_str(text).map_err(|err| {
         // serde_json's message may quote the input (`invalid type: string
         // "..."`), and a file given here by mistake may hold secrets: say
         // what kind of problem it is and where, never the text.
         let problem = match err.classify() {
-            serde_json::error::Category::Eof => "IAM snapshot ends before its JSON does",
-            serde_json::error::Category::Data => {
-                "IAM snapshot is JSON but not the snapshot format (a key or a value's type is wrong)"
-            }
-            _ => "IAM snapshot is not valid JSON",
+            serde_json::error::Category::Eof => format!("{noun} ends before its JSON does"),
+            serde_json::error::Category::Data => format!(
+                "{noun} is JSON but not the snapshot format (a key or a value's type is wrong)"
+            ),
+            _ => format!("{noun} is not valid JSON"),
         };
-        invalid(Location::new(file, err.line(), err.column()), problem.to_owned())
+        format.invalid(Location::new(file, err.line(), err.column()), problem)
     })?;
-    let at_key = |key: &str| {
-        text.find(&format!("\"{key}\""))
-            .map(|offset| Location::from_offset(file, text, offset))
-            .unwrap_or_else(|| Location::file_start(file))
-    };
-    if snapshot.version != SNAPSHOT_VERSION {
+    if !format.versions.contains(&snapshot.version) {
+        let (low, high) = (format.versions.start(), format.versions.end());
+        let reads = if low == high {
+            format!("version {low}")
+        } else {
+            format!("versions {low} to {high}")
+        };
         return Err(InputError::new(
             Code::UnsupportedIamSnapshotVersion,
-            format!(
-                "IAM snapshot version `{}` is not supported",
-                snapshot.version
-            ),
+            format!("{noun} version `{}` is not supported", snapshot.version),
         )
-        .at(at_key("version"))
+        .at(at_key(file, text, "version"))
         .help(format!(
-            "this secretary reads version {SNAPSHOT_VERSION}; collect the snapshot again with `secretary iam snapshot`"
+            "this secretary reads {reads}; collect the snapshot again with `{}`",
+            format.writer
         )));
     }
     snapshot.check().map_err(|(key, value, problem)| {
-        // Located at the offending value when it is a string of the file.
-        let at = serde_json::to_string(&value)
-            .ok()
-            .and_then(|quoted| {
-                text.find(&format!(": {quoted}"))
-                    .or_else(|| text.find(&quoted))
-            })
-            .map(|offset| Location::from_offset(file, text, offset))
-            .unwrap_or_else(|| at_key(key));
-        invalid(at, format!("`{key}`: {problem}"))
+        format.invalid(
+            at_value(file, text, key, &value),
+            format!("`{key}`: {problem}"),
+        )
     })?;
     Ok(snapshot)
 }
 
-impl Snapshot {
+/// Where `key` first appears in `text` (else the file's start).
+pub fn at_key(file: &Arc<str>, text: &str, key: &str) -> Location {
+    text.find(&format!("\"{key}\""))
+        .map(|offset| Location::from_offset(file, text, offset))
+        .unwrap_or_else(|| Location::file_start(file))
+}
+
+/// Where the string `value` of `key` is in `text`: at the value when it is
+/// a string of the file, else at the key.
+pub fn at_value(file: &Arc<str>, text: &str, key: &str, value: &str) -> Location {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|quoted| {
+            text.find(&format!(": {quoted}"))
+                .or_else(|| text.find(&quoted))
+        })
+        .map(|offset| Location::from_offset(file, text, offset))
+        .unwrap_or_else(|| at_key(file, text, key))
+}
+
+impl<X> Snapshot<X> {
     /// Checks every name, ARN and time as a live answer is checked
     /// ([`validate`]); the first problem as `(key, value, problem)`.
     fn check(&self) -> Result<(), (&'static str, String, String)> {

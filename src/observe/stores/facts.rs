@@ -462,8 +462,11 @@ pub fn build(
                     )
                     .set("grant", string(grant_text(grant)));
                 out.entities.push(attrs.entity(id.clone()));
-                out.facts
-                    .push(observe(id, uid("Secret", secret_id), location.clone()));
+                out.facts.push(Fact {
+                    environment_name: Some(env.to_owned()),
+                    counterpart: service.map(|s| uid("Service", s)),
+                    ..observe(id, uid("Secret", secret_id), location.clone())
+                });
             }
         }
     }

@@ -7,14 +7,27 @@
 //!   per region, and what could not be collected;
 //! - [`file`]: the AWS snapshot file, version 1 (IAM only) or 2 (IAM and
 //!   the stores), read back into both observations;
+//! - [`validate`]: the checks every region, name, ARN and date passes,
+//!   live or from a snapshot;
+//! - [`gaps`]: each part that could not be collected, as a
+//!   `stores-not-verified` error finding;
 //! - `collect` (feature `aws`): live collection with the AWS SDK, without
-//!   ever reading a value.
+//!   ever reading a value (`wire` records each call and checks each answer
+//!   is whole JSON).
 //!
 //! A store item is in scope when `settings.stores` (prefixes, tags) says
 //! this inventory answers for it; without a scope, every item is.
 
 pub mod facts;
+pub mod file;
+pub mod gaps;
 pub mod readers;
 pub mod snapshot;
+pub mod validate;
+
+#[cfg(feature = "aws")]
+pub mod collect;
+#[cfg(feature = "aws")]
+mod wire;
 
 pub use snapshot::{Parameter, RegionStores, StoreGap, StoreKind, StoredSecret, Stores};
