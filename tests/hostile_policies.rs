@@ -543,14 +543,14 @@ fn every_format_says_not_checked_for_the_same_rules() {
     assert_contains(
         &human,
         &format!(
-            "not checked without IAM data (enable with `--iam` or `--iam-snapshot FILE`): {} rules",
+            "not checked without IAM data (enable with `--iam` or `--iam-snapshot FILE` or `--aws` or `--aws-snapshot FILE`): {} rules",
             rules.len()
         ),
     );
     let markdown = iam_inventory_check("markdown").stdout;
     assert_contains(
         &markdown,
-        &format!("- not checked without IAM data (enable with `--iam` or `--iam-snapshot FILE`): {} rules", rules.len()),
+        &format!("- not checked without IAM data (enable with `--iam` or `--iam-snapshot FILE` or `--aws` or `--aws-snapshot FILE`): {} rules", rules.len()),
     );
     let sarif = json(&iam_inventory_check("sarif").stdout);
     let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]

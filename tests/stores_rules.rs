@@ -435,3 +435,34 @@ fn broad_readers_are_reported_once_unless_privileged() {
         ["store-reader-wildcard StoreReader::\"arn:aws:iam::111122223333:role/admin\""]
     );
 }
+
+/// The two examples that keep production secrets in Secrets Manager, checked
+/// against their recorded AWS snapshots through the real binary: the
+/// findings are pinned, and each example's README explains them.
+#[test]
+fn the_examples_recorded_aws_snapshots_give_the_documented_findings() {
+    let root = repo_root();
+    for example in ["supabase-gateway", "agent-platform"] {
+        let dir = format!("examples/{example}");
+        let r = common::run(common::secretary(&root).args([
+            "check",
+            &format!("{dir}/inventory.yaml"),
+            "--policies",
+            &format!("{dir}/policies"),
+            "--aws-snapshot",
+            &format!("{dir}/aws-snapshot.json"),
+            "--now",
+            common::NOW,
+            "--format",
+            "json",
+        ]));
+        assert_eq!(r.code, 1, "{example}: {}", r.stderr);
+        let report = common::json(&r.stdout);
+        let keys: Vec<String> = common::finding_keys(&report)
+            .into_iter()
+            .filter(|(rule, ..)| !rule.starts_with("rotation-period-missing"))
+            .map(|(rule, entity, env, principal)| format!("{rule} {entity} {env} {principal}"))
+            .collect();
+        insta::assert_snapshot!(format!("aws-snapshot-{example}"), keys.join("\n"));
+    }
+}
