@@ -326,6 +326,7 @@ fn the_inventory_scope_bounds_per_secret_calls_and_string_parameters() {
     let scope = collect::Scope {
         settings: Default::default(),
         parameters: Some(BTreeSet::from(["/prod/referenced".to_owned()])),
+        ..Default::default()
     };
     let collected =
         collect::collect_blocking(&config, &options, &scope, jiff::Timestamp::UNIX_EPOCH).unwrap();
@@ -659,4 +660,47 @@ fn throttling_after_the_retries_and_a_stalled_call_are_gaps() {
     assert!(secret(&snapshot, EU, "prod/db")["resource_policy"].is_null());
     assert_eq!(secret(&snapshot, EU, "prod/rds")["owning_service"], "rds");
     assert!(snapshot["stores"]["regions"][0]["ssm"].is_null());
+}
+
+/// `check --aws` reads the regions the inventory's instances name as well
+/// as `--region`'s: a secret declared in us-west-2 is looked for there even
+/// when only eu-west-1 is given, never reported as unread or missing.
+#[test]
+fn check_reads_the_regions_the_inventory_names() {
+    let (_guard, moto) = Moto::lock();
+    populate(moto);
+    let url = moto.url();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secretary.yaml"),
+        r#"version: 1
+settings:
+  stores:
+    prefixes: ["prod/west"]
+environments:
+  production: { tier: production }
+secrets:
+  WEST_KEY:
+    classification: important
+    owner: platform
+    rotation: { period: 1y, method: manual }
+    instances:
+      production: { backend: aws_secrets_manager, reference: prod/west, region: us-west-2, last_rotated: 2026-02-01 }
+"#,
+    )
+    .unwrap();
+    let r = run(aws(dir.path())
+        .args(["check", "--now", NOW, "--format", "json", "--aws"])
+        .args(["--endpoint-url", &url, "--region", EU]));
+    assert!(r.code == 0 || r.code == 1, "stderr: {}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"store-region-not-read"), "{rules:?}");
+    assert!(!rules.contains(&"store-secret-missing"), "{rules:?}");
+    assert!(!rules.contains(&"store-secret-undeclared"), "{rules:?}");
 }

@@ -97,6 +97,11 @@ pub fn matches(pattern: &str, action: &str) -> bool {
 /// Whether the IAM resource pattern `pattern` matches the ARN `arn`
 /// (`*` and `?` wildcards; unlike actions, resources are case-sensitive).
 pub fn matches_resource(pattern: &str, arn: &str) -> bool {
+    // Called for every statement and candidate secret: ASCII, the common
+    // case, is matched in place; `?` must match a whole character otherwise.
+    if pattern.is_ascii() && arn.is_ascii() {
+        return glob(pattern.as_bytes(), arn.as_bytes(), false);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let a: Vec<char> = arn.chars().collect();
     glob(&p, &a, false)
@@ -113,18 +118,19 @@ pub fn covers(allowed: &str, granted: &str) -> bool {
 /// Glob matching with `*` and `?` in `pattern`. With `text_is_pattern`, the
 /// wildcards of `text` stand for any characters: a `?` of the pattern covers
 /// a `?` of the text but not its `*`, and a literal covers only itself.
-fn glob(pattern: &[char], text: &[char], text_is_pattern: bool) -> bool {
+fn glob<T: Copy + Eq + From<u8>>(pattern: &[T], text: &[T], text_is_pattern: bool) -> bool {
+    let (any, one) = (T::from(b'*'), T::from(b'?'));
     // Classic backtracking over the last `*` of the pattern.
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
         let step = p < pattern.len()
             && match pattern[p] {
-                '?' => !(text_is_pattern && text[t] == '*'),
-                '*' => false,
-                c => c == text[t] && !(text_is_pattern && (c == '*' || c == '?')),
+                c if c == one => !(text_is_pattern && text[t] == any),
+                c if c == any => false,
+                c => c == text[t] && !(text_is_pattern && (c == any || c == one)),
             };
-        if p < pattern.len() && pattern[p] == '*' {
+        if p < pattern.len() && pattern[p] == any {
             star = Some((p, t));
             p += 1;
         } else if step {
@@ -138,7 +144,7 @@ fn glob(pattern: &[char], text: &[char], text_is_pattern: bool) -> bool {
             return false;
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == any)
 }
 
 /// A granted action that the allow list does not cover.

@@ -72,6 +72,10 @@ pub struct Scope {
     pub settings: StoreSettings,
     /// The `String`/`StringList` parameters kept; `None`: all of them.
     pub parameters: Option<BTreeSet<String>>,
+    /// Regions the inventory's AWS store instances name (`region:`, or an
+    /// ARN's): read as well as `--region`'s, so that a check never leaves
+    /// a declared secret unread for want of a flag.
+    pub regions: BTreeSet<String>,
 }
 
 impl Scope {
@@ -84,6 +88,24 @@ impl Scope {
             .secrets
             .values()
             .flat_map(|s| s.instances.values());
+        let regions = instances
+            .clone()
+            .filter(|i| {
+                matches!(
+                    i.backend,
+                    Backend::AwsSecretsManager | Backend::AwsSsmParameter
+                )
+            })
+            .filter_map(|i| {
+                let by_arn = i
+                    .reference
+                    .as_deref()
+                    .filter(|r| r.starts_with("arn:"))
+                    .and_then(|r| r.split(':').nth(3))
+                    .filter(|r| !r.is_empty());
+                by_arn.map(str::to_owned).or_else(|| i.region.clone())
+            })
+            .collect();
         for instance in instances.filter(|i| i.backend == Backend::AwsSsmParameter) {
             let Some(reference) = instance.reference.as_deref() else {
                 continue;
@@ -101,6 +123,7 @@ impl Scope {
         Scope {
             settings: inventory.settings.stores.clone(),
             parameters: Some(names),
+            regions,
         }
     }
 }
@@ -160,13 +183,18 @@ async fn collect_with(
     started: Timestamp,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Collected {
-    let regions = if options.regions.is_empty() {
+    let mut regions = if options.regions.is_empty() {
         vec![config
             .region()
             .map_or_else(|| DEFAULT_REGION.to_owned(), |r| r.to_string())]
     } else {
         options.regions.clone()
     };
+    for region in &scope.regions {
+        if !regions.contains(region) {
+            regions.push(region.clone());
+        }
+    }
     let iam_client = iam_collect::client_of(config);
     let stores_wire = Wire::default();
     progress("reading IAM and the secret stores");
