@@ -34,6 +34,16 @@ fn judge_with(
     edit: Option<&dyn Fn(&str) -> String>,
     policies: &[&str],
 ) -> Vec<String> {
+    judge_at(snapshot, edit, policies, NOW)
+}
+
+/// [`judge_with`] as of `now`.
+fn judge_at(
+    snapshot: &Value,
+    edit: Option<&dyn Fn(&str) -> String>,
+    policies: &[&str],
+    now: &str,
+) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let mut inventory = repo_root().join(INVENTORY);
     if let Some(edit) = edit {
@@ -60,7 +70,7 @@ fn judge_with(
         inventory_paths: vec![inventory],
         policy_paths,
         builtin_policies: true,
-        now: NOW.parse().unwrap(),
+        now: now.parse().unwrap(),
     };
     let mut texts = SourceTexts::default();
     let loaded = match secretary::load(&request, &mut texts) {
@@ -465,4 +475,32 @@ fn the_examples_recorded_aws_snapshots_give_the_documented_findings() {
             .collect();
         insta::assert_snapshot!(format!("aws-snapshot-{example}"), keys.join("\n"));
     }
+}
+
+/// The same account judged a year and three years on: the store's dates
+/// age like declared ones (nothing is assumed fresh), and no rule breaks.
+#[test]
+fn the_store_dates_age_with_now() {
+    let year = judge_at(&clean(), None, &[], "2027-12-06");
+    expect(
+        &year,
+        &[
+            "rotation-overdue Secret::\"DB_PASSWORD\"",
+            "rotation-overdue Secret::\"SERVICE_KEY\"",
+            "rotation-overdue Secret::\"SIGNING_KEY\"",
+            "store-secret-unused Secret::\"SERVICE_KEY\"",
+            "store-secret-unused Secret::\"SIGNING_KEY\"",
+        ],
+    );
+    assert!(
+        year.iter()
+            .any(|f| f.contains("SERVICE_KEY in prod was last rotated 400 days ago")),
+        "{year:#?}"
+    );
+    let three = judge_at(&clean(), None, &[], "2029-12-06");
+    assert_eq!(ids(&three), ids(&year), "{three:#?}");
+    assert!(
+        three.iter().any(|f| f.contains("last read 1102 days ago")),
+        "{three:#?}"
+    );
 }

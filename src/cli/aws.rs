@@ -51,29 +51,12 @@ fn run_snapshot(args: SnapshotArgs) -> Outcome {
     };
     let mut gaps = super::iam::gap_errors(&iam);
     gaps.extend(gap_errors(&stores));
-    let json = file::to_json(iam, stores);
-    match &args.output {
-        Some(path) => {
-            let output = super::write::Output {
-                path: path.clone(),
-                bytes: json.into_bytes(),
-                access: super::write::Access::Shared,
-                replace: true,
-            };
-            if let Err(errors) = super::write::write(&[output], &super::write::Inputs::new()) {
-                printer.errors(&errors, &texts);
-                return Outcome::BadInput;
-            }
-        }
-        None => printer.stdout(json.as_bytes()),
-    }
-    if gaps.is_empty() {
-        Outcome::Compliant
-    } else {
-        // The snapshot records what is missing; the run still fails.
-        printer.errors(&gaps, &texts);
-        Outcome::BadInput
-    }
+    super::iam::emit_snapshot(
+        file::to_json(iam, stores),
+        args.output.as_ref(),
+        &gaps,
+        &printer,
+    )
 }
 
 /// The parts of the stores that could not be read, as errors.

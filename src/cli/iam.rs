@@ -107,8 +107,21 @@ fn run_snapshot(args: SnapshotArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let json = snapshot.to_json();
-    match &args.output {
+    let gaps = gap_errors(&snapshot);
+    emit_snapshot(snapshot.to_json(), args.output.as_ref(), &gaps, &printer)
+}
+
+/// Writes a collected snapshot to `output` (atomically) or stdout, then
+/// reports what could not be collected: the snapshot records its gaps, and
+/// the run still fails on them.
+pub fn emit_snapshot(
+    json: String,
+    output: Option<&PathBuf>,
+    gaps: &[InputError],
+    printer: &super::output::Printer,
+) -> Outcome {
+    let texts = SourceTexts::default();
+    match output {
         Some(path) => {
             let output = super::write::Output {
                 path: path.clone(),
@@ -123,12 +136,10 @@ fn run_snapshot(args: SnapshotArgs) -> Outcome {
         }
         None => printer.stdout(json.as_bytes()),
     }
-    let gaps = gap_errors(&snapshot);
     if gaps.is_empty() {
         Outcome::Compliant
     } else {
-        // The snapshot records what is missing; the run still fails.
-        printer.errors(&gaps, &texts);
+        printer.errors(gaps, &texts);
         Outcome::BadInput
     }
 }

@@ -42,7 +42,8 @@ impl AllowStatement {
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// A policy element that is one string or a list of them, as a list.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) => items

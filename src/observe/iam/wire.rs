@@ -1,17 +1,23 @@
-//! What crosses the wire, seen by an SDK interceptor on every IAM request:
+//! What crosses the wire, seen by an SDK interceptor on every AWS request:
 //! the action each request calls (so tests hold the client to the read-only
 //! policy and count its calls), and two checks of each answer before its
-//! data is used.
+//! data is used. IAM speaks the query protocol (the action in the form
+//! body, XML answers); Secrets Manager and SSM, read with it by
+//! `observe::stores`, speak awsJson (the action in the `X-Amz-Target`
+//! header, `secretsmanager.ListSecrets`, JSON answers). Both are recorded as
+//! the permission they need (`iam:GetAccountSummary`,
+//! `secretsmanager:ListSecrets`, `ssm:DescribeParameters`).
 //!
 //! - An answer declaring more than [`MAX_ANSWER_BYTES`] (64 MiB) in its
 //!   `Content-Length` is refused before its body is read.
-//! - A successful answer must be well-formed XML with one root element, an
-//!   IAM `<...Response>` (not, say, a proxy's HTML page).
-//!   The SDK's XML reader recovers from a truncated document silently (it
-//!   reads what is there, and a cut-short listing looks like a short
-//!   one), so an answer cut anywhere would pass as a smaller, cleaner
-//!   account. Each element must be closed by its own end tag before the
-//!   document ends.
+//! - A successful IAM answer must be well-formed XML with one root element,
+//!   an IAM `<...Response>` (not, say, a proxy's HTML page). The SDK's XML
+//!   reader recovers from a truncated document silently (it reads what is
+//!   there, and a cut-short listing looks like a short one), so an answer
+//!   cut anywhere would pass as a smaller, cleaner account. Each element
+//!   must be closed by its own end tag before the document ends.
+//! - A successful JSON answer must be one whole JSON object, for the same
+//!   reason.
 //!
 //! A refused answer fails its call with a [`BadAnswer`]; [`problem`]
 //! describes any failed call for the `not_collected` gap that names it.
@@ -25,10 +31,10 @@ use aws_sdk_iam::config::interceptors::{
 use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_iam::error::{BoxError, ProvideErrorMetadata, SdkError};
 
-/// Largest IAM answer read, by its declared `Content-Length`.
+/// Largest answer read, by its declared `Content-Length`.
 pub const MAX_ANSWER_BYTES: u64 = 64 << 20;
 
-/// An IAM answer that is not one: cut short, not XML, or too large.
+/// An answer that is not one: cut short, not XML or JSON, or too large.
 #[derive(Debug)]
 pub struct BadAnswer(pub String);
 
@@ -40,21 +46,43 @@ impl std::fmt::Display for BadAnswer {
 
 impl std::error::Error for BadAnswer {}
 
+/// How a service names its actions and writes its answers.
+#[derive(Debug, Clone, Copy, Default)]
+enum Protocol {
+    /// IAM: `Action=` in the form body, XML answers.
+    #[default]
+    Query,
+    /// Secrets Manager, SSM: the `X-Amz-Target` header, JSON answers.
+    Json,
+}
+
 /// The interceptor: records each request's action, checks each answer.
 #[derive(Debug, Clone, Default)]
-pub struct Wire(Arc<Mutex<Vec<String>>>);
+pub struct Wire {
+    protocol: Protocol,
+    calls: Arc<Mutex<Vec<String>>>,
+}
 
 impl Wire {
-    /// The IAM actions called, in order (one per HTTP request, retries
-    /// included), as `iam:Action`.
+    /// The interceptor of an awsJson service (Secrets Manager, SSM); the
+    /// default is IAM's.
+    pub fn json() -> Self {
+        Wire {
+            protocol: Protocol::Json,
+            calls: Arc::default(),
+        }
+    }
+
+    /// The actions called, in order (one per HTTP request, retries
+    /// included), as the permission each needs: `iam:GetAccountSummary`.
     pub fn calls(&self) -> Vec<String> {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 }
 
 impl Intercept for Wire {
     fn name(&self) -> &'static str {
-        "secretary-iam-wire"
+        "secretary-aws-wire"
     }
 
     fn read_before_transmit(
@@ -63,9 +91,16 @@ impl Intercept for Wire {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let action = action(context.request().body().bytes().unwrap_or_default());
-        if let Ok(mut calls) = self.0.lock() {
-            calls.push(format!("iam:{action}"));
+        let request = context.request();
+        let action = match self.protocol {
+            Protocol::Query => format!(
+                "iam:{}",
+                query_action(request.body().bytes().unwrap_or_default())
+            ),
+            Protocol::Json => json_action(request.headers().get("x-amz-target")),
+        };
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(action);
         }
         Ok(())
     }
@@ -101,7 +136,11 @@ impl Intercept for Wire {
             return Ok(());
         }
         let body = response.body().bytes().unwrap_or_default();
-        let root = well_formed(body).map_err(|problem| Box::new(BadAnswer(problem)) as BoxError)?;
+        let bad = |problem: String| Box::new(BadAnswer(problem)) as BoxError;
+        if let Protocol::Json = self.protocol {
+            return json_object(body).map_err(bad);
+        }
+        let root = well_formed(body).map_err(bad)?;
         // IAM answers `<{Action}Response>` (the SDK checks which action).
         if !root.ends_with("Response") {
             return Err(Box::new(BadAnswer(format!(
@@ -158,8 +197,45 @@ pub fn problem<
         .collect()
 }
 
+/// `secretsmanager.ListSecrets` → `secretsmanager:ListSecrets`,
+/// `AmazonSSM.DescribeParameters` → `ssm:DescribeParameters`.
+fn json_action(target: Option<&str>) -> String {
+    let Some((service, action)) = target.and_then(|t| t.split_once('.')) else {
+        return "unknown".to_owned();
+    };
+    let service = match service {
+        "AmazonSSM" => "ssm".to_owned(),
+        other => other.to_ascii_lowercase(),
+    };
+    format!("{service}:{action}")
+}
+
+/// Checks that `body` is one whole JSON object.
+fn json_object(body: &[u8]) -> Result<(), String> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(match first {
+            None => "the answer is empty: it holds no JSON object".to_owned(),
+            Some(_) => "the answer is not a JSON object".to_owned(),
+        });
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(body)
+        .map(drop)
+        .map_err(|e| {
+            if e.is_eof() {
+                "the answer was cut short: its JSON ends early".to_owned()
+            } else {
+                format!(
+                    "the answer is not well-formed JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                )
+            }
+        })
+}
+
 /// The IAM action of a request's form body (`Action=GetAccountSummary&...`).
-fn action(body: &[u8]) -> String {
+fn query_action(body: &[u8]) -> String {
     String::from_utf8_lossy(body)
         .split('&')
         .find_map(|pair| pair.strip_prefix("Action=").map(str::to_owned))
@@ -238,5 +314,30 @@ mod tests {
                 "cut at {end}"
             );
         }
+    }
+
+    #[test]
+    fn only_whole_json_objects_pass() {
+        let whole = br#"{"SecretList": [{"Name": "a"}, {"Name": "b"}], "NextToken": null}"#;
+        assert_eq!(json_object(whole), Ok(()));
+        for end in 0..whole.len() {
+            assert!(json_object(&whole[..end]).is_err(), "cut at {end}");
+        }
+        assert!(json_object(b"[1]").is_err());
+        assert!(json_object(b"<html></html>").is_err());
+        assert!(json_object(b"{} {}").is_err());
+    }
+
+    #[test]
+    fn json_actions_are_named_as_permissions() {
+        assert_eq!(
+            json_action(Some("secretsmanager.ListSecrets")),
+            "secretsmanager:ListSecrets"
+        );
+        assert_eq!(
+            json_action(Some("AmazonSSM.DescribeParameters")),
+            "ssm:DescribeParameters"
+        );
+        assert_eq!(json_action(None), "unknown");
     }
 }

@@ -22,7 +22,7 @@
 //!
 //! The fault model is IAM's: one deadline (`--iam-timeout`) bounds every
 //! call, retry and page; a failed call or a failed check of its answer
-//! ([`super::wire`], [`super::validate`]) never ends the collection. A
+//! (`iam::wire`, [`super::validate`]) never ends the collection. A
 //! failed listing leaves its store of that region `null`; a failed
 //! per-secret call leaves that secret's policy or date unknown. Each is a
 //! [`StoreGap`] naming the call, the permission and the problem.
@@ -42,7 +42,7 @@ use crate::observe::iam::{self, collect as iam_collect, validate as iam_validate
 
 use super::snapshot::{Parameter, RegionStores, StoreGap, StoreKind, StoredSecret, Stores};
 use super::validate;
-use super::wire::{problem, Wire};
+use crate::observe::iam::wire::{problem, Wire};
 
 /// Per-secret calls in flight at once, per region.
 pub const CONCURRENT_CALLS: usize = 8;
@@ -196,7 +196,7 @@ async fn collect_with(
         }
     }
     let iam_client = iam_collect::client_of(config);
-    let stores_wire = Wire::default();
+    let stores_wire = Wire::json();
     progress("reading IAM and the secret stores");
     let (iam, stores) = tokio::join!(
         iam_collect::collect_with(&iam_client, &options.iam, started, progress),

@@ -12,8 +12,8 @@
 //! - [`gaps`]: each part that could not be collected, as a
 //!   `stores-not-verified` error finding;
 //! - `collect` (feature `aws`): live collection with the AWS SDK, without
-//!   ever reading a value (`wire` records each call and checks each answer
-//!   is whole JSON).
+//!   ever reading a value (IAM's `wire` records each call and checks each
+//!   answer is whole JSON).
 //!
 //! A store item is in scope when `settings.stores` (prefixes, tags) says
 //! this inventory answers for it; without a scope, every item is.
@@ -27,7 +27,5 @@ pub mod validate;
 
 #[cfg(feature = "aws")]
 pub mod collect;
-#[cfg(feature = "aws")]
-mod wire;
 
 pub use snapshot::{Parameter, RegionStores, StoreGap, StoreKind, StoredSecret, Stores};

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::snapshot::{Parameter, StoreKind, StoredSecret, Stores};
-use crate::observe::iam::grants;
+use crate::observe::iam::grants::{self, strings};
 use crate::observe::iam::snapshot::{account_of_arn, InlinePolicy, Snapshot};
 
 /// A principal that may read secrets.
@@ -118,18 +118,6 @@ struct Statement {
     principals: Vec<Principal>,
     policy: String,
     sid: String,
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn statements(document: &Value, policy: &str, account: Option<&str>) -> Vec<Statement> {
