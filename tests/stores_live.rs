@@ -704,3 +704,44 @@ secrets:
     assert!(!rules.contains(&"store-secret-missing"), "{rules:?}");
     assert!(!rules.contains(&"store-secret-undeclared"), "{rules:?}");
 }
+
+/// A secret an instance references is read in full (its resource policy,
+/// so its readers) even outside `settings.stores`: the scope narrows
+/// undeclared-secret findings, never the judgement of a declared secret.
+#[test]
+fn a_referenced_secret_outside_the_scope_is_read_in_full() {
+    let (_guard, moto) = Moto::lock();
+    populate(moto);
+    let url = moto.url();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secretary.yaml"),
+        r#"version: 1
+settings:
+  stores:
+    prefixes: ["prod/"]
+environments:
+  production: { tier: production }
+secrets:
+  TOKEN:
+    classification: important
+    owner: platform
+    rotation: { period: 1y, method: manual }
+    instances:
+      production: { backend: aws_secrets_manager, reference: other-team/token, region: eu-west-1, last_rotated: 2023-01-01 }
+"#,
+    )
+    .unwrap();
+    let before = moto.calls().len();
+    let r = run(aws(dir.path())
+        .args(["check", "--now", NOW, "--format", "json", "--aws"])
+        .args(["--endpoint-url", &url, "--region", EU]));
+    assert!(r.code == 0 || r.code == 1, "stderr: {}", r.stderr);
+    let calls = checked_calls(moto, before);
+    // The 3 `prod/` secrets of eu-west-1, and the referenced one.
+    assert_eq!(
+        count(&calls, "secretsmanager:GetResourcePolicy"),
+        4,
+        "{calls:?}"
+    );
+}

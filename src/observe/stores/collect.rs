@@ -37,9 +37,9 @@ use jiff::Timestamp;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::inventory::model::{Backend, Inventory, StoreSettings};
 use crate::observe::iam::{self, collect as iam_collect, validate as iam_validate};
 
+pub use super::scope::Scope;
 use super::snapshot::{Parameter, RegionStores, StoreGap, StoreKind, StoredSecret, Stores};
 use super::validate;
 use crate::observe::iam::wire::{problem, Wire};
@@ -63,69 +63,6 @@ pub struct Options {
     /// The regions whose stores are read (`--region`, repeatable); empty:
     /// the configured region, else [`DEFAULT_REGION`].
     pub regions: Vec<String>,
-}
-
-/// Which store items the inventory answers for.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    /// The secrets whose resource policy and versions are read.
-    pub settings: StoreSettings,
-    /// The `String`/`StringList` parameters kept; `None`: all of them.
-    pub parameters: Option<BTreeSet<String>>,
-    /// Regions the inventory's AWS store instances name (`region:`, or an
-    /// ARN's): read as well as `--region`'s, so that a check never leaves
-    /// a declared secret unread for want of a flag.
-    pub regions: BTreeSet<String>,
-}
-
-impl Scope {
-    /// The scope of `inventory`: its `settings.stores`, and the names its
-    /// `aws_ssm_parameter` instances reference (an ARN's name, with and
-    /// without the leading `/` AWS drops from it).
-    pub fn of(inventory: &Inventory) -> Scope {
-        let mut names = BTreeSet::new();
-        let instances = inventory
-            .secrets
-            .values()
-            .flat_map(|s| s.instances.values());
-        let regions = instances
-            .clone()
-            .filter(|i| {
-                matches!(
-                    i.backend,
-                    Backend::AwsSecretsManager | Backend::AwsSsmParameter
-                )
-            })
-            .filter_map(|i| {
-                let by_arn = i
-                    .reference
-                    .as_deref()
-                    .filter(|r| r.starts_with("arn:"))
-                    .and_then(|r| r.split(':').nth(3))
-                    .filter(|r| !r.is_empty());
-                by_arn.map(str::to_owned).or_else(|| i.region.clone())
-            })
-            .collect();
-        for instance in instances.filter(|i| i.backend == Backend::AwsSsmParameter) {
-            let Some(reference) = instance.reference.as_deref() else {
-                continue;
-            };
-            match reference.split_once(":parameter/") {
-                Some((_, name)) if reference.starts_with("arn:") => {
-                    names.insert(name.to_owned());
-                    names.insert(format!("/{name}"));
-                }
-                _ => {
-                    names.insert(reference.to_owned());
-                }
-            }
-        }
-        Scope {
-            settings: inventory.settings.stores.clone(),
-            parameters: Some(names),
-            regions,
-        }
-    }
 }
 
 /// The IAM snapshot, the stores and every action called (IAM's, then the
@@ -324,12 +261,7 @@ async fn secrets(
     let mut pending = secrets
         .iter()
         .enumerate()
-        .filter(|(_, s)| {
-            scope.settings.in_scope(
-                &s.name,
-                s.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-        })
+        .filter(|(_, s)| scope.reads_in_full(s))
         .flat_map(|(index, s)| {
             let mut calls = vec![(index, PerSecret::Policy)];
             if needs_versions(s) {

@@ -9,6 +9,7 @@
 //!   the stores), read back into both observations;
 //! - [`validate`]: the checks every region, name, ARN and date passes,
 //!   live or from a snapshot;
+//! - [`scope`]: which items a live collection reads in full;
 //! - [`gaps`]: each part that could not be collected, as a
 //!   `stores-not-verified` error finding;
 //! - `collect` (feature `aws`): live collection with the AWS SDK, without
@@ -22,6 +23,7 @@ pub mod facts;
 pub mod file;
 pub mod gaps;
 pub mod readers;
+pub mod scope;
 pub mod snapshot;
 pub mod validate;
 
