@@ -14,6 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let parsed = secretary::observe::dotenv::parse(text);
     let lines = text.split('\n').count();
     for entry in &parsed.entries {
-        assert!(entry.line >= 1 && entry.line <= lines, "entry line out of range");
+        assert!(
+            entry.line >= 1 && entry.line <= lines,
+            "entry line out of range"
+        );
     }
 });
