@@ -13,7 +13,6 @@ use std::sync::Arc;
 use common::repo_root;
 use serde_json::{json, Value};
 
-use secretary::observe::stores::Stores;
 use secretary::observe::Observations;
 use secretary::source::SourceTexts;
 use secretary::CheckRequest;
@@ -57,15 +56,14 @@ fn judge_at(
         std::fs::write(&path, policy).unwrap();
         policy_paths.push(path);
     }
-    let mut iam = snapshot.clone();
-    let stores = iam.as_object_mut().unwrap().remove("stores").unwrap();
-    iam["version"] = json!(1);
-    let iam = secretary::observe::iam::snapshot::parse(
+    // Through the loader `--aws-snapshot` uses: every case is a valid file.
+    let (iam, stores) = secretary::observe::stores::file::parse(
         &Arc::from("snapshot.json"),
-        &serde_json::to_string_pretty(&iam).unwrap(),
+        &serde_json::to_string_pretty(snapshot).unwrap(),
+        &secretary::observe::stores::file::AWS,
     )
-    .expect("IAM part parses");
-    let stores: Stores = serde_json::from_value(stores).expect("stores part parses");
+    .unwrap_or_else(|e| panic!("the snapshot loads: {e:?}"));
+    let stores = stores.expect("a version 2 snapshot has stores");
     let request = CheckRequest {
         inventory_paths: vec![inventory],
         policy_paths,

@@ -315,6 +315,18 @@ impl Snapshot {
 
     /// This snapshot with `extension` (which needs `version`).
     pub fn extend<X>(self, version: u32, extension: Option<X>) -> Snapshot<X> {
+        self.replace_stores(version, extension).0
+    }
+}
+
+impl<X> Snapshot<X> {
+    /// The IAM part alone (version 1), and the extension.
+    pub fn split(self) -> (Snapshot, Option<X>) {
+        self.replace_stores(SNAPSHOT_VERSION, None)
+    }
+
+    /// The same IAM state as `version` with `stores`, and the extension it had.
+    fn replace_stores<Y>(self, version: u32, stores: Option<Y>) -> (Snapshot<Y>, Option<X>) {
         let Snapshot {
             version: _,
             collected_at,
@@ -326,9 +338,9 @@ impl Snapshot {
             root,
             password_policy,
             not_collected,
-            stores: _,
+            stores: old,
         } = self;
-        Snapshot {
+        let snapshot = Snapshot {
             version,
             collected_at,
             account_id,
@@ -339,41 +351,9 @@ impl Snapshot {
             root,
             password_policy,
             not_collected,
-            stores: extension,
-        }
-    }
-}
-
-impl<X> Snapshot<X> {
-    /// The IAM part alone (version 1), and the extension.
-    pub fn split(self) -> (Snapshot, Option<X>) {
-        let Snapshot {
-            version: _,
-            collected_at,
-            account_id,
-            users,
-            groups,
-            roles,
-            policies,
-            root,
-            password_policy,
-            not_collected,
             stores,
-        } = self;
-        let iam = Snapshot {
-            version: SNAPSHOT_VERSION,
-            collected_at,
-            account_id,
-            users,
-            groups,
-            roles,
-            policies,
-            root,
-            password_policy,
-            not_collected,
-            stores: None,
         };
-        (iam, stores)
+        (snapshot, old)
     }
 
     /// Whether `section` was collected.

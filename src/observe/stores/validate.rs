@@ -11,7 +11,7 @@
 
 use crate::observe::iam::validate::{quote, time};
 
-use super::snapshot::{Parameter, StoreGap, StoredSecret, Stores};
+use super::snapshot::{Parameter, StoreGap, StoreKind, StoredSecret, Stores};
 
 /// A problem: the key, the offending value, what is wrong.
 pub type Problem = (&'static str, String, String);
@@ -43,10 +43,11 @@ pub fn region(text: &str) -> Result<(), String> {
 
 /// A Secrets Manager secret name.
 pub fn secret_name(text: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c);
+    // `!` only in the names of secrets another service manages (`rds!db-...`).
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_+=.@-!".contains(c);
     if text.is_empty() || text.len() > 512 || !text.chars().all(allowed) {
         return Err(format!(
-            "secret name {} is not a Secrets Manager name (1 to 512 of `A-Z a-z 0-9 / _ + = . @ -`)",
+            "secret name {} is not a Secrets Manager name (1 to 512 of `A-Z a-z 0-9 / _ + = . @ - !`)",
             quote(text)
         ));
     }
@@ -192,6 +193,24 @@ impl Stores {
             for p in r.ssm.iter().flatten() {
                 parameter(p, &r.region)?;
             }
+            // A store not read is `null` and says why: `null` without a
+            // failed call would read as nothing to check.
+            for (store, unread) in [
+                (StoreKind::SecretsManager, r.secrets_manager.is_none()),
+                (StoreKind::Ssm, r.ssm.is_none()),
+            ] {
+                let explained = self
+                    .not_collected
+                    .iter()
+                    .any(|g| g.region == r.region && g.store == store && g.item.is_none());
+                if unread && !explained {
+                    return Err(fail("region", &r.region)(format!(
+                        "the `{}` of region {} is `null`, but `not_collected` names no failed call for it",
+                        store.as_str(),
+                        quote(&r.region)
+                    )));
+                }
+            }
         }
         self.not_collected.iter().try_for_each(gap)
     }
@@ -207,6 +226,7 @@ mod tests {
         assert!(region("EU").is_err());
         assert!(secret_name("prod/db-password").is_ok());
         assert!(secret_name("has space").is_err());
+        assert!(secret_name("rds!cluster-1a2b3c4d").is_ok());
         assert!(parameter_name("/app/db_url").is_ok());
         assert!(parameter_name("").is_err());
         let ok = |rest: &str| rest.starts_with("secret:prod/db");
@@ -224,5 +244,30 @@ mod tests {
             ok
         )
         .is_err());
+    }
+
+    /// A store not read says why: `null` without a failed call is refused,
+    /// since it would read as nothing to check.
+    #[test]
+    fn an_unread_store_needs_its_failed_call() {
+        let mut stores = Stores {
+            regions: vec![super::super::RegionStores {
+                region: "eu-west-1".to_owned(),
+                secrets_manager: None,
+                ssm: Some(Vec::new()),
+            }],
+            not_collected: Vec::new(),
+        };
+        let (key, _, problem) = stores.check().unwrap_err();
+        assert_eq!(key, "region");
+        assert!(problem.contains("`secrets_manager` of region"), "{problem}");
+        stores.not_collected.push(StoreGap::new(
+            "eu-west-1",
+            StoreKind::SecretsManager,
+            "ListSecrets",
+            None,
+            "AccessDenied".to_owned(),
+        ));
+        assert!(stores.check().is_ok());
     }
 }
