@@ -660,6 +660,7 @@ mod child {
             &mut out,
             &checked.report,
             &checked.not_checked,
+            &checked.rules.overrides,
             NOW,
             Severity::Critical,
         ) {

@@ -85,6 +85,7 @@ codes! {
     InvalidName => "invalid-name",
     InvalidNow => "invalid-now",
     InvalidPeriod => "invalid-period",
+    InvalidRuleSetting => "invalid-rule-setting",
     InvalidRuleId => "invalid-rule-id",
     InvalidSeverity => "invalid-severity",
     InvalidSourceDateEpoch => "invalid-source-date-epoch",

@@ -110,7 +110,7 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
         },
     );
     texts.append(rule_texts);
-    let (inventory, rules) = match (inventory, rules) {
+    let (inventory, mut rules) = match (inventory, rules) {
         (Ok(inventory), Ok(rules)) => (inventory, rules),
         (inventory, rules) => {
             let mut errors = inventory.err().unwrap_or_default();
@@ -118,10 +118,14 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
             return Err(errors);
         }
     };
-    // Waivers can name only loaded rules, known from here on.
-    let waiver_errors = waivers::check_rules(&inventory.waivers, &rules);
-    if !waiver_errors.is_empty() {
-        return Err(waiver_errors);
+    // Waivers and rule settings can name only loaded rules, known from
+    // here on.
+    let mut errors = waivers::check_rules(&inventory.waivers, &rules);
+    if let Err(mut problems) = rules.apply_settings(&inventory.settings.rules) {
+        errors.append(&mut problems);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(Loaded {
         inventory,

@@ -36,6 +36,7 @@ mod layout;
 mod published_defaults;
 mod report;
 mod repository;
+mod rule_settings;
 mod rules;
 mod stacks;
 mod stores_live;

@@ -74,13 +74,18 @@ pub fn run(args: CheckArgs) -> Outcome {
     for (format, path) in &args.output.outputs {
         let mut out = Vec::new();
         let written = match format {
-            Format::Human => {
-                render::human::render(&mut out, &checked.report, &checked.not_checked, fail_on)
-            }
+            Format::Human => render::human::render(
+                &mut out,
+                &checked.report,
+                &checked.not_checked,
+                &checked.rules.overrides,
+                fail_on,
+            ),
             Format::Json => render::json::render(
                 &mut out,
                 &checked.report,
                 &checked.not_checked,
+                &checked.rules.overrides,
                 request.now,
                 fail_on,
             ),

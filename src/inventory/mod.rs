@@ -150,6 +150,24 @@ pub fn load(
     validate::validate(parsed, now)
 }
 
+/// The rule settings of a rule pack's `secretary-rules.yaml` (read as
+/// `display`): the inventory's `settings.rules`, shipped with the rules.
+pub fn rule_settings(
+    display: &Arc<str>,
+    text: &str,
+) -> Result<Vec<model::RuleSetting>, Vec<InputError>> {
+    let (raw, stepped) = yaml::parse::<raw::RawRulesFile>(display, text)?;
+    if !stepped.is_empty() {
+        return Err(stepped.into_iter().map(|s| s.error).collect());
+    }
+    let (settings, errors) = validate::rule_settings(display, &raw.rules);
+    if errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Parses one file's text. Exposed for the fuzz target.
 pub fn parse_text(path: &Arc<str>, text: &str) -> Result<validate::ParsedFile, Vec<InputError>> {
     parse_shared(path, &Arc::from(text))

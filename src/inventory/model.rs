@@ -79,6 +79,23 @@ pub struct Settings {
     pub unused_credentials_max_days: i64,
     /// The part of the account's secret stores this inventory answers for.
     pub stores: StoreSettings,
+    /// Rules re-graded or switched off (`settings.rules`), in id order.
+    pub rules: Vec<RuleSetting>,
+}
+
+/// One rule re-graded or switched off, on the record: from `settings.rules`
+/// of the inventory or a rule pack's `secretary-rules.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetting {
+    pub rule: String,
+    /// The severity the rule's findings get instead of its `@severity`.
+    pub severity: Option<crate::findings::Severity>,
+    /// `false`: the rule is not evaluated.
+    pub enabled: bool,
+    pub reason: String,
+    pub owner: String,
+    /// Where the setting is written (its rule id).
+    pub location: Location,
 }
 
 /// `settings.stores`: which Secrets Manager secrets and SSM parameters of
@@ -124,6 +141,7 @@ impl Default for Settings {
             access_key_max_age_days: 90,
             unused_credentials_max_days: 45,
             stores: StoreSettings::default(),
+            rules: Vec::new(),
         }
     }
 }

@@ -117,6 +117,50 @@ pub struct RawSettings {
     /// this inventory answers for (`check --aws`, `--aws-snapshot`).
     #[serde(default)]
     pub stores: Option<RawStoreSettings>,
+    /// Built-in or pack rules re-graded or switched off, by rule id, each on the record
+    /// with a reason and an owner (listed in the report's evidence and the JSON output).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub rules: Items<RawRuleSetting>,
+}
+
+/// One rule's setting: a new severity, or `enabled: false`, with who decided and why.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RuleSetting")]
+pub struct RawRuleSetting {
+    /// The severity findings of the rule get instead of its `@severity`.
+    #[serde(default)]
+    pub severity: Option<RuleLevel>,
+    /// `false` removes the rule from evaluation: it has no findings and is reported as
+    /// disabled (JUnit: skipped), never as passed.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Why the rule is re-graded or off: auditors read it in the report's evidence.
+    pub reason: Spanned<String>,
+    /// Who decided (a team or a person).
+    pub owner: Spanned<String>,
+}
+
+/// The severities a rule setting may give a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleLevel {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A `secretary-rules.yaml` file in a `--policies` directory: the settings a rule pack
+/// ships with. Settings in the inventory win over them.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RulePackSettings")]
+pub struct RawRulesFile {
+    /// Rule settings by rule id, as under the inventory's `settings.rules`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub rules: Items<RawRuleSetting>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

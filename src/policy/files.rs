@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::{RuleSources, BUILTIN_FILES, BUILTIN_PREFIX};
 use crate::diag::{Code, InputError};
 use crate::heuristics::defaults::{PublishedDefaults, HASH_PREFIX, USER_FILE};
+use crate::inventory::model::RuleSetting;
 use crate::source::Location;
 
 /// A policy file's text and the name it is shown under.
@@ -25,10 +26,12 @@ pub(super) struct PolicyFile {
 /// The files `sources` name, built-in first, and a problem for each path
 /// that could not be read. A user path with a problem contributes no file.
 /// A directory's `published-defaults.txt` is read into the list of
-/// published defaults ([`crate::heuristics::defaults`]).
+/// published defaults ([`crate::heuristics::defaults`]), and its
+/// `secretary-rules.yaml` into `settings` ([`SETTINGS_FILE`]).
 pub(super) fn read(
     sources: &RuleSources<'_>,
     defaults: &mut PublishedDefaults,
+    settings: &mut PackSettings,
 ) -> (Vec<PolicyFile>, Vec<InputError>) {
     let mut errors = Vec::new();
     let mut files = Vec::new();
@@ -42,7 +45,7 @@ pub(super) fn read(
         }
     }
     for path in sources.user_paths {
-        match read_policy_dir(path, defaults) {
+        match read_policy_dir(path, defaults, settings) {
             Ok(mut found) => files.append(&mut found),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -55,6 +58,7 @@ pub(super) fn read(
 fn read_policy_dir(
     path: &Path,
     defaults: &mut PublishedDefaults,
+    settings: &mut PackSettings,
 ) -> Result<Vec<PolicyFile>, Vec<InputError>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -86,6 +90,10 @@ fn read_policy_dir(
                 Ok(entry) if !entry.file_type().is_dir() && entry.file_name() == USER_FILE => {
                     lists += 1;
                     read_defaults(entry.path(), defaults, &mut errors);
+                }
+                Ok(entry) if !entry.file_type().is_dir() && entry.file_name() == SETTINGS_FILE => {
+                    lists += 1;
+                    read_settings(entry.path(), settings, &mut errors);
                 }
                 Ok(_) => {}
                 Err(err) => errors.push(InputError::new(
@@ -125,6 +133,39 @@ fn read_policy_dir(
         Ok(files)
     } else {
         Err(errors)
+    }
+}
+
+/// The name of a rule pack's settings file: `settings.rules` of an
+/// inventory, shipped next to the rules (the inventory's own win).
+pub const SETTINGS_FILE: &str = "secretary-rules.yaml";
+
+/// The rule settings of the packs' [`SETTINGS_FILE`]s, and the files'
+/// texts (for snippets and the report's digests).
+#[derive(Default)]
+pub(super) struct PackSettings {
+    pub settings: Vec<RuleSetting>,
+    pub files: Vec<(Arc<str>, String)>,
+}
+
+/// Adds the rule settings of a pack's [`SETTINGS_FILE`] to `settings`.
+fn read_settings(path: &Path, settings: &mut PackSettings, errors: &mut Vec<InputError>) {
+    let display: Arc<str> = Arc::from(path.display().to_string());
+    match crate::read::read_text(path, crate::read::Kind::Policy) {
+        Ok(text) => {
+            match crate::inventory::rule_settings(&display, &text) {
+                Ok(mut read) => settings.settings.append(&mut read),
+                Err(mut problems) => errors.append(&mut problems),
+            }
+            settings.files.push((display, text));
+        }
+        Err(err) => errors.push(
+            InputError::new(
+                Code::UnreadableFile,
+                format!("cannot read `{display}`: {err}"),
+            )
+            .help("check the path, its permissions and that it is UTF-8 text"),
+        ),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod message;
 mod parse;
 mod rule;
 pub mod screen;
+mod settings;
 mod split;
 mod validate;
 
@@ -36,6 +37,9 @@ use crate::findings::Severity;
 use crate::heuristics::defaults::PublishedDefaults;
 use crate::observe::ObservationKind;
 use crate::source::{FileKind, Location, SourceTexts};
+
+pub use files::SETTINGS_FILE;
+pub use settings::Override;
 
 /// The built-in rule files, embedded so the binary works anywhere.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -139,6 +143,10 @@ pub struct RuleSet {
     /// The published default credentials: the built-in list and each
     /// `--policies` directory's `published-defaults.txt`.
     pub published_defaults: PublishedDefaults,
+    /// The rule settings of the `--policies` directories' `secretary-rules.yaml`.
+    pub pack_settings: Vec<crate::inventory::model::RuleSetting>,
+    /// The rule settings in force, by rule id ([`RuleSet::apply_settings`]).
+    pub overrides: Vec<Override>,
 }
 
 impl RuleSet {
@@ -184,6 +192,7 @@ impl RuleSet {
             };
             if needs.iter().any(|kind| observed.contains(kind))
                 || with_findings.contains(rule.id.as_str())
+                || self.disabled(&rule.id).is_some()
             {
                 continue;
             }
@@ -283,8 +292,15 @@ pub fn load(
     texts: &mut SourceTexts,
 ) -> Result<RuleSet, Vec<InputError>> {
     let mut defaults = PublishedDefaults::builtin().clone();
-    let (files, errors) = files::read(sources, &mut defaults);
-    on_policy_stack(move || load_files(files, errors, defaults, schema, texts))
+    let mut settings = files::PackSettings::default();
+    let (files, errors) = files::read(sources, &mut defaults, &mut settings);
+    // Quoted as inventory lines are (keys only): the same YAML.
+    for (display, text) in settings.files {
+        texts.insert(&display, text, FileKind::Inventory);
+    }
+    let mut rules = on_policy_stack(move || load_files(files, errors, defaults, schema, texts))?;
+    rules.pack_settings = settings.settings;
+    Ok(rules)
 }
 
 /// Loads the rules of one text as if read from a user's file named
@@ -375,6 +391,8 @@ fn load_files(
         warnings,
         entity_literals,
         published_defaults,
+        pack_settings: Vec::new(),
+        overrides: Vec::new(),
     })
 }
 

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::findings::{Report, Severity};
-use crate::policy::NotChecked;
+use crate::policy::{NotChecked, Override};
 
 fn severity_style(severity: Severity) -> Style {
     let color = match severity {
@@ -26,6 +26,7 @@ pub fn render(
     out: &mut dyn Write,
     report: &Report,
     not_checked: &[NotChecked],
+    overrides: &[Override],
     fail_on: Severity,
 ) -> io::Result<()> {
     let bold = Style::new().bold();
@@ -91,6 +92,18 @@ pub fn render(
             "{dim}{}: {n} rule{}{dim:#}",
             group.reason(),
             if n == 1 { "" } else { "s" }
+        )?;
+    }
+    // Settings in force are part of the verdict: say each one, every run.
+    for o in overrides {
+        let change = match o.to() {
+            Some(to) => format!("{} → {to}", o.from),
+            None => "switched off".to_owned(),
+        };
+        writeln!(
+            out,
+            "rule setting: {bold}{}{bold:#} {change} (owner {}: {}; {})",
+            o.setting.rule, o.setting.owner, o.setting.reason, o.setting.location
         )?;
     }
     writeln!(out, "{}", summary_line(report, fail_on))

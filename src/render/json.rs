@@ -8,6 +8,8 @@
 //!   "waivers": [ { "rule", "entity", "environment", "principal", "reason", "owner",
 //!                  "expires", "state", "matched", "file", "line", "column" } ],
 //!   "not_checked": [ { "observation", "reason", "enabled_by", "rules" } ],
+//!   "overrides": [ { "rule", "from", "to", "enabled", "reason", "owner",
+//!                    "file", "line", "column" } ],
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
 //!                "waived", "not_checked", "passed" } }
 //! ```
@@ -21,10 +23,14 @@
 //! `not_checked` lists the rules the run did not evaluate, by the
 //! observation (`iam`, `values`, ...) it did not make, with the flags that
 //! make it; `summary.not_checked` counts those rules.
+//! `overrides` lists the rule settings in force (`settings.rules`, a rule
+//! pack's `secretary-rules.yaml`): `from` is the rule's own severity, `to`
+//! the one its findings get, `null` when the setting switches it off
+//! (`enabled: false`); `file`, `line` and `column` say where it is written.
 //!
 //! Keys never disappear within a version; new keys may be added (`waiver`,
-//! `waivers`, `summary.waived`, `not_checked` and `summary.not_checked` were
-//! added in version 1).
+//! `waivers`, `summary.waived`, `not_checked`, `summary.not_checked` and
+//! `overrides` were added in version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -33,7 +39,7 @@ use serde::Serialize;
 
 use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
 use crate::observe::ObservationKind;
-use crate::policy::NotChecked;
+use crate::policy::{NotChecked, Override};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -43,7 +49,21 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     waivers: Vec<JsonWaiverStatus<'a>>,
     not_checked: Vec<JsonNotChecked<'a>>,
+    overrides: Vec<JsonOverride<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonOverride<'a> {
+    rule: &'a str,
+    from: Severity,
+    to: Option<Severity>,
+    enabled: bool,
+    reason: &'a str,
+    owner: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -150,6 +170,7 @@ pub fn render(
     out: &mut dyn Write,
     report: &Report,
     not_checked: &[NotChecked],
+    overrides: &[Override],
     now: jiff::civil::Date,
     fail_on: Severity,
 ) -> io::Result<()> {
@@ -191,6 +212,20 @@ pub fn render(
                 reason: group.reason(),
                 enabled_by: group.observation.enabled_by(),
                 rules: &group.rules,
+            })
+            .collect(),
+        overrides: overrides
+            .iter()
+            .map(|o| JsonOverride {
+                rule: &o.setting.rule,
+                from: o.from,
+                to: o.to(),
+                enabled: o.setting.enabled,
+                reason: &o.setting.reason,
+                owner: &o.setting.owner,
+                file: &o.setting.location.file,
+                line: o.setting.location.line,
+                column: o.setting.location.column,
             })
             .collect(),
         summary: Summary {

@@ -18,7 +18,10 @@
 //! A rule without findings has one passing case, `no findings`, unless the
 //! run did not evaluate it (it judges an observation the run did not make,
 //! e.g. IAM rules without `--iam`): then its one case, `not checked`, is
-//! `<skipped>` with the reason, never a pass. No times, timestamps or ids
+//! `<skipped>` with the reason, never a pass. A rule a setting switched off
+//! (`enabled: false`) has one `<skipped>` case, `disabled`, saying who
+//! decided and why; a re-graded rule's suite carries its `default-severity`
+//! and the `override`. No times, timestamps or ids
 //! are written, so two runs give the same bytes.
 
 use std::io::{self, Write};
@@ -33,6 +36,9 @@ use crate::policy::{NotChecked, RuleSet};
 
 /// The name of the passing case of a rule without findings.
 pub const NO_FINDINGS: &str = "no findings";
+
+/// The name of the skipped case of a rule a setting switched off.
+pub const DISABLED: &str = "disabled";
 
 /// The name of the skipped case of a rule the run did not evaluate.
 pub const NOT_CHECKED: &str = "not checked";
@@ -54,6 +60,13 @@ pub fn render(
         if !doc.controls.is_empty() {
             suite.add_property(Property::new("controls", doc.controls.join("; ")));
         }
+        if let Some(o) = rules.overrides.iter().find(|o| o.setting.rule == id) {
+            suite.add_property(Property::new("default-severity", o.from.as_str()));
+            suite.add_property(Property::new(
+                "override",
+                format!("{}: {}", o.setting.owner, o.setting.reason),
+            ));
+        }
         let classname = format!("secretary.{id}");
         let mut any = false;
         for finding in report.findings.iter().filter(|f| f.rule == id) {
@@ -72,14 +85,23 @@ pub fn render(
         }
         if !any {
             let unchecked = not_checked.iter().find(|group| group.rules.contains(&id));
-            let mut case = match unchecked {
-                Some(group) => {
+            let mut case = match (rules.disabled(&id), unchecked) {
+                (Some(off), _) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_type("disabled");
+                    status.set_message(format!(
+                        "switched off by {}: {} ({})",
+                        off.setting.owner, off.setting.reason, off.setting.location
+                    ));
+                    TestCase::new(DISABLED, status)
+                }
+                (None, Some(group)) => {
                     let mut status = TestCaseStatus::skipped();
                     status.set_type("not-checked");
                     status.set_message(group.reason());
                     TestCase::new(NOT_CHECKED, status)
                 }
-                None => TestCase::new(NO_FINDINGS, TestCaseStatus::success()),
+                (None, None) => TestCase::new(NO_FINDINGS, TestCaseStatus::success()),
             };
             case.set_classname(classname.as_str());
             suite.add_test_case(case);

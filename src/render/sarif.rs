@@ -34,7 +34,7 @@ use serde_sarif::sarif;
 
 use super::catalog::{rule_docs, RuleDoc};
 use crate::findings::{Finding, Report, Severity};
-use crate::policy::{NotChecked, RuleSet};
+use crate::policy::{NotChecked, Override, RuleSet};
 use crate::source::Location;
 
 /// The URI of the schema the output conforms to (the OASIS standard with
@@ -60,8 +60,16 @@ pub fn render(
         .enumerate()
         .map(|(i, id)| (id.as_str(), i as i64))
         .collect();
-    let descriptors: Vec<sarif::ReportingDescriptor> =
-        docs.iter().map(|(id, doc)| descriptor(id, doc)).collect();
+    let descriptors: Vec<sarif::ReportingDescriptor> = docs
+        .iter()
+        .map(|(id, doc)| {
+            let mut descriptor = descriptor(id, doc);
+            if let Some(o) = rules.overrides.iter().find(|o| &o.setting.rule == id) {
+                overridden(&mut descriptor, o);
+            }
+            descriptor
+        })
+        .collect();
     let results: Vec<sarif::Result> = report
         .findings
         .iter()
@@ -93,24 +101,34 @@ pub fn render(
         .column_kind(json!("unicodeCodePoints"))
         .results(results)
         .build();
+    let note = |rule: &str, text: String| {
+        let mut reference = sarif::ReportingDescriptorReference::builder()
+            .id(rule)
+            .build();
+        reference.index = index.get(rule).copied();
+        sarif::Notification::builder()
+            .level(json!("note"))
+            .message(sarif::Message::builder().text(text).build())
+            .associated_rule(reference)
+            .build()
+    };
     let notes: Vec<sarif::Notification> = not_checked
         .iter()
         .flat_map(|group| group.rules.iter().map(move |rule| (group, rule)))
-        .map(|(group, rule)| {
-            let mut reference = sarif::ReportingDescriptorReference::builder()
-                .id(rule.as_str())
-                .build();
-            reference.index = index.get(rule.as_str()).copied();
-            sarif::Notification::builder()
-                .level(json!("note"))
-                .message(
-                    sarif::Message::builder()
-                        .text(format!("`{rule}`: {}", group.reason()))
-                        .build(),
-                )
-                .associated_rule(reference)
-                .build()
-        })
+        .map(|(group, rule)| note(rule, format!("`{rule}`: {}", group.reason())))
+        .chain(rules.overrides.iter().map(|o| {
+            let change = match o.to() {
+                Some(to) => format!("re-graded from {} to {to}", o.from),
+                None => "switched off".to_owned(),
+            };
+            note(
+                &o.setting.rule,
+                format!(
+                    "`{}`: {change} by {} ({}; {})",
+                    o.setting.rule, o.setting.owner, o.setting.reason, o.setting.location
+                ),
+            )
+        }))
         .collect();
     if !notes.is_empty() {
         run.invocations = Some(vec![sarif::Invocation::builder()
@@ -185,6 +203,28 @@ fn descriptor(id: &str, doc: &RuleDoc) -> sarif::ReportingDescriptor {
         descriptor.full_description = Some(text(description));
     }
     descriptor
+}
+
+/// Marks a rule a setting changed: its severity is already the one in
+/// force; a rule switched off is `enabled: false`, and both carry who
+/// decided and why.
+fn overridden(descriptor: &mut sarif::ReportingDescriptor, o: &Override) {
+    if !o.setting.enabled {
+        if let Some(configuration) = &mut descriptor.default_configuration {
+            configuration.enabled = Some(false);
+        }
+    }
+    if let Some(properties) = &mut descriptor.properties {
+        properties.additional_properties.insert(
+            "override".to_owned(),
+            json!({
+                "from": o.from.as_str(),
+                "to": o.to().map(Severity::as_str),
+                "reason": o.setting.reason,
+                "owner": o.setting.owner,
+            }),
+        );
+    }
 }
 
 fn result(finding: &Finding, rule_index: Option<i64>) -> sarif::Result {

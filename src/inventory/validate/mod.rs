@@ -17,6 +17,7 @@ mod names;
 mod reads;
 mod secrets;
 mod settings;
+pub use settings::rule_settings;
 mod values;
 mod waivers;
 

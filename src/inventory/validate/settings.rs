@@ -1,5 +1,10 @@
 //! `settings:` (written in one file) and `sources:` (added up across files,
 //! the repository named once), with paths resolved against each file's directory.
+//! Rule settings ([`rule_settings`]) are read the same way from the inventory
+//! and from a rule pack's `secretary-rules.yaml`; whether each names a loaded
+//! rule is known only once the rules are loaded (`crate::policy`).
+
+use std::sync::Arc;
 
 use super::names::Names;
 use super::{ParsedFile, Validator};
@@ -16,7 +21,7 @@ impl Validator {
                 .document
                 .settings
                 .as_ref()
-                .filter(|s| s.iam.is_some() || s.stores.is_some())
+                .filter(|s| s.iam.is_some() || s.stores.is_some() || !s.rules.is_empty())
             else {
                 continue;
             };
@@ -46,6 +51,9 @@ impl Validator {
                     }
                 }
             }
+            let (rules, errors) = rule_settings(&file.path, &settings.rules);
+            inventory.settings.rules = rules;
+            self.errors.extend(errors);
             if let Some(stores) = &settings.stores {
                 let scope = &mut inventory.settings.stores;
                 scope.prefixes = stores.prefixes.clone();
@@ -195,4 +203,66 @@ impl Validator {
             location: at,
         })
     }
+}
+
+/// The rule settings written in `file` (the inventory's `settings.rules`, or
+/// a pack's `secretary-rules.yaml`), in id order. Each must change
+/// something and say why and who: an override no one owns is not on the
+/// record.
+pub fn rule_settings(
+    file: &Arc<str>,
+    raw: &crate::inventory::raw::Items<crate::inventory::raw::RawRuleSetting>,
+) -> (Vec<RuleSetting>, Vec<InputError>) {
+    use crate::findings::Severity;
+    use crate::inventory::raw::RuleLevel;
+    let mut settings = Vec::new();
+    let mut errors = Vec::new();
+    for (rule, setting) in raw {
+        let at = rule.key_at(file);
+        let enabled = setting.enabled.unwrap_or(true);
+        let problem = match (setting.severity, enabled) {
+            (None, true) => {
+                Some("changes nothing: it sets neither `severity` nor `enabled: false`")
+            }
+            (Some(_), false) => Some("sets a `severity` for a rule it switches off"),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            errors.push(
+                InputError::new(
+                    Code::InvalidRuleSetting,
+                    format!("the setting of rule `{}` {problem}", rule.value),
+                )
+                .at(at.clone())
+                .help("give the rule a `severity` (info, low, medium, high, critical), or `enabled: false` to switch it off"),
+            );
+        }
+        for (field, text) in [("reason", &setting.reason), ("owner", &setting.owner)] {
+            if text.trim().is_empty() {
+                errors.push(
+                    InputError::new(
+                        Code::InvalidRuleSetting,
+                        format!("the setting of rule `{}` has an empty `{field}`", rule.value),
+                    )
+                    .at(text.at(file))
+                    .help("say why the rule is changed (`reason`) and who decided (`owner`): the report lists both"),
+                );
+            }
+        }
+        settings.push(RuleSetting {
+            rule: rule.value.clone(),
+            severity: setting.severity.map(|level| match level {
+                RuleLevel::Info => Severity::Info,
+                RuleLevel::Low => Severity::Low,
+                RuleLevel::Medium => Severity::Medium,
+                RuleLevel::High => Severity::High,
+                RuleLevel::Critical => Severity::Critical,
+            }),
+            enabled,
+            reason: setting.reason.value.trim().to_owned(),
+            owner: setting.owner.value.trim().to_owned(),
+            location: at,
+        });
+    }
+    (settings, errors)
 }

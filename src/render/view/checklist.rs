@@ -40,6 +40,9 @@ pub enum ChecklistStatus {
     Fail,
     /// Every rule of the item judges observations the run did not make.
     NotChecked,
+    /// A rule of the item is switched off by a setting, and no finding is
+    /// open: what the item claims was not all judged, so it is not ticked.
+    Disabled,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,6 +50,8 @@ pub struct ChecklistRule {
     pub id: String,
     pub title: Option<String>,
     pub builtin: bool,
+    /// Switched off by a setting (`settings.rules`): not judged.
+    pub disabled: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,12 +132,15 @@ pub(super) fn checklist(
                     items.len() - 1
                 }
             };
-            items[index].rules.push(checklist_rule(rule));
+            items[index].rules.push(checklist_rule(rule, rules));
         }
     }
     if !other.is_empty() {
         let mut item = new_item(OTHER_RULES_ITEM);
-        item.rules = other.into_iter().map(checklist_rule).collect();
+        item.rules = other
+            .into_iter()
+            .map(|rule| checklist_rule(rule, rules))
+            .collect();
         items.push(item);
     }
     let mut used = BTreeSet::new();
@@ -172,12 +180,14 @@ pub(super) fn checklist(
             needs.dedup();
             item.needs = needs;
         }
-        item.ticked = item.open == 0 && !not_checked;
+        let disabled = item.rules.iter().any(|r| r.disabled);
+        item.ticked = item.open == 0 && !not_checked && !disabled;
         item.status = match (item.open, item.waived) {
+            (1.., _) => ChecklistStatus::Fail,
+            _ if disabled => ChecklistStatus::Disabled,
             _ if not_checked => ChecklistStatus::NotChecked,
             (0, 0) => ChecklistStatus::Pass,
-            (0, _) => ChecklistStatus::Waived,
-            _ => ChecklistStatus::Fail,
+            _ => ChecklistStatus::Waived,
         };
     }
     items
@@ -219,11 +229,12 @@ fn new_item(title: &str) -> ChecklistItem {
     }
 }
 
-fn checklist_rule(rule: &Rule) -> ChecklistRule {
+fn checklist_rule(rule: &Rule, rules: &RuleSet) -> ChecklistRule {
     ChecklistRule {
         id: rule.id.clone(),
         title: rule.title.clone(),
         builtin: rule.builtin,
+        disabled: rules.disabled(&rule.id).is_some(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{generated_at, tool, Tool, ViewContext, WaiverView};
-use crate::findings::Report;
+use crate::findings::{Report, Severity};
 use crate::inventory::model::Inventory;
 use crate::policy::RuleSet;
 use crate::source::{hex, SourceTexts};
@@ -70,6 +70,20 @@ pub struct Evidence {
     /// Values observed; `None`: not checked.
     pub values: Option<ValuesEvidence>,
     pub waivers: Vec<WaiverView>,
+    /// The rule settings in force: rules re-graded or switched off.
+    pub overrides: Vec<OverrideView>,
+}
+
+/// A rule setting in force, as the report lists it.
+#[derive(Debug, Serialize)]
+pub struct OverrideView {
+    pub rule: String,
+    pub from: Severity,
+    /// `None`: switched off.
+    pub to: Option<Severity>,
+    pub reason: String,
+    pub owner: String,
+    pub location: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,7 +112,13 @@ pub(super) fn evidence(
         sha256: texts.sha256(file).unwrap_or_default(),
     };
     let inventory_files = inventory.files.iter().map(|f| digest(f)).collect();
-    let policy_names: BTreeSet<&str> = rules.rules.values().map(|r| &*r.location.file).collect();
+    // The packs' settings files change verdicts as much as their rules do.
+    let policy_names: BTreeSet<&str> = rules
+        .rules
+        .values()
+        .map(|r| &*r.location.file)
+        .chain(rules.pack_settings.iter().map(|s| &*s.location.file))
+        .collect();
     let policy_files: Vec<FileDigest> = policy_names.into_iter().map(digest).collect();
     let listing: String = policy_files
         .iter()
@@ -124,7 +144,20 @@ pub(super) fn evidence(
             matched: w.matched,
         })
         .collect();
+    let overrides = rules
+        .overrides
+        .iter()
+        .map(|o| OverrideView {
+            rule: o.setting.rule.clone(),
+            from: o.from,
+            to: o.to(),
+            reason: o.setting.reason.clone(),
+            owner: o.setting.owner.clone(),
+            location: format!("{}:{}", o.setting.location.file, o.setting.location.line),
+        })
+        .collect();
     Evidence {
+        overrides,
         generated_at: generated_at(context.generated_at),
         now: context.now.to_string(),
         tool: tool(),
