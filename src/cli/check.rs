@@ -52,8 +52,8 @@ pub fn run(args: CheckArgs) -> Outcome {
     let mut texts = SourceTexts::default();
     let request = match request(args.paths, &args.policies, args.now.as_deref()) {
         Ok(request) => request,
-        Err(error) => {
-            printer.errors(&[error], &texts);
+        Err(errors) => {
+            printer.errors(&errors, &texts);
             return Outcome::BadInput;
         }
     };

@@ -30,12 +30,15 @@ pub fn request(
     paths: Vec<PathBuf>,
     policies: &PolicyArgs,
     now: Option<&str>,
-) -> Result<CheckRequest, InputError> {
+) -> Result<CheckRequest, Vec<InputError>> {
+    let now = resolve_now(now).map_err(|e| vec![e])?;
+    let (policy_paths, packs) = policies.resolve()?;
     Ok(CheckRequest {
         inventory_paths: super::args::inventory_paths(paths),
-        policy_paths: policies.policies.clone(),
+        policy_paths,
         builtin_policies: !policies.no_builtin,
-        now: resolve_now(now)?,
+        now,
+        packs,
     })
 }
 
@@ -185,8 +188,8 @@ pub fn prepare(
     let mut texts = SourceTexts::default();
     let request = match request(inventory_paths, &inputs.policies, inputs.now.as_deref()) {
         Ok(request) => request,
-        Err(error) => {
-            printer.errors(&[error], &texts);
+        Err(errors) => {
+            printer.errors(&errors, &texts);
             return Err(Outcome::BadInput);
         }
     };

@@ -139,6 +139,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &[],
+                pack_names: &[],
             },
             schema,
             &mut texts,

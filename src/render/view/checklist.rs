@@ -243,6 +243,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &[],
+                pack_names: &[],
             },
             crate::entities::schema::schema(),
             &mut texts,
@@ -273,6 +274,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &paths,
+                pack_names: &[],
             },
             crate::entities::schema::schema(),
             &mut texts,
