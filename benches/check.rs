@@ -661,6 +661,7 @@ mod child {
             &mut out,
             &checked.report,
             &checked.not_checked,
+            &[],
             NOW,
             Severity::Critical,
         ) {

@@ -81,6 +81,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                 &mut out,
                 &checked.report,
                 &checked.not_checked,
+                &request.packs,
                 request.now,
                 fail_on,
             ),

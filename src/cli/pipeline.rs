@@ -53,6 +53,8 @@ pub struct Judged {
     /// Rules that failed to evaluate, one error per rule at its file and
     /// line: a rule that errors never passes.
     pub broken: Vec<InputError>,
+    /// The rule packs the rules came from, for the evidence.
+    pub packs: Vec<secretary::packs::Pack>,
 }
 
 /// Loads `request`, gathers the observations `observe` asks for (live IAM
@@ -90,6 +92,7 @@ pub fn judge(
         now: request.now,
         not_verified,
         broken,
+        packs: request.packs.clone(),
     })
 }
 
@@ -121,6 +124,7 @@ impl Judged {
                 observed: self.observations.kinds(),
                 values: super::values::evidence(self.observations.values.as_ref()),
                 stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
+                packs: self.packs.clone(),
             },
         )
     }

@@ -8,6 +8,7 @@
 //!   "waivers": [ { "rule", "entity", "environment", "principal", "reason", "owner",
 //!                  "expires", "state", "matched", "file", "line", "column" } ],
 //!   "not_checked": [ { "observation", "reason", "enabled_by", "rules" } ],
+//!   "packs": [ { "source", "commit", "files_sha256" } ],
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
 //!                "waived", "not_checked", "passed" } }
 //! ```
@@ -20,11 +21,13 @@
 //! (those that fail the run); `waived` counts waived findings.
 //! `not_checked` lists the rules the run did not evaluate, by the
 //! observation (`iam`, `values`, ...) it did not make, with the flags that
-//! make it; `summary.not_checked` counts those rules.
+//! make it; `summary.not_checked` counts those rules. `packs` lists the
+//! rule packs (`--policies git+…`) with the commit each resolved to and
+//! the SHA-256 of its rule files, as `secretary.lock` holds them.
 //!
 //! Keys never disappear within a version; new keys may be added (`waiver`,
-//! `waivers`, `summary.waived`, `not_checked` and `summary.not_checked` were
-//! added in version 1).
+//! `waivers`, `summary.waived`, `not_checked`, `summary.not_checked` and
+//! `packs` were added in version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -33,6 +36,7 @@ use serde::Serialize;
 
 use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
 use crate::observe::ObservationKind;
+use crate::packs::Pack;
 use crate::policy::NotChecked;
 
 #[derive(Serialize)]
@@ -43,6 +47,7 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     waivers: Vec<JsonWaiverStatus<'a>>,
     not_checked: Vec<JsonNotChecked<'a>>,
+    packs: &'a [Pack],
     summary: Summary,
 }
 
@@ -150,6 +155,7 @@ pub fn render(
     out: &mut dyn Write,
     report: &Report,
     not_checked: &[NotChecked],
+    packs: &[Pack],
     now: jiff::civil::Date,
     fail_on: Severity,
 ) -> io::Result<()> {
@@ -193,6 +199,7 @@ pub fn render(
                 rules: &group.rules,
             })
             .collect(),
+        packs,
         summary: Summary {
             total: report.findings.len(),
             by_severity,

@@ -158,6 +158,7 @@ mod tests {
                 observed: Default::default(),
                 values: None,
                 stores: None,
+                packs: Vec::new(),
             },
         )
     }
