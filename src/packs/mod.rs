@@ -186,14 +186,14 @@ fn resolve_one(
     }
     match &locked {
         Some(entry) if !options.update_lock && entry.commit != resolved.commit => {
-            return Err(InputError::new(
+            Err(InputError::new(
                 Code::PackLockMismatch,
                 format!(
                     "`{}` now resolves to commit `{}`, but `{lock_name}` holds commit `{}`: the ref moved",
                     source.text, resolved.commit, entry.commit
                 ),
             )
-            .help("review the changes between the two commits, then run with `--update-lock` to accept the new commit"));
+            .help("review the changes between the two commits, then run with `--update-lock` to accept the new commit"))
         }
         Some(entry) if !options.update_lock => {
             let dir = cache::entry_dir(cache, &source.url, &entry.commit);

@@ -57,7 +57,17 @@ impl Source {
         }
         // The path starts at the first `/` after the host; an `@` before it
         // belongs to the user name.
-        let path_start = scheme.len() + 3 + after.find('/').unwrap_or(after.len());
+        let authority = &after[..after.find('/').unwrap_or(after.len())];
+        // The source is written to the lock and shown in reports.
+        if authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+        {
+            return Err(invalid(
+                "the URL holds a password, which the lock and every report would show: use an ssh key instead",
+            ));
+        }
+        let path_start = scheme.len() + 3 + authority.len();
         let at = url_ref
             .rfind('@')
             .filter(|&at| at > path_start)
@@ -144,6 +154,7 @@ mod tests {
             "git+https://host/org/repo.git@v1#a/./b",
             "git+https://host/org/repo.git@",
             "git+https://host/org/repo.git@-x",
+            "git+https://user:token@host/org/repo.git@v1",
         ] {
             let err = Source::parse(bad).unwrap_err();
             assert_eq!(err.code, Code::InvalidPackSource, "{bad}");
