@@ -614,6 +614,7 @@ mod child {
             policy_paths: Vec::new(),
             builtin_policies: true,
             now: NOW,
+            packs: Vec::new(),
         };
         let mut texts = SourceTexts::default();
         let mut line = String::from(RESULT_PREFIX);
@@ -661,6 +662,7 @@ mod child {
             &checked.report,
             &checked.not_checked,
             &checked.rules.overrides,
+            &[],
             NOW,
             Severity::Critical,
         ) {

@@ -42,6 +42,7 @@ pub mod findings;
 pub mod heuristics;
 pub mod inventory;
 pub mod observe;
+pub mod packs;
 pub mod policy;
 pub mod read;
 pub mod render;
@@ -68,6 +69,10 @@ pub struct CheckRequest {
     pub builtin_policies: bool,
     /// The evaluation date: every age is computed against it.
     pub now: Date,
+    /// The rule packs among `policy_paths` (resolved by [`packs::resolve`]):
+    /// their files are shown under the pack's source, and reports name
+    /// each pack's commit.
+    pub packs: Vec<packs::Pack>,
 }
 
 /// The inventory and the rules, loaded and validated: what observations
@@ -96,6 +101,11 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
     // The rules load while the inventory parses: neither needs the other,
     // and parsing and validating the rules is a fixed cost worth hiding.
     let mut rule_texts = SourceTexts::default();
+    let pack_names: Vec<(PathBuf, String)> = request
+        .packs
+        .iter()
+        .map(|pack| (pack.path.clone(), pack.display_root()))
+        .collect();
     let (inventory, rules) = rayon::join(
         || inventory::load(&request.inventory_paths, request.now, texts),
         || {
@@ -103,6 +113,7 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
                 &RuleSources {
                     builtin: request.builtin_policies,
                     user_paths: &request.policy_paths,
+                    pack_names: &pack_names,
                 },
                 entities::schema::schema(),
                 &mut rule_texts,

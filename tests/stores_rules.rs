@@ -69,6 +69,7 @@ fn judge_at(
         policy_paths,
         builtin_policies: true,
         now: now.parse().unwrap(),
+        packs: Vec::new(),
     };
     let mut texts = SourceTexts::default();
     let loaded = match secretary::load(&request, &mut texts) {

@@ -33,6 +33,7 @@ mod iam_recorded;
 mod iam_rules;
 mod init_from;
 mod layout;
+mod packs;
 mod published_defaults;
 mod report;
 mod repository;

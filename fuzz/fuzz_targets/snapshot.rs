@@ -52,6 +52,7 @@ fuzz_target!(|data: &[u8]| {
             policy_paths: Vec::new(),
             builtin_policies: true,
             now: "2026-11-23".parse().expect("a date"),
+            packs: Vec::new(),
         };
         let mut texts = secretary::source::SourceTexts::default();
         secretary::load(&request, &mut texts).unwrap_or_else(|e| panic!("{e:?}"))

@@ -10,15 +10,72 @@ use jiff::civil::Date;
 use crate::cli::output::Printer;
 use secretary::diag::InputError;
 use secretary::findings::Severity;
+use secretary::packs::{self, Pack};
 
 #[derive(Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// A directory of `.cedar` rules (or one file) to add; repeatable
+    /// A directory of `.cedar` rules (or one file) to add, or a rule pack
+    /// `git+https://host/org/repo.git@TAG#subdir` pinned in the lock; repeatable
     #[arg(long = "policies", value_name = "DIR")]
     pub policies: Vec<PathBuf>,
     /// Leave out the built-in rules
     #[arg(long)]
     pub no_builtin: bool,
+    /// The lock pinning each rule pack's commit and files [default: secretary.lock]
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+    /// Accept rule packs whose ref or files changed since they were locked (after review)
+    #[arg(long, conflicts_with = "offline")]
+    pub update_lock: bool,
+    /// Use the lock and the pack cache only: never fetch a rule pack
+    #[arg(long)]
+    pub offline: bool,
+    /// Accept a rule pack ref that is a branch (the lock still pins its commit)
+    #[arg(long)]
+    pub allow_branch: bool,
+}
+
+impl PolicyArgs {
+    /// The rule paths to load, each rule pack fetched (or taken from the
+    /// cache) and checked against the lock, and the packs.
+    pub fn resolve(&self) -> Result<(Vec<PathBuf>, Vec<Pack>), Vec<InputError>> {
+        packs::resolve(
+            &self.policies,
+            &packs::Options {
+                lock: self
+                    .lock
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("secretary.lock")),
+                cache: cache_dir(),
+                offline: self.offline,
+                allow_branch: self.allow_branch,
+                update_lock: self.update_lock,
+            },
+        )
+    }
+}
+
+/// Where rule packs are cached: `$SECRETARY_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/secretary`, else `%LOCALAPPDATA%\secretary` (Windows),
+/// else `~/.cache/secretary`.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("SECRETARY_CACHE_DIR")
+        .or_else(|| {
+            var("XDG_CACHE_HOME")
+                .filter(|p| p.is_absolute())
+                .map(|p| p.join("secretary"))
+        })
+        .or_else(|| {
+            cfg!(windows)
+                .then(|| var("LOCALAPPDATA").map(|p| p.join("secretary")))
+                .flatten()
+        })
+        .or_else(|| var("HOME").map(|p| p.join(".cache").join("secretary")))
 }
 
 /// The least severity that fails a run (`--fail-on`), for `check` and

@@ -52,8 +52,8 @@ pub fn run(args: CheckArgs) -> Outcome {
     let mut texts = SourceTexts::default();
     let request = match request(args.paths, &args.policies, args.now.as_deref()) {
         Ok(request) => request,
-        Err(error) => {
-            printer.errors(&[error], &texts);
+        Err(errors) => {
+            printer.errors(&errors, &texts);
             return Outcome::BadInput;
         }
     };
@@ -86,6 +86,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                 &checked.report,
                 &checked.not_checked,
                 &checked.rules.overrides,
+                &request.packs,
                 request.now,
                 fail_on,
             ),

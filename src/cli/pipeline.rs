@@ -30,12 +30,15 @@ pub fn request(
     paths: Vec<PathBuf>,
     policies: &PolicyArgs,
     now: Option<&str>,
-) -> Result<CheckRequest, InputError> {
+) -> Result<CheckRequest, Vec<InputError>> {
+    let now = resolve_now(now).map_err(|e| vec![e])?;
+    let (policy_paths, packs) = policies.resolve()?;
     Ok(CheckRequest {
         inventory_paths: super::args::inventory_paths(paths),
-        policy_paths: policies.policies.clone(),
+        policy_paths,
         builtin_policies: !policies.no_builtin,
-        now: resolve_now(now)?,
+        now,
+        packs,
     })
 }
 
@@ -50,6 +53,8 @@ pub struct Judged {
     /// Rules that failed to evaluate, one error per rule at its file and
     /// line: a rule that errors never passes.
     pub broken: Vec<InputError>,
+    /// The rule packs the rules came from, for the evidence.
+    pub packs: Vec<secretary::packs::Pack>,
 }
 
 /// Loads `request`, gathers the observations `observe` asks for (live IAM
@@ -87,6 +92,7 @@ pub fn judge(
         now: request.now,
         not_verified,
         broken,
+        packs: request.packs.clone(),
     })
 }
 
@@ -118,6 +124,7 @@ impl Judged {
                 observed: self.observations.kinds(),
                 values: super::values::evidence(self.observations.values.as_ref()),
                 stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
+                packs: self.packs.clone(),
             },
         )
     }
@@ -185,8 +192,8 @@ pub fn prepare(
     let mut texts = SourceTexts::default();
     let request = match request(inventory_paths, &inputs.policies, inputs.now.as_deref()) {
         Ok(request) => request,
-        Err(error) => {
-            printer.errors(&[error], &texts);
+        Err(errors) => {
+            printer.errors(&errors, &texts);
             return Err(Outcome::BadInput);
         }
     };

@@ -58,9 +58,21 @@ pub fn run(command: PoliciesCommand) -> Outcome {
     };
     let mut texts = SourceTexts::default();
     let schema = secretary::entities::schema::schema();
+    let (user_paths, packs) = match args.resolve() {
+        Ok(resolved) => resolved,
+        Err(errors) => {
+            printer.errors(&errors, &texts);
+            return Outcome::BadInput;
+        }
+    };
+    let pack_names: Vec<_> = packs
+        .iter()
+        .map(|pack| (pack.path.clone(), pack.display_root()))
+        .collect();
     let sources = RuleSources {
         builtin: !args.no_builtin,
-        user_paths: &args.policies,
+        user_paths: &user_paths,
+        pack_names: &pack_names,
     };
     let rules = match policy::load(&sources, schema, &mut texts) {
         Ok(rules) => rules,

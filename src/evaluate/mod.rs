@@ -411,6 +411,7 @@ mod tests {
             &RuleSources {
                 builtin,
                 user_paths: &user_paths,
+                pack_names: &[],
             },
             schema(),
             &mut Default::default(),

@@ -45,7 +45,13 @@ pub(super) fn read(
         }
     }
     for path in sources.user_paths {
-        match read_policy_dir(path, defaults, settings) {
+        let pack = sources.pack_names.iter().find(|(p, _)| p == path);
+        match read_policy_dir(
+            path,
+            pack.map(|(_, name)| name.as_str()),
+            defaults,
+            settings,
+        ) {
             Ok(mut found) => files.append(&mut found),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -53,10 +59,27 @@ pub(super) fn read(
     (files, errors)
 }
 
+/// The name a file of a `--policies` path is shown under: its path, or in
+/// a rule pack named `pack`, that name and the file's path in the pack.
+fn shown_name(file: &Path, root: &Path, pack: Option<&str>) -> Arc<str> {
+    match (pack, file.strip_prefix(root)) {
+        (Some(name), Ok(inner)) if !inner.as_os_str().is_empty() => {
+            let inner: Vec<_> = inner
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect();
+            Arc::from(format!("{name}{}", inner.join("/")))
+        }
+        (Some(name), _) => Arc::from(name.trim_end_matches(['/', '#'])),
+        (None, _) => Arc::from(file.display().to_string()),
+    }
+}
+
 /// The `.cedar` files of `path` (a directory, walked in name order, or one
-/// file).
+/// file); `pack` names a rule pack's files ([`shown_name`]).
 fn read_policy_dir(
     path: &Path,
+    pack: Option<&str>,
     defaults: &mut PublishedDefaults,
     settings: &mut PackSettings,
 ) -> Result<Vec<PolicyFile>, Vec<InputError>> {
@@ -89,11 +112,13 @@ fn read_policy_dir(
                 }
                 Ok(entry) if !entry.file_type().is_dir() && entry.file_name() == USER_FILE => {
                     lists += 1;
-                    read_defaults(entry.path(), defaults, &mut errors);
+                    let display = shown_name(entry.path(), path, pack);
+                    read_defaults(entry.path(), display, defaults, &mut errors);
                 }
                 Ok(entry) if !entry.file_type().is_dir() && entry.file_name() == SETTINGS_FILE => {
                     lists += 1;
-                    read_settings(entry.path(), settings, &mut errors);
+                    let display = shown_name(entry.path(), path, pack);
+                    read_settings(entry.path(), display, settings, &mut errors);
                 }
                 Ok(_) => {}
                 Err(err) => errors.push(InputError::new(
@@ -113,7 +138,7 @@ fn read_policy_dir(
         }
     }
     for file in found {
-        let display: Arc<str> = Arc::from(file.display().to_string());
+        let display = shown_name(&file, path, pack);
         match crate::read::read_text(&file, crate::read::Kind::Policy) {
             Ok(text) => files.push(PolicyFile {
                 display,
@@ -149,8 +174,12 @@ pub(super) struct PackSettings {
 }
 
 /// Adds the rule settings of a pack's [`SETTINGS_FILE`] to `settings`.
-fn read_settings(path: &Path, settings: &mut PackSettings, errors: &mut Vec<InputError>) {
-    let display: Arc<str> = Arc::from(path.display().to_string());
+fn read_settings(
+    path: &Path,
+    display: Arc<str>,
+    settings: &mut PackSettings,
+    errors: &mut Vec<InputError>,
+) {
     match crate::read::read_text(path, crate::read::Kind::Policy) {
         Ok(text) => {
             match crate::inventory::rule_settings(&display, &text) {
@@ -172,8 +201,12 @@ fn read_settings(path: &Path, settings: &mut PackSettings, errors: &mut Vec<Inpu
 /// Adds the entries of a user's `published-defaults.txt` to `defaults`; each
 /// line that is not an entry is an error at its line, never quoted (it may
 /// hold a value).
-fn read_defaults(path: &Path, defaults: &mut PublishedDefaults, errors: &mut Vec<InputError>) {
-    let display: Arc<str> = Arc::from(path.display().to_string());
+fn read_defaults(
+    path: &Path,
+    display: Arc<str>,
+    defaults: &mut PublishedDefaults,
+    errors: &mut Vec<InputError>,
+) {
     match crate::read::read_text(path, crate::read::Kind::Policy) {
         Ok(text) => {
             let text = zeroize::Zeroizing::new(text);

@@ -281,6 +281,9 @@ pub struct ScreenedPolicy {
 pub struct RuleSources<'a> {
     pub builtin: bool,
     pub user_paths: &'a [PathBuf],
+    /// User paths that are rule packs, with the name their files are shown
+    /// under (`SOURCE#subdir/` + the file's path in the pack).
+    pub pack_names: &'a [(PathBuf, String)],
 }
 
 /// Loads the rules `sources` name and validates them against `schema`,

@@ -10,6 +10,7 @@
 //!   "not_checked": [ { "observation", "reason", "enabled_by", "rules" } ],
 //!   "overrides": [ { "rule", "from", "to", "enabled", "reason", "owner",
 //!                    "file", "line", "column" } ],
+//!   "packs": [ { "source", "commit", "files_sha256" } ],
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
 //!                "waived", "not_checked", "passed" } }
 //! ```
@@ -27,10 +28,13 @@
 //! pack's `secretary-rules.yaml`): `from` is the rule's own severity, `to`
 //! the one its findings get, `null` when the setting switches it off
 //! (`enabled: false`); `file`, `line` and `column` say where it is written.
+//! `packs` lists the rule packs (`--policies git+…`) with the commit each
+//! resolved to and the SHA-256 of its rule files, as `secretary.lock` holds
+//! them.
 //!
 //! Keys never disappear within a version; new keys may be added (`waiver`,
-//! `waivers`, `summary.waived`, `not_checked`, `summary.not_checked` and
-//! `overrides` were added in version 1).
+//! `waivers`, `summary.waived`, `not_checked`, `summary.not_checked`,
+//! `overrides` and `packs` were added in version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -39,6 +43,7 @@ use serde::Serialize;
 
 use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
 use crate::observe::ObservationKind;
+use crate::packs::Pack;
 use crate::policy::{NotChecked, Override};
 
 #[derive(Serialize)]
@@ -50,6 +55,7 @@ struct JsonReport<'a> {
     waivers: Vec<JsonWaiverStatus<'a>>,
     not_checked: Vec<JsonNotChecked<'a>>,
     overrides: Vec<JsonOverride<'a>>,
+    packs: &'a [Pack],
     summary: Summary,
 }
 
@@ -171,6 +177,7 @@ pub fn render(
     report: &Report,
     not_checked: &[NotChecked],
     overrides: &[Override],
+    packs: &[Pack],
     now: jiff::civil::Date,
     fail_on: Severity,
 ) -> io::Result<()> {
@@ -228,6 +235,7 @@ pub fn render(
                 column: o.setting.location.column,
             })
             .collect(),
+        packs,
         summary: Summary {
             total: report.findings.len(),
             by_severity,

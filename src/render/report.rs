@@ -139,6 +139,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &[],
+                pack_names: &[],
             },
             schema,
             &mut texts,
@@ -157,6 +158,7 @@ mod tests {
                 observed: Default::default(),
                 values: None,
                 stores: None,
+                packs: Vec::new(),
             },
         )
     }

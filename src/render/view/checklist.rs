@@ -254,6 +254,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &[],
+                pack_names: &[],
             },
             crate::entities::schema::schema(),
             &mut texts,
@@ -284,6 +285,7 @@ mod tests {
             &crate::policy::RuleSources {
                 builtin: true,
                 user_paths: &paths,
+                pack_names: &[],
             },
             crate::entities::schema::schema(),
             &mut texts,

@@ -1,6 +1,7 @@
 //! The audit evidence: what the report was made from (inventory and policy
 //! files with their SHA-256 digests, the IAM snapshot, the secret stores,
-//! the values observed) and the waiver ledger.
+//! the values observed, the rule packs and their commits) and the waiver
+//! ledger.
 
 use std::collections::BTreeSet;
 
@@ -69,6 +70,8 @@ pub struct Evidence {
     pub stores: Option<StoresEvidence>,
     /// Values observed; `None`: not checked.
     pub values: Option<ValuesEvidence>,
+    /// The rule packs, each with its source, commit and files' SHA-256.
+    pub packs: Vec<crate::packs::Pack>,
     pub waivers: Vec<WaiverView>,
     /// The rule settings in force: rules re-graded or switched off.
     pub overrides: Vec<OverrideView>,
@@ -185,6 +188,7 @@ pub(super) fn evidence(
             }
             values
         }),
+        packs: context.packs.clone(),
         waivers,
     }
 }

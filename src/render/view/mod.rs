@@ -66,6 +66,8 @@ pub struct ViewContext {
     pub values: Option<ValuesEvidence>,
     /// The secret stores read (`--aws`, `--aws-snapshot`), for the audit evidence.
     pub stores: Option<StoresEvidence>,
+    /// The rule packs loaded (`--policies git+…`), for the audit evidence.
+    pub packs: Vec<crate::packs::Pack>,
 }
 
 #[derive(Debug, Serialize)]
