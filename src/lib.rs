@@ -63,11 +63,21 @@ use crate::source::SourceTexts;
 /// observed.
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
-    pub inventory_paths: Vec<PathBuf>,
+    pub inventory: InventorySource,
     pub policy_paths: Vec<PathBuf>,
     pub builtin_policies: bool,
     /// The evaluation date: every age is computed against it.
     pub now: Date,
+}
+
+/// Where the inventory of a [`CheckRequest`] comes from.
+#[derive(Debug, Clone)]
+pub enum InventorySource {
+    /// Files or directories of them, read by [`inventory::load`].
+    Paths(Vec<PathBuf>),
+    /// Files parsed by the caller, validated as read files are: a rule
+    /// test's inline inventory, whose positions are in the test file.
+    Parsed(Vec<inventory::validate::ParsedFile>),
 }
 
 /// The inventory and the rules, loaded and validated: what observations
@@ -97,7 +107,12 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
     // and parsing and validating the rules is a fixed cost worth hiding.
     let mut rule_texts = SourceTexts::default();
     let (inventory, rules) = rayon::join(
-        || inventory::load(&request.inventory_paths, request.now, texts),
+        || match &request.inventory {
+            InventorySource::Paths(paths) => inventory::load(paths, request.now, texts),
+            InventorySource::Parsed(files) => {
+                inventory::validate::validate(files.clone(), request.now)
+            }
+        },
         || {
             policy::load(
                 &RuleSources {

@@ -65,7 +65,7 @@ fn judge_at(
     .unwrap_or_else(|e| panic!("the snapshot loads: {e:?}"));
     let stores = stores.expect("a version 2 snapshot has stores");
     let request = CheckRequest {
-        inventory_paths: vec![inventory],
+        inventory: secretary::InventorySource::Paths(vec![inventory]),
         policy_paths,
         builtin_policies: true,
         now: now.parse().unwrap(),

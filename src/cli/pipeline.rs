@@ -32,7 +32,7 @@ pub fn request(
     now: Option<&str>,
 ) -> Result<CheckRequest, InputError> {
     Ok(CheckRequest {
-        inventory_paths: super::args::inventory_paths(paths),
+        inventory: secretary::InventorySource::Paths(super::args::inventory_paths(paths)),
         policy_paths: policies.policies.clone(),
         builtin_policies: !policies.no_builtin,
         now: resolve_now(now)?,

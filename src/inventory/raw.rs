@@ -24,7 +24,7 @@ pub type Items<T> = BTreeMap<Spanned<String>, T>;
 
 /// One inventory file. Every section is optional, so an inventory can be split
 /// across files (e.g. one per team); names must be unique across all files.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "secretary inventory")]
 pub struct RawDocument {
@@ -66,7 +66,7 @@ pub struct RawDocument {
 }
 
 /// The real files an inventory describes.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Sources")]
 pub struct RawSources {
@@ -89,7 +89,7 @@ pub struct RawSources {
 }
 
 /// A docker-compose file and how its services map to the inventory.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ComposeSource")]
 pub struct RawComposeSource {
@@ -106,7 +106,7 @@ pub struct RawComposeSource {
 }
 
 /// Thresholds of the built-in checks.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Settings")]
 pub struct RawSettings {
@@ -119,7 +119,7 @@ pub struct RawSettings {
     pub stores: Option<RawStoreSettings>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "StoreSettings")]
 pub struct RawStoreSettings {
@@ -137,7 +137,7 @@ pub struct RawStoreSettings {
     pub unused_max: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "IamSettings")]
 pub struct RawIamSettings {
@@ -149,7 +149,7 @@ pub struct RawIamSettings {
     pub unused_credentials_max: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Environment")]
 pub struct RawEnvironment {
@@ -169,7 +169,7 @@ pub enum Tier {
     Production,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Service")]
 pub struct RawService {
@@ -208,7 +208,7 @@ pub enum ServiceKind {
     Other,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Identity")]
 pub struct RawIdentity {
@@ -266,7 +266,7 @@ pub enum IdentityKind {
     AwsIamRole,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "AwsIdentity")]
 pub struct RawAwsIdentity {
@@ -281,7 +281,7 @@ pub struct RawAwsIdentity {
     pub arn: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Store")]
 pub struct RawStore {
@@ -291,7 +291,7 @@ pub struct RawStore {
     pub encryption: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Secret")]
 pub struct RawSecret {
@@ -340,7 +340,7 @@ pub struct RawSecret {
 
 /// What a secret's value must look like. Checked only when values are observed
 /// (`check --env NAME`); the value itself is never printed.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Format")]
 pub struct RawFormat {
@@ -359,7 +359,7 @@ pub struct RawFormat {
 /// Where an instance's value can be read at check time, on the machine of its
 /// environment (`check --env NAME`, `secretary fingerprint --env NAME`). Exactly
 /// one of `env`, `file` and `dotenv`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ValueSource")]
 pub struct RawValueSource {
@@ -405,7 +405,7 @@ pub enum Category {
     Application,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Scope")]
 pub struct RawScope {
@@ -426,7 +426,7 @@ pub enum ScopeLevel {
     Workspace,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Rotation")]
 pub struct RawRotation {
@@ -467,7 +467,7 @@ pub enum RotationImpact {
     CoordinatedDeploy,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Instance")]
 pub struct RawInstance {
@@ -551,7 +551,7 @@ pub enum Backend {
     BuildArg,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "File")]
 pub struct RawFile {
@@ -565,7 +565,7 @@ pub struct RawFile {
     pub owner: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Read")]
 pub struct RawRead {
@@ -580,7 +580,7 @@ pub struct RawRead {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "EnvVar")]
 pub struct RawEnvVar {
@@ -612,7 +612,7 @@ pub struct RawEnvVar {
     pub review: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {
