@@ -86,6 +86,7 @@ codes! {
     InvalidNow => "invalid-now",
     InvalidPeriod => "invalid-period",
     InvalidRuleId => "invalid-rule-id",
+    InvalidRuleTest => "invalid-rule-test",
     InvalidSeverity => "invalid-severity",
     InvalidSourceDateEpoch => "invalid-source-date-epoch",
     InvalidValueSource => "invalid-value-source",
