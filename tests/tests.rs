@@ -37,6 +37,7 @@ mod published_defaults;
 mod report;
 mod repository;
 mod rules;
+mod rules_test_command;
 mod stacks;
 mod stores_live;
 mod stores_rules;
