@@ -613,6 +613,7 @@ mod child {
             inventory: secretary::InventorySource::Paths(vec![dir.clone()]),
             policy_paths: Vec::new(),
             builtin_policies: true,
+            loaded_rules: None,
             now: NOW,
         };
         let mut texts = SourceTexts::default();

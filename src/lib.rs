@@ -61,11 +61,15 @@ use crate::source::SourceTexts;
 
 /// What to check: every input the user gives, as opposed to what is
 /// observed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CheckRequest {
     pub inventory: InventorySource,
     pub policy_paths: Vec<PathBuf>,
     pub builtin_policies: bool,
+    /// The rules of `policy_paths` and `builtin_policies`, when already
+    /// loaded: `policies test` runs many cases against the same rules, and
+    /// loading them is most of a small check's time.
+    pub loaded_rules: Option<std::sync::Arc<RuleSet>>,
     /// The evaluation date: every age is computed against it.
     pub now: Date,
 }
@@ -113,15 +117,16 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
                 inventory::validate::validate(files.clone(), request.now)
             }
         },
-        || {
-            policy::load(
+        || match &request.loaded_rules {
+            Some(rules) => Ok(RuleSet::clone(rules)),
+            None => policy::load(
                 &RuleSources {
                     builtin: request.builtin_policies,
                     user_paths: &request.policy_paths,
                 },
                 entities::schema::schema(),
                 &mut rule_texts,
-            )
+            ),
         },
     );
     texts.append(rule_texts);

@@ -68,6 +68,7 @@ fn judge_at(
         inventory: secretary::InventorySource::Paths(vec![inventory]),
         policy_paths,
         builtin_policies: true,
+        loaded_rules: None,
         now: now.parse().unwrap(),
     };
     let mut texts = SourceTexts::default();

@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
             inventory: secretary::InventorySource::Paths(vec![path]),
             policy_paths: Vec::new(),
             builtin_policies: true,
+            loaded_rules: None,
             now: "2026-11-23".parse().expect("a date"),
         };
         let mut texts = secretary::source::SourceTexts::default();

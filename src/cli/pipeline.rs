@@ -35,6 +35,7 @@ pub fn request(
         inventory: secretary::InventorySource::Paths(super::args::inventory_paths(paths)),
         policy_paths: policies.policies.clone(),
         builtin_policies: !policies.no_builtin,
+        loaded_rules: None,
         now: resolve_now(now)?,
     })
 }

@@ -125,6 +125,7 @@ pub struct Rule {
 }
 
 /// All loaded rules, indexed for evaluation.
+#[derive(Clone)]
 pub struct RuleSet {
     /// By rule id.
     pub rules: BTreeMap<String, Rule>,
@@ -244,6 +245,7 @@ impl Rule {
 }
 
 /// The rules for one kind of fact.
+#[derive(Clone)]
 struct ApplicableSet {
     action: Action,
     resource_type: &'static str,
@@ -263,6 +265,7 @@ pub struct Applicable<'a> {
 }
 
 /// A rule with a screen, in a set of its own.
+#[derive(Clone)]
 pub struct ScreenedPolicy {
     pub screen: screen::Screen,
     pub policies: PolicySet,

@@ -40,12 +40,13 @@ struct CaseFlags {
     observe: ObserveArgs,
 }
 
-/// Runs `case` of `file` against the rules in `policies` (absolute paths)
-/// and returns the findings of the file's rules, waived or not.
+/// Runs `case` of `file` against `rules` (loaded from `policies`) and
+/// returns the findings of the file's rules, waived or not.
 pub fn run(
     file: &TestFile,
     case: &Case,
     policies: &[PathBuf],
+    rules: &std::sync::Arc<secretary::policy::RuleSet>,
     default_now: Date,
     texts: &mut SourceTexts,
 ) -> Result<Vec<Finding>, Vec<InputError>> {
@@ -106,6 +107,7 @@ pub fn run(
         inventory: InventorySource::Parsed(files),
         policy_paths: policies.to_vec(),
         builtin_policies: false,
+        loaded_rules: Some(std::sync::Arc::clone(rules)),
         now: case.now.unwrap_or(default_now),
     };
     let judged = {
