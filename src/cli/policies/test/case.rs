@@ -3,11 +3,12 @@
 //! (`secretary::load`, `cli::observe::gather`, `secretary::judge`, through
 //! [`crate::cli::pipeline::judge`]) with the flags `check` would be given.
 //!
-//! A case with a workspace runs with the workspace as the current
-//! directory, as `check` run there with the inventory beside it would: its
-//! inventory's relative paths resolve there, and the ids of repository
-//! files are the same as such a run prints. The previous directory is
-//! restored after the case, whatever happened.
+//! A case runs with its workspace, or else its test file's directory, as
+//! the current directory, as `check` run there with the inventory beside
+//! it would: its inventory's relative paths resolve there, and entity ids
+//! that hold a path (repository files, compose files, `.env.example`
+//! variables) are the same wherever `policies test` is run from. The
+//! previous directory is restored after the case, whatever happened.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -54,25 +55,41 @@ pub fn run(
         Some(workspace) => Some(create(workspace, case)?),
         None => None,
     };
-    // Paths relative to the test file, made absolute when the case runs in
-    // its workspace.
-    let anchored = |path: &Path| match &workspace {
-        Some(_) => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-        None => path.to_path_buf(),
+    let test_dir = Path::new(&*file.path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    // The case runs in its workspace, or else in the test file's directory:
+    // paths written relative to the test file then resolve from there,
+    // except in a workspace, where they are made absolute.
+    let anchored = |written: &Path| match &workspace {
+        Some(_) => {
+            std::path::absolute(test_dir.join(written)).unwrap_or_else(|_| test_dir.join(written))
+        }
+        None => written.to_path_buf(),
     };
-    let base = workspace.as_ref().map(|_| PathBuf::new());
     let files = match &case.inventory {
         CaseInventory::Inline(document) => vec![ParsedFile {
             path: file.path.clone(),
-            base: base.clone(),
+            base: Some(PathBuf::new()),
             document: (**document).clone(),
             problems: Vec::new(),
         }],
-        CaseInventory::Path(path) => {
-            let mut files = secretary::inventory::parse_files(&[path.clone()], texts)
+        CaseInventory::Path(written) => {
+            // Read before the case's directory is entered, so that errors
+            // name the file as the user does.
+            let mut files = secretary::inventory::parse_files(&[test_dir.join(written)], texts)
                 .map_err(|errors| in_case(errors, case))?;
             for parsed in &mut files {
-                parsed.base = base.clone();
+                parsed.base = Some(match &workspace {
+                    Some(_) => PathBuf::new(),
+                    None => {
+                        let own = Path::new(&*parsed.path)
+                            .strip_prefix(&test_dir)
+                            .unwrap_or(Path::new(&*parsed.path));
+                        own.parent().map(Path::to_path_buf).unwrap_or_default()
+                    }
+                });
             }
             files
         }
@@ -111,19 +128,21 @@ pub fn run(
         now: case.now.unwrap_or(default_now),
     };
     let judged = {
-        let _inside = match &workspace {
-            Some(dir) => Some(Inside::enter(dir.path()).map_err(|error| {
-                vec![InputError::new(
-                    Code::InvalidRuleTest,
-                    format!(
-                        "cannot enter the workspace of case `{}`: {error}",
-                        case.name
-                    ),
-                )
-                .at(case.location.clone())]
-            })?),
-            None => None,
+        let dir = match &workspace {
+            Some(dir) => dir.path(),
+            None if test_dir.as_os_str().is_empty() => Path::new("."),
+            None => test_dir.as_path(),
         };
+        let _inside = Inside::enter(dir).map_err(|error| {
+            vec![InputError::new(
+                Code::InvalidRuleTest,
+                format!(
+                    "cannot enter the directory of case `{}`: {error}",
+                    case.name
+                ),
+            )
+            .at(case.location.clone())]
+        })?;
         crate::cli::pipeline::judge(&request, &flags.observe, texts)
     };
     let judged = judged.map_err(|errors| in_case(errors, case))?;

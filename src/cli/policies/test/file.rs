@@ -5,7 +5,7 @@
 //! in the test file; it is validated when its case runs, as a loaded file.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -93,6 +93,7 @@ pub struct Case {
     pub location: Location,
     pub now: Option<Date>,
     pub inventory: CaseInventory,
+    /// Snapshot paths as written: relative to the test file.
     pub iam_snapshot: Option<PathBuf>,
     pub aws_snapshot: Option<PathBuf>,
     pub env: Vec<String>,
@@ -103,7 +104,7 @@ pub struct Case {
 pub enum CaseInventory {
     /// Written in the case; positions in the test file.
     Inline(Box<RawDocument>),
-    /// A file or directory, joined to the test file's directory.
+    /// A file or directory, as written: relative to the test file.
     Path(PathBuf),
 }
 
@@ -140,10 +141,6 @@ pub fn read(path: &Arc<str>, text: &str, rules: &RuleSet) -> Result<TestFile, Ve
         return Err(stepped.into_iter().map(|s| s.error).collect());
     }
     let mut errors = Vec::new();
-    let dir = Path::new(&**path)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let names = file_rules(path, &raw, rules, &mut errors);
     if raw.cases.value.is_empty() {
         errors.push(
@@ -169,7 +166,7 @@ pub fn read(path: &Arc<str>, text: &str, rules: &RuleSet) -> Result<TestFile, Ve
         } else {
             seen.insert(name.value.clone(), name.at(path));
         }
-        if let Some(case) = read_case(path, &dir, raw_case.value, at, &names, &mut errors) {
+        if let Some(case) = read_case(path, raw_case.value, at, &names, &mut errors) {
             cases.push(case);
         }
     }
@@ -252,7 +249,6 @@ fn unknown_rule(path: &Arc<str>, rule: &Spanned<String>, rules: &RuleSet) -> Inp
 
 fn read_case(
     path: &Arc<str>,
-    dir: &Path,
     raw: RawCase,
     location: Location,
     rules: &[String],
@@ -261,7 +257,7 @@ fn read_case(
     let before = errors.len();
     let inventory = match (raw.inventory, raw.file) {
         (Some(document), None) => Some(CaseInventory::Inline(Box::new(document.value))),
-        (None, Some(file)) => Some(CaseInventory::Path(dir.join(&file.value))),
+        (None, Some(file)) => Some(CaseInventory::Path(PathBuf::from(&file.value))),
         (Some(_), Some(file)) => {
             errors.push(
                 bad(path, file.key_at(path), format!("case `{}` has both `inventory:` and `file:`", raw.name.value))
@@ -309,8 +305,8 @@ fn read_case(
         location,
         now,
         inventory: inventory?,
-        iam_snapshot: raw.iam_snapshot.map(|p| dir.join(p.value)),
-        aws_snapshot: raw.aws_snapshot.map(|p| dir.join(p.value)),
+        iam_snapshot: raw.iam_snapshot.map(|p| PathBuf::from(p.value)),
+        aws_snapshot: raw.aws_snapshot.map(|p| PathBuf::from(p.value)),
         env: raw.env.into_iter().map(|e| e.value).collect(),
         workspace,
         expect,
