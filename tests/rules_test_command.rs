@@ -395,3 +395,26 @@ fn a_case_reads_an_iam_snapshot_relative_to_the_test_file() {
         "2 cases, 0 failed, coverage 100% (1 of 1 rules)",
     );
 }
+
+#[test]
+fn entity_ids_holding_paths_do_not_depend_on_where_the_command_runs() {
+    let dir = rule_dir(
+        &[("repository.cedar", "env-example-undeclared-variable")],
+        &[
+            ("tests/fixtures/app.env.example", "TOKEN=\nPORT=3000\n"),
+            (
+                "tests/example.test.yaml",
+                "rule: env-example-undeclared-variable\ncases:\n  - name: TOKEN is not declared\n    inventory:\n      version: 1\n      env_vars: { PORT: {} }\n      sources: { env_example: [fixtures/app.env.example] }\n    expect: [{ entity: 'ExampleVar::\"fixtures/app.env.example#TOKEN\"' }]\n  - name: both are declared\n    inventory:\n      version: 1\n      env_vars: { PORT: {}, TOKEN: {} }\n      sources: { env_example: [fixtures/app.env.example] }\n    expect: []\n",
+            ),
+        ],
+    );
+    let name = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
+    for (from, arg) in [
+        (dir.path().to_path_buf(), "."),
+        (dir.path().parent().unwrap().to_path_buf(), name.as_str()),
+        (dir.path().join("tests"), ".."),
+    ] {
+        let out = run(secretary(&from).args(["policies", "test", arg, "--now", NOW]));
+        assert_eq!(out.code, 0, "from {from:?}: {}{}", out.stdout, out.stderr);
+    }
+}
