@@ -150,7 +150,6 @@ impl ObservedFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn relative_paths_start_at_the_inventory_file() {
