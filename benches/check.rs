@@ -610,9 +610,10 @@ mod child {
             return 2;
         };
         let request = CheckRequest {
-            inventory_paths: vec![dir],
+            inventory: secretary::InventorySource::Paths(vec![dir.clone()]),
             policy_paths: Vec::new(),
             builtin_policies: true,
+            loaded_rules: None,
             now: NOW,
             packs: Vec::new(),
         };
@@ -727,7 +728,7 @@ mod child {
         // The floor the YAML crate sets: serde_yaml parsing every file into
         // `IgnoredAny` (no model, no positions, no validation), files in
         // parallel as `inventory::load` does. Untimed for the totals.
-        let dir = &request.inventory_paths[0];
+        let dir = &dir;
         let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
             Ok(entries) => entries.filter_map(|e| Some(e.ok()?.path())).collect(),
             Err(err) => {

@@ -89,6 +89,7 @@ codes! {
     InvalidPeriod => "invalid-period",
     InvalidRuleSetting => "invalid-rule-setting",
     InvalidRuleId => "invalid-rule-id",
+    InvalidRuleTest => "invalid-rule-test",
     InvalidSeverity => "invalid-severity",
     InvalidSourceDateEpoch => "invalid-source-date-epoch",
     InvalidValueSource => "invalid-value-source",

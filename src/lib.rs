@@ -62,17 +62,31 @@ use crate::source::SourceTexts;
 
 /// What to check: every input the user gives, as opposed to what is
 /// observed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CheckRequest {
-    pub inventory_paths: Vec<PathBuf>,
+    pub inventory: InventorySource,
     pub policy_paths: Vec<PathBuf>,
     pub builtin_policies: bool,
+    /// The rules of `policy_paths` and `builtin_policies`, when already
+    /// loaded: `policies test` runs many cases against the same rules, and
+    /// loading them is most of a small check's time.
+    pub loaded_rules: Option<std::sync::Arc<RuleSet>>,
     /// The evaluation date: every age is computed against it.
     pub now: Date,
     /// The rule packs among `policy_paths` (resolved by [`packs::resolve`]):
     /// their files are shown under the pack's source, and reports name
     /// each pack's commit.
     pub packs: Vec<packs::Pack>,
+}
+
+/// Where the inventory of a [`CheckRequest`] comes from.
+#[derive(Debug, Clone)]
+pub enum InventorySource {
+    /// Files or directories of them, read by [`inventory::load`].
+    Paths(Vec<PathBuf>),
+    /// Files parsed by the caller, validated as read files are: a rule
+    /// test's inline inventory, whose positions are in the test file.
+    Parsed(Vec<inventory::validate::ParsedFile>),
 }
 
 /// The inventory and the rules, loaded and validated: what observations
@@ -107,9 +121,15 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
         .map(|pack| (pack.path.clone(), pack.display_root()))
         .collect();
     let (inventory, rules) = rayon::join(
-        || inventory::load(&request.inventory_paths, request.now, texts),
-        || {
-            policy::load(
+        || match &request.inventory {
+            InventorySource::Paths(paths) => inventory::load(paths, request.now, texts),
+            InventorySource::Parsed(files) => {
+                inventory::validate::validate(files.clone(), request.now)
+            }
+        },
+        || match &request.loaded_rules {
+            Some(rules) => Ok(RuleSet::clone(rules)),
+            None => policy::load(
                 &RuleSources {
                     builtin: request.builtin_policies,
                     user_paths: &request.policy_paths,
@@ -117,7 +137,7 @@ pub fn load(request: &CheckRequest, texts: &mut SourceTexts) -> Result<Loaded, V
                 },
                 entities::schema::schema(),
                 &mut rule_texts,
-            )
+            ),
         },
     );
     texts.append(rule_texts);

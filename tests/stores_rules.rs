@@ -65,9 +65,10 @@ fn judge_at(
     .unwrap_or_else(|e| panic!("the snapshot loads: {e:?}"));
     let stores = stores.expect("a version 2 snapshot has stores");
     let request = CheckRequest {
-        inventory_paths: vec![inventory],
+        inventory: secretary::InventorySource::Paths(vec![inventory]),
         policy_paths,
         builtin_policies: true,
+        loaded_rules: None,
         now: now.parse().unwrap(),
         packs: Vec::new(),
     };

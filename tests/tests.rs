@@ -39,6 +39,7 @@ mod report;
 mod repository;
 mod rule_settings;
 mod rules;
+mod rules_test_command;
 mod stacks;
 mod stores_live;
 mod stores_rules;

@@ -48,9 +48,10 @@ fuzz_target!(|data: &[u8]| {
         let path = dir.join("inventory.yaml");
         std::fs::write(&path, INVENTORY).expect("the inventory is written");
         let request = secretary::CheckRequest {
-            inventory_paths: vec![path],
+            inventory: secretary::InventorySource::Paths(vec![path]),
             policy_paths: Vec::new(),
             builtin_policies: true,
+            loaded_rules: None,
             now: "2026-11-23".parse().expect("a date"),
             packs: Vec::new(),
         };

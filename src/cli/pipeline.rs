@@ -34,9 +34,10 @@ pub fn request(
     let now = resolve_now(now).map_err(|e| vec![e])?;
     let (policy_paths, packs) = policies.resolve()?;
     Ok(CheckRequest {
-        inventory_paths: super::args::inventory_paths(paths),
+        inventory: secretary::InventorySource::Paths(super::args::inventory_paths(paths)),
         policy_paths,
         builtin_policies: !policies.no_builtin,
+        loaded_rules: None,
         now,
         packs,
     })

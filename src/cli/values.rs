@@ -30,6 +30,11 @@ pub struct ValueArgs {
     /// Merge a fingerprint file from `secretary fingerprint` (another environment's values); repeatable
     #[arg(long = "fingerprints", value_name = "FILE", help_heading = "Values")]
     pub fingerprints: Vec<PathBuf>,
+    /// Leave out the notes about the run as a whole (a random fingerprint
+    /// key, an environment without value sources): set by `policies test`,
+    /// whose cases are not runs a user configures.
+    #[arg(skip)]
+    pub quiet: bool,
 }
 
 /// The environment names of `--env`, checked against the inventory.
@@ -125,7 +130,9 @@ pub fn observe(
                 "no `--fingerprint-key-env`: value fingerprints use a random key for this run, so they compare only within it",
             )
             .help("to compare values with other runs or environments, pass `--fingerprint-key-env VAR` with a shared key");
-            eprint!("{}", note.render(texts).replacen("error[", "warning[", 1));
+            if !args.quiet {
+                eprint!("{}", note.render(texts).replacen("error[", "warning[", 1));
+            }
             Some(key)
         }
         None => None,
@@ -136,7 +143,7 @@ pub fn observe(
             .values()
             .filter_map(|s| s.instances.get(env))
             .any(|i| i.value.is_some());
-        if !declared {
+        if !declared && !args.quiet {
             let note = InputError::new(
                 Code::NoValueSources,
                 format!("`--env {env}`: no instance in `{env}` says where its value lives, so no value is read"),

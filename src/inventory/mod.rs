@@ -96,6 +96,14 @@ pub fn load(
     now: Date,
     texts: &mut SourceTexts,
 ) -> Result<Inventory, Vec<InputError>> {
+    validate::validate(parse_files(paths, texts)?, now)
+}
+
+/// Reads and parses the inventory files in `paths`, not yet validated.
+pub fn parse_files(
+    paths: &[PathBuf],
+    texts: &mut SourceTexts,
+) -> Result<Vec<validate::ParsedFile>, Vec<InputError>> {
     let files = inventory_files(paths)?;
     let mut read = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
@@ -144,10 +152,11 @@ pub fn load(
             Err(mut file_errors) => errors.append(&mut file_errors),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(errors)
     }
-    validate::validate(parsed, now)
 }
 
 /// The rule settings of a rule pack's `secretary-rules.yaml` (read as
@@ -200,6 +209,7 @@ fn parse_shared(path: &Arc<str>, text: &Arc<str>) -> Result<validate::ParsedFile
     })?;
     Ok(validate::ParsedFile {
         path: Arc::clone(path),
+        base: None,
         document,
         problems,
     })

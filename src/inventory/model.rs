@@ -16,6 +16,9 @@ use crate::source::Location;
 pub struct Inventory {
     /// The files the inventory was read from, in load order.
     pub files: Vec<Arc<str>>,
+    /// The directory relative paths of the first file resolve against: its
+    /// own, or the workspace of a rule test's case.
+    pub dir: std::path::PathBuf,
     pub environments: BTreeMap<String, Environment>,
     pub services: BTreeMap<String, Service>,
     pub identities: BTreeMap<String, Identity>,
@@ -308,6 +311,9 @@ pub struct Instance {
 #[derive(Debug)]
 pub struct SecretFile {
     pub path: String,
+    /// The directory a relative `path` resolves against (the inventory
+    /// file's, or the workspace of a rule test's case).
+    pub dir: std::path::PathBuf,
     /// Permission bits, e.g. `0o600`.
     pub mode: Option<u32>,
     pub owner: Option<String>,

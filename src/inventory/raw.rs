@@ -24,7 +24,7 @@ pub type Items<T> = BTreeMap<Spanned<String>, T>;
 
 /// One inventory file. Every section is optional, so an inventory can be split
 /// across files (e.g. one per team); names must be unique across all files.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "secretary inventory")]
 pub struct RawDocument {
@@ -66,7 +66,7 @@ pub struct RawDocument {
 }
 
 /// The real files an inventory describes.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Sources")]
 pub struct RawSources {
@@ -89,7 +89,7 @@ pub struct RawSources {
 }
 
 /// A docker-compose file and how its services map to the inventory.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ComposeSource")]
 pub struct RawComposeSource {
@@ -106,7 +106,7 @@ pub struct RawComposeSource {
 }
 
 /// Thresholds of the built-in checks.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Settings")]
 pub struct RawSettings {
@@ -124,7 +124,7 @@ pub struct RawSettings {
 }
 
 /// One rule's setting: a new severity, or `enabled: false`, with who decided and why.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "RuleSetting")]
 pub struct RawRuleSetting {
@@ -154,7 +154,7 @@ pub enum RuleLevel {
 
 /// A `secretary-rules.yaml` file in a `--policies` directory: the settings a rule pack
 /// ships with. Settings in the inventory win over them.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "RulePackSettings")]
 pub struct RawRulesFile {
@@ -163,7 +163,7 @@ pub struct RawRulesFile {
     pub rules: Items<RawRuleSetting>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "StoreSettings")]
 pub struct RawStoreSettings {
@@ -181,7 +181,7 @@ pub struct RawStoreSettings {
     pub unused_max: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "IamSettings")]
 pub struct RawIamSettings {
@@ -193,7 +193,7 @@ pub struct RawIamSettings {
     pub unused_credentials_max: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Environment")]
 pub struct RawEnvironment {
@@ -213,7 +213,7 @@ pub enum Tier {
     Production,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Service")]
 pub struct RawService {
@@ -252,7 +252,7 @@ pub enum ServiceKind {
     Other,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Identity")]
 pub struct RawIdentity {
@@ -310,7 +310,7 @@ pub enum IdentityKind {
     AwsIamRole,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "AwsIdentity")]
 pub struct RawAwsIdentity {
@@ -325,7 +325,7 @@ pub struct RawAwsIdentity {
     pub arn: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Store")]
 pub struct RawStore {
@@ -335,7 +335,7 @@ pub struct RawStore {
     pub encryption: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Secret")]
 pub struct RawSecret {
@@ -384,7 +384,7 @@ pub struct RawSecret {
 
 /// What a secret's value must look like. Checked only when values are observed
 /// (`check --env NAME`); the value itself is never printed.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Format")]
 pub struct RawFormat {
@@ -403,7 +403,7 @@ pub struct RawFormat {
 /// Where an instance's value can be read at check time, on the machine of its
 /// environment (`check --env NAME`, `secretary fingerprint --env NAME`). Exactly
 /// one of `env`, `file` and `dotenv`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ValueSource")]
 pub struct RawValueSource {
@@ -449,7 +449,7 @@ pub enum Category {
     Application,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Scope")]
 pub struct RawScope {
@@ -470,7 +470,7 @@ pub enum ScopeLevel {
     Workspace,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Rotation")]
 pub struct RawRotation {
@@ -511,7 +511,7 @@ pub enum RotationImpact {
     CoordinatedDeploy,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Instance")]
 pub struct RawInstance {
@@ -595,7 +595,7 @@ pub enum Backend {
     BuildArg,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "File")]
 pub struct RawFile {
@@ -609,7 +609,7 @@ pub struct RawFile {
     pub owner: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Read")]
 pub struct RawRead {
@@ -624,7 +624,7 @@ pub struct RawRead {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "EnvVar")]
 pub struct RawEnvVar {
@@ -656,7 +656,7 @@ pub struct RawEnvVar {
     pub review: Option<String>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Waiver")]
 pub struct RawWaiver {

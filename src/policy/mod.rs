@@ -129,6 +129,7 @@ pub struct Rule {
 }
 
 /// All loaded rules, indexed for evaluation.
+#[derive(Clone)]
 pub struct RuleSet {
     /// By rule id.
     pub rules: BTreeMap<String, Rule>,
@@ -253,6 +254,7 @@ impl Rule {
 }
 
 /// The rules for one kind of fact.
+#[derive(Clone)]
 struct ApplicableSet {
     action: Action,
     resource_type: &'static str,
@@ -272,6 +274,7 @@ pub struct Applicable<'a> {
 }
 
 /// A rule with a screen, in a set of its own.
+#[derive(Clone)]
 pub struct ScreenedPolicy {
     pub screen: screen::Screen,
     pub policies: PolicySet,

@@ -52,12 +52,29 @@ fn too_early(what: &str, text: &str, help: &str) -> InputError {
 }
 
 /// One parsed file, waiting for validation.
+#[derive(Debug, Clone)]
 pub struct ParsedFile {
     pub path: Arc<str>,
+    /// The directory the file's relative paths resolve against; `None`:
+    /// the file's own directory. A rule test's case gives its workspace.
+    pub base: Option<std::path::PathBuf>,
     pub document: RawDocument,
     /// Problems the reader stepped over; `document` holds placeholders
     /// where they were (see [`crate::inventory::yaml::parse`]).
     pub problems: Vec<Stepped>,
+}
+
+impl ParsedFile {
+    /// The directory the file's relative paths resolve against.
+    pub fn dir(&self) -> std::path::PathBuf {
+        match &self.base {
+            Some(base) => base.clone(),
+            None => std::path::Path::new(&*self.path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Validates the files as one inventory. Problems the reader stepped over
@@ -101,6 +118,7 @@ fn validate_documents(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Ve
     let names = v.collect_names(&files);
     let mut inventory = Inventory {
         files: files.iter().map(|f| Arc::clone(&f.path)).collect(),
+        dir: files.first().map(ParsedFile::dir).unwrap_or_default(),
         ..Inventory::default()
     };
     v.settings(&files, &mut inventory);

@@ -46,6 +46,9 @@ impl Validator {
                     || at.clone(),
                 );
                 if let Some(mut instance) = self.instance(f, id, env, raw_instance, names, at) {
+                    if let Some(secret_file) = &mut instance.file {
+                        secret_file.dir = file.dir();
+                    }
                     let secret_name = raw.name.as_deref().unwrap_or(id);
                     instance.value = raw_instance.value.as_ref().and_then(|value| {
                         self.value_source(file, id, env, secret_name, &instance, value)
@@ -198,6 +201,7 @@ impl Validator {
             env_var: raw.env_var.clone(),
             file: raw.file.as_ref().map(|file| SecretFile {
                 path: file.path.clone(),
+                dir: std::path::PathBuf::new(),
                 mode,
                 owner: file.owner.clone(),
             }),

@@ -86,10 +86,7 @@ impl Validator {
                 continue;
             };
             let f = &file.path;
-            let base = std::path::Path::new(&*file.path)
-                .parent()
-                .map(std::path::Path::to_path_buf)
-                .unwrap_or_default();
+            let base = file.dir();
             if let Some(written) = &raw.repository {
                 let here = written.at(f);
                 if let Some(first) = &repository_file {

@@ -30,10 +30,7 @@ impl Validator {
             matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
-        let base = std::path::Path::new(&*file.path)
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let base = file.dir();
         let bad_name = |v: &mut Self, name: &str, at: Location| {
             v.errors.push(
                 InputError::new(

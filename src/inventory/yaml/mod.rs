@@ -91,7 +91,7 @@ fn admit<'t>(file: &Arc<str>, text: &'t str) -> Result<&'t str, Vec<InputError>>
 /// A problem the reader stepped over, and the line of the key holding the
 /// node it is in: a check of that item would report there, about the
 /// placeholder, not about the file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Stepped {
     pub error: InputError,
     pub holder_line: usize,

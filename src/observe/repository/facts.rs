@@ -17,7 +17,6 @@
 //! that file (and line).
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use cedar_policy::EntityUid;
@@ -108,12 +107,9 @@ fn root_id(inventory: &Inventory, repository: Option<&git::Observation>) -> Stri
     if let Some(repository) = repository {
         return repository.root.clone();
     }
-    let dir = inventory
-        .files
-        .first()
-        .and_then(|f| Path::new(&**f).parent().map(Path::to_path_buf))
-        .unwrap_or_default();
-    git::normalize(&dir).to_string_lossy().replace('\\', "/")
+    git::normalize(&inventory.dir)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn scan_fact(

@@ -49,16 +49,13 @@ pub enum FileState {
 }
 
 /// Where an instance's `path` is on this machine: absolute, or relative to
-/// the directory of the inventory file (`location.file`).
-pub fn resolve(written: &str, location: &Location) -> PathBuf {
+/// `dir`, the directory of the inventory file (or of a rule test's case).
+pub fn resolve(written: &str, dir: &Path) -> PathBuf {
     let path = Path::new(written);
     if path.is_absolute() {
         return path.to_path_buf();
     }
-    Path::new(&*location.file)
-        .parent()
-        .unwrap_or_else(|| Path::new(""))
-        .join(path)
+    dir.join(path)
 }
 
 /// Stats the secret files of `environments` (names already validated).
@@ -75,7 +72,7 @@ pub fn observe(inventory: &Inventory, environments: &[String]) -> Observation {
             if !selected.contains(env) {
                 continue;
             }
-            let path = resolve(&file.path, &instance.location);
+            let path = resolve(&file.path, &file.dir);
             files.push(ObservedFile {
                 secret: secret.id.clone(),
                 environment: env.clone(),
@@ -153,17 +150,16 @@ impl ObservedFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn relative_paths_start_at_the_inventory_file() {
-        let at = Location::file_start(&Arc::from("deploy/inventory.yaml"));
+        let at = Path::new("deploy");
         assert_eq!(
-            resolve("secrets/db", &at),
+            resolve("secrets/db", at),
             PathBuf::from("deploy/secrets/db")
         );
         assert_eq!(
-            resolve("/run/secrets/db", &at),
+            resolve("/run/secrets/db", at),
             PathBuf::from("/run/secrets/db")
         );
     }

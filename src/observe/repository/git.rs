@@ -252,7 +252,7 @@ fn scan(inventory: &Inventory, root: &Path) -> Result<Vec<RepoFile>, String> {
     for secret in inventory.secrets.values() {
         for (env, instance) in &secret.instances {
             let Some(file) = &instance.file else { continue };
-            let path = super::files::resolve(&file.path, &instance.location);
+            let path = super::files::resolve(&file.path, &file.dir);
             let Some(abs) = absolute(&path) else { continue };
             let Ok(relative) = abs.strip_prefix(&root_abs) else {
                 continue;

@@ -1,4 +1,7 @@
-//! `secretary policies`: what the rules are and what they mean.
+//! `secretary policies`: what the rules are and what they mean, and the
+//! rules' own tests ([`test`]).
+
+mod test;
 
 use secretary::diag::Code;
 use std::fmt::Write as _;
@@ -19,6 +22,8 @@ pub enum PoliciesCommand {
     Explain(ExplainArgs),
     /// Print the Cedar schema rules are validated against
     Schema,
+    /// Run the rule tests (`*.test.yaml`) next to the rules, with their coverage
+    Test(test::TestArgs),
 }
 
 #[derive(Args, Debug)]
@@ -51,6 +56,7 @@ pub fn run(command: PoliciesCommand) -> Outcome {
             printer.stdout(secretary::entities::schema::SCHEMA_TEXT.as_bytes());
             return Outcome::Compliant;
         }
+        PoliciesCommand::Test(args) => return test::run(args),
         PoliciesCommand::List(list) => (list.policies, None, list.format),
         PoliciesCommand::Explain(explain) => {
             (explain.policies.clone(), Some(explain), ListFormat::Human)
