@@ -224,6 +224,37 @@ fn a_packs_settings_apply_and_the_inventorys_win_rule_by_rule() {
         ]
     );
 
+    // `policies list` shows the rules as the pack sets them.
+    let listed = json(
+        &run(secretary(dir.path()).args([
+            "policies",
+            "list",
+            "--policies",
+            "pack",
+            "--format",
+            "json",
+        ]))
+        .stdout,
+    );
+    let rule = listed["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "rotation-overdue")
+        .unwrap();
+    assert_eq!(
+        (
+            &rule["severity"],
+            &rule["default_severity"],
+            &rule["enabled"]
+        ),
+        (
+            &serde_json::json!("critical"),
+            &serde_json::json!("high"),
+            &serde_json::json!(true)
+        )
+    );
+
     // The settings file is part of the policy digest of the report's evidence.
     let r = run(secretary(dir.path()).args([
         "report",

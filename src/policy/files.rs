@@ -180,21 +180,31 @@ fn read_settings(
     settings: &mut PackSettings,
     errors: &mut Vec<InputError>,
 ) {
+    let Some(text) = read_list(path, &display, errors) else {
+        return;
+    };
+    match crate::inventory::rule_settings(&display, &text) {
+        Ok(mut read) => settings.settings.append(&mut read),
+        Err(mut problems) => errors.append(&mut problems),
+    }
+    settings.files.push((display, text));
+}
+
+/// The text of a list that sits next to the rules (settings, published
+/// defaults), or an error naming it.
+fn read_list(path: &Path, display: &str, errors: &mut Vec<InputError>) -> Option<String> {
     match crate::read::read_text(path, crate::read::Kind::Policy) {
-        Ok(text) => {
-            match crate::inventory::rule_settings(&display, &text) {
-                Ok(mut read) => settings.settings.append(&mut read),
-                Err(mut problems) => errors.append(&mut problems),
-            }
-            settings.files.push((display, text));
+        Ok(text) => Some(text),
+        Err(err) => {
+            errors.push(
+                InputError::new(
+                    Code::UnreadableFile,
+                    format!("cannot read `{display}`: {err}"),
+                )
+                .help("check the path, its permissions and that it is UTF-8 text"),
+            );
+            None
         }
-        Err(err) => errors.push(
-            InputError::new(
-                Code::UnreadableFile,
-                format!("cannot read `{display}`: {err}"),
-            )
-            .help("check the path, its permissions and that it is UTF-8 text"),
-        ),
     }
 }
 
@@ -207,28 +217,20 @@ fn read_defaults(
     defaults: &mut PublishedDefaults,
     errors: &mut Vec<InputError>,
 ) {
-    match crate::read::read_text(path, crate::read::Kind::Policy) {
-        Ok(text) => {
-            let text = zeroize::Zeroizing::new(text);
-            for bad in defaults.add(&text) {
-                errors.push(
-                    InputError::new(
-                        Code::PublishedDefaultsInvalid,
-                        format!("line {} of `{display}` is not an entry: {}", bad.line, bad.problem),
-                    )
-                    .at(Location::new(&display, bad.line, 1))
-                    .help(format!(
-                        "write a trivial value as is, or `{HASH_PREFIX}HEX` from `openssl dgst -sha256 -hmac secretary-published-defaults-v1 < value.txt`"
-                    )),
-                );
-            }
-        }
-        Err(err) => errors.push(
+    let Some(text) = read_list(path, &display, errors) else {
+        return;
+    };
+    let text = zeroize::Zeroizing::new(text);
+    for bad in defaults.add(&text) {
+        errors.push(
             InputError::new(
-                Code::UnreadableFile,
-                format!("cannot read `{display}`: {err}"),
+                Code::PublishedDefaultsInvalid,
+                format!("line {} of `{display}` is not an entry: {}", bad.line, bad.problem),
             )
-            .help("check the path, its permissions and that it is UTF-8 text"),
-        ),
+            .at(Location::new(&display, bad.line, 1))
+            .help(format!(
+                "write a trivial value as is, or `{HASH_PREFIX}HEX` from `openssl dgst -sha256 -hmac secretary-published-defaults-v1 < value.txt`"
+            )),
+        );
     }
 }

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::args::PolicyArgs;
 use super::output::Printer;
 use super::Outcome;
-use secretary::policy::{self, Rule, RuleSources};
+use secretary::policy::{self, Rule, RuleSet, RuleSources};
 use secretary::source::SourceTexts;
 
 #[derive(Subcommand, Debug)]
@@ -80,7 +80,12 @@ pub fn run(command: PoliciesCommand) -> Outcome {
         user_paths: &user_paths,
         pack_names: &pack_names,
     };
-    let rules = match policy::load(&sources, schema, &mut texts) {
+    // A pack's `secretary-rules.yaml` applies: the list shows the rules as
+    // a run without inventory settings uses them.
+    let rules = match policy::load(&sources, schema, &mut texts).and_then(|mut rules| {
+        rules.apply_settings(&[])?;
+        Ok(rules)
+    }) {
         Ok(rules) => rules,
         Err(errors) => {
             printer.errors(&errors, &texts);
@@ -91,8 +96,8 @@ pub fn run(command: PoliciesCommand) -> Outcome {
     match explain {
         None => {
             let text = match format {
-                ListFormat::Human => list_text(rules.rules.values()),
-                ListFormat::Json => list_json(rules.rules.values()),
+                ListFormat::Human => list_text(&rules),
+                ListFormat::Json => list_json(&rules),
             };
             printer.stdout(text.as_bytes());
             Outcome::Compliant
@@ -122,10 +127,21 @@ pub fn run(command: PoliciesCommand) -> Outcome {
     }
 }
 
-fn list_text<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
+fn list_text(rules: &RuleSet) -> String {
     let mut out = String::new();
-    for rule in rules {
+    for rule in rules.rules.values() {
         let _ = writeln!(out, "{} [{}]", rule.id, rule.severity);
+        if let Some(o) = rules.overrides.iter().find(|o| o.setting.rule == rule.id) {
+            let change = match o.to() {
+                Some(to) => format!("{} → {to}", o.from),
+                None => "switched off".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "  setting:  {change} (owner {}: {}; {})",
+                o.setting.owner, o.setting.reason, o.setting.location
+            );
+        }
         if let Some(title) = &rule.title {
             let _ = writeln!(out, "  title:    {title}");
         }
@@ -140,10 +156,15 @@ fn list_text<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
     out
 }
 
-fn list_json<'a>(rules: impl Iterator<Item = &'a Rule>) -> String {
+fn list_json(rules: &RuleSet) -> String {
     let rules: Vec<serde_json::Value> = rules
+        .rules
+        .values()
         .map(|rule| {
+            let setting = rules.overrides.iter().find(|o| o.setting.rule == rule.id);
             serde_json::json!({
+                "enabled": rules.disabled(&rule.id).is_none(),
+                "default_severity": setting.map_or(rule.severity, |o| o.from),
                 "id": rule.id,
                 "severity": rule.severity,
                 "title": rule.title,
