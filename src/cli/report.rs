@@ -8,6 +8,7 @@ use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
 use super::write::{write, Access, Output};
 use super::Outcome;
 use secretary::render::report::{self, ReportFormat};
+use secretary::render::view::Limit;
 use secretary::source::SourceTexts;
 
 #[derive(Args, Debug)]
@@ -29,6 +30,14 @@ pub struct ReportArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Limit the report to this environment (repeatable): findings of other
+    /// environments and their instances are left out
+    #[arg(long = "environment", value_name = "NAME")]
+    pub environments: Vec<String>,
+    /// Limit the findings and the frameworks section to this framework's
+    /// controls (repeatable; a case-insensitive prefix, e.g. `nist`, `cis`)
+    #[arg(long = "framework", value_name = "NAME")]
+    pub frameworks: Vec<String>,
     #[command(flatten)]
     pub inputs: ReportInputs,
 }
@@ -48,7 +57,17 @@ pub fn run(args: ReportArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let prepared = match prepare(&args.inputs, args.paths, Some(generated_at), &printer) {
+    let limit = Limit {
+        environments: args.environments.clone(),
+        frameworks: args.frameworks.clone(),
+    };
+    let prepared = match prepare(
+        &args.inputs,
+        args.paths,
+        Some(generated_at),
+        &limit,
+        &printer,
+    ) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };
