@@ -70,7 +70,7 @@ fn report(dir: &Path, now: &str, args: &[&str]) -> Run {
         .args(args))
 }
 
-fn select<'a>(html: &'a Html, css: &str) -> Vec<String> {
+fn select(html: &Html, css: &str) -> Vec<String> {
     let selector = Selector::parse(css).unwrap();
     html.select(&selector)
         .map(|e| e.text().collect::<String>())

@@ -123,7 +123,7 @@ pub(super) fn frameworks(
                     control_view(entry, control, rule_ids, rules, findings, observed)
                 })
                 .collect();
-            controls.sort_by(|a, b| natural_key(&a.control).cmp(&natural_key(&b.control)));
+            controls.sort_by_key(|c| natural_key(&c.control));
             let count = |state| controls.iter().filter(|c| c.state == state).count();
             FrameworkView {
                 anchor: anchor_slug("framework-", &name),
