@@ -139,6 +139,7 @@ codes! {
     UnknownDocsTable => "unknown-docs-table",
     UnknownEnvironment => "unknown-environment",
     UnknownField => "unknown-field",
+    UnknownFramework => "unknown-framework",
     UnknownFingerprintSecret => "unknown-fingerprint-secret",
     UnknownReference => "unknown-reference",
     UnknownRule => "unknown-rule",

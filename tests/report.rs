@@ -249,9 +249,12 @@ fn html_report_is_one_well_formed_self_contained_file() {
     assert_eq!(
         headings,
         [
+            "At a glance",
             "Compliance checklist",
+            "Frameworks",
             "Findings",
             "Application secrets",
+            "Secrets by environment",
             "Rotation due",
             "Secrets that must never be logged",
             "Environment variables",

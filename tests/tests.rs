@@ -36,6 +36,7 @@ mod layout;
 mod packs;
 mod published_defaults;
 mod report;
+mod report_scope;
 mod repository;
 mod rule_settings;
 mod rules;

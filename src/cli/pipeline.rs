@@ -20,7 +20,7 @@ use secretary::diag::InputError;
 use secretary::findings::Severity;
 use secretary::observe::Observations;
 use secretary::render::templates::Templates;
-use secretary::render::view::{self, View, ViewContext};
+use secretary::render::view::{self, Limit, LimitView, View, ViewContext};
 use secretary::source::SourceTexts;
 use secretary::{CheckRequest, Checked};
 
@@ -112,6 +112,18 @@ impl Judged {
         generated_at: Option<jiff::Timestamp>,
         fail_on: Severity,
     ) -> View {
+        self.view_limited(observe, texts, generated_at, fail_on, LimitView::default())
+    }
+
+    /// [`Judged::view`] limited to some environments or frameworks.
+    pub fn view_limited(
+        &self,
+        observe: &ObserveArgs,
+        texts: &SourceTexts,
+        generated_at: Option<jiff::Timestamp>,
+        fail_on: Severity,
+        limit: LimitView,
+    ) -> View {
         view::build(
             &self.checked.inventory,
             &self.checked.report,
@@ -126,6 +138,7 @@ impl Judged {
                 values: super::values::evidence(self.observations.values.as_ref()),
                 stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
                 packs: self.packs.clone(),
+                limit,
             },
         )
     }
@@ -188,6 +201,7 @@ pub fn prepare(
     inputs: &ReportInputs,
     inventory_paths: Vec<PathBuf>,
     generated_at: Option<jiff::Timestamp>,
+    limit: &Limit,
     printer: &Printer,
 ) -> Result<Prepared, Outcome> {
     let mut texts = SourceTexts::default();
@@ -228,9 +242,16 @@ pub fn prepare(
         printer.errors(&errors, &texts);
         return Err(Outcome::BadInput);
     }
+    let limit = match limit.resolve(&judged.checked.inventory, &judged.checked.rules) {
+        Ok(limit) => limit,
+        Err(errors) => {
+            printer.errors(&errors, &texts);
+            return Err(Outcome::BadInput);
+        }
+    };
     let fail_on = Severity::from(inputs.fail_on);
     Ok(Prepared {
-        view: judged.view(&inputs.observe, &texts, generated_at, fail_on),
+        view: judged.view_limited(&inputs.observe, &texts, generated_at, fail_on, limit),
         inputs: super::write::Inputs::of_run(&texts, &judged.checked.inventory),
         templates,
         fails: judged.checked.report.fails_at(fail_on),

@@ -8,13 +8,14 @@ use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
 use super::write::{write, Access, Output};
 use super::Outcome;
 use secretary::render::report::{self, ReportFormat};
+use secretary::render::view::Limit;
 use secretary::source::SourceTexts;
 
 #[derive(Args, Debug)]
 #[command(
     after_help = "Templates: report.md, report.html and the tables they include \
 (secrets.md, env-vars.md, identities.md, encryption.md, never-log.md, rotation-due.md, \
-checklist.md, findings.md, evidence.md); a file of the same name in `--templates DIR` \
+checklist.md, findings.md, evidence.md, matrix.md, frameworks.md, at-a-glance.md); a file of the same name in `--templates DIR` \
 replaces one.\n\nSOURCE_DATE_EPOCH, when set, is the report's generation time, for \
 byte-identical reports.\n\nExit codes: 0 compliant, 1 findings at or above --fail-on \
 (the report is still written), 2 bad input (nothing is written)."
@@ -29,6 +30,14 @@ pub struct ReportArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Limit the report to this environment (repeatable): findings of other
+    /// environments and their instances are left out
+    #[arg(long = "environment", value_name = "NAME")]
+    pub environments: Vec<String>,
+    /// Limit the findings and the frameworks section to this framework's
+    /// controls (repeatable; a case-insensitive prefix, e.g. `nist`, `cis`)
+    #[arg(long = "framework", value_name = "NAME")]
+    pub frameworks: Vec<String>,
     #[command(flatten)]
     pub inputs: ReportInputs,
 }
@@ -48,7 +57,17 @@ pub fn run(args: ReportArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let prepared = match prepare(&args.inputs, args.paths, Some(generated_at), &printer) {
+    let limit = Limit {
+        environments: args.environments.clone(),
+        frameworks: args.frameworks.clone(),
+    };
+    let prepared = match prepare(
+        &args.inputs,
+        args.paths,
+        Some(generated_at),
+        &limit,
+        &printer,
+    ) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };

@@ -12,7 +12,7 @@ pub use super::raw::{
 };
 use crate::source::Location;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Inventory {
     /// The files the inventory was read from, in load order.
     pub files: Vec<Arc<str>>,
@@ -37,7 +37,7 @@ pub struct Inventory {
 
 /// The real files an inventory describes, with paths resolved against the
 /// file that names them. Every path existed when the inventory was loaded.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     pub repository: Option<SourcePath>,
     pub env_example: Vec<SourcePath>,
@@ -149,7 +149,7 @@ impl Default for Settings {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Environment {
     pub name: String,
     pub tier: Tier,
@@ -157,7 +157,7 @@ pub struct Environment {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
     pub kind: ServiceKind,
@@ -168,7 +168,7 @@ pub struct Service {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Identity {
     pub name: String,
     pub kind: IdentityKind,
@@ -186,14 +186,14 @@ pub struct Identity {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AwsIdentity {
     pub account: Option<String>,
     pub name: Option<String>,
     pub arn: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Store {
     pub name: String,
     pub description: Option<String>,
@@ -201,7 +201,7 @@ pub struct Store {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Secret {
     /// The key under `secrets:`; unique across the inventory.
     pub id: String,
@@ -270,7 +270,7 @@ pub struct Scope {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Rotation {
     pub period: Option<Period>,
     pub method: Option<RotationMethod>,
@@ -285,7 +285,7 @@ pub struct Period {
     pub days: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Instance {
     pub environment: String,
     pub backend: Backend,
@@ -308,7 +308,7 @@ pub struct Instance {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SecretFile {
     pub path: String,
     /// The directory a relative `path` resolves against (the inventory
@@ -319,7 +319,7 @@ pub struct SecretFile {
     pub owner: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Read {
     pub service: String,
     pub secret: String,
@@ -328,7 +328,7 @@ pub struct Read {
     pub location: Location,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EnvVar {
     pub name: String,
     /// The default as written. It may be a secret (a "hardcoded dev value"):

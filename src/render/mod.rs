@@ -9,5 +9,6 @@ pub mod json;
 pub mod junit;
 pub mod report;
 pub mod sarif;
+pub mod svg;
 pub mod templates;
 pub mod view;

@@ -46,6 +46,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("checklist.md", include_str!("../../templates/checklist.md")),
     ("findings.md", include_str!("../../templates/findings.md")),
     ("evidence.md", include_str!("../../templates/evidence.md")),
+    ("matrix.md", include_str!("../../templates/matrix.md")),
+    (
+        "frameworks.md",
+        include_str!("../../templates/frameworks.md"),
+    ),
+    (
+        "at-a-glance.md",
+        include_str!("../../templates/at-a-glance.md"),
+    ),
 ];
 
 /// The tables `secretary docs` can put between markers: each is the

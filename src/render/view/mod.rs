@@ -18,6 +18,10 @@
 
 mod checklist;
 mod evidence;
+mod frameworks;
+mod limit;
+mod matrix;
+mod pictures;
 mod tables;
 
 use std::collections::BTreeSet;
@@ -39,6 +43,10 @@ pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
 };
+pub use frameworks::{framework_of, ControlState, ControlView, FrameworkView};
+pub use limit::{known_frameworks, Limit, LimitView};
+pub use matrix::{Matrix, MatrixCell, MatrixRow, RotationState};
+pub use pictures::{Picture, PictureRow};
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
     NeverLogRow, RotationDue, RotationView, SecretGroup, SecretRow,
@@ -68,6 +76,9 @@ pub struct ViewContext {
     pub stores: Option<StoresEvidence>,
     /// The rule packs loaded (`--policies git+…`), for the audit evidence.
     pub packs: Vec<crate::packs::Pack>,
+    /// The environments and frameworks the report is limited to (resolved
+    /// by [`Limit::resolve`]); the default covers everything.
+    pub limit: LimitView,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +104,14 @@ pub struct View {
     pub not_checked_rules: Vec<NotCheckedRules>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+    /// What the report is limited to (`report --environment`, `--framework`).
+    pub limit: LimitView,
+    /// Secrets × environments: backend, rotation state and age.
+    pub matrix: Matrix,
+    /// The checklist per compliance framework of the rules' `@control`.
+    pub frameworks: Vec<FrameworkView>,
+    /// The "At a glance" pictures, each with its text equivalent.
+    pub pictures: Vec<Picture>,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -186,15 +205,30 @@ pub fn build(
     texts: &SourceTexts,
     context: &ViewContext,
 ) -> View {
+    // The limit applies here, once, to the inputs of every section (see `limit`).
+    let full_inventory = inventory;
+    let limited_inventory = context.limit.inventory(inventory);
+    let inventory = limited_inventory.as_ref().unwrap_or(inventory);
+    let full_report = report;
+    let limited_report = context.limit.report(report);
+    let report = &limited_report;
     let findings = findings(report, rules, context.fail_on);
     let checklist = checklist::checklist(rules, &findings, &context.observed);
+    let summary = summary(report, context.fail_on);
+    let frameworks = frameworks::frameworks(
+        rules,
+        &findings,
+        &context.observed,
+        &context.limit.frameworks,
+    );
+    let pictures = pictures::pictures(inventory, &summary.by_severity, &checklist, context.now);
     View {
         version: VIEW_VERSION,
         tool: tool(),
         now: context.now.to_string(),
         generated_at: generated_at(context.generated_at),
         fail_on: context.fail_on,
-        summary: summary(report, context.fail_on),
+        summary,
         secrets: tables::secrets(inventory, context.now),
         env_vars: tables::env_vars(inventory),
         identities: tables::identities(inventory),
@@ -213,7 +247,11 @@ pub fn build(
             .collect(),
         checklist,
         findings,
-        evidence: evidence::evidence(inventory, report, rules, texts, context),
+        evidence: evidence::evidence(full_inventory, full_report, rules, texts, context),
+        limit: context.limit.clone(),
+        matrix: matrix::matrix(inventory, context.now),
+        frameworks,
+        pictures,
     }
 }
 
