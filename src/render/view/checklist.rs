@@ -115,8 +115,9 @@ pub(super) fn checklist(
     rules: &RuleSet,
     findings: &[FindingView],
     observed: &BTreeSet<ObservationKind>,
+    keep: impl Fn(&Rule) -> bool,
 ) -> Vec<ChecklistItem> {
-    let mut ordered: Vec<&Rule> = rules.rules.values().collect();
+    let mut ordered: Vec<&Rule> = rules.rules.values().filter(|r| keep(r)).collect();
     ordered.sort_by_key(|r| rule_order(r));
     let mut items: Vec<ChecklistItem> = Vec::new();
     let mut other: Vec<&Rule> = Vec::new();
@@ -263,7 +264,7 @@ mod tests {
         for rule in rules.rules.values() {
             assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
         }
-        let items = checklist(&rules, &[], &all_observed());
+        let items = checklist(&rules, &[], &all_observed(), |_| true);
         assert!(items
             .iter()
             .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
@@ -291,7 +292,7 @@ mod tests {
             &mut texts,
         )
         .unwrap();
-        let items = checklist(&rules, &[], &all_observed());
+        let items = checklist(&rules, &[], &all_observed(), |_| true);
         let rules_of = |title: &str| -> Vec<String> {
             items
                 .iter()

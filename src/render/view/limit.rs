@@ -144,7 +144,10 @@ impl LimitView {
         }
     }
 
-    fn keeps_controls(&self, controls: &[String]) -> bool {
+    /// Whether findings of a rule with these `@control`s are in the report:
+    /// the checklist holds only such rules, so an item is never ticked for
+    /// want of findings the limit left out.
+    pub(super) fn keeps_controls(&self, controls: &[String]) -> bool {
         self.frameworks.is_empty()
             || controls
                 .iter()

@@ -213,7 +213,9 @@ pub fn build(
     let limited_report = context.limit.report(report);
     let report = &limited_report;
     let findings = findings(report, rules, context.fail_on);
-    let checklist = checklist::checklist(rules, &findings, &context.observed);
+    let checklist = checklist::checklist(rules, &findings, &context.observed, |rule| {
+        context.limit.keeps_controls(&rule.controls)
+    });
     let summary = summary(report, context.fail_on);
     let frameworks = frameworks::frameworks(
         rules,
