@@ -666,6 +666,7 @@ mod child {
             &[],
             NOW,
             Severity::Critical,
+            None,
         ) {
             eprintln!("rendering failed: {err}");
             return 2;

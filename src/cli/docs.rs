@@ -38,7 +38,13 @@ pub struct DocsArgs {
 
 pub fn run(args: DocsArgs) -> Outcome {
     let printer = args.inputs.color.printer();
-    let prepared = match prepare(&args.inputs, args.inventory.clone(), None, &printer) {
+    let prepared = match prepare(
+        &args.inputs,
+        args.inventory.clone(),
+        None,
+        &Default::default(),
+        &printer,
+    ) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::baseline::BaselineArgs;
 use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
 use super::write::{write, Access, Output};
 use super::Outcome;
@@ -31,6 +32,8 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub inputs: ReportInputs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -48,7 +51,13 @@ pub fn run(args: ReportArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let prepared = match prepare(&args.inputs, args.paths, Some(generated_at), &printer) {
+    let prepared = match prepare(
+        &args.inputs,
+        args.paths,
+        Some(generated_at),
+        &args.baseline,
+        &printer,
+    ) {
         Ok(prepared) => prepared,
         Err(outcome) => return outcome,
     };

@@ -16,6 +16,7 @@
 //! and the audit evidence with its digests ([`evidence`]) each build their
 //! own part.
 
+mod baseline;
 mod checklist;
 mod evidence;
 mod tables;
@@ -31,6 +32,7 @@ use crate::observe::ObservationKind;
 use crate::policy::RuleSet;
 use crate::source::SourceTexts;
 
+pub use baseline::{baseline, BaselineView, FixedView};
 pub use checklist::{
     anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
     OTHER_RULES_ITEM,
@@ -93,6 +95,9 @@ pub struct View {
     pub not_checked_rules: Vec<NotCheckedRules>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+    /// This run against `--baseline`: new and fixed findings; `None`
+    /// without a baseline.
+    pub baseline: Option<BaselineView>,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -214,6 +219,7 @@ pub fn build(
         checklist,
         findings,
         evidence: evidence::evidence(inventory, report, rules, texts, context),
+        baseline: None,
     }
 }
 

@@ -1,0 +1,276 @@
+//! The trend of scheduled runs: this run's findings against an earlier
+//! `check --format json` output, the baseline (`--baseline FILE`).
+//!
+//! A finding is the same across runs when its [`crate::findings::key`] is:
+//! rule id, entity, environment and principal, the key SARIF's partial
+//! fingerprint holds too. Each finding of this run is [`State::New`] or
+//! [`State::Unchanged`]; a baseline finding no finding of this run matches
+//! is fixed, and listed ([`Comparison::fixed`]).
+//!
+//! A baseline is read through [`crate::read`] (capped, regular files only)
+//! and must be secretary's JSON report: an object with `tool.name`
+//! `secretary`, `version` 1 and a `findings` array whose entries have a
+//! `rule` and an `entity`. Anything else (not JSON, another tool's JSON, a
+//! SARIF file, another version) is refused with what to do; errors name
+//! the file, a line and column or the JSON path of the problem, and never
+//! quote its content. Only the key fields and a finding's severity are
+//! read, so a baseline can bring no message or other text into an output,
+//! and no value: a JSON report holds none.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diag::{Code, InputError};
+use crate::findings::{key, Report, Severity};
+use crate::read::{read_text, Kind, ReadError};
+use crate::source::{FileKind, Location, SourceTexts};
+
+/// The JSON report version a baseline must have.
+pub const VERSION: u64 = 1;
+
+/// The advice every refused baseline ends with.
+const HELP: &str =
+    "give `--baseline` a file an earlier `secretary check --format json -o FILE` wrote; \
+for a first run, leave `--baseline` out";
+
+/// A finding of the baseline: its key fields, and where it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaselineFinding {
+    pub rule: String,
+    pub entity: String,
+    pub environment: Option<String>,
+    pub principal: Option<String>,
+    /// `None` when the baseline's severity is not one secretary writes.
+    pub severity: Option<Severity>,
+    /// Where the finding was declared when the baseline was written.
+    #[serde(skip)]
+    pub location: Option<Location>,
+}
+
+impl BaselineFinding {
+    /// Its key ([`crate::findings::key`]).
+    pub fn key(&self) -> String {
+        key(
+            &self.rule,
+            &self.entity,
+            self.environment.as_deref(),
+            self.principal.as_deref(),
+        )
+    }
+}
+
+/// A loaded baseline: its findings by key.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// The file as the user named it.
+    pub file: Arc<str>,
+    pub findings: BTreeMap<String, BaselineFinding>,
+}
+
+/// Whether a finding of this run was in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    New,
+    Unchanged,
+}
+
+impl State {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// This run against its baseline.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The baseline file as the user named it.
+    pub file: Arc<str>,
+    /// The state of each finding of the report, in report order.
+    pub states: Vec<State>,
+    /// The baseline's findings this run no longer has, in key order.
+    pub fixed: Vec<BaselineFinding>,
+}
+
+impl Comparison {
+    /// Compares `report` with `baseline`.
+    pub fn new(baseline: &Baseline, report: &Report) -> Self {
+        let mut seen = BTreeSet::new();
+        let states = report
+            .findings
+            .iter()
+            .map(|finding| {
+                let key = finding.key();
+                let state = if baseline.findings.contains_key(&key) {
+                    State::Unchanged
+                } else {
+                    State::New
+                };
+                seen.insert(key);
+                state
+            })
+            .collect();
+        let fixed = baseline
+            .findings
+            .iter()
+            .filter(|(key, _)| !seen.contains(*key))
+            .map(|(_, finding)| finding.clone())
+            .collect();
+        Comparison {
+            file: baseline.file.clone(),
+            states,
+            fixed,
+        }
+    }
+
+    pub fn new_count(&self) -> usize {
+        self.states.iter().filter(|s| **s == State::New).count()
+    }
+
+    pub fn unchanged_count(&self) -> usize {
+        self.states
+            .iter()
+            .filter(|s| **s == State::Unchanged)
+            .count()
+    }
+
+    /// How many new findings fail a run at `threshold` (unwaived, at or
+    /// above it): what `--fail-on-new` fails on.
+    pub fn new_failing_count(&self, report: &Report, threshold: Severity) -> usize {
+        report
+            .findings
+            .iter()
+            .zip(&self.states)
+            .filter(|(f, s)| **s == State::New && f.severity >= threshold && f.waiver.is_none())
+            .count()
+    }
+}
+
+/// Reads and checks the baseline at `path`. Its text is recorded in
+/// `texts` as an input (no output may replace it), never quoted.
+pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Baseline, InputError> {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let text = read_text(path, Kind::Baseline).map_err(|err| match err {
+        ReadError::NotUtf8 { line, column } => {
+            invalid(&file, "is not UTF-8 text, so not a JSON report")
+                .at(Location::new(&file, line, column))
+        }
+        err => InputError::new(
+            Code::CannotReadBaseline,
+            format!("cannot read the baseline `{file}`: {err}"),
+        )
+        .help(HELP),
+    })?;
+    texts.insert(&file, text.as_str(), FileKind::Baseline);
+    parse(&file, &text)
+}
+
+/// A refused baseline, at the start of the file (a position replaces it
+/// where one is known).
+fn invalid(file: &Arc<str>, problem: &str) -> InputError {
+    InputError::new(
+        Code::InvalidBaseline,
+        format!("the baseline `{file}` {problem}"),
+    )
+    .at(Location::new(file, 1, 1))
+    .help(HELP)
+}
+
+/// Checks a baseline's text; `file` names it in errors.
+pub fn parse(file: &Arc<str>, text: &str) -> Result<Baseline, InputError> {
+    let document: Value = serde_json::from_str(text).map_err(|err| {
+        invalid(
+            file,
+            &format!("is not JSON ({})", FileKind::Baseline.json_problem(&err)),
+        )
+        .at(Location::new(file, err.line(), err.column()))
+    })?;
+    let Some(object) = document.as_object() else {
+        return Err(invalid(
+            file,
+            "is JSON but not an object, so not a secretary JSON report",
+        ));
+    };
+    if object.contains_key("runs") && object.contains_key("version") {
+        return Err(invalid(
+            file,
+            "is a SARIF log, not a secretary JSON report (the baseline is the `--format json` output)",
+        ));
+    }
+    let tool = object
+        .get("tool")
+        .and_then(|t| t.get("name"))
+        .and_then(Value::as_str);
+    if tool != Some(env!("CARGO_PKG_NAME")) {
+        return Err(invalid(
+            file,
+            "is not a secretary JSON report (its `tool.name` is not `secretary`)",
+        ));
+    }
+    match object.get("version").and_then(Value::as_u64) {
+        Some(VERSION) => {}
+        Some(other) => {
+            return Err(invalid(
+                file,
+                &format!("is a version {other} report; this secretary reads version {VERSION}"),
+            ))
+        }
+        None => return Err(invalid(file, "has no numeric `version`")),
+    }
+    let Some(entries) = object.get("findings").and_then(Value::as_array) else {
+        return Err(invalid(file, "has no `findings` array"));
+    };
+    let mut findings = BTreeMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let field = |name: &str| entry.get(name);
+        let string = |name: &str| -> Result<String, InputError> {
+            field(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| invalid(file, &format!("has no string `findings[{index}].{name}`")))
+        };
+        let optional = |name: &str| -> Result<Option<String>, InputError> {
+            match field(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(invalid(
+                    file,
+                    &format!("has a `findings[{index}].{name}` that is neither a string nor null"),
+                )),
+            }
+        };
+        let location = match (
+            field("file").and_then(Value::as_str),
+            field("line").and_then(Value::as_u64),
+        ) {
+            (Some(path), Some(line)) => Some(Location::new(
+                &Arc::from(path),
+                line as usize,
+                field("column").and_then(Value::as_u64).unwrap_or(1) as usize,
+            )),
+            _ => None,
+        };
+        let finding = BaselineFinding {
+            rule: string("rule")?,
+            entity: string("entity")?,
+            environment: optional("environment")?,
+            principal: optional("principal")?,
+            severity: field("severity")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok()),
+            location,
+        };
+        findings.entry(finding.key()).or_insert(finding);
+    }
+    Ok(Baseline {
+        file: file.clone(),
+        findings,
+    })
+}
