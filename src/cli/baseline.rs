@@ -14,7 +14,7 @@ use secretary::source::SourceTexts;
 #[derive(Args, Debug, Clone, Default)]
 pub struct BaselineArgs {
     /// Compare with an earlier `check --format json` output: each finding is marked new or unchanged, and the fixed ones are listed
-    #[arg(long, value_name = "PREVIOUS.json")]
+    #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Fail (exit 1) only on new findings at or above --fail-on, a pull-request gate; needs --baseline
     #[arg(long, requires = "baseline")]
