@@ -274,3 +274,93 @@ pub fn parse(file: &Arc<str>, text: &str) -> Result<Baseline, InputError> {
         findings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Finding;
+
+    fn finding(rule: &str, secret: &str, env: Option<&str>, severity: Severity) -> Finding {
+        let file: Arc<str> = Arc::from("inv.yaml");
+        Finding::new(rule, severity, "a message", Location::new(&file, 3, 1))
+            .entity(Some(
+                format!("Secret::\"{secret}\"")
+                    .parse::<cedar_policy::EntityUid>()
+                    .unwrap(),
+            ))
+            .environment(env.map(str::to_owned))
+    }
+
+    fn baseline_of(findings: &[(&str, &str, Option<&str>)]) -> Baseline {
+        let entries: Vec<Value> = findings
+            .iter()
+            .map(|(rule, secret, env)| {
+                serde_json::json!({
+                    "rule": rule, "entity": format!("Secret::\"{secret}\""),
+                    "environment": env, "principal": null, "severity": "high",
+                    "message": "ignored", "file": "inv.yaml", "line": 7, "column": 1
+                })
+            })
+            .collect();
+        let text = serde_json::json!({
+            "version": 1, "tool": { "name": "secretary", "version": "0" },
+            "findings": entries
+        })
+        .to_string();
+        parse(&Arc::from("prev.json"), &text).unwrap()
+    }
+
+    #[test]
+    fn findings_are_new_unchanged_or_fixed_by_their_key() {
+        let baseline = baseline_of(&[
+            ("r1", "A", Some("prod")),
+            ("r1", "A", Some("prod")),
+            ("r2", "B", None),
+        ]);
+        assert_eq!(baseline.findings.len(), 2, "duplicates are one key");
+        let report = Report::new(vec![
+            finding("r1", "A", Some("prod"), Severity::High),
+            finding("r1", "A", Some("staging"), Severity::Low),
+        ]);
+        let comparison = Comparison::new(&baseline, &report);
+        let states: Vec<(String, State)> = report
+            .findings
+            .iter()
+            .zip(&comparison.states)
+            .map(|(f, s)| (f.environment.clone().unwrap(), *s))
+            .collect();
+        assert!(states.contains(&("prod".into(), State::Unchanged)));
+        assert!(states.contains(&("staging".into(), State::New)));
+        assert_eq!(comparison.fixed.len(), 1);
+        assert_eq!(comparison.fixed[0].rule, "r2");
+        assert_eq!(comparison.fixed[0].severity, Some(Severity::High));
+        assert_eq!(comparison.new_failing_count(&report, Severity::Low), 1);
+        assert_eq!(comparison.new_failing_count(&report, Severity::Medium), 0);
+    }
+
+    #[test]
+    fn the_key_is_the_sarif_fingerprint_of_the_finding() {
+        let f = finding("r1", "A", Some("prod"), Severity::High);
+        let baseline = baseline_of(&[("r1", "A", Some("prod"))]);
+        assert!(baseline.findings.contains_key(&f.key()));
+        assert_eq!(f.key(), "r1|Secret::\"A\"|prod|");
+    }
+
+    #[test]
+    fn refusals_never_quote_the_file() {
+        let file: Arc<str> = Arc::from("b.json");
+        for text in [
+            "hunter2",
+            "[\"hunter2\"]",
+            "{\"version\": 1, \"tool\": {\"name\": \"hunter2\"}, \"findings\": []}",
+            "{\"version\": 1, \"tool\": {\"name\": \"secretary\"}, \"findings\": [{\"rule\": 1, \"entity\": \"hunter2\"}]}",
+            "{\"version\": 1, \"tool\": {\"name\": \"secretary\"}, \"findings\": {\"hunter2\": 1}}",
+        ] {
+            let err = parse(&file, text).unwrap_err();
+            assert_eq!(err.code, Code::InvalidBaseline);
+            let shown = format!("{err:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("b.json"), "{shown}");
+        }
+    }
+}

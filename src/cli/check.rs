@@ -90,10 +90,12 @@ pub fn run(args: CheckArgs) -> Outcome {
                 &checked.report,
                 &checked.not_checked,
                 &checked.rules.overrides,
-                &request.packs,
-                request.now,
-                fail_on,
-                baseline,
+                &render::json::Run {
+                    packs: &request.packs,
+                    now: request.now,
+                    fail_on,
+                    baseline,
+                },
             ),
             Format::Sarif => render::sarif::render(
                 &mut out,

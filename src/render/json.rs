@@ -199,16 +199,30 @@ struct Summary {
     passed: bool,
 }
 
+/// The run's settings the JSON report states beside its findings.
+pub struct Run<'a> {
+    /// The rule packs the rules came from.
+    pub packs: &'a [Pack],
+    /// The evaluation date (`--now`).
+    pub now: jiff::civil::Date,
+    pub fail_on: Severity,
+    /// This run against `--baseline`, when one is given.
+    pub baseline: Option<&'a Comparison>,
+}
+
 pub fn render(
     out: &mut dyn Write,
     report: &Report,
     not_checked: &[NotChecked],
     overrides: &[Override],
-    packs: &[Pack],
-    now: jiff::civil::Date,
-    fail_on: Severity,
-    baseline: Option<&Comparison>,
+    run: &Run,
 ) -> io::Result<()> {
+    let Run {
+        packs,
+        now,
+        fail_on,
+        baseline,
+    } = *run;
     let counts = report.count_by_severity();
     let mut by_severity = BTreeMap::new();
     for level in Severity::RULE_LEVELS.into_iter().chain([Severity::Error]) {
