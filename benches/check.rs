@@ -663,9 +663,12 @@ mod child {
             &checked.report,
             &checked.not_checked,
             &checked.rules.overrides,
-            &[],
-            NOW,
-            Severity::Critical,
+            &secretary::render::json::Run {
+                packs: &[],
+                now: NOW,
+                fail_on: Severity::Critical,
+                baseline: None,
+            },
         ) {
             eprintln!("rendering failed: {err}");
             return 2;

@@ -38,6 +38,7 @@ macro_rules! codes {
 }
 
 codes! {
+    CannotReadBaseline => "cannot-read-baseline",
     CannotReadFingerprintFile => "cannot-read-fingerprint-file",
     CannotReadIamSnapshot => "cannot-read-iam-snapshot",
     CannotWriteOutput => "cannot-write-output",
@@ -74,6 +75,7 @@ codes! {
     InvalidAwsAccount => "invalid-aws-account",
     PrivilegedWithoutReason => "privileged-without-reason",
     InvalidAwsRegion => "invalid-aws-region",
+    InvalidBaseline => "invalid-baseline",
     InvalidDate => "invalid-date",
     InvalidEntity => "invalid-entity",
     InvalidFileMode => "invalid-file-mode",

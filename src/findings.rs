@@ -15,6 +15,19 @@ use serde::Serialize;
 
 use crate::source::Location;
 
+/// What identifies a finding across runs: its rule id, entity uid,
+/// environment and principal as every output prints them, never its
+/// message or location (which may change) and never a value. One function
+/// for every use, so a SARIF alert and a `--baseline` agree on what is
+/// "the same finding".
+pub fn key(rule: &str, entity: &str, environment: Option<&str>, principal: Option<&str>) -> String {
+    format!(
+        "{rule}|{entity}|{}|{}",
+        environment.unwrap_or(""),
+        principal.unwrap_or("")
+    )
+}
+
 /// How serious a finding is. `Error` is not a rule's severity: it marks a
 /// rule that failed to evaluate, which must never pass silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -187,6 +200,17 @@ impl Finding {
     /// The other party as Cedar prints its uid.
     pub fn principal_text(&self) -> Option<String> {
         self.principal.as_ref().map(EntityUid::to_string)
+    }
+
+    /// What identifies this finding across runs ([`key`]): the SARIF
+    /// partial fingerprint and the key a `--baseline` is compared by.
+    pub fn key(&self) -> String {
+        key(
+            &self.rule,
+            &self.entity_text(),
+            self.environment.as_deref(),
+            self.principal_text().as_deref(),
+        )
     }
 
     /// The report order: worst first, then as the printed fields sort.

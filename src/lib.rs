@@ -34,6 +34,7 @@
 //!   chunk by [`evaluate::plan`], and reported by
 //!   [`Observations::gap_findings`] when it could not be read.
 
+pub mod baseline;
 pub mod depth;
 pub mod diag;
 pub mod entities;

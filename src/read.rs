@@ -51,6 +51,8 @@ pub enum Kind {
     Fingerprints,
     /// A markdown file `secretary docs` updates.
     Docs,
+    /// An earlier `check --format json` output (`--baseline`).
+    Baseline,
 }
 
 /// The cap of an inventory file: 64 MiB (the benchmark's 50k secrets × 3
@@ -79,6 +81,9 @@ pub const SNAPSHOT_CAP: u64 = 64 * MIB;
 pub const FINGERPRINTS_CAP: u64 = 64 * MIB;
 /// The cap of a markdown file `secretary docs` updates: 16 MiB.
 pub const DOCS_CAP: u64 = 16 * MIB;
+/// The cap of a baseline: 128 MiB (a JSON report takes about 500 bytes a
+/// finding, so some 250,000 findings).
+pub const BASELINE_CAP: u64 = 128 * MIB;
 
 impl Kind {
     /// The largest file of this kind that is read, in bytes.
@@ -95,6 +100,7 @@ impl Kind {
             Kind::Snapshot => SNAPSHOT_CAP,
             Kind::Fingerprints => FINGERPRINTS_CAP,
             Kind::Docs => DOCS_CAP,
+            Kind::Baseline => BASELINE_CAP,
         }
     }
 
@@ -112,6 +118,7 @@ impl Kind {
             Kind::Snapshot => "an IAM snapshot",
             Kind::Fingerprints => "a fingerprint file",
             Kind::Docs => "a markdown file",
+            Kind::Baseline => "a baseline",
         }
     }
 }

@@ -241,6 +241,8 @@ pub enum FileKind {
     InitSource,
     /// The AWS shared config or credentials file.
     AwsConfig,
+    /// An earlier JSON report given to `--baseline`.
+    Baseline,
 }
 
 /// How much of a line an error may quote.
@@ -283,6 +285,7 @@ impl FileKind {
             FileKind::Code => "source code the run scans (`sources.code`)",
             FileKind::InitSource => "a file given to `--from`",
             FileKind::AwsConfig => "the AWS config or credentials file",
+            FileKind::Baseline => "the baseline (`--baseline`)",
         }
     }
 

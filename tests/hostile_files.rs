@@ -74,9 +74,10 @@ enum Role {
     Fingerprints,
     Docs,
     InitFrom,
+    Baseline,
 }
 
-const ROLES: [Role; 12] = [
+const ROLES: [Role; 13] = [
     Role::Inventory,
     Role::ValueFile,
     Role::DotenvValue,
@@ -89,6 +90,7 @@ const ROLES: [Role; 12] = [
     Role::Fingerprints,
     Role::Docs,
     Role::InitFrom,
+    Role::Baseline,
 ];
 
 impl Role {
@@ -101,6 +103,7 @@ impl Role {
             Role::Compose | Role::Policy | Role::Docs => 16 * MIB,
             Role::Snapshot => 64 * MIB,
             Role::InitFrom => 4 * MIB,
+            Role::Baseline => 128 * MIB,
         }
     }
 
@@ -188,6 +191,10 @@ impl Role {
             Role::Fingerprints => {
                 write_inventory(&plain);
                 check(&["--fingerprints", hostile])
+            }
+            Role::Baseline => {
+                write_inventory(&plain);
+                check(&["--baseline", hostile])
             }
             Role::Docs => {
                 write_inventory(&plain);

@@ -16,6 +16,7 @@ mod fake_iam;
 mod moto;
 
 mod bad_inputs;
+mod baseline;
 mod cli;
 mod code;
 mod compose;

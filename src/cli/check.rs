@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::args::{ColorArgs, FailOn, PolicyArgs};
 use super::outputs::OutputArgs;
-use super::pipeline::{judge, request};
+use super::pipeline::{judge_against, request};
 use super::write::{write, Access, Inputs, Output};
 use super::Outcome;
 use secretary::findings::Severity;
@@ -32,6 +32,8 @@ pub struct CheckArgs {
     pub color: ColorArgs,
     #[command(flatten)]
     pub observe: super::observe::ObserveArgs,
+    #[command(flatten)]
+    pub baseline: super::baseline::BaselineArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
@@ -57,7 +59,7 @@ pub fn run(args: CheckArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    let judged = match judge(&request, &args.observe, &mut texts) {
+    let judged = match judge_against(&request, &args.observe, &args.baseline, &mut texts) {
         Ok(judged) => judged,
         Err(errors) => {
             printer.errors(&errors, &texts);
@@ -67,6 +69,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     let checked = &judged.checked;
     printer.warnings(&checked.rules.warnings, &texts);
     let fail_on = Severity::from(args.fail_on);
+    let baseline = judged.baseline.as_ref();
     // Every output is rendered in memory first; files are written only once
     // all of them rendered, so a run never leaves some outputs half done.
     let mut stdout = None;
@@ -80,21 +83,26 @@ pub fn run(args: CheckArgs) -> Outcome {
                 &checked.not_checked,
                 &checked.rules.overrides,
                 fail_on,
+                baseline,
             ),
             Format::Json => render::json::render(
                 &mut out,
                 &checked.report,
                 &checked.not_checked,
                 &checked.rules.overrides,
-                &request.packs,
-                request.now,
-                fail_on,
+                &render::json::Run {
+                    packs: &request.packs,
+                    now: request.now,
+                    fail_on,
+                    baseline,
+                },
             ),
             Format::Sarif => render::sarif::render(
                 &mut out,
                 &checked.report,
                 &checked.rules,
                 &checked.not_checked,
+                baseline,
             ),
             Format::Junit => render::junit::render(
                 &mut out,
@@ -102,6 +110,7 @@ pub fn run(args: CheckArgs) -> Outcome {
                 &checked.rules,
                 &checked.not_checked,
                 fail_on,
+                baseline,
             ),
             Format::Markdown => render::report::check_summary(
                 &mut out,
@@ -146,7 +155,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     if let Some(out) = stdout {
         printer.stdout(&out);
     }
-    let outcome = if checked.report.fails_at(fail_on) {
+    let outcome = if args.baseline.fails(&checked.report, baseline, fail_on) {
         Outcome::Findings
     } else {
         Outcome::Compliant

@@ -43,6 +43,7 @@ pub fn run(args: DocsArgs) -> Outcome {
         args.inventory.clone(),
         None,
         &Default::default(),
+        &Default::default(),
         &printer,
     ) {
         Ok(prepared) => prepared,

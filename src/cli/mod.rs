@@ -3,6 +3,7 @@
 
 mod args;
 mod aws;
+mod baseline;
 mod check;
 mod completions;
 mod compose;

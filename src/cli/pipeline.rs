@@ -13,6 +13,7 @@ use clap::Args;
 use jiff::civil::Date;
 
 use super::args::{resolve_now, ColorArgs, FailOn, PolicyArgs};
+use super::baseline::BaselineArgs;
 use super::observe::ObserveArgs;
 use super::output::Printer;
 use super::Outcome;
@@ -56,6 +57,8 @@ pub struct Judged {
     pub broken: Vec<InputError>,
     /// The rule packs the rules came from, for the evidence.
     pub packs: Vec<secretary::packs::Pack>,
+    /// The findings against `--baseline`, when one is given.
+    pub baseline: Option<secretary::baseline::Comparison>,
 }
 
 /// Loads `request`, gathers the observations `observe` asks for (live IAM
@@ -94,7 +97,41 @@ pub fn judge(
         not_verified,
         broken,
         packs: request.packs.clone(),
+        baseline: None,
     })
+}
+
+/// [`judge`], and this run compared with the baseline of `baseline` when it
+/// gives one. A bad baseline is reported with every other input problem.
+pub fn judge_against(
+    request: &CheckRequest,
+    observe: &ObserveArgs,
+    baseline: &BaselineArgs,
+    texts: &mut SourceTexts,
+) -> Result<Judged, Vec<InputError>> {
+    let loaded = baseline.load(texts);
+    let judged = judge(request, observe, texts);
+    match (loaded, judged) {
+        (Ok(loaded), Ok(mut judged)) => {
+            let checked = &judged.checked;
+            let evaluated = |rule: &str| {
+                checked.rules.rule(rule).is_some()
+                    && checked.rules.disabled(rule).is_none()
+                    && !checked
+                        .not_checked
+                        .iter()
+                        .any(|group| group.rules.iter().any(|r| r == rule))
+            };
+            judged.baseline = loaded
+                .map(|b| secretary::baseline::Comparison::new(&b, &checked.report, evaluated));
+            Ok(judged)
+        }
+        (loaded, judged) => {
+            let mut errors: Vec<InputError> = loaded.err().into_iter().collect();
+            errors.extend(judged.err().unwrap_or_default());
+            Err(errors)
+        }
+    }
 }
 
 impl Judged {
@@ -124,7 +161,7 @@ impl Judged {
         fail_on: Severity,
         limit: LimitView,
     ) -> View {
-        view::build(
+        let mut view = view::build(
             &self.checked.inventory,
             &self.checked.report,
             &self.checked.rules,
@@ -140,7 +177,12 @@ impl Judged {
                 packs: self.packs.clone(),
                 limit,
             },
-        )
+        );
+        view.baseline = self
+            .baseline
+            .as_ref()
+            .map(|comparison| view::baseline(comparison, &view.findings));
+        view
     }
 }
 
@@ -202,6 +244,7 @@ pub fn prepare(
     inventory_paths: Vec<PathBuf>,
     generated_at: Option<jiff::Timestamp>,
     limit: &Limit,
+    baseline: &BaselineArgs,
     printer: &Printer,
 ) -> Result<Prepared, Outcome> {
     let mut texts = SourceTexts::default();
@@ -223,7 +266,7 @@ pub fn prepare(
             None
         }
     };
-    let judged = match judge(&request, &inputs.observe, &mut texts) {
+    let judged = match judge_against(&request, &inputs.observe, baseline, &mut texts) {
         Ok(judged) => Some(judged),
         Err(mut problems) => {
             errors.append(&mut problems);
@@ -254,7 +297,7 @@ pub fn prepare(
         view: judged.view_limited(&inputs.observe, &texts, generated_at, fail_on, limit),
         inputs: super::write::Inputs::of_run(&texts, &judged.checked.inventory),
         templates,
-        fails: judged.checked.report.fails_at(fail_on),
+        fails: baseline.fails(&judged.checked.report, judged.baseline.as_ref(), fail_on),
         texts,
     })
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::baseline::BaselineArgs;
 use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
 use super::write::{write, Access, Output};
 use super::Outcome;
@@ -15,7 +16,7 @@ use secretary::source::SourceTexts;
 #[command(
     after_help = "Templates: report.md, report.html and the tables they include \
 (secrets.md, env-vars.md, identities.md, encryption.md, never-log.md, rotation-due.md, \
-checklist.md, findings.md, evidence.md, matrix.md, frameworks.md, at-a-glance.md); a file of the same name in `--templates DIR` \
+checklist.md, findings.md, baseline.md, evidence.md, matrix.md, frameworks.md, at-a-glance.md); a file of the same name in `--templates DIR` \
 replaces one.\n\nSOURCE_DATE_EPOCH, when set, is the report's generation time, for \
 byte-identical reports.\n\nExit codes: 0 compliant, 1 findings at or above --fail-on \
 (the report is still written), 2 bad input (nothing is written)."
@@ -40,6 +41,8 @@ pub struct ReportArgs {
     pub frameworks: Vec<String>,
     #[command(flatten)]
     pub inputs: ReportInputs,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -66,6 +69,7 @@ pub fn run(args: ReportArgs) -> Outcome {
         args.paths,
         Some(generated_at),
         &limit,
+        &args.baseline,
         &printer,
     ) {
         Ok(prepared) => prepared,

@@ -3,11 +3,16 @@
 //! Colour is decided by the caller (the stream wrapper strips it when off).
 //! Before the summary, one line per observation the run did not make says
 //! how many rules were therefore not checked.
+//!
+//! With a baseline (`--baseline`), a finding it did not have is marked
+//! `[new]`, the baseline's findings this run no longer has are listed as
+//! fixed, and a last line counts both.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use crate::baseline::{Comparison, State};
 use crate::findings::{Report, Severity};
 use crate::policy::{NotChecked, Override};
 
@@ -28,11 +33,12 @@ pub fn render(
     not_checked: &[NotChecked],
     overrides: &[Override],
     fail_on: Severity,
+    baseline: Option<&Comparison>,
 ) -> io::Result<()> {
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
     let mut current: Option<Severity> = None;
-    for finding in &report.findings {
+    for (index, finding) in report.findings.iter().enumerate() {
         if current != Some(finding.severity) {
             current = Some(finding.severity);
             let count = report
@@ -60,9 +66,13 @@ pub fn render(
         } else {
             String::new()
         };
+        let new = match baseline.and_then(|b| b.states.get(index)) {
+            Some(State::New) => format!(" {bold}[new]{bold:#}"),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "  {style}{}{style:#} {bold}{}{bold:#}: {subject}{waived}",
+            "  {style}{}{style:#} {bold}{}{bold:#}: {subject}{waived}{new}",
             finding.severity, finding.rule
         )?;
         writeln!(out, "    {}", finding.message)?;
@@ -106,7 +116,50 @@ pub fn render(
             o.setting.rule, o.setting.owner, o.setting.reason, o.setting.location
         )?;
     }
-    writeln!(out, "{}", summary_line(report, fail_on))
+    if let Some(baseline) = baseline {
+        fixed(out, baseline)?;
+    }
+    writeln!(out, "{}", summary_line(report, fail_on))?;
+    if let Some(baseline) = baseline {
+        writeln!(out, "{}", baseline_line(baseline))?;
+    }
+    Ok(())
+}
+
+/// The baseline's findings this run no longer has, one a line.
+fn fixed(out: &mut dyn Write, baseline: &Comparison) -> io::Result<()> {
+    if baseline.fixed.is_empty() {
+        return Ok(());
+    }
+    let bold = Style::new().bold();
+    writeln!(out, "fixed since the baseline ({}):", baseline.fixed.len())?;
+    for f in &baseline.fixed {
+        let mut subject = f.entity.clone();
+        if let Some(env) = &f.environment {
+            subject.push_str(&format!(" in {env}"));
+        }
+        if let Some(principal) = &f.principal {
+            subject.push_str(&format!(" (read by {principal})"));
+        }
+        let severity = f.severity.map(|s| format!("{s} ")).unwrap_or_default();
+        writeln!(out, "  {severity}{bold}{}{bold:#}: {subject}", f.rule)?;
+    }
+    writeln!(out)
+}
+
+/// One line: what changed since the baseline.
+pub fn baseline_line(baseline: &Comparison) -> String {
+    let not_rechecked = match baseline.not_rechecked.len() {
+        0 => String::new(),
+        n => format!(", {n} not checked again (their rules did not run)"),
+    };
+    format!(
+        "since the baseline `{}`: {} new, {} fixed ({} unchanged{not_rechecked})",
+        baseline.file,
+        baseline.new_count(),
+        baseline.fixed.len(),
+        baseline.unchanged_count()
+    )
 }
 
 /// One line: how many findings of which severity, and the verdict.

@@ -12,7 +12,10 @@
 //!                    "file", "line", "column" } ],
 //!   "packs": [ { "source", "commit", "files_sha256" } ],
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
-//!                "waived", "not_checked", "passed" } }
+//!                "waived", "not_checked", "passed" },
+//!   "baseline": { "file", "new", "unchanged", "new_at_or_above_fail_on",
+//!                 "fixed": [ { "rule", "severity", "entity", "environment",
+//!                              "principal" } ] } }
 //! ```
 //! `environment`, `principal` and `remediation` are `null` when they do not
 //! apply. `waiver` is `null` unless a waiver accepts the finding, else
@@ -32,15 +35,25 @@
 //! resolved to and the SHA-256 of its rule files, as `secretary.lock` holds
 //! them.
 //!
+//! With `--baseline PREVIOUS.json` (and only then, so a run without one
+//! prints what it always did), each finding has `baseline`: `"new"` or
+//! `"unchanged"`, and the top-level `baseline` says which file, how many
+//! findings are new (`new_at_or_above_fail_on` of them unwaived at or above
+//! `--fail-on`: what `--fail-on-new` fails on) and lists the findings of the
+//! baseline this run no longer has (`fixed`) by their key fields and
+//! severity. `summary.passed` stays the verdict on all findings.
+//!
 //! Keys never disappear within a version; new keys may be added (`waiver`,
 //! `waivers`, `summary.waived`, `not_checked`, `summary.not_checked`,
-//! `overrides` and `packs` were added in version 1).
+//! `overrides`, `packs` and, with `--baseline`, `baseline` were added in
+//! version 1).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::baseline::{BaselineFinding, Comparison, State};
 use crate::findings::{AppliedWaiver, Report, Severity, WaiverState, WaiverStatus};
 use crate::observe::ObservationKind;
 use crate::packs::Pack;
@@ -57,6 +70,18 @@ struct JsonReport<'a> {
     overrides: Vec<JsonOverride<'a>>,
     packs: &'a [Pack],
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+/// This run against `--baseline`.
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    new: usize,
+    unchanged: usize,
+    new_at_or_above_fail_on: usize,
+    fixed: &'a [BaselineFinding],
 }
 
 #[derive(Serialize)]
@@ -100,6 +125,8 @@ struct JsonFinding<'a> {
     line: usize,
     column: usize,
     waiver: Option<JsonWaiver<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<State>,
 }
 
 #[derive(Serialize)]
@@ -172,15 +199,30 @@ struct Summary {
     passed: bool,
 }
 
+/// The run's settings the JSON report states beside its findings.
+pub struct Run<'a> {
+    /// The rule packs the rules came from.
+    pub packs: &'a [Pack],
+    /// The evaluation date (`--now`).
+    pub now: jiff::civil::Date,
+    pub fail_on: Severity,
+    /// This run against `--baseline`, when one is given.
+    pub baseline: Option<&'a Comparison>,
+}
+
 pub fn render(
     out: &mut dyn Write,
     report: &Report,
     not_checked: &[NotChecked],
     overrides: &[Override],
-    packs: &[Pack],
-    now: jiff::civil::Date,
-    fail_on: Severity,
+    run: &Run,
 ) -> io::Result<()> {
+    let Run {
+        packs,
+        now,
+        fail_on,
+        baseline,
+    } = *run;
     let counts = report.count_by_severity();
     let mut by_severity = BTreeMap::new();
     for level in Severity::RULE_LEVELS.into_iter().chain([Severity::Error]) {
@@ -196,7 +238,8 @@ pub fn render(
         findings: report
             .findings
             .iter()
-            .map(|f| JsonFinding {
+            .enumerate()
+            .map(|(index, f)| JsonFinding {
                 rule: &f.rule,
                 severity: f.severity,
                 entity: f.entity_text(),
@@ -209,6 +252,7 @@ pub fn render(
                 line: f.location.line,
                 column: f.location.column,
                 waiver: f.waiver.as_ref().map(JsonWaiver::from),
+                baseline: baseline.and_then(|b| b.states.get(index).copied()),
             })
             .collect(),
         waivers: report.waivers.iter().map(JsonWaiverStatus::from).collect(),
@@ -246,6 +290,13 @@ pub fn render(
             not_checked: not_checked.iter().map(|group| group.rules.len()).sum(),
             passed: !report.fails_at(fail_on),
         },
+        baseline: baseline.map(|b| JsonBaseline {
+            file: &b.file,
+            new: b.new_count(),
+            unchanged: b.unchanged_count(),
+            new_at_or_above_fail_on: b.new_failing_count(report, fail_on),
+            fixed: &b.fixed,
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -21,7 +21,12 @@
 //! `<skipped>` with the reason, never a pass. A rule a setting switched off
 //! (`enabled: false`) has one `<skipped>` case, `disabled`, saying who
 //! decided and why; a re-graded rule's suite carries its `default-severity`
-//! and the `override`. No times, timestamps or ids
+//! and the `override`.
+//!
+//! With a baseline (`--baseline`), each finding's case has a `baseline`
+//! property, `new` or `unchanged`, and one more suite, `baseline`, holds a
+//! passing case per finding of the baseline this run no longer has (named
+//! `fixed: ` and the case name it had), with the counts as properties. No times, timestamps or ids
 //! are written, so two runs give the same bytes.
 
 use std::io::{self, Write};
@@ -31,6 +36,7 @@ use quick_junit::{
 };
 
 use super::catalog::rule_docs;
+use crate::baseline::Comparison;
 use crate::findings::{Finding, Report, Severity};
 use crate::policy::{NotChecked, RuleSet};
 
@@ -49,6 +55,7 @@ pub fn render(
     rules: &RuleSet,
     not_checked: &[NotChecked],
     fail_on: Severity,
+    baseline: Option<&Comparison>,
 ) -> io::Result<()> {
     let mut junit = JunitReport::new(env!("CARGO_PKG_NAME"));
     for (id, doc) in rule_docs(report, rules) {
@@ -69,9 +76,15 @@ pub fn render(
         }
         let classname = format!("secretary.{id}");
         let mut any = false;
-        for finding in report.findings.iter().filter(|f| f.rule == id) {
+        for (index, finding) in report.findings.iter().enumerate() {
+            if finding.rule != id {
+                continue;
+            }
             any = true;
             let mut case = TestCase::new(case_name(finding), status(finding, fail_on));
+            if let Some(state) = baseline.and_then(|b| b.states.get(index)) {
+                case.add_property(Property::new("baseline", state.as_str()));
+            }
             case.set_classname(classname.as_str());
             if finding.waiver.is_none() && finding.severity < fail_on {
                 case.set_system_out(format!(
@@ -108,8 +121,33 @@ pub fn render(
         }
         junit.add_test_suite(suite);
     }
+    if let Some(baseline) = baseline {
+        junit.add_test_suite(fixed_suite(baseline));
+    }
     junit.serialize(&mut *out).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// The suite of the baseline's findings this run no longer has.
+fn fixed_suite(baseline: &Comparison) -> TestSuite {
+    let mut suite = TestSuite::new("baseline");
+    suite.add_property(Property::new("file", baseline.file.as_ref()));
+    suite.add_property(Property::new("new", baseline.new_count().to_string()));
+    suite.add_property(Property::new("fixed", baseline.fixed.len().to_string()));
+    for f in &baseline.fixed {
+        let mut name = format!("fixed: {}", f.entity);
+        if let Some(env) = &f.environment {
+            name.push_str(&format!(" in {env}"));
+        }
+        if let Some(principal) = &f.principal {
+            name.push_str(&format!(" by {principal}"));
+        }
+        let mut case = TestCase::new(name, TestCaseStatus::success());
+        case.set_classname(format!("secretary.{}", f.rule));
+        case.set_system_out(format!("fixed since the baseline `{}`", baseline.file));
+        suite.add_test_case(case);
+    }
+    suite
 }
 
 fn case_name(finding: &Finding) -> String {

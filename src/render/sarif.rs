@@ -23,6 +23,12 @@
 //! invocation (`toolExecutionNotifications`, `associatedRule`), saying
 //! "not checked" and how to enable it, so no viewer takes it for a pass.
 //!
+//! With a baseline (`--baseline`), every result has SARIF's own
+//! `baselineState`, `new` or `unchanged`, and each finding of the baseline
+//! this run no longer has is a result with `baselineState: "absent"`
+//! (kind `pass`, level `none`, at the place the baseline said), so a viewer
+//! can show what was fixed.
+//!
 //! Output is deterministic: rules sorted by id, results in report order,
 //! every map a `BTreeMap`; no timestamps.
 
@@ -33,6 +39,7 @@ use serde_json::json;
 use serde_sarif::sarif;
 
 use super::catalog::{rule_docs, RuleDoc};
+use crate::baseline::{BaselineFinding, Comparison};
 use crate::findings::{Finding, Report, Severity};
 use crate::policy::{NotChecked, Override, RuleSet};
 use crate::source::Location;
@@ -53,6 +60,7 @@ pub fn render(
     report: &Report,
     rules: &RuleSet,
     not_checked: &[NotChecked],
+    baseline: Option<&Comparison>,
 ) -> io::Result<()> {
     let docs = rule_docs(report, rules);
     let index: BTreeMap<&str, i64> = docs
@@ -70,11 +78,27 @@ pub fn render(
             descriptor
         })
         .collect();
-    let results: Vec<sarif::Result> = report
+    let mut results: Vec<sarif::Result> = report
         .findings
         .iter()
-        .map(|finding| result(finding, index.get(finding.rule.as_str()).copied()))
+        .enumerate()
+        .map(|(i, finding)| {
+            let mut result = result(finding, index.get(finding.rule.as_str()).copied());
+            if let Some(state) = baseline.and_then(|b| b.states.get(i)) {
+                result.baseline_state = Some(json!(state.as_str()));
+            }
+            result
+        })
         .collect();
+    if let Some(baseline) = baseline {
+        results.extend(baseline.fixed.iter().map(|finding| {
+            absent(
+                finding,
+                &baseline.file,
+                index.get(finding.rule.as_str()).copied(),
+            )
+        }));
+    }
 
     let driver = sarif::ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
@@ -264,7 +288,7 @@ fn result(finding: &Finding, rule_index: Option<i64>) -> sarif::Result {
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_owned(),
-            fingerprint(finding),
+            finding.key(),
         )]))
         .properties(
             sarif::PropertyBag::builder()
@@ -300,16 +324,55 @@ fn result(finding: &Finding, rule_index: Option<i64>) -> sarif::Result {
     result
 }
 
-/// What identifies a finding across runs: never its message or location,
-/// which may change, and never a value.
-pub fn fingerprint(finding: &Finding) -> String {
-    format!(
-        "{}|{}|{}|{}",
-        finding.rule,
-        finding.entity_text(),
-        finding.environment.as_deref().unwrap_or(""),
-        finding.principal_text().unwrap_or_default()
-    )
+/// A finding of the baseline this run no longer has: a passing result,
+/// `absent` from this run.
+fn absent(finding: &BaselineFinding, file: &str, rule_index: Option<i64>) -> sarif::Result {
+    let mut location = sarif::Location::builder().build();
+    if let Some(at) = &finding.location {
+        location.physical_location = Some(physical(at));
+    }
+    if !finding.entity.is_empty() {
+        location.logical_locations = Some(vec![sarif::LogicalLocation::builder()
+            .fully_qualified_name(finding.entity.clone())
+            .kind("resource")
+            .build()]);
+    }
+    let mut properties = BTreeMap::from([("entity".to_owned(), json!(finding.entity))]);
+    if let Some(severity) = finding.severity {
+        properties.insert("severity".to_owned(), json!(severity.as_str()));
+    }
+    if let Some(env) = &finding.environment {
+        properties.insert("environment".to_owned(), json!(env));
+    }
+    if let Some(principal) = &finding.principal {
+        properties.insert("principal".to_owned(), json!(principal));
+    }
+    let mut result = sarif::Result::builder()
+        .rule_id(finding.rule.clone())
+        .level(sarif::ResultLevel::None)
+        .kind(sarif::ResultKind::Pass)
+        .message(
+            sarif::Message::builder()
+                .text(format!(
+                    "fixed since the baseline `{file}`: no longer found on {}",
+                    finding.entity
+                ))
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_owned(),
+            finding.key(),
+        )]))
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        )
+        .build();
+    result.rule_index = rule_index;
+    result.baseline_state = Some(json!("absent"));
+    result
 }
 
 fn physical(location: &Location) -> sarif::PhysicalLocation {

@@ -45,6 +45,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("checklist.md", include_str!("../../templates/checklist.md")),
     ("findings.md", include_str!("../../templates/findings.md")),
+    ("baseline.md", include_str!("../../templates/baseline.md")),
     ("evidence.md", include_str!("../../templates/evidence.md")),
     ("matrix.md", include_str!("../../templates/matrix.md")),
     (

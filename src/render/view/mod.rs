@@ -16,6 +16,7 @@
 //! and the audit evidence with its digests ([`evidence`]) each build their
 //! own part.
 
+mod baseline;
 mod checklist;
 mod evidence;
 mod frameworks;
@@ -35,6 +36,7 @@ use crate::observe::ObservationKind;
 use crate::policy::RuleSet;
 use crate::source::SourceTexts;
 
+pub use baseline::{baseline, BaselineView, FixedView};
 pub use checklist::{
     anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
     OTHER_RULES_ITEM,
@@ -112,6 +114,9 @@ pub struct View {
     pub frameworks: Vec<FrameworkView>,
     /// The "At a glance" pictures, each with its text equivalent.
     pub pictures: Vec<Picture>,
+    /// This run against `--baseline`: new and fixed findings; `None`
+    /// without a baseline.
+    pub baseline: Option<BaselineView>,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -254,6 +259,7 @@ pub fn build(
         matrix: matrix::matrix(inventory, context.now),
         frameworks,
         pictures,
+        baseline: None,
     }
 }
 
