@@ -13,11 +13,14 @@
 //!
 //! The view types here are the report's frame and its findings; the
 //! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
-//! and the audit evidence with its digests ([`evidence`]) each build their
-//! own part.
+//! with its score ([`coverage`]), the audit evidence with its digests
+//! ([`evidence`]) and the header's scope and sign-off ([`scope`]) each build
+//! their own part.
 
 mod checklist;
+mod coverage;
 mod evidence;
+mod scope;
 mod tables;
 
 use std::collections::BTreeSet;
@@ -35,10 +38,12 @@ pub use checklist::{
     anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
     OTHER_RULES_ITEM,
 };
+pub use coverage::{Score, Unknown};
 pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
 };
+pub use scope::{ScopeView, SignOff};
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
     NeverLogRow, RotationDue, RotationView, SecretGroup, SecretRow,
@@ -93,6 +98,11 @@ pub struct View {
     pub not_checked_rules: Vec<NotCheckedRules>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+    /// What the report covers (`system:`), its title, the sign-off fields
+    /// and the evidence digest: the report's header.
+    pub scope: ScopeView,
+    /// "N of M checklist items pass" (see [`coverage`]).
+    pub score: Score,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -187,7 +197,14 @@ pub fn build(
     context: &ViewContext,
 ) -> View {
     let findings = findings(report, rules, context.fail_on);
-    let checklist = checklist::checklist(rules, &findings, &context.observed);
+    let checklist = checklist::checklist(
+        rules,
+        &findings,
+        &context.observed,
+        &report.facts,
+        &coverage::unknown_facts(inventory),
+    );
+    let evidence = evidence::evidence(inventory, report, rules, texts, context);
     View {
         version: VIEW_VERSION,
         tool: tool(),
@@ -211,9 +228,11 @@ pub fn build(
                 rules: group.rules,
             })
             .collect(),
+        scope: scope::scope(inventory, &evidence),
+        score: coverage::score(&checklist),
         checklist,
         findings,
-        evidence: evidence::evidence(inventory, report, rules, texts, context),
+        evidence,
     }
 }
 
