@@ -47,7 +47,10 @@ fn state(doc: &Html, title: &str) -> String {
     let strong = Selector::parse("strong").unwrap();
     let label = Selector::parse(".state").unwrap();
     doc.select(&item)
-        .find(|li| li.select(&strong).any(|s| s.text().collect::<String>() == title))
+        .find(|li| {
+            li.select(&strong)
+                .any(|s| s.text().collect::<String>() == title)
+        })
         .and_then(|li| li.select(&label).next())
         .map(|s| s.text().collect())
         .unwrap_or_else(|| "absent".to_owned())
@@ -61,7 +64,10 @@ fn score(doc: &Html) -> (usize, usize) {
 }
 
 fn not_checked_rows(doc: &Html) -> Vec<String> {
-    texts(doc, "#not-checked table.not-checked tbody tr td:first-child")
+    texts(
+        doc,
+        "#not-checked table.not-checked tbody tr td:first-child",
+    )
 }
 
 #[test]
@@ -109,8 +115,11 @@ fn each_state_on_an_inventory_made_for_it() {
         let text: String = li.text().collect();
         if text.contains('\u{2611}') {
             assert!(
-                li.value().has_class("pass", scraper::CaseSensitivity::CaseSensitive)
-                    || li.value().has_class("waived", scraper::CaseSensitivity::CaseSensitive),
+                li.value()
+                    .has_class("pass", scraper::CaseSensitivity::CaseSensitive)
+                    || li
+                        .value()
+                        .has_class("waived", scraper::CaseSensitivity::CaseSensitive),
                 "{text}"
             );
         }
@@ -135,7 +144,10 @@ fn the_score_counts_every_item_but_the_not_applicable_ones() {
     let md = report(dir.path(), &inventory("", "", ROTATED), "markdown", &[]).stdout;
     assert_contains(
         &md,
-        &format!("**{pass} of {} checklist items pass**", applicable + not_checked),
+        &format!(
+            "**{pass} of {} checklist items pass**",
+            applicable + not_checked
+        ),
     );
 }
 
@@ -154,7 +166,10 @@ fn observing_less_never_raises_the_score() {
     let (n_without, m_without) = scored(&[]);
     // Without IAM data the IAM items are not checked: still in M, not in N.
     assert_eq!(m_with, m_without);
-    assert!(n_without < n_with, "{n_without} of {m_without} vs {n_with} of {m_with}");
+    assert!(
+        n_without < n_with,
+        "{n_without} of {m_without} vs {n_with} of {m_with}"
+    );
 
     // An item made not applicable (its facts removed) leaves M, and N
     // never grows.
@@ -209,7 +224,10 @@ fn the_header_shows_the_scope_sign_off_and_digest() {
 
     // The same header in Markdown.
     let md = report(dir.path(), &text, "markdown", &[]).stdout;
-    assert!(md.starts_with("# Secrets compliance report: payments\n"), "{md}");
+    assert!(
+        md.starts_with("# Secrets compliance report: payments\n"),
+        "{md}"
+    );
     for line in [
         "| System | payments |",
         "| Owners | payments-team, security |",
@@ -235,5 +253,8 @@ fn without_system_the_title_is_the_default_and_every_environment_is_in_scope() {
     assert_eq!(texts(&doc, "h1"), ["Secrets compliance report"]);
     let md = report(dir.path(), &inventory("", OWNER, ROTATED), "markdown", &[]).stdout;
     assert!(md.starts_with("# Secrets compliance report\n"), "{md}");
-    assert_contains(&md, "| Environments in scope | all declared: `dev`, `production` |");
+    assert_contains(
+        &md,
+        "| Environments in scope | all declared: `dev`, `production` |",
+    );
 }
