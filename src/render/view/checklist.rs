@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::coverage::Unknown;
 use super::FindingView;
 use crate::observe::ObservationKind;
 use crate::policy::{Rule, RuleSet};
@@ -81,6 +80,15 @@ impl ChecklistStatus {
             Self::Pass => "pass",
         }
     }
+}
+
+/// Facts a rule cannot judge because the inventory does not know a value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unknown {
+    /// How many facts (instances).
+    pub count: usize,
+    /// What is unknown, e.g. "encryption `unknown`".
+    pub what: &'static str,
 }
 
 #[derive(Debug, Serialize)]

@@ -16,18 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::checklist::{ChecklistItem, ChecklistStatus};
+use super::checklist::{ChecklistItem, ChecklistStatus, Unknown};
 use crate::inventory::model::Inventory;
 use crate::inventory::raw::{Classification, Tier};
-
-/// Facts a rule cannot judge because the inventory does not know a value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Unknown {
-    /// How many facts (instances).
-    pub count: usize,
-    /// What is unknown, e.g. "encryption `unknown`".
-    pub what: &'static str,
-}
 
 /// Unknown facts by rule id:
 ///

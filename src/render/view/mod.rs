@@ -36,9 +36,9 @@ use crate::source::SourceTexts;
 
 pub use checklist::{
     anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
-    OTHER_RULES_ITEM,
+    Unknown, OTHER_RULES_ITEM,
 };
-pub use coverage::{Score, Unknown};
+pub use coverage::Score;
 pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
