@@ -56,6 +56,7 @@ codes! {
     DuplicateRuleId => "duplicate-rule-id",
     DuplicateSettings => "duplicate-settings",
     DuplicateSourcesRepository => "duplicate-sources-repository",
+    DuplicateSystem => "duplicate-system",
     EmptyField => "empty-field",
     EmptyFile => "empty-file",
     EmptyInventoryDirectory => "empty-inventory-directory",

@@ -264,6 +264,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Every declared waiver and its state, for the audit ledger.
     pub waivers: Vec<WaiverStatus>,
+    /// How many facts each rule was asked about, by rule id (see
+    /// `evaluate::Evaluation::facts`): a checklist item whose rules were
+    /// asked about none is "not applicable". Rules asked about none are
+    /// absent.
+    pub facts: BTreeMap<String, usize>,
 }
 
 impl Report {
@@ -273,6 +278,7 @@ impl Report {
         Self {
             findings,
             waivers: Vec::new(),
+            facts: BTreeMap::new(),
         }
     }
 

@@ -176,10 +176,14 @@ pub fn judge(loaded: Loaded, observations: &Observations) -> Checked {
         now,
     } = loaded;
     let plan = evaluate::plan::plan(&inventory, now, &rules.entity_literals, observations);
-    let mut findings = evaluate::evaluate(&plan, &rules, entities::schema::schema());
+    let evaluate::Evaluation {
+        mut findings,
+        facts,
+    } = evaluate::evaluate_counted(&plan, &rules, entities::schema::schema());
     findings.extend(observations.gap_findings());
     drop(plan);
-    let report = waivers::apply(Report::new(findings), &inventory.waivers, now);
+    let mut report = waivers::apply(Report::new(findings), &inventory.waivers, now);
+    report.facts = facts;
     let not_checked = rules.not_checked(&observations.kinds(), &report.findings);
     Checked {
         inventory,

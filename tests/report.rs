@@ -249,6 +249,7 @@ fn html_report_is_one_well_formed_self_contained_file() {
     assert_eq!(
         headings,
         [
+            "Not checked",
             "At a glance",
             "Compliance checklist",
             "Frameworks",

@@ -42,6 +42,7 @@ mod repository;
 mod rule_settings;
 mod rules;
 mod rules_test_command;
+mod scope_score;
 mod stacks;
 mod stores_live;
 mod stores_rules;

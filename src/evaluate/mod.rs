@@ -18,6 +18,8 @@
 
 pub mod plan;
 
+use std::collections::{BTreeMap, HashMap};
+
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request, Schema};
 use rayon::prelude::*;
 
@@ -31,27 +33,72 @@ use plan::EntityPlan;
 
 /// Evaluates every fact of every chunk of `plan` against `rules`.
 pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<Finding> {
+    evaluate_counted(plan, rules, schema).findings
+}
+
+/// The findings of an evaluation, and how many facts each rule was asked
+/// about.
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Facts evaluated, by rule id. A fact counts for a rule when the rule's
+    /// policy set was asked about it, screened or not: every fact of the
+    /// rule's action and resource type (e.g. every secret instance for a
+    /// `store` rule on `SecretInstance`), whether the rule's screen let it
+    /// through to Cedar or rejected it as plain data, since both are a
+    /// verdict on the fact. Rules asked about no fact are absent.
+    pub facts: BTreeMap<String, usize>,
+}
+
+/// Facts asked, by the address of the policy set asked (stable while the
+/// rules are borrowed).
+type SetCounts<'r> = HashMap<usize, (&'r PolicySet, usize)>;
+
+/// [`evaluate`], counting the facts each rule was asked about.
+pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Evaluation {
     // Entities the rules name can be read by any request.
     let literals: Vec<EntityUid> = rules
         .entity_literals
         .iter()
         .map(|(type_name, id)| crate::entities::uid(type_name, id))
         .collect();
-    (0..plan.chunk_count())
+    let (findings, counts) = (0..plan.chunk_count())
         .into_par_iter()
-        .flat_map_iter(|index| {
-            evaluate_chunk(plan.build_chunk(index), rules, schema, &literals).unwrap_or_else(
-                |problem| {
-                    vec![Finding::new(
-                        "internal-error",
-                        Severity::Error,
-                        format!("{problem}; please report this"),
-                        plan.chunk_location(index),
-                    )]
-                },
+        .map(|index| {
+            let mut counts = SetCounts::new();
+            let findings = evaluate_chunk(
+                plan.build_chunk(index),
+                rules,
+                schema,
+                &literals,
+                &mut counts,
             )
+            .unwrap_or_else(|problem| {
+                vec![Finding::new(
+                    "internal-error",
+                    Severity::Error,
+                    format!("{problem}; please report this"),
+                    plan.chunk_location(index),
+                )]
+            });
+            (findings, counts)
         })
-        .collect()
+        .reduce(
+            || (Vec::new(), SetCounts::new()),
+            |(mut findings, mut counts), (more, more_counts)| {
+                findings.extend(more);
+                for (key, (set, n)) in more_counts {
+                    counts.entry(key).or_insert((set, 0)).1 += n;
+                }
+                (findings, counts)
+            },
+        );
+    let mut facts = BTreeMap::new();
+    for (set, n) in counts.into_values() {
+        for policy in set.policies() {
+            *facts.entry(policy.id().to_string()).or_insert(0) += n;
+        }
+    }
+    Evaluation { findings, facts }
 }
 
 /// What a fact still needs after its screens.
@@ -65,11 +112,12 @@ enum Verdict<'r> {
 /// Screens every fact of one chunk, then asks Cedar about the facts some
 /// rule may match, with a Cedar store of only the entities those facts
 /// can reach (see [`crate::entities::data`]).
-fn evaluate_chunk(
+fn evaluate_chunk<'r>(
     store: EntityStore,
-    rules: &RuleSet,
+    rules: &'r RuleSet,
     schema: &Schema,
     literals: &[EntityUid],
+    counts: &mut SetCounts<'r>,
 ) -> Result<Vec<Finding>, String> {
     if cfg!(debug_assertions) {
         // Debug builds, and so the tests, check every entity against the
@@ -82,6 +130,19 @@ fn evaluate_chunk(
         .iter()
         .map(|fact| screen_fact(fact, &index, rules))
         .collect();
+    for fact in &facts {
+        let resource_type = fact.resource.type_name().basename();
+        if let Some(Some(applicable)) = rules.policies_for(fact.action, resource_type) {
+            let sets = applicable
+                .unscreened
+                .into_iter()
+                .chain(applicable.screened.iter().map(|s| &s.policies));
+            for set in sets {
+                let key = std::ptr::from_ref::<PolicySet>(set) as usize;
+                counts.entry(key).or_insert((set, 0)).1 += 1;
+            }
+        }
+    }
     let asked = || {
         facts
             .iter()

@@ -33,6 +33,21 @@ pub struct Inventory {
     pub settings: Settings,
     /// The real files the inventory describes (`sources:`), resolved.
     pub sources: Sources,
+    /// The system the inventory describes (`system:`), when declared.
+    pub system: Option<System>,
+}
+
+/// The scope of an audit (`system:`): shown in the report's title and header.
+#[derive(Debug, Clone)]
+pub struct System {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owners: Vec<String>,
+    /// Declared environment names, in the order written.
+    pub environments_in_scope: Vec<String>,
+    pub reviewer: Option<String>,
+    /// Where `system:` is written.
+    pub location: Location,
 }
 
 /// The real files an inventory describes, with paths resolved against the

@@ -63,6 +63,34 @@ pub struct RawDocument {
     /// to the file that names them.
     #[serde(default)]
     pub sources: Option<RawSources>,
+    /// What this inventory describes, for the report's title and header: the system's
+    /// name, owners, the environments in the audit's scope and the reviewer (written in
+    /// at most one file).
+    #[serde(default)]
+    pub system: Option<Spanned<RawSystem>>,
+}
+
+/// The system an inventory describes: the scope of an audit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "System")]
+pub struct RawSystem {
+    /// The system's name, e.g. `payments`: the report is titled after it.
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    /// One or two sentences on what the system is.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who answers for the system (teams or people).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub owners: Vec<Spanned<String>>,
+    /// The declared environments the audit covers, e.g. `[production]`; each must be
+    /// declared under `environments`. When absent, every environment is in scope.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub environments_in_scope: Vec<Spanned<String>>,
+    /// Who reviews and signs the report.
+    #[serde(default)]
+    pub reviewer: Option<Spanned<String>>,
 }
 
 /// The real files an inventory describes.

@@ -44,6 +44,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/rotation-due.md"),
     ),
     ("checklist.md", include_str!("../../templates/checklist.md")),
+    ("scope.md", include_str!("../../templates/scope.md")),
+    ("score.md", include_str!("../../templates/score.md")),
     ("findings.md", include_str!("../../templates/findings.md")),
     ("baseline.md", include_str!("../../templates/baseline.md")),
     ("evidence.md", include_str!("../../templates/evidence.md")),

@@ -7,7 +7,8 @@
 
 //!
 //! One module per concern: [`names`] collects what every file defines,
-//! [`settings`] reads `settings:` and `sources:`, [`items`] environments,
+//! [`settings`] reads `settings:` and `sources:`, [`system`] `system:`,
+//! [`items`] environments,
 //! services, stores and identities, [`secrets`] secrets and instances,
 //! [`values`] value sources and formats, [`reads`] reads and env vars,
 //! [`waivers`] waivers. This module runs them and merges the files.
@@ -17,6 +18,7 @@ mod names;
 mod reads;
 mod secrets;
 mod settings;
+mod system;
 pub use settings::rule_settings;
 mod values;
 mod waivers;
@@ -123,6 +125,7 @@ fn validate_documents(files: Vec<ParsedFile>, now: Date) -> Result<Inventory, Ve
     };
     v.settings(&files, &mut inventory);
     v.sources(&files, &names, &mut inventory);
+    v.system(&files, &names, &mut inventory);
     // Files validate independently against the names of all of them, and
     // each file's raw document is freed by the thread that read it: freeing
     // a large inventory is too slow to leave to one thread at the end.

@@ -1,8 +1,9 @@
 //! The compliance checklist: rules grouped into items by `@checklist`,
-//! each ticked, waived, failing or "not checked" (its rules judge only
-//! observations the run did not make).
+//! each in exactly one state (see [`ChecklistStatus`]), with how many facts
+//! its rules judged and how many failed. Only `pass` and `waived` items are
+//! ticked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -20,29 +21,74 @@ pub struct ChecklistItem {
     pub anchor: String,
     pub ticked: bool,
     pub status: ChecklistStatus,
+    /// The state in words, e.g. "not applicable" (see [`ChecklistStatus::label`]).
+    pub label: &'static str,
     pub rules: Vec<ChecklistRule>,
     pub open: usize,
     pub waived: usize,
+    /// Facts its rules were asked about, summed over its rules (a fact
+    /// judged by two of its rules counts twice; see
+    /// `evaluate::Evaluation::facts`).
+    pub facts: usize,
+    /// Of those, the ones that failed: its findings, open or waived.
+    pub failed: usize,
+    /// Facts its rules could not judge for an `unknown` value, with what is
+    /// unknown: non-empty makes the item `incomplete`.
+    pub unknown: Vec<Unknown>,
     pub findings: Vec<FindingRef>,
     /// For a `not-checked` item: the observations that would check it.
     pub needs: Vec<ObservationKind>,
 }
 
-/// Where a checklist item stands, as templates see it (`item.status`).
+/// Where a checklist item stands, as templates see it (`item.status`):
+/// exactly one state, decided in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChecklistStatus {
-    /// No finding of its rules.
-    Pass,
-    /// Every finding of its rules waived.
-    Waived,
     /// Some finding of its rules open.
     Fail,
-    /// Every rule of the item judges observations the run did not make.
-    NotChecked,
     /// A rule of the item is switched off by a setting, and no finding is
     /// open: what the item claims was not all judged, so it is not ticked.
     Disabled,
+    /// Every rule of the item judges observations the run did not make.
+    NotChecked,
+    /// Its rules were asked about no fact: nothing to judge, never ticked,
+    /// and left out of the score.
+    NotApplicable,
+    /// Some facts hold a value the inventory leaves `unknown` (e.g.
+    /// `encryption: unknown`), so what the item claims is not known: never
+    /// ticked.
+    Incomplete,
+    /// Facts judged, every finding of its rules waived: ticked, and counted
+    /// as passing ("pass with waivers").
+    Waived,
+    /// Facts judged, no finding.
+    Pass,
+}
+
+impl ChecklistStatus {
+    /// The state as printed: state is always written as text, never only
+    /// as a colour or a tick.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Disabled => "disabled",
+            Self::NotChecked => "not checked",
+            Self::NotApplicable => "not applicable",
+            Self::Incomplete => "incomplete",
+            Self::Waived => "pass with waivers",
+            Self::Pass => "pass",
+        }
+    }
+}
+
+/// Facts a rule cannot judge because the inventory does not know a value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unknown {
+    /// How many facts (instances).
+    pub count: usize,
+    /// What is unknown, e.g. "encryption `unknown`".
+    pub what: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +161,8 @@ pub(super) fn checklist(
     rules: &RuleSet,
     findings: &[FindingView],
     observed: &BTreeSet<ObservationKind>,
+    facts: &BTreeMap<String, usize>,
+    unknown: &BTreeMap<&'static str, Unknown>,
     keep: impl Fn(&Rule) -> bool,
 ) -> Vec<ChecklistItem> {
     let mut ordered: Vec<&Rule> = rules.rules.values().filter(|r| keep(r)).collect();
@@ -182,14 +230,34 @@ pub(super) fn checklist(
             item.needs = needs;
         }
         let disabled = item.rules.iter().any(|r| r.disabled);
-        item.ticked = item.open == 0 && !not_checked && !disabled;
-        item.status = match (item.open, item.waived) {
-            (1.., _) => ChecklistStatus::Fail,
-            _ if disabled => ChecklistStatus::Disabled,
-            _ if not_checked => ChecklistStatus::NotChecked,
-            (0, 0) => ChecklistStatus::Pass,
-            _ => ChecklistStatus::Waived,
+        item.facts = item
+            .rules
+            .iter()
+            .map(|r| facts.get(&r.id).copied().unwrap_or(0))
+            .sum();
+        item.failed = item.open + item.waived;
+        item.unknown = item
+            .rules
+            .iter()
+            .filter_map(|r| unknown.get(r.id.as_str()).cloned())
+            .collect();
+        item.status = if item.open > 0 {
+            ChecklistStatus::Fail
+        } else if disabled {
+            ChecklistStatus::Disabled
+        } else if not_checked {
+            ChecklistStatus::NotChecked
+        } else if item.facts == 0 && item.waived == 0 {
+            ChecklistStatus::NotApplicable
+        } else if !item.unknown.is_empty() {
+            ChecklistStatus::Incomplete
+        } else if item.waived > 0 {
+            ChecklistStatus::Waived
+        } else {
+            ChecklistStatus::Pass
         };
+        item.label = item.status.label();
+        item.ticked = matches!(item.status, ChecklistStatus::Pass | ChecklistStatus::Waived);
     }
     items
 }
@@ -222,9 +290,13 @@ fn new_item(title: &str) -> ChecklistItem {
         anchor: anchor_slug("check-", title),
         ticked: true,
         status: ChecklistStatus::Pass,
+        label: "pass",
         rules: Vec::new(),
         open: 0,
         waived: 0,
+        facts: 0,
+        failed: 0,
+        unknown: Vec::new(),
         findings: Vec::new(),
         needs: Vec::new(),
     }
@@ -264,10 +336,20 @@ mod tests {
         for rule in rules.rules.values() {
             assert!(!rule.checklist.is_empty(), "{} has no @checklist", rule.id);
         }
-        let items = checklist(&rules, &[], &all_observed(), |_| true);
+        let items = checklist(
+            &rules,
+            &[],
+            &all_observed(),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            |_| true,
+        );
+        // Asked about no fact: nothing is ticked.
         assert!(items
             .iter()
-            .all(|i| i.ticked && i.title != OTHER_RULES_ITEM));
+            .all(|i| i.status == ChecklistStatus::NotApplicable
+                && !i.ticked
+                && i.title != OTHER_RULES_ITEM));
         let covered: usize = items.iter().map(|i| i.rules.len()).sum();
         assert_eq!(covered, rules.rules.len());
     }
@@ -292,7 +374,14 @@ mod tests {
             &mut texts,
         )
         .unwrap();
-        let items = checklist(&rules, &[], &all_observed(), |_| true);
+        let items = checklist(
+            &rules,
+            &[],
+            &all_observed(),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            |_| true,
+        );
         let rules_of = |title: &str| -> Vec<String> {
             items
                 .iter()

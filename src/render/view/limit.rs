@@ -170,6 +170,9 @@ impl LimitView {
                 .cloned()
                 .collect(),
             waivers: report.waivers.clone(),
+            // Facts are counted per rule, across environments: the checklist
+            // of a limited report still knows which rules had facts at all.
+            facts: report.facts.clone(),
         }
     }
 

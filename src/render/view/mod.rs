@@ -13,16 +13,19 @@
 //!
 //! The view types here are the report's frame and its findings; the
 //! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
-//! and the audit evidence with its digests ([`evidence`]) each build their
-//! own part.
+//! with its score ([`coverage`]), the audit evidence with its digests
+//! ([`evidence`]) and the header's scope and sign-off ([`scope`]) each build
+//! their own part.
 
 mod baseline;
 mod checklist;
+mod coverage;
 mod evidence;
 mod frameworks;
 mod limit;
 mod matrix;
 mod pictures;
+mod scope;
 mod tables;
 
 use std::collections::BTreeSet;
@@ -39,8 +42,9 @@ use crate::source::SourceTexts;
 pub use baseline::{baseline, BaselineView, FixedView};
 pub use checklist::{
     anchor_slug, ChecklistItem, ChecklistRule, ChecklistStatus, FindingRef, NotCheckedGroup,
-    OTHER_RULES_ITEM,
+    Unknown, OTHER_RULES_ITEM,
 };
+pub use coverage::Score;
 pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
@@ -49,6 +53,7 @@ pub use frameworks::{framework_of, ControlState, ControlView, FrameworkView};
 pub use limit::{known_frameworks, Limit, LimitView};
 pub use matrix::{Matrix, MatrixCell, MatrixRow, RotationState};
 pub use pictures::{Picture, PictureRow};
+pub use scope::{ScopeView, SignOff};
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
     NeverLogRow, RotationDue, RotationView, SecretGroup, SecretRow,
@@ -117,6 +122,11 @@ pub struct View {
     /// This run against `--baseline`: new and fixed findings; `None`
     /// without a baseline.
     pub baseline: Option<BaselineView>,
+    /// What the report covers (`system:`), its title, the sign-off fields
+    /// and the evidence digest: the report's header.
+    pub scope: ScopeView,
+    /// "N of M checklist items pass" (see [`coverage`]).
+    pub score: Score,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -218,9 +228,15 @@ pub fn build(
     let limited_report = context.limit.report(report);
     let report = &limited_report;
     let findings = findings(report, rules, context.fail_on);
-    let checklist = checklist::checklist(rules, &findings, &context.observed, |rule| {
-        context.limit.keeps_controls(&rule.controls)
-    });
+    let checklist = checklist::checklist(
+        rules,
+        &findings,
+        &context.observed,
+        &report.facts,
+        &coverage::unknown_facts(inventory),
+        |rule| context.limit.keeps_controls(&rule.controls),
+    );
+    let evidence = evidence::evidence(full_inventory, full_report, rules, texts, context);
     let summary = summary(report, context.fail_on);
     let frameworks = frameworks::frameworks(
         rules,
@@ -252,9 +268,11 @@ pub fn build(
                 rules: group.rules,
             })
             .collect(),
+        scope: scope::scope(inventory, &evidence),
+        score: coverage::score(&checklist),
         checklist,
         findings,
-        evidence: evidence::evidence(full_inventory, full_report, rules, texts, context),
+        evidence,
         limit: context.limit.clone(),
         matrix: matrix::matrix(inventory, context.now),
         frameworks,
