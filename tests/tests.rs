@@ -37,6 +37,7 @@ mod packs;
 mod published_defaults;
 mod report;
 mod repository;
+mod rotation;
 mod rule_settings;
 mod rules;
 mod rules_test_command;

@@ -43,6 +43,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rotation-due.md",
         include_str!("../../templates/rotation-due.md"),
     ),
+    (
+        "rotation-calendar.md",
+        include_str!("../../templates/rotation-calendar.md"),
+    ),
     ("checklist.md", include_str!("../../templates/checklist.md")),
     ("findings.md", include_str!("../../templates/findings.md")),
     ("evidence.md", include_str!("../../templates/evidence.md")),
@@ -57,6 +61,7 @@ pub const DOCS_TABLES: &[&str] = &[
     "encryption",
     "never-log",
     "rotation-due",
+    "rotation-calendar",
     "checklist",
     "findings",
 ];

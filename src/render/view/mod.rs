@@ -13,11 +13,12 @@
 //!
 //! The view types here are the report's frame and its findings; the
 //! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
-//! and the audit evidence with its digests ([`evidence`]) each build their
-//! own part.
+//! the audit evidence with its digests ([`evidence`]) and the rotation
+//! calendar ([`rotation`]) each build their own part.
 
 mod checklist;
 mod evidence;
+mod rotation;
 mod tables;
 
 use std::collections::BTreeSet;
@@ -38,6 +39,10 @@ pub use checklist::{
 pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
+};
+pub use rotation::{
+    calendar as rotation_calendar, RotationCalendar, RotationState, ScheduledRotation,
+    UnscheduledSecret,
 };
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
@@ -93,6 +98,9 @@ pub struct View {
     pub not_checked_rules: Vec<NotCheckedRules>,
     pub findings: Vec<FindingView>,
     pub evidence: Evidence,
+    /// Every instance with a rotation period against `now`, and the secrets
+    /// without one (the report's rotation calendar, `secretary rotation`).
+    pub rotation_calendar: RotationCalendar,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -214,6 +222,7 @@ pub fn build(
         checklist,
         findings,
         evidence: evidence::evidence(inventory, report, rules, texts, context),
+        rotation_calendar: rotation::calendar(inventory, context.now),
     }
 }
 
