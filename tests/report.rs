@@ -256,6 +256,7 @@ fn html_report_is_one_well_formed_self_contained_file() {
             "Secrets that must never be logged",
             "Environment variables",
             "Identities and least-privilege boundaries",
+            "IAM in the account",
             "Encryption at rest",
             "Audit evidence",
         ]

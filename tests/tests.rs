@@ -31,6 +31,7 @@ mod iam_faults;
 mod iam_live;
 mod iam_recorded;
 mod iam_rules;
+mod iam_tables;
 mod init_from;
 mod layout;
 mod packs;

@@ -126,6 +126,7 @@ impl Judged {
                 values: super::values::evidence(self.observations.values.as_ref()),
                 stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
                 packs: self.packs.clone(),
+                iam_snapshot: self.observations.iam.clone(),
             },
         )
     }

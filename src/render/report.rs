@@ -159,6 +159,7 @@ mod tests {
                 values: None,
                 stores: None,
                 packs: Vec::new(),
+                iam_snapshot: None,
             },
         )
     }

@@ -43,6 +43,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rotation-due.md",
         include_str!("../../templates/rotation-due.md"),
     ),
+    ("iam.md", include_str!("../../templates/iam.md")),
     (
         "rotation-calendar.md",
         include_str!("../../templates/rotation-calendar.md"),

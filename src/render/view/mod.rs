@@ -14,10 +14,12 @@
 //! The view types here are the report's frame and its findings; the
 //! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
 //! the audit evidence with its digests ([`evidence`]) and the rotation
-//! calendar ([`rotation`]) each build their own part.
+//! calendar ([`rotation`]) and the IAM tables ([`iam`]) each build their
+//! own part.
 
 mod checklist;
 mod evidence;
+mod iam;
 mod rotation;
 mod tables;
 
@@ -40,6 +42,7 @@ pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
 };
+pub use iam::{AdminRow, IamGroupRow, IamRoleRow, IamTables, IamUserRow, IdentityGrantRow, KeyRow};
 pub use rotation::{
     calendar as rotation_calendar, RotationCalendar, RotationState, ScheduledRotation,
     UnscheduledSecret,
@@ -73,6 +76,9 @@ pub struct ViewContext {
     pub stores: Option<StoresEvidence>,
     /// The rule packs loaded (`--policies git+…`), for the audit evidence.
     pub packs: Vec<crate::packs::Pack>,
+    /// The IAM snapshot the run observed (live or from a file), for the
+    /// report's IAM tables.
+    pub iam_snapshot: Option<crate::observe::iam::Snapshot>,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,6 +107,8 @@ pub struct View {
     /// Every instance with a rotation period against `now`, and the secrets
     /// without one (the report's rotation calendar, `secretary rotation`).
     pub rotation_calendar: RotationCalendar,
+    /// The account's IAM state as tables, when the run has IAM data.
+    pub iam_tables: IamTables,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -223,6 +231,7 @@ pub fn build(
         findings,
         evidence: evidence::evidence(inventory, report, rules, texts, context),
         rotation_calendar: rotation::calendar(inventory, context.now),
+        iam_tables: iam::tables(inventory, context.iam_snapshot.as_ref(), context.now),
     }
 }
 
