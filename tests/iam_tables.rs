@@ -35,7 +35,7 @@ fn iam_section(md: &str) -> &str {
 /// The rows (cell texts) of the HTML table with `class`.
 fn html_rows(html: &str, class: &str) -> Vec<Vec<String>> {
     let doc = Html::parse_document(html);
-    let rows = Selector::parse(&format!("#iam table.{class} tbody tr")).unwrap();
+    let rows = Selector::parse(&format!("#iam-account table.{class} tbody tr")).unwrap();
     let cell = Selector::parse("td").unwrap();
     doc.select(&rows)
         .map(|row| {
