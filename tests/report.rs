@@ -256,10 +256,11 @@ fn html_report_is_one_well_formed_self_contained_file() {
             "Findings",
             "Application secrets",
             "Secrets by environment",
-            "Rotation due",
+            "Rotation calendar",
             "Secrets that must never be logged",
             "Environment variables",
             "Identities and least-privilege boundaries",
+            "IAM in the account",
             "Encryption at rest",
             "Audit evidence",
         ]
@@ -370,7 +371,7 @@ fn html_escapes_inventory_text() {
     // Due in 90 - 22 = 68 days.
     assert_contains(
         &md.stdout,
-        "| `K` | prod | 2026-11-01 | 2027-01-30 | 68 (next 90 days) | team |",
+        "| `K` | prod | 90d | 2026-11-01 | 2027-01-30 | 68 days left | team | — | — |",
     );
 }
 

@@ -188,7 +188,7 @@ fn the_header_shows_the_scope_sign_off_and_digest() {
     let doc = html(dir.path(), &text, &[]);
     assert_eq!(texts(&doc, "h1"), ["Secrets compliance report: payments"]);
     assert_eq!(
-        texts(&doc, "title"),
+        texts(&doc, "head > title"),
         [format!("Secrets compliance report: payments ({NOW})")]
     );
     let scope: Vec<(String, String)> = texts(&doc, "#scope dt")

@@ -18,7 +18,7 @@ use secretary::source::Location;
 #[derive(Args, Debug)]
 #[command(
     after_help = "Tables: secrets, env-vars, identities, encryption, never-log, \
-rotation-due, checklist, findings (the markdown templates `NAME.md` of the report).\n\n\
+rotation-due, rotation-calendar, checklist, findings (the markdown templates `NAME.md` of the report).\n\n\
 Exit codes: 0 every file is current (or was updated), 1 with --check: some file is \
 stale (its diff is on stdout), 2 bad input (nothing is written)."
 )]

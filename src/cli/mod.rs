@@ -19,6 +19,7 @@ mod pipeline;
 mod policies;
 mod repo;
 mod report;
+mod rotation;
 mod schema;
 mod values;
 mod write;
@@ -68,6 +69,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Write the audit report: inventory tables, checklist, findings, evidence
     Report(report::ReportArgs),
+    /// Export the rotation schedule as iCalendar, CSV or JSON
+    Rotation(rotation::RotationArgs),
     /// Regenerate the tables between `secretary:begin`/`end` markers in markdown files
     Docs(docs::DocsArgs),
     /// List or explain the rules
@@ -101,6 +104,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Report(args) => report::run(args),
+        Command::Rotation(args) => rotation::run(args),
         Command::Docs(args) => docs::run(args),
         Command::Policies(command) => policies::run(command),
         Command::Schema(args) => schema::run(args),

@@ -176,6 +176,7 @@ impl Judged {
                 stores: super::aws::evidence(self.observations.stores.as_ref(), &observe.iam),
                 packs: self.packs.clone(),
                 limit,
+                iam_snapshot: self.observations.iam.clone(),
             },
         );
         view.baseline = self

@@ -15,7 +15,7 @@ use secretary::source::SourceTexts;
 #[derive(Args, Debug)]
 #[command(
     after_help = "Templates: report.md, report.html and the tables they include \
-(secrets.md, env-vars.md, identities.md, encryption.md, never-log.md, rotation-due.md, \
+(secrets.md, env-vars.md, identities.md, encryption.md, never-log.md, rotation-due.md, rotation-calendar.md, \
 checklist.md, findings.md, baseline.md, evidence.md, matrix.md, frameworks.md, at-a-glance.md); a file of the same name in `--templates DIR` \
 replaces one.\n\nSOURCE_DATE_EPOCH, when set, is the report's generation time, for \
 byte-identical reports.\n\nExit codes: 0 compliant, 1 findings at or above --fail-on \

@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod report;
+pub mod rotation;
 pub mod sarif;
 pub mod svg;
 pub mod templates;

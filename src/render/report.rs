@@ -160,6 +160,7 @@ mod tests {
                 stores: None,
                 packs: Vec::new(),
                 limit: Default::default(),
+                iam_snapshot: None,
             },
         )
     }

@@ -43,6 +43,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rotation-due.md",
         include_str!("../../templates/rotation-due.md"),
     ),
+    ("iam.md", include_str!("../../templates/iam.md")),
+    (
+        "rotation-calendar.md",
+        include_str!("../../templates/rotation-calendar.md"),
+    ),
     ("checklist.md", include_str!("../../templates/checklist.md")),
     ("scope.md", include_str!("../../templates/scope.md")),
     ("score.md", include_str!("../../templates/score.md")),
@@ -69,6 +74,7 @@ pub const DOCS_TABLES: &[&str] = &[
     "encryption",
     "never-log",
     "rotation-due",
+    "rotation-calendar",
     "checklist",
     "findings",
 ];

@@ -15,16 +15,19 @@
 //! inventory's tables ([`tables`]), the compliance checklist ([`checklist`])
 //! with its score ([`coverage`]), the audit evidence with its digests
 //! ([`evidence`]) and the header's scope and sign-off ([`scope`]) each build
-//! their own part.
+//! their own part, as do the rotation
+//! calendar ([`rotation`]) and the IAM tables ([`iam`]).
 
 mod baseline;
 mod checklist;
 mod coverage;
 mod evidence;
 mod frameworks;
+mod iam;
 mod limit;
 mod matrix;
 mod pictures;
+mod rotation;
 mod scope;
 mod tables;
 
@@ -50,9 +53,14 @@ pub use evidence::{
     ValuesEvidence,
 };
 pub use frameworks::{framework_of, ControlState, ControlView, FrameworkView};
+pub use iam::{AdminRow, IamGroupRow, IamRoleRow, IamTables, IamUserRow, IdentityGrantRow, KeyRow};
 pub use limit::{known_frameworks, Limit, LimitView};
 pub use matrix::{Matrix, MatrixCell, MatrixRow, RotationState};
 pub use pictures::{Picture, PictureRow};
+pub use rotation::{
+    calendar as rotation_calendar, RotationCalendar, RotationState as CalendarState,
+    ScheduledRotation, UnscheduledSecret,
+};
 pub use scope::{ScopeView, SignOff};
 pub use tables::{
     DueRow, EncryptionRow, EnvVarGroup, EnvVarRow, IdentityRow, InstanceRow, LayerKind,
@@ -86,6 +94,9 @@ pub struct ViewContext {
     /// The environments and frameworks the report is limited to (resolved
     /// by [`Limit::resolve`]); the default covers everything.
     pub limit: LimitView,
+    /// The IAM snapshot the run observed (live or from a file), for the
+    /// report's IAM tables.
+    pub iam_snapshot: Option<crate::observe::iam::Snapshot>,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,6 +138,11 @@ pub struct View {
     pub scope: ScopeView,
     /// "N of M checklist items pass" (see [`coverage`]).
     pub score: Score,
+    /// Every instance with a rotation period against `now`, and the secrets
+    /// without one (the report's rotation calendar, `secretary rotation`).
+    pub rotation_calendar: RotationCalendar,
+    /// The account's IAM state as tables, when the run has IAM data.
+    pub iam_tables: IamTables,
 }
 
 /// Rules not evaluated for want of one observation.
@@ -278,6 +294,8 @@ pub fn build(
         frameworks,
         pictures,
         baseline: None,
+        rotation_calendar: rotation::calendar(inventory, context.now),
+        iam_tables: iam::tables(inventory, context.iam_snapshot.as_ref(), context.now),
     }
 }
 
