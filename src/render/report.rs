@@ -191,11 +191,12 @@ mod tests {
         // The rotation item is ticked (its only finding is waived); the
         // encryption item is not.
         assert!(
-            md.contains("- [x] Rotation schedule documented and followed (1 waived)"),
+            md.contains("- [x] Rotation schedule documented and followed — **pass with waivers**"),
             "{md}"
         );
         assert!(
-            md.contains("- [ ] Secrets encrypted at rest — **1 open**"),
+            md.contains("- [ ] Secrets encrypted at rest — **fail**")
+                && md.contains("— **1 open**: [unencrypted-at-rest](#finding-2)"),
             "{md}"
         );
 
