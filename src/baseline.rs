@@ -101,6 +101,10 @@ pub struct Comparison {
     /// checked for want of an observation, switched off, or no longer
     /// loaded): never counted as fixed, since nothing looked again.
     pub not_rechecked: Vec<BaselineFinding>,
+    /// `--fail-on-new`: the run fails on new findings only, so an unchanged
+    /// finding fails no format's verdict either (JUnit marks a case failed
+    /// exactly when it fails the run).
+    pub only_new: bool,
 }
 
 impl Comparison {
@@ -134,7 +138,14 @@ impl Comparison {
             states,
             fixed,
             not_rechecked,
+            only_new: false,
         }
+    }
+
+    /// Whether the finding at `index` of the report can fail the run: every
+    /// finding does, except an unchanged one under `--fail-on-new`.
+    pub fn gates(&self, index: usize) -> bool {
+        !self.only_new || self.states.get(index) != Some(&State::Unchanged)
     }
 
     pub fn new_count(&self) -> usize {

@@ -403,3 +403,79 @@ fn an_output_never_replaces_the_baseline() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(fs::read(dir.path().join("prev.json")).unwrap(), before);
 }
+
+/// Under `--fail-on-new` every format gives the gate's verdict, the one the
+/// exit code gives: with one new high finding among unchanged ones, JUnit
+/// fails that one case only, JSON's `passed` follows the gate, and the
+/// human output says what the gate decided.
+#[test]
+fn under_fail_on_new_every_format_agrees_with_the_exit_code() {
+    let dir = sasha();
+    fix_jwt_default(dir.path());
+    save_json(dir.path(), "fixed.json");
+    fs::copy(
+        repo_root().join("examples/sasha/inventory/env-vars.yaml"),
+        dir.path().join("inventory/env-vars.yaml"),
+    )
+    .unwrap();
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["check", "--baseline", "fixed.json", "--fail-on-new"];
+        args.extend_from_slice(extra);
+        check(dir.path(), &args)
+    };
+    for (fail_on, code) in [("high", 1), ("critical", 0)] {
+        let junit = gate(&["--fail-on", fail_on, "--format", "junit"]);
+        assert_eq!(junit.code, code, "{}", junit.stderr);
+        let doc = roxmltree::Document::parse(&junit.stdout).unwrap();
+        let failed: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("failure") || n.has_tag_name("error"))
+            .map(|n| {
+                n.parent()
+                    .unwrap()
+                    .attribute("classname")
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let expected: Vec<String> = if code == 1 {
+            vec![format!("secretary.{FIXED_RULE}")]
+        } else {
+            vec![]
+        };
+        assert_eq!(failed, expected, "--fail-on {fail_on}");
+        // The unchanged findings at or above `high` pass, saying why.
+        if fail_on == "high" {
+            assert_contains(&junit.stdout, "unchanged since the baseline; --fail-on-new");
+        }
+
+        let json_run = gate(&["--fail-on", fail_on, "--format", "json"]);
+        assert_eq!(json_run.code, code);
+        let report = json(&json_run.stdout);
+        assert_eq!(report["summary"]["passed"], code == 0);
+        assert_eq!(report["baseline"]["fail_on_new"], true);
+
+        let human = gate(&["--fail-on", fail_on]);
+        assert_eq!(human.code, code);
+        let verdict = if code == 1 { "fails" } else { "passes" };
+        assert_contains(
+            &human.stdout,
+            &format!(
+                "--fail-on-new: {} new at or above `{fail_on}`: the gate {verdict}",
+                code
+            ),
+        );
+    }
+    // Without the gate, the unchanged findings fail JUnit cases as the run.
+    let scheduled = check(
+        dir.path(),
+        &["check", "--baseline", "fixed.json", "--format", "junit"],
+    );
+    assert_eq!(scheduled.code, 1);
+    let failures = roxmltree::Document::parse(&scheduled.stdout)
+        .unwrap()
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert!(failures > 1, "{failures}");
+}

@@ -85,6 +85,36 @@ fn markdown_and_html_reports_of_every_example_are_pinned() {
     }
 }
 
+/// One year after the pinned date every rotation of the examples has
+/// fallen due: the reports must still render (exit 0 or 1, nothing on
+/// stderr), with the overdue rows, calendar and score pinned.
+#[test]
+fn reports_of_every_example_one_year_later_are_pinned() {
+    let later = jiff::civil::Date::strptime("%Y-%m-%d", NOW)
+        .unwrap()
+        .saturating_add(jiff::Span::new().years(1))
+        .to_string();
+    for name in examples() {
+        let args = example_args(&name);
+        for (format, ext) in [("markdown", "md"), ("html", "html")] {
+            let r = run(secretary(&repo_root())
+                .env("SOURCE_DATE_EPOCH", EPOCH)
+                .arg("report")
+                .args(&args)
+                .args(["--now", &later, "--format", format]));
+            assert!(
+                r.code == 0 || r.code == 1,
+                "{name} {format} at {later}: exit {}\n{}",
+                r.code,
+                r.stderr
+            );
+            assert!(r.stderr.is_empty(), "{name}: {}", r.stderr);
+            assert_contains(&r.stdout, &later);
+            filtered(&format!("report-{name}-plus-1-year.{ext}"), &r.stdout);
+        }
+    }
+}
+
 #[test]
 fn check_markdown_summaries_of_every_example_are_pinned() {
     for name in examples() {

@@ -126,6 +126,36 @@ fn each_state_on_an_inventory_made_for_it() {
     }
 }
 
+/// An item's facts are its rules' own subject, not every fact of their
+/// type: "secret files readable by their owner only" judges the instances
+/// held in files, so with none it is not applicable, never a pass.
+#[test]
+fn an_item_judges_only_the_facts_its_rules_are_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = "Secret files readable by their owner only";
+    let facts = |doc: &Html| -> String {
+        let item = Selector::parse("ul.checklist > li").unwrap();
+        let strong = Selector::parse("strong").unwrap();
+        doc.select(&item)
+            .find(|li| {
+                li.select(&strong)
+                    .any(|s| s.text().collect::<String>() == files)
+            })
+            .map(|li| li.text().collect())
+            .unwrap_or_default()
+    };
+    let doc = html(dir.path(), &inventory("", OWNER, ROTATED), &[]);
+    assert_eq!(state(&doc, files), "not applicable", "{}", facts(&doc));
+    for (mode, expected) in [("0600", "pass"), ("0644", "fail")] {
+        let file =
+            format!("{ROTATED}        file: {{ path: /run/secrets/jwt, mode: \"{mode}\" }}\n");
+        let doc = html(dir.path(), &inventory("", OWNER, &file), &[]);
+        assert_eq!(state(&doc, files), expected, "{mode}: {}", facts(&doc));
+        // One fact judged: the one instance in a file.
+        assert_contains(&facts(&doc), "1 ");
+    }
+}
+
 #[test]
 fn the_score_counts_every_item_but_the_not_applicable_ones() {
     let dir = tempfile::tempdir().unwrap();

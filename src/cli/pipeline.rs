@@ -122,8 +122,10 @@ pub fn judge_against(
                         .iter()
                         .any(|group| group.rules.iter().any(|r| r == rule))
             };
-            judged.baseline = loaded
-                .map(|b| secretary::baseline::Comparison::new(&b, &checked.report, evaluated));
+            judged.baseline = loaded.map(|b| secretary::baseline::Comparison {
+                only_new: baseline.fail_on_new,
+                ..secretary::baseline::Comparison::new(&b, &checked.report, evaluated)
+            });
             Ok(judged)
         }
         (loaded, judged) => {

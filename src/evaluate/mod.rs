@@ -40,12 +40,14 @@ pub fn evaluate(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema) -> Vec<
 /// about.
 pub struct Evaluation {
     pub findings: Vec<Finding>,
-    /// Facts evaluated, by rule id. A fact counts for a rule when the rule's
-    /// policy set was asked about it, screened or not: every fact of the
-    /// rule's action and resource type (e.g. every secret instance for a
-    /// `store` rule on `SecretInstance`), whether the rule's screen let it
-    /// through to Cedar or rejected it as plain data, since both are a
-    /// verdict on the fact. Rules asked about no fact are absent.
+    /// Facts judged, by rule id: the facts of the rule's action and
+    /// resource type (e.g. every secret instance for a `store` rule on
+    /// `SecretInstance`) that carry the attributes the rule starts by
+    /// testing with `has` (its subject, [`crate::policy::screen::Screen::subject`]),
+    /// whether the rule's screen let them through to Cedar or rejected
+    /// them as plain data, since both are a verdict on the fact. A rule on
+    /// secret files counts the instances held in files, not every
+    /// instance. Rules with no such fact are absent: "not applicable".
     pub facts: BTreeMap<String, usize>,
 }
 
@@ -128,21 +130,8 @@ fn evaluate_chunk<'r>(
     let index = EntityIndex::new(&entities);
     let verdicts: Vec<Verdict> = facts
         .iter()
-        .map(|fact| screen_fact(fact, &index, rules))
+        .map(|fact| screen_fact(fact, &index, rules, counts))
         .collect();
-    for fact in &facts {
-        let resource_type = fact.resource.type_name().basename();
-        if let Some(Some(applicable)) = rules.policies_for(fact.action, resource_type) {
-            let sets = applicable
-                .unscreened
-                .into_iter()
-                .chain(applicable.screened.iter().map(|s| &s.policies));
-            for set in sets {
-                let key = std::ptr::from_ref::<PolicySet>(set) as usize;
-                counts.entry(key).or_insert((set, 0)).1 += 1;
-            }
-        }
-    }
     let asked = || {
         facts
             .iter()
@@ -188,9 +177,21 @@ fn evaluate_chunk<'r>(
     Ok(findings)
 }
 
+/// Counts `fact` for the rules of `set`.
+fn count<'r>(counts: &mut SetCounts<'r>, set: &'r PolicySet) {
+    let key = std::ptr::from_ref::<PolicySet>(set) as usize;
+    counts.entry(key).or_insert((set, 0)).1 += 1;
+}
+
 /// The rules that may match `fact`: those that apply to its action and
-/// resource type, less the screened ones whose screen rejects it.
-fn screen_fact<'r>(fact: &Fact, index: &EntityIndex<'_>, rules: &'r RuleSet) -> Verdict<'r> {
+/// resource type, less the screened ones whose screen rejects it. The fact
+/// is counted for each rule it is the subject of.
+fn screen_fact<'r>(
+    fact: &Fact,
+    index: &EntityIndex<'_>,
+    rules: &'r RuleSet,
+    counts: &mut SetCounts<'r>,
+) -> Verdict<'r> {
     let resource_type = fact.resource.type_name().basename();
     let Some(policies) = rules.policies_for(fact.action, resource_type) else {
         return Verdict::Done(vec![internal_error(
@@ -218,7 +219,13 @@ fn screen_fact<'r>(fact: &Fact, index: &EntityIndex<'_>, rules: &'r RuleSet) -> 
             .map(|env| (env, index.get(env).is_some())),
     )
     .find(|(_, present)| !present);
+    if let Some(set) = policies.unscreened {
+        count(counts, set);
+    }
     if let Some((missing, _)) = missing {
+        for screened in policies.screened {
+            count(counts, &screened.policies);
+        }
         return Verdict::Done(vec![internal_error(
             fact,
             format!("entity {missing} is not in the entity store"),
@@ -233,6 +240,11 @@ fn screen_fact<'r>(fact: &Fact, index: &EntityIndex<'_>, rules: &'r RuleSet) -> 
         context: &context,
         entities: index,
     };
+    for screened in policies.screened {
+        if screened.subject.admits(&subject) {
+            count(counts, &screened.policies);
+        }
+    }
     let sets: Vec<&PolicySet> = policies
         .unscreened
         .into_iter()

@@ -105,6 +105,7 @@ fn applicable_set(
                 if own.add(policy.clone()).is_ok() {
                     has_rules = true;
                     screened.push(ScreenedPolicy {
+                        subject: screen.subject(),
                         screen,
                         policies: own,
                     });

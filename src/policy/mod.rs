@@ -277,6 +277,10 @@ pub struct Applicable<'a> {
 #[derive(Clone)]
 pub struct ScreenedPolicy {
     pub screen: screen::Screen,
+    /// The facts the rule is about ([`screen::Screen::subject`]): the ones
+    /// counted as judged by it, so that a rule with nothing to judge is
+    /// "not applicable" in the report, never a pass.
+    pub subject: screen::Screen,
     pub policies: PolicySet,
 }
 

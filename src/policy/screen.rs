@@ -159,6 +159,22 @@ impl Screen {
         Some(Screen { tests })
     }
 
+    /// The rule's subject: the `has` tests its screen starts with (after
+    /// the scope), the attributes a fact must carry for the rule to say
+    /// anything about it at all. `resource has file_mode_wider_than_0600 &&
+    /// resource.file_mode_wider_than_0600` is about instances held in a
+    /// file, and an instance held elsewhere is not a fact the rule judged.
+    /// Empty (every fact of the rule's scope) when the rule starts otherwise.
+    pub fn subject(&self) -> Screen {
+        let tests = self
+            .tests
+            .iter()
+            .take_while(|test| matches!(test, Test::Is(..) | Test::Has(..) | Test::ContextHas(_)))
+            .cloned()
+            .collect();
+        Screen { tests }
+    }
+
     /// Whether the screen has any test at all.
     pub fn is_empty(&self) -> bool {
         self.tests.is_empty()

@@ -122,6 +122,14 @@ pub fn render(
     writeln!(out, "{}", summary_line(report, fail_on))?;
     if let Some(baseline) = baseline {
         writeln!(out, "{}", baseline_line(baseline))?;
+        if baseline.only_new {
+            let new = baseline.new_failing_count(report, fail_on);
+            let verdict = if new > 0 { "fails" } else { "passes" };
+            writeln!(
+                out,
+                "--fail-on-new: {new} new at or above `{fail_on}`: the gate {verdict} (unchanged findings are not gated; a scheduled run without it fails on them)"
+            )?;
+        }
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 //!   "summary": { "total", "by_severity", "fail_on", "at_or_above_fail_on", "errors",
 //!                "waived", "not_checked", "passed" },
 //!   "baseline": { "file", "new", "unchanged", "new_at_or_above_fail_on",
+//!                 "fail_on_new",
 //!                 "fixed": [ { "rule", "severity", "entity", "environment",
 //!                              "principal" } ] } }
 //! ```
@@ -81,6 +82,8 @@ struct JsonBaseline<'a> {
     new: usize,
     unchanged: usize,
     new_at_or_above_fail_on: usize,
+    /// `--fail-on-new`: the run's verdict counts the new findings only.
+    fail_on_new: bool,
     fixed: &'a [BaselineFinding],
 }
 
@@ -288,13 +291,18 @@ pub fn render(
             errors: report.errors().count(),
             waived: report.waived_count(),
             not_checked: not_checked.iter().map(|group| group.rules.len()).sum(),
-            passed: !report.fails_at(fail_on),
+            // The run's verdict: under `--fail-on-new`, on the new findings.
+            passed: match baseline {
+                Some(b) if b.only_new => b.new_failing_count(report, fail_on) == 0,
+                _ => !report.fails_at(fail_on),
+            },
         },
         baseline: baseline.map(|b| JsonBaseline {
             file: &b.file,
             new: b.new_count(),
             unchanged: b.unchanged_count(),
             new_at_or_above_fail_on: b.new_failing_count(report, fail_on),
+            fail_on_new: b.only_new,
             fixed: &b.fixed,
         }),
     };

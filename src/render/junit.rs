@@ -26,7 +26,9 @@
 //! With a baseline (`--baseline`), each finding's case has a `baseline`
 //! property, `new` or `unchanged`, and one more suite, `baseline`, holds a
 //! passing case per finding of the baseline this run no longer has (named
-//! `fixed: ` and the case name it had), with the counts as properties. No times, timestamps or ids
+//! `fixed: ` and the case name it had), with the counts as properties. Under
+//! `--fail-on-new` an unchanged finding passes (the run does not fail on it),
+//! its finding in `<system-out>`. No times, timestamps or ids
 //! are written, so two runs give the same bytes.
 
 use std::io::{self, Write};
@@ -81,7 +83,8 @@ pub fn render(
                 continue;
             }
             any = true;
-            let mut case = TestCase::new(case_name(finding), status(finding, fail_on));
+            let gated = baseline.is_none_or(|b| b.gates(index));
+            let mut case = TestCase::new(case_name(finding), status(finding, fail_on, gated));
             if let Some(state) = baseline.and_then(|b| b.states.get(index)) {
                 case.add_property(Property::new("baseline", state.as_str()));
             }
@@ -89,6 +92,13 @@ pub fn render(
             if finding.waiver.is_none() && finding.severity < fail_on {
                 case.set_system_out(format!(
                     "{} finding below --fail-on {fail_on}: {}\n{}",
+                    finding.severity,
+                    finding.message,
+                    details(finding)
+                ));
+            } else if finding.waiver.is_none() && !gated {
+                case.set_system_out(format!(
+                    "{} finding unchanged since the baseline; --fail-on-new fails on new findings only: {}\n{}",
                     finding.severity,
                     finding.message,
                     details(finding)
@@ -164,7 +174,9 @@ fn case_name(finding: &Finding) -> String {
     name
 }
 
-fn status(finding: &Finding, fail_on: Severity) -> TestCaseStatus {
+/// The case's status; `gated` is false for an unchanged finding under
+/// `--fail-on-new`, which passes as the run does.
+fn status(finding: &Finding, fail_on: Severity, gated: bool) -> TestCaseStatus {
     if let Some(waiver) = &finding.waiver {
         let mut status = TestCaseStatus::skipped();
         status.set_type("waived");
@@ -180,7 +192,9 @@ fn status(finding: &Finding, fail_on: Severity) -> TestCaseStatus {
         ));
         return status;
     }
-    let kind = if finding.severity == Severity::Error {
+    let kind = if !gated {
+        return TestCaseStatus::success();
+    } else if finding.severity == Severity::Error {
         NonSuccessKind::Error
     } else if finding.severity >= fail_on {
         NonSuccessKind::Failure

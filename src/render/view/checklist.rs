@@ -38,6 +38,64 @@ pub struct ChecklistItem {
     pub findings: Vec<FindingRef>,
     /// For a `not-checked` item: the observations that would check it.
     pub needs: Vec<ObservationKind>,
+    /// For an item judged on some of its rules only: the rules the run did
+    /// not evaluate, for want of their observation. Shown next to the
+    /// state, so a pass says what it did not look at.
+    pub unchecked: Vec<String>,
+}
+
+/// What is known of a group of rules (a checklist item, or a framework's
+/// control), from which its one state follows, in [`ChecklistStatus`]'s
+/// order.
+pub(super) struct Judgement {
+    pub open: usize,
+    pub waived: usize,
+    pub disabled: bool,
+    /// Every rule judges observations the run did not make.
+    pub not_checked: bool,
+    pub facts: usize,
+    pub unknown: bool,
+}
+
+impl Judgement {
+    pub fn status(&self) -> ChecklistStatus {
+        if self.open > 0 {
+            ChecklistStatus::Fail
+        } else if self.disabled {
+            ChecklistStatus::Disabled
+        } else if self.not_checked {
+            ChecklistStatus::NotChecked
+        } else if self.facts == 0 && self.waived == 0 {
+            ChecklistStatus::NotApplicable
+        } else if self.unknown {
+            ChecklistStatus::Incomplete
+        } else if self.waived > 0 {
+            ChecklistStatus::Waived
+        } else {
+            ChecklistStatus::Pass
+        }
+    }
+}
+
+/// The rules of `ids` the run did not evaluate for want of an observation,
+/// with the observations they need.
+pub(super) fn unobserved<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+    rules: &RuleSet,
+    observed: &BTreeSet<ObservationKind>,
+) -> (Vec<String>, Vec<ObservationKind>) {
+    let mut unchecked = Vec::new();
+    let mut needs = Vec::new();
+    for id in ids {
+        let kinds = rules.rule(id).map(Rule::needs).unwrap_or_default();
+        if !kinds.is_empty() && !kinds.iter().any(|kind| observed.contains(kind)) {
+            unchecked.push(id.to_owned());
+            needs.extend(kinds);
+        }
+    }
+    needs.sort();
+    needs.dedup();
+    (unchecked, needs)
 }
 
 /// Where a checklist item stands, as templates see it (`item.status`):
@@ -216,20 +274,16 @@ pub(super) fn checklist(
                 waived: finding.waived,
             });
         }
-        let mut needs: Vec<ObservationKind> = Vec::new();
-        let unobserved = !item.rules.is_empty()
-            && item.rules.iter().all(|r| {
-                let kinds = rules.rule(&r.id).map(Rule::needs).unwrap_or_default();
-                needs.extend(kinds.iter().copied());
-                !kinds.is_empty() && !kinds.iter().any(|kind| observed.contains(kind))
-            });
-        let not_checked = unobserved && item.findings.is_empty();
+        let (unchecked, needs) =
+            unobserved(item.rules.iter().map(|r| r.id.as_str()), rules, observed);
+        let not_checked = !item.rules.is_empty()
+            && unchecked.len() == item.rules.len()
+            && item.findings.is_empty();
         if not_checked {
-            needs.sort();
-            needs.dedup();
             item.needs = needs;
+        } else {
+            item.unchecked = unchecked;
         }
-        let disabled = item.rules.iter().any(|r| r.disabled);
         item.facts = item
             .rules
             .iter()
@@ -241,21 +295,15 @@ pub(super) fn checklist(
             .iter()
             .filter_map(|r| unknown.get(r.id.as_str()).cloned())
             .collect();
-        item.status = if item.open > 0 {
-            ChecklistStatus::Fail
-        } else if disabled {
-            ChecklistStatus::Disabled
-        } else if not_checked {
-            ChecklistStatus::NotChecked
-        } else if item.facts == 0 && item.waived == 0 {
-            ChecklistStatus::NotApplicable
-        } else if !item.unknown.is_empty() {
-            ChecklistStatus::Incomplete
-        } else if item.waived > 0 {
-            ChecklistStatus::Waived
-        } else {
-            ChecklistStatus::Pass
-        };
+        item.status = Judgement {
+            open: item.open,
+            waived: item.waived,
+            disabled: item.rules.iter().any(|r| r.disabled),
+            not_checked,
+            facts: item.facts,
+            unknown: !item.unknown.is_empty(),
+        }
+        .status();
         item.label = item.status.label();
         item.ticked = matches!(item.status, ChecklistStatus::Pass | ChecklistStatus::Waived);
     }
@@ -299,6 +347,7 @@ fn new_item(title: &str) -> ChecklistItem {
         unknown: Vec::new(),
         findings: Vec::new(),
         needs: Vec::new(),
+        unchecked: Vec::new(),
     }
 }
 

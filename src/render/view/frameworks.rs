@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::checklist::{anchor_slug, FindingRef};
+use super::checklist::{anchor_slug, unobserved, ChecklistStatus, FindingRef, Judgement, Unknown};
 use super::FindingView;
 use crate::observe::ObservationKind;
-use crate::policy::{Rule, RuleSet};
+use crate::policy::RuleSet;
 
 /// The framework and the control id of an `@control` entry.
 pub fn framework_of(entry: &str) -> (String, String) {
@@ -51,11 +51,14 @@ pub struct FrameworkView {
     /// `anchor`-safe id, e.g. `framework-nist-sp-800-53r5`.
     pub anchor: String,
     pub controls: Vec<ControlView>,
-    /// How many of its controls are in each state.
+    /// How many of its controls are in each state (`pass` counts the
+    /// passes with waivers too).
     pub pass: usize,
     pub fail: usize,
+    pub incomplete: usize,
     pub not_checked: usize,
     pub not_applicable: usize,
+    pub disabled: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,27 +67,33 @@ pub struct ControlView {
     pub control: String,
     /// The `@control` entry as written, e.g. `NIST SP 800-53r5 IA-5(1)`.
     pub entry: String,
-    pub state: ControlState,
+    /// The state, decided exactly as a checklist item's from the facts of
+    /// its rules (see [`Judgement`]).
+    pub state: ChecklistStatus,
+    /// The state in words.
+    pub label: &'static str,
     /// The rules that name it, by id.
     pub rules: Vec<String>,
+    /// Facts its rules judged, summed over them.
+    pub facts: usize,
     pub open: usize,
     pub waived: usize,
+    /// Facts its rules could not judge for an `unknown` value.
+    pub unknown: Vec<Unknown>,
+    /// Its rules the run did not evaluate for want of an observation, when
+    /// some others were.
+    pub unchecked: Vec<String>,
     /// Its rules' findings (open and waived), in report order.
     pub findings: Vec<FindingRef>,
 }
 
-/// Where a control stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControlState {
-    /// Its rules were judged and none has an open finding (waived ones may remain).
-    Pass,
-    /// A rule of it has an open finding.
-    Fail,
-    /// Every rule of it judges observations the run did not make.
-    NotChecked,
-    /// Every rule of it is switched off by a setting: nothing was judged.
-    NotApplicable,
+/// What a control is judged on: the run's findings, observations, facts
+/// per rule and unknown values.
+pub(super) struct Evidence<'a> {
+    pub findings: &'a [FindingView],
+    pub observed: &'a BTreeSet<ObservationKind>,
+    pub facts: &'a BTreeMap<String, usize>,
+    pub unknown: &'a BTreeMap<&'static str, Unknown>,
 }
 
 /// The frameworks the rules name, sorted by name, each with its controls in
@@ -92,8 +101,7 @@ pub enum ControlState {
 /// limits them to some frameworks (empty: all).
 pub(super) fn frameworks(
     rules: &RuleSet,
-    findings: &[FindingView],
-    observed: &BTreeSet<ObservationKind>,
+    evidence: &Evidence<'_>,
     only: &[String],
 ) -> Vec<FrameworkView> {
     // framework -> entry -> (control id, rule ids)
@@ -120,17 +128,24 @@ pub(super) fn frameworks(
             let mut controls: Vec<ControlView> = entries
                 .into_iter()
                 .map(|(entry, (control, rule_ids))| {
-                    control_view(entry, control, rule_ids, rules, findings, observed)
+                    control_view(entry, control, rule_ids, rules, evidence)
                 })
                 .collect();
             controls.sort_by_key(|c| natural_key(&c.control));
-            let count = |state| controls.iter().filter(|c| c.state == state).count();
+            let count = |states: &[ChecklistStatus]| {
+                controls
+                    .iter()
+                    .filter(|c| states.contains(&c.state))
+                    .count()
+            };
             FrameworkView {
                 anchor: anchor_slug("framework-", &name),
-                pass: count(ControlState::Pass),
-                fail: count(ControlState::Fail),
-                not_checked: count(ControlState::NotChecked),
-                not_applicable: count(ControlState::NotApplicable),
+                pass: count(&[ChecklistStatus::Pass, ChecklistStatus::Waived]),
+                fail: count(&[ChecklistStatus::Fail]),
+                incomplete: count(&[ChecklistStatus::Incomplete]),
+                not_checked: count(&[ChecklistStatus::NotChecked]),
+                not_applicable: count(&[ChecklistStatus::NotApplicable]),
+                disabled: count(&[ChecklistStatus::Disabled]),
                 name,
                 controls,
             }
@@ -143,50 +158,64 @@ fn control_view(
     control: String,
     rule_ids: BTreeSet<String>,
     rules: &RuleSet,
-    findings: &[FindingView],
-    observed: &BTreeSet<ObservationKind>,
+    evidence: &Evidence<'_>,
 ) -> ControlView {
-    let mut view = ControlView {
-        control,
-        entry,
-        state: ControlState::Pass,
-        rules: rule_ids.iter().cloned().collect(),
-        open: 0,
-        waived: 0,
-        findings: Vec::new(),
-    };
-    for finding in findings.iter().filter(|f| rule_ids.contains(&f.rule)) {
+    let mut open = 0;
+    let mut waived = 0;
+    let mut findings = Vec::new();
+    for finding in evidence
+        .findings
+        .iter()
+        .filter(|f| rule_ids.contains(&f.rule))
+    {
         if finding.waived {
-            view.waived += 1;
+            waived += 1;
         } else {
-            view.open += 1;
+            open += 1;
         }
-        view.findings.push(FindingRef {
+        findings.push(FindingRef {
             anchor: finding.anchor.clone(),
             rule: finding.rule.clone(),
             entity: finding.entity.clone(),
             waived: finding.waived,
         });
     }
-    let active: Vec<&Rule> = rule_ids
+    let (unchecked, _) = unobserved(
+        rule_ids.iter().map(String::as_str),
+        rules,
+        evidence.observed,
+    );
+    let not_checked = unchecked.len() == rule_ids.len() && findings.is_empty();
+    let facts = rule_ids
         .iter()
-        .filter(|id| rules.disabled(id).is_none())
-        .filter_map(|id| rules.rule(id))
+        .map(|id| evidence.facts.get(id).copied().unwrap_or(0))
+        .sum();
+    let unknown: Vec<Unknown> = rule_ids
+        .iter()
+        .filter_map(|id| evidence.unknown.get(id.as_str()).cloned())
         .collect();
-    let unobserved = active.iter().all(|rule| {
-        let needs = rule.needs();
-        !needs.is_empty() && !needs.iter().any(|kind| observed.contains(kind))
-    });
-    view.state = if view.open > 0 {
-        ControlState::Fail
-    } else if active.is_empty() {
-        ControlState::NotApplicable
-    } else if unobserved && view.findings.is_empty() {
-        ControlState::NotChecked
-    } else {
-        ControlState::Pass
-    };
-    view
+    let state = Judgement {
+        open,
+        waived,
+        disabled: rule_ids.iter().any(|id| rules.disabled(id).is_some()),
+        not_checked,
+        facts,
+        unknown: !unknown.is_empty(),
+    }
+    .status();
+    ControlView {
+        control,
+        entry,
+        state,
+        label: state.label(),
+        rules: rule_ids.into_iter().collect(),
+        facts,
+        open,
+        waived,
+        unknown,
+        unchecked: if not_checked { Vec::new() } else { unchecked },
+        findings,
+    }
 }
 
 /// Orders ids by their runs of digits as numbers: `1.4` < `1.10`, `AC-6` <

@@ -52,7 +52,7 @@ pub use evidence::{
     Evidence, FileDigest, FingerprintFileEvidence, IamEvidence, IamView, StoresEvidence,
     ValuesEvidence,
 };
-pub use frameworks::{framework_of, ControlState, ControlView, FrameworkView};
+pub use frameworks::{framework_of, ControlView, FrameworkView};
 pub use iam::{AdminRow, IamGroupRow, IamRoleRow, IamTables, IamUserRow, IdentityGrantRow, KeyRow};
 pub use limit::{known_frameworks, Limit, LimitView};
 pub use matrix::{Matrix, MatrixCell, MatrixRow, RotationState};
@@ -244,20 +244,25 @@ pub fn build(
     let limited_report = context.limit.report(report);
     let report = &limited_report;
     let findings = findings(report, rules, context.fail_on);
+    let unknown = coverage::unknown_facts(inventory);
     let checklist = checklist::checklist(
         rules,
         &findings,
         &context.observed,
         &report.facts,
-        &coverage::unknown_facts(inventory),
+        &unknown,
         |rule| context.limit.keeps_controls(&rule.controls),
     );
     let evidence = evidence::evidence(full_inventory, full_report, rules, texts, context);
     let summary = summary(report, context.fail_on);
     let frameworks = frameworks::frameworks(
         rules,
-        &findings,
-        &context.observed,
+        &frameworks::Evidence {
+            findings: &findings,
+            observed: &context.observed,
+            facts: &report.facts,
+            unknown: &unknown,
+        },
         &context.limit.frameworks,
     );
     let pictures = pictures::pictures(inventory, &summary.by_severity, &checklist, context.now);

@@ -105,7 +105,12 @@ fn severity(counts: &[SeverityCount]) -> Picture {
 fn per_item(checklist: &[ChecklistItem]) -> Picture {
     let bars = checklist
         .iter()
-        .filter(|item| item.status != ChecklistStatus::NotChecked)
+        .filter(|item| {
+            !matches!(
+                item.status,
+                ChecklistStatus::NotChecked | ChecklistStatus::NotApplicable
+            )
+        })
         .map(|item| Bar {
             label: item.title.clone(),
             value: item.open,
@@ -120,7 +125,7 @@ fn per_item(checklist: &[ChecklistItem]) -> Picture {
     picture(
         "picture-checklist",
         "Open findings per checklist item",
-        "Open findings of each checked checklist item; items not checked are left out.".to_owned(),
+        "Open findings of each checked checklist item; items not checked or not applicable are left out.".to_owned(),
         ["Checklist item", "Open findings"],
         bars,
     )
