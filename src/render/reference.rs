@@ -7,7 +7,7 @@
 //! from this output cannot drift from the rules or the inventory types;
 //! `tests/book.rs` regenerates the pages and fails when one is stale.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
@@ -101,7 +101,7 @@ pub fn schema_markdown(schema: &Value) -> String {
         .unwrap_or_default();
     let mut walk = Walk {
         defs: &defs,
-        seen: BTreeSet::new(),
+        seen: BTreeMap::new(),
         queue: Vec::new(),
         out: &mut out,
     };
@@ -120,8 +120,9 @@ const ROOT: &str = "";
 
 struct Walk<'a> {
     defs: &'a Map<String, Value>,
-    /// The definitions already given a section (or queued for one).
-    seen: BTreeSet<String>,
+    /// The definitions already given a section (or queued for one), with
+    /// the path it is headed by.
+    seen: BTreeMap<String, String>,
     /// Sections still to write: their path and definition.
     queue: Vec<(String, String)>,
     out: &'a mut String,
@@ -193,11 +194,15 @@ impl Walk<'_> {
                 return "object".to_owned();
             };
             if def.get("properties").is_some() {
-                if self.seen.insert(name.clone()) {
-                    self.queue.push((path.to_owned(), name));
-                    return format!("object ([`{path}`](#{}))", anchor(path));
-                }
-                return "object (see above)".to_owned();
+                let heading = match self.seen.get(&name) {
+                    Some(heading) => heading.clone(),
+                    None => {
+                        self.seen.insert(name.clone(), path.to_owned());
+                        self.queue.push((path.to_owned(), name));
+                        path.to_owned()
+                    }
+                };
+                return format!("object ([`{heading}`](#{}))", anchor(&heading));
             }
             return self.type_of(path, def);
         }
@@ -307,5 +312,76 @@ fn code(text: &str) -> String {
         format!("`` {text} ``")
     } else {
         format!("`{text}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_becomes_one_table_per_object_headed_by_its_path() {
+        let schema = serde_json::json!({
+            "description": "One file.",
+            "type": "object",
+            "required": ["version"],
+            "properties": {
+                "version": { "description": "Must be `1`.", "const": 1 },
+                "secrets": {
+                    "description": "Secrets, by id.",
+                    "type": "object",
+                    "additionalProperties": { "$ref": "#/$defs/Secret" }
+                },
+                "reads": { "type": "array", "items": { "$ref": "#/$defs/Read" } }
+            },
+            "$defs": {
+                "Secret": {
+                    "type": "object",
+                    "required": ["classification"],
+                    "properties": {
+                        "classification": { "$ref": "#/$defs/Class" },
+                        "period": { "type": ["string", "null"], "pattern": "^[0-9]+d|x$" },
+                        "again": { "$ref": "#/$defs/Read" }
+                    }
+                },
+                "Class": { "oneOf": [
+                    { "const": "critical", "description": "bad" },
+                    { "const": "public" }
+                ] },
+                "Read": {
+                    "description": "Who reads what.",
+                    "type": "object",
+                    "properties": { "service": { "type": "string", "format": "date" } }
+                }
+            }
+        });
+        let text = schema_markdown(&schema);
+        assert!(text.contains("\n## Top level\n\nOne file.\n"), "{text}");
+        assert!(
+            text.contains("| `version` | `1` | yes | Must be `1`. |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `secrets` | map of name to object ([`secrets.<name>`](#secretsname)) |  | Secrets, by id. |"),
+            "{text}"
+        );
+        assert!(text.contains("\n## `secrets.<name>`\n"), "{text}");
+        assert!(
+            text.contains("| `classification` | `critical`, `public` | yes |  |"),
+            "{text}"
+        );
+        // A `|` in a pattern cannot end the table cell.
+        assert!(text.contains("string matching `^[0-9]+d\\|x$`"), "{text}");
+        // `Read` gets one section, at the first path met, linked from both.
+        assert!(
+            text.contains("\n## `reads[]`\n\nWho reads what.\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| `again` | object ([`reads[]`](#reads)) |  | Who reads what. |"),
+            "{text}"
+        );
+        assert_eq!(text.matches("Who reads what.\n").count(), 1, "{text}");
+        assert!(text.contains("| `service` | string (date) |"), "{text}");
     }
 }
