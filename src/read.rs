@@ -9,8 +9,8 @@
 //! and checked again, so one swapped for a FIFO in between cannot hang the
 //! run either.
 //!
-//! Every kind of file has a size cap ([`Kind::cap`], listed in README.md,
-//! "Limits"): a file whose size is over it is refused unread, and every
+//! Every kind of file has a size cap ([`Kind::cap`], listed in the book,
+//! `docs/src/limits.md`): a file whose size is over it is refused unread, and every
 //! read stops one byte past it, so a file that reports a wrong size (as
 //! those of `/proc` do) is bounded too. Larger files than these are not
 //! plausible inputs, and the parsers behind them hold the whole text.
@@ -164,7 +164,7 @@ impl fmt::Display for ReadError {
             ),
             ReadError::TooLarge(kind) => write!(
                 f,
-                "it is larger than {} MiB, the limit for {} (see README.md, Limits)",
+                "it is larger than {} MiB, the limit for {} (see docs/src/limits.md)",
                 kind.cap() / MIB,
                 kind.noun()
             ),

@@ -590,32 +590,35 @@ fn completions_for_every_shell() {
     assert_eq!(r.code, 2);
 }
 
-/// The example at the top of the README is what the command it shows prints:
-/// its lines, in order, with `...` standing for lines left out.
+/// The example at the top of the README, and of the book's introduction, is
+/// what the command it shows prints: its lines, in order, with `...` standing
+/// for lines left out.
 #[test]
 fn the_readme_opening_example_is_real_output() {
-    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let start = readme
-        .find("```console\n$ secretary check ")
-        .expect("the README opens with an example")
-        + "```console\n$ secretary ".len();
-    let block = &readme[start..start + readme[start..].find("```\n").expect("the block ends")];
-    let (command, shown) = block.split_once('\n').unwrap();
-    let r = run(secretary(&repo_root()).args(command.split(' ')));
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let mut printed = r.stdout.lines();
-    for line in shown.lines().filter(|l| *l != "...") {
-        assert!(
-            printed.any(|p| p == line),
-            "README line not printed (or out of order): {line}\n--- printed:\n{}",
-            r.stdout
+    for page in ["README.md", "docs/src/introduction.md"] {
+        let readme = fs::read_to_string(repo_root().join(page)).unwrap();
+        let start = readme
+            .find("```console\n$ secretary check ")
+            .unwrap_or_else(|| panic!("{page} opens with an example"))
+            + "```console\n$ secretary ".len();
+        let block = &readme[start..start + readme[start..].find("```\n").expect("the block ends")];
+        let (command, shown) = block.split_once('\n').unwrap();
+        let r = run(secretary(&repo_root()).args(command.split(' ')));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let mut printed = r.stdout.lines();
+        for line in shown.lines().filter(|l| *l != "...") {
+            assert!(
+                printed.any(|p| p == line),
+                "{page} line not printed (or out of order): {line}\n--- printed:\n{}",
+                r.stdout
+            );
+        }
+        assert_eq!(
+            shown.lines().last(),
+            r.stdout.lines().last(),
+            "the summary line of {page} differs"
         );
     }
-    assert_eq!(
-        shown.lines().last(),
-        r.stdout.lines().last(),
-        "the summary line differs"
-    );
 }
 
 /// The workflow in the README is the file in `.github/workflows/`, byte for

@@ -94,7 +94,7 @@ const ROLES: [Role; 13] = [
 ];
 
 impl Role {
-    /// The cap of the file this role reads, as README.md documents it.
+    /// The cap of the file this role reads, as docs/src/limits.md documents it.
     fn cap(self) -> u64 {
         match self {
             Role::Inventory | Role::Fingerprints => 64 * MIB,

@@ -15,7 +15,7 @@ use common::*;
 use moto::Moto;
 use serde_json::{json, Value};
 
-/// The actions of the README's read-only policy.
+/// The actions of the read-only policy (quoted in docs/src/live-iam.md).
 fn read_only_actions() -> BTreeSet<String> {
     let text = std::fs::read_to_string(repo_root().join("policies/iam-read-only-policy.json"))
         .expect("policy file");
@@ -208,7 +208,7 @@ fn the_collector_calls_only_read_only_actions_a_fixed_number_of_times() {
     for call in &collected.calls {
         assert!(
             allowed.contains(call),
-            "`{call}` is not in the README's read-only policy"
+            "`{call}` is not in the read-only policy (docs/src/live-iam.md)"
         );
     }
     assert!(collected.calls.len() <= 6, "{:?}", collected.calls);

@@ -360,11 +360,11 @@ fn without_iam_flags_the_iam_rules_stay_silent() {
 }
 
 #[test]
-fn the_readme_quotes_the_read_only_policy_exactly() {
+fn the_book_quotes_the_read_only_policy_exactly() {
     let policy =
         std::fs::read_to_string(repo_root().join("policies/iam-read-only-policy.json")).unwrap();
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    assert_contains(&readme, &format!("```json\n{policy}```"));
+    let page = std::fs::read_to_string(repo_root().join("docs/src/live-iam.md")).unwrap();
+    assert_contains(&page, &format!("```json\n{policy}```"));
     // And the policy is read-only: every action reads (Generate builds a
     // report), and none reads a secret's value.
     let policy = json(&policy);

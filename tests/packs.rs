@@ -215,7 +215,7 @@ fn a_tagged_pack_is_fetched_locked_and_verified() {
     assert_eq!(again.stdout, r.stdout);
     assert_eq!(f.lock(), lock);
 
-    // The hash is `sha256sum`'s listing of the rule files, hashed (README).
+    // The hash is `sha256sum`'s listing of the rule files, hashed (docs/src/rule-packs.md).
     let hex = |bytes: &[u8]| {
         use sha2::Digest;
         secretary::source::hex(&sha2::Sha256::digest(bytes))

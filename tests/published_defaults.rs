@@ -272,7 +272,7 @@ fn a_policies_directory_adds_its_own_published_defaults() {
     let dir = tempfile::tempdir().unwrap();
     setup(dir.path());
     fs::create_dir(dir.path().join("policies")).unwrap();
-    // A hashed entry for a value of our own, computed as README says
+    // A hashed entry for a value of our own, computed as docs/src/values.md says
     // (HMAC-SHA256 under the public key), and a trivial one.
     let ours = "acme-demo-CANARY-9f8e7d6c5b4a";
     let entry = secretary::heuristics::defaults::hash_entry(ours.as_bytes());

@@ -16,7 +16,7 @@ use common::*;
 use moto::Moto;
 use serde_json::{json, Value};
 
-/// The actions of the README's read-only policy.
+/// The actions of the read-only policy (quoted in docs/src/live-iam.md).
 fn read_only_actions() -> BTreeSet<String> {
     let text = std::fs::read_to_string(repo_root().join("policies/iam-read-only-policy.json"))
         .expect("policy file");

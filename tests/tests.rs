@@ -17,6 +17,7 @@ mod moto;
 
 mod bad_inputs;
 mod baseline;
+mod book;
 mod cli;
 mod code;
 mod compose;

@@ -9,7 +9,7 @@
 //! policy loader reads from the pack (`*.cedar`, `published-defaults.txt`,
 //! `secretary-rules.yaml`, at any depth), in the form of `sha256sum`'s
 //! output, one `<hex>  <relative path>\n` line per file sorted by path, so
-//! it can be recomputed by hand (README.md, "Shared rule packs").
+//! it can be recomputed by hand (`docs/src/rule-packs.md`).
 
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod reference;
 pub mod report;
 pub mod rotation;
 pub mod sarif;

@@ -239,7 +239,7 @@ fn template_error(
     });
     InputError::new(code, format!("{verb} template `{name}`: {what}"))
         .at_opt(location)
-        .help("fix the template (templates see only the view model documented in README.md, section \"Templates\"), or remove it from `--templates` to use the built-in one")
+        .help("fix the template (templates see only the view model documented in docs/src/reports.md, \"Templates and their view model\"), or remove it from `--templates` to use the built-in one")
 }
 
 /// A template's name, the file it is shown as, and its text.

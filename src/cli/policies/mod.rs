@@ -39,6 +39,8 @@ pub struct ListArgs {
 pub enum ListFormat {
     Human,
     Json,
+    /// The book's rules reference page (`docs/src/rules-reference.md`)
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -98,6 +100,7 @@ pub fn run(command: PoliciesCommand) -> Outcome {
             let text = match format {
                 ListFormat::Human => list_text(&rules),
                 ListFormat::Json => list_json(&rules),
+                ListFormat::Markdown => secretary::render::reference::rules_markdown(&rules),
             };
             printer.stdout(text.as_bytes());
             Outcome::Compliant

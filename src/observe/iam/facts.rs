@@ -537,7 +537,7 @@ pub fn gap_findings(snapshot: &Snapshot) -> Vec<Finding> {
             Finding::new(NOT_VERIFIED, Severity::Error, message, account_location(snapshot))
                 .entity(entity.clone())
                 .remediation(format!(
-                    "grant `{}` (see the read-only IAM policy in the README) or fix the cause, then run again",
+                    "grant `{}` (see the read-only IAM policy in docs/src/live-iam.md) or fix the cause, then run again",
                     gap.permission
                 ))
         })

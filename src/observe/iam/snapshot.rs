@@ -4,7 +4,7 @@
 //! `secretary iam snapshot` writes it; `secretary check --iam-snapshot FILE`
 //! reads it back, and `check --iam` builds the same value in memory, so both
 //! give the same findings for the same account state. The format is
-//! documented in the README ("Live IAM"); `version` changes when a field
+//! documented in the book (`docs/src/live-iam.md`); `version` changes when a field
 //! changes meaning.
 //!
 //! A snapshot never holds a secret: the credential report and the
@@ -447,7 +447,7 @@ impl Format {
         InputError::new(Code::InvalidIamSnapshot, message)
             .at(at)
             .help(format!(
-            "write snapshots with `{} -o FILE`; the format is described in the README (Live IAM)",
+            "write snapshots with `{} -o FILE`; the format is described in docs/src/live-iam.md",
             self.writer
         ))
     }

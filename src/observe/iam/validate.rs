@@ -9,7 +9,7 @@
 //! placeholders (`N/A`, `no_information`, `not_supported`) are accepted
 //! wherever the credential report may write them.
 //!
-//! The bounds, one constant each (README, "Limits"):
+//! The bounds, one constant each (`docs/src/limits.md`):
 //! - [`MAX_SNAPSHOT_DEPTH`] (64 levels of JSON nesting) for a snapshot file,
 //!   whose size cap is [`crate::read::SNAPSHOT_CAP`] (64 MiB), with every
 //!   other file's;

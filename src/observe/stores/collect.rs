@@ -18,7 +18,7 @@
 //!
 //! No value is ever read: `GetSecretValue`, `BatchGetSecretValue` and
 //! `GetParameter(s)`/`GetParametersByPath` are never called (tests record
-//! every call and hold it to the README's read-only policy).
+//! every call and hold it to the read-only policy, `docs/src/live-iam.md`).
 //!
 //! The fault model is IAM's: one deadline (`--iam-timeout`) bounds every
 //! call, retry and page; a failed call or a failed check of its answer

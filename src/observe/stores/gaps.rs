@@ -54,7 +54,7 @@ pub fn gap_findings(stores: &Stores) -> Vec<Finding> {
             )
             .entity(uid("Inventory", INVENTORY_ID))
             .remediation(format!(
-                "grant `{}` (see the read-only IAM policy in the README) or fix the cause, then run again",
+                "grant `{}` (see the read-only IAM policy in docs/src/live-iam.md) or fix the cause, then run again",
                 gap.permission
             ))
         })

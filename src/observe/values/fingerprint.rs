@@ -135,7 +135,7 @@ impl FingerprintFile {
     /// Parses and checks the shape of a file's text; `file` names it in errors.
     /// Whether its names match the inventory is checked by the caller.
     pub fn parse(file: &Arc<str>, text: &str) -> Result<FingerprintFile, InputError> {
-        let help = "write fingerprint files with `secretary fingerprint --env NAME -o FILE`; the format is in the README (Values and fingerprints)";
+        let help = "write fingerprint files with `secretary fingerprint --env NAME -o FILE`; the format is in docs/src/values.md";
         let parsed: FingerprintFile = serde_json::from_str(text).map_err(|err| {
             InputError::new(
                 Code::InvalidFingerprintFile,

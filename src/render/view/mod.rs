@@ -3,7 +3,7 @@
 //!
 //! Templates (`templates/`, or a user's `--templates DIR`) see only this
 //! structure, never the internal types, so it is the stable contract for
-//! anyone who overrides a template; README.md ("Templates and their view
+//! anyone who overrides a template; the book (`docs/src/reports.md`, "Templates and their view
 //! model") documents every field. Fields may be added; none is removed or
 //! renamed without a new `version`.
 //!

@@ -1,4 +1,4 @@
-//! A rule-test file (`*.test.yaml`, see README "Testing rules"): read with
+//! A rule-test file (`*.test.yaml`, see `docs/src/writing-rules.md`): read with
 //! the inventory's YAML reader, then checked into a [`TestFile`] before any
 //! case runs, so that every problem of every file is reported at its line
 //! in one run. An inline inventory stays a raw document with its positions

@@ -2,7 +2,7 @@
 //! under the rule directories, each case through the one pipeline as
 //! `check --no-builtin --policies DIR… --now NOW` would run it, and
 //! compares the findings of the file's rules with what the case expects.
-//! The format is documented in the README ("Testing rules").
+//! The format is documented in the book (`docs/src/writing-rules.md`, "Testing rules").
 //!
 //! Every test file is read and checked before any case runs, so that one
 //! run reports every problem of every file (exit 2). The rules load once
@@ -139,7 +139,7 @@ pub fn run(args: TestArgs) -> Outcome {
                         .join(", ")
                 ),
             )
-            .help("write a `NAME.test.yaml` next to the rules (see the README, \"Testing rules\")"),
+            .help("write a `NAME.test.yaml` next to the rules (see docs/src/writing-rules.md, \"Testing rules\")"),
         );
     }
     if !errors.is_empty() {
