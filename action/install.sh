@@ -76,9 +76,14 @@ output() {
   if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "$1=$2" >>"$GITHUB_OUTPUT"; fi
 }
 
+# A path as Windows programs read it (Git Bash on Windows runners), else as is.
+native() {
+  if command -v cygpath >/dev/null; then cygpath -w "$1"; else echo "$1"; fi
+}
+
 on_path() {
   echo "secretary: $1/$2"
-  if [ -n "${GITHUB_PATH:-}" ]; then echo "$1" >>"$GITHUB_PATH"; fi
+  if [ -n "${GITHUB_PATH:-}" ]; then native "$1" >>"$GITHUB_PATH"; fi
   "$1/$2" --version
 }
 
@@ -108,7 +113,7 @@ plan() {
 }
 
 install_release() {
-  local target name asset base dir tmp expected actual exe
+  local target name asset base dir expected actual exe
   target=$(runner_target) || die "secretary $version has no released binary for this runner (${RUNNER_OS:-?} ${RUNNER_ARCH:-?})"
   name="secretary-$version-$target"
   case "$target" in
@@ -117,7 +122,7 @@ install_release() {
   esac
   base=${SECRETARY_DOWNLOAD_BASE:-$server/$repository/releases/download/$version}
   tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' RETURN
+  trap 'rm -rf "$tmp"' EXIT
   echo "downloading $base/$asset"
   curl -fsSL --retry 3 -o "$tmp/$asset" "$base/$asset" ||
     die "cannot download \`$base/$asset\`: secretary $version is a release tag, so only its released binary is installed (no source build); check that release $version of $repository has this asset, or set \`version\` to a branch or commit to build from source"
@@ -136,7 +141,7 @@ install_release() {
       if command -v unzip >/dev/null; then
         unzip -q "$tmp/$asset" -d "$tmp/x"
       else
-        powershell -NoProfile -Command "Expand-Archive -LiteralPath '$tmp/$asset' -DestinationPath '$tmp/x'"
+        powershell -NoProfile -Command "Expand-Archive -LiteralPath '$(native "$tmp/$asset")' -DestinationPath '$(native "$tmp/x")'"
       fi
       ;;
     *) tar -xzf "$tmp/$asset" -C "$tmp/x" ;;

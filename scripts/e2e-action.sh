@@ -143,7 +143,7 @@ done
 commit=0123456789abcdef0123456789abcdef01234567
 install source empty "$commit" "$commit" || fail "the source build failed: $(cat "$work/source.log")"
 grep -q "is not a release tag" "$work/source.log" || fail "the fallback is not logged: $(cat "$work/source.log")"
-grep -qx -- "install --locked --git https://github.com/secretary-rs/secretary --rev $commit --root $work/source/cargo secretary" "$work/cargo-calls" ||
+grep -qxF -- "install --locked --git https://github.com/secretary-rs/secretary --rev $commit --root $work/source/cargo secretary" "$work/cargo-calls" ||
   fail "cargo was called as: $(cat "$work/cargo-calls")"
 pass "commit $commit: cargo install --locked --rev (logged as a source build)"
 echo "e2e: all checks passed ($target, profile $profile)"

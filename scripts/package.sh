@@ -32,11 +32,20 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-"${CARGO:-cargo}" build --locked --profile "$profile" --target "$target"
+# The host's own target is built without `--target`: the same binary, in
+# target/<profile>/, where the other cargo commands' artefacts already are.
+host=$(rustc -vV | sed -n 's/^host: //p' | tr -d '\r')
+if [ "$target" = "$host" ]; then
+  "${CARGO:-cargo}" build --locked --profile "$profile"
+  dir="target/$profile"
+else
+  "${CARGO:-cargo}" build --locked --profile "$profile" --target "$target"
+  dir="target/$target/$profile"
+fi
 
 exe=secretary
 case "$target" in *-windows-*) exe=secretary.exe ;; esac
-bin="target/$target/$profile/$exe"
+bin="$dir/$exe"
 
 # The binary must say the version it is released as.
 reported=$("$bin" --version)
