@@ -104,7 +104,10 @@ plan() {
   if [[ $version =~ ^[0-9a-f]{40}$ ]]; then
     commit=$version
   else
-    commit=$(git ls-remote "$server/$repository" "$version" | head -n1 | cut -f1)
+    local refs
+    refs=$(git ls-remote "$server/$repository" "$version") ||
+      die "cannot list the refs of $server/$repository to resolve \`$version\`"
+    commit=$(echo "$refs" | head -n1 | cut -f1)
     [ -n "$commit" ] || die "\`$version\` is neither a release tag (vX.Y.Z) nor a branch or tag of $server/$repository"
   fi
   output kind source
