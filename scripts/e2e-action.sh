@@ -18,6 +18,9 @@
 #    - a commit (not a tag) builds from source with `cargo install --locked`
 #      and says so in the log.
 #
+# `PROFILE=debug CARGO=true` packages the binary already in target/debug
+# without building (a quick run of the checks; not what a release ships).
+#
 # Exit 0 when every check passes. Needs bash, curl, tar and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
