@@ -621,30 +621,33 @@ fn the_readme_opening_example_is_real_output() {
     }
 }
 
-/// The workflow in the README is the file in `.github/workflows/`, byte for
-/// byte, so the documented one is the one that runs.
+/// The workflow the book's install and CI page shows is the file in
+/// `.github/workflows/`, byte for byte, so the documented one is the one that
+/// runs.
 #[test]
-fn the_readme_workflow_is_the_shipped_workflow() {
-    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
+fn the_documented_workflow_is_the_shipped_workflow() {
+    let page = fs::read_to_string(repo_root().join("docs/src/install-and-ci.md")).unwrap();
     let start_marker = "<!-- workflow: .github/workflows/secretary-compliance.yml -->\n```yaml\n";
-    let start = readme
+    let start = page
         .find(start_marker)
-        .expect("the README shows the workflow")
+        .expect("docs/src/install-and-ci.md shows the workflow")
         + start_marker.len();
-    let end = start + readme[start..].find("```\n").expect("the block ends");
+    let end = start + page[start..].find("```\n").expect("the block ends");
     let file =
         fs::read_to_string(repo_root().join(".github/workflows/secretary-compliance.yml")).unwrap();
     assert_eq!(
-        &readme[start..end],
+        &page[start..end],
         file,
-        "README workflow and .github/workflows/secretary-compliance.yml differ"
+        "docs/src/install-and-ci.md workflow and .github/workflows/secretary-compliance.yml differ"
     );
     let workflow: serde_yaml::Value = serde_yaml::from_str(&file).expect("the workflow is YAML");
     let steps = serde_yaml::to_string(&workflow["jobs"]).unwrap();
     for needle in [
-        "--format sarif -o secretary.sarif",
-        "--fail-on high",
+        "uses: secretary-rs/secretary@v",
+        "fail-on: high",
+        "sarif: secretary.sarif",
         "github/codeql-action/upload-sarif",
+        "sarif_file: secretary.sarif",
         "always()",
     ] {
         assert_contains(&steps, needle);

@@ -51,3 +51,4 @@ mod stores_live;
 mod stores_rules;
 mod values;
 mod waivers;
+mod workflows;
