@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::args::ColorArgs;
+use super::args::HiddenColorArgs;
 use super::Outcome;
 use secretary::diag::InputError;
 use secretary::observe::iam::Snapshot;
@@ -88,7 +88,7 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 pub fn run(command: IamCommand) -> Outcome {
@@ -98,7 +98,7 @@ pub fn run(command: IamCommand) -> Outcome {
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Outcome {
-    let printer = args.color.printer();
+    let printer = super::output::Printer::plain();
     let texts = SourceTexts::default();
     let snapshot = match live(&args.aws) {
         Ok(snapshot) => snapshot,

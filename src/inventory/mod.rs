@@ -23,6 +23,23 @@ pub use model::Inventory;
 use crate::diag::InputError;
 use crate::source::{FileKind, SourceTexts};
 
+/// The pattern of a date (`last_rotated`, a waiver's `expires`) in the JSON
+/// Schema; with `format: date`, a validator also rejects `2026-02-30`. The
+/// loader further requires a date from 2000 on, and a past one for
+/// `last_rotated`, which a schema cannot say.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// Where the JSON Schema of this version is published: the file
+/// `docs/src/inventory.schema.json` at this version's tag (a test keeps it
+/// equal to `secretary schema`). `secretary init` points the
+/// `yaml-language-server` modeline at it, so an editor validates an
+/// inventory against the schema of the secretary that wrote it.
+pub const SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/secretary-rs/secretary/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/src/inventory.schema.json"
+);
+
 /// The JSON Schema of an inventory file, for editors and `secretary schema`.
 pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(raw::RawDocument)).unwrap_or_default()
