@@ -251,7 +251,9 @@ fn invalid_values_are_rejected_by_both_the_schema_and_the_loader() {
     let validator = validator(&schema());
     let dir = tempfile::tempdir().unwrap();
     let good = ("1", "90d", "2026-11-01", "2027-01-31");
-    let cases: &[(&str, (&str, &str, &str, &str), bool)] = &[
+    /// `version`, a rotation period, `last_rotated` and a waiver's `expires`.
+    type Values<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let cases: &[(&str, Values, bool)] = &[
         ("valid", good, true),
         (
             "longest days",

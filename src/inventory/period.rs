@@ -9,30 +9,6 @@ use super::model::Period;
 pub const PERIOD_HELP: &str =
     "write a period as a number and a unit, e.g. `90d`, `12w`, `1y`, or `monthly`, `quarterly`, `yearly`";
 
-/// Unicode `White_Space` (what `str::trim` removes), as regex escapes both
-/// ECMA-262 (editors) and Rust's regex read the same way.
-macro_rules! white_space {
-    () => {
-        r"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
-    };
-}
-
-/// The JSON Schema pattern of a period: exactly the texts [`parse_period`]
-/// accepts. Around the period, the Unicode white space `str::trim` removes;
-/// a named period; or a number (leading zeros allowed) and its unit, from 1
-/// day to 100 years: 1–36500 `d`, 1–5214 `w`, 1–100 `y`. A test checks the
-/// two agree on every number up to 40000 of each unit.
-pub const PERIOD_PATTERN: &str = concat!(
-    "^",
-    white_space!(),
-    "(daily|weekly|monthly|quarterly|yearly|annually",
-    "|0*([1-9][0-9]{0,3}|[12][0-9]{4}|3[0-5][0-9]{3}|36[0-4][0-9]{2}|36500)d",
-    "|0*([1-9][0-9]{0,2}|[1-4][0-9]{3}|5[01][0-9]{2}|520[0-9]|521[0-4])w",
-    "|0*([1-9][0-9]?|100)y)",
-    white_space!(),
-    "$"
-);
-
 pub fn parse_period(text: &str) -> Result<Period, String> {
     let trimmed = text.trim();
     let named = match trimmed {

@@ -207,7 +207,7 @@ pub struct RawStoreSettings {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Longest a secret may go unread before `store-secret-unused` (default `90d`).
     #[serde(default)]
-    #[schemars(pattern(super::period::PERIOD_PATTERN))]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub unused_max: Option<Spanned<String>>,
 }
 
@@ -217,11 +217,11 @@ pub struct RawStoreSettings {
 pub struct RawIamSettings {
     /// Oldest an access key may be when its identity declares no `rotation` (default `90d`, CIS 1.14).
     #[serde(default)]
-    #[schemars(pattern(super::period::PERIOD_PATTERN))]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub access_key_max_age: Option<Spanned<String>>,
     /// Longest a password or access key may go unused (default `45d`, CIS 1.12).
     #[serde(default)]
-    #[schemars(pattern(super::period::PERIOD_PATTERN))]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub unused_credentials_max: Option<Spanned<String>>,
 }
 
@@ -309,7 +309,7 @@ pub struct RawIdentity {
     pub credentials: Vec<Spanned<String>>,
     /// How often this identity's credentials must rotate, e.g. `90d`.
     #[serde(default)]
-    #[schemars(pattern(super::period::PERIOD_PATTERN))]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub rotation: Option<Spanned<String>>,
     /// For AWS IAM users and roles: where the identity lives.
     #[serde(default)]
@@ -510,7 +510,7 @@ pub struct RawRotation {
     /// How often: a number and a unit, `d` (days), `w` (weeks) or `y` (years), e.g. `90d`;
     /// or `monthly`, `quarterly`, `yearly`.
     #[serde(default)]
-    #[schemars(pattern(super::period::PERIOD_PATTERN))]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub period: Option<Spanned<String>>,
     /// `manual` or `automated`.
     #[serde(default)]
