@@ -384,6 +384,10 @@ fn help_texts() {
         vec!["check", "--help"],
         vec!["policies", "--help"],
         vec!["fingerprint", "--help"],
+        vec!["report", "--help"],
+        vec!["docs", "--help"],
+        vec!["schema", "--help"],
+        vec!["init", "--help"],
     ] {
         let r = run(secretary(&root).args(&args));
         assert_eq!(r.code, 0);
@@ -406,4 +410,186 @@ fn closed_stdout_does_not_panic() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(1));
+}
+
+/// `--help` of a command (words of `args` then `--help`).
+fn help(args: &[&str]) -> String {
+    let r = run(secretary(&repo_root()).args(args).arg("--help"));
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    r.stdout
+}
+
+/// Every command that reads an inventory takes it as positional PATHs,
+/// but `docs`, whose positionals are the markdown files it rewrites.
+#[test]
+fn inventory_paths_are_positional() {
+    for command in ["check", "report", "rotation", "fingerprint"] {
+        let text = help(&[command]);
+        assert_contains(&text, "[PATH]...");
+        assert!(!text.contains("--inventory"), "{command}: {text}");
+    }
+    let docs = help(&["docs"]);
+    assert_contains(&docs, "<FILE>...");
+    assert_contains(&docs, "-i, --inventory <PATH>");
+    assert_contains(
+        &docs,
+        "the positional FILEs are the markdown files `docs` rewrites",
+    );
+}
+
+/// `--color` is listed only by `check`, whose `human` format is coloured.
+/// The commands that listed it before still accept it (hidden, checked,
+/// without effect); the others reject it as clap does, with exit 2.
+#[test]
+fn color_is_offered_only_where_output_is_coloured() {
+    assert_contains(&help(&["check"]), "--color <WHEN>");
+    let hidden: [&[&str]; 6] = [
+        &["report"],
+        &["docs"],
+        &["rotation"],
+        &["fingerprint"],
+        &["iam", "snapshot"],
+        &["aws", "snapshot"],
+    ];
+    for command in hidden {
+        assert!(!help(command).contains("--color"), "{command:?}");
+    }
+    for command in [&["schema"][..], &["init"], &["policies", "list"]] {
+        assert!(!help(command).contains("--color"), "{command:?}");
+    }
+    let dir = gateway_case();
+    // Hidden but accepted: the report is written as before.
+    let r = run(secretary(dir.path()).args([
+        "report",
+        "inventory.yaml",
+        "--now",
+        NOW,
+        "--color",
+        "always",
+    ]));
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert_contains(&r.stdout, "SUPABASE_SERVICE_KEY");
+    assert!(!r.stdout.contains('\x1b'));
+    // Still checked.
+    let r = run(secretary(dir.path()).args(["report", "inventory.yaml", "--color", "sometimes"]));
+    assert_eq!(r.code, 2);
+    assert_contains(&r.stderr, "invalid value 'sometimes'");
+    // Never offered: clap's own error.
+    let r = run(secretary(dir.path()).args(["schema", "--color", "never"]));
+    assert_eq!(r.code, 2);
+    assert_contains(&r.stderr, "unexpected argument '--color'");
+}
+
+/// `report -o FILE` prints exactly one line on stderr naming the file, its
+/// format and what it holds; stdout stays empty.
+#[test]
+fn report_o_names_what_it_wrote_on_one_line() {
+    let dir = gateway_case();
+    let check = check_with_rules(&dir, &["--format", "json"]);
+    assert_eq!(json(&check.stdout)["findings"].as_array().unwrap().len(), 1);
+    for (format, file, name) in [("markdown", "r.md", "markdown"), ("html", "r.html", "HTML")] {
+        let r = run(secretary(dir.path()).args([
+            "report",
+            "inventory.yaml",
+            "--policies",
+            "policies",
+            "--now",
+            NOW,
+            "--format",
+            format,
+            "-o",
+            file,
+            "--fail-on",
+            "critical",
+        ]));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(r.stdout, "", "stdout stays clean");
+        assert_eq!(
+            r.stderr,
+            format!(
+                "wrote {file} ({name} report: 1 secret, 0 env vars, 0 identities; 1 finding, 1 at or above `critical`)\n"
+            )
+        );
+        assert!(dir.path().join(file).is_file());
+    }
+    // Without -o: the report on stdout, nothing on stderr.
+    let r = run(secretary(dir.path()).args(["report", "inventory.yaml", "--now", NOW]));
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+}
+
+/// `check -o`, `rotation -o` and `schema -o` also name each file written,
+/// one line each, and keep stdout for what has no `-o`.
+#[test]
+fn other_o_outputs_name_what_they_wrote() {
+    let dir = gateway_case();
+    let r = check_with_rules(
+        &dir,
+        &[
+            "--format",
+            "sarif",
+            "-o",
+            "out.sarif",
+            "--format",
+            "junit",
+            "-o",
+            "junit.xml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(json(&r.stdout)["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        r.stderr,
+        "wrote out.sarif (sarif: 1 finding)\nwrote junit.xml (junit: 1 finding)\n"
+    );
+    let r = run(secretary(dir.path()).args([
+        "rotation",
+        "inventory.yaml",
+        "--now",
+        NOW,
+        "-o",
+        "cal.ics",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "wrote cal.ics (iCalendar: 1 scheduled rotation, 0 without a period)\n"
+    );
+}
+
+/// `docs` does not judge: its help does not offer `--fail-on`, findings
+/// never fail it, and an old script's `--fail-on` gets a warning saying so.
+#[test]
+fn docs_never_fails_on_findings_and_says_so() {
+    let text = help(&["docs"]);
+    assert!(!text.contains("--fail-on <"), "{text}");
+    assert_contains(&text, "Findings never change the exit code of `docs`");
+    let dir = gateway_case();
+    write(
+        dir.path(),
+        "doc.md",
+        "# Secrets\n<!-- secretary:begin secrets -->\n<!-- secretary:end secrets -->\n",
+    );
+    let args = [
+        "docs",
+        "doc.md",
+        "-i",
+        "inventory.yaml",
+        "--policies",
+        "policies",
+        "--now",
+        NOW,
+    ];
+    let r = run(secretary(dir.path()).args(args).args(["--fail-on", "info"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_contains(&r.stderr, "warning: `docs --fail-on info` has no effect");
+    assert_contains(
+        &fs::read_to_string(dir.path().join("doc.md")).unwrap(),
+        "SUPABASE_SERVICE_KEY",
+    );
+    // The same inventory fails `check` at that threshold.
+    assert_eq!(check_with_rules(&dir, &["--fail-on", "info"]).code, 1);
 }

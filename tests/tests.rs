@@ -45,6 +45,7 @@ mod rotation;
 mod rule_settings;
 mod rules;
 mod rules_test_command;
+mod schema;
 mod scope_score;
 mod stacks;
 mod stores_live;

@@ -101,11 +101,23 @@ impl From<FailOn> for Severity {
     }
 }
 
+/// `--color`, on `check`: the one command with coloured output (its
+/// `human` format). Error messages are plain text for every command.
 #[derive(Args, Debug, Clone)]
 pub struct ColorArgs {
-    /// When to use colour: NO_COLOR and TERM=dumb turn `auto` off
+    /// When to colour the `human` format on stdout: NO_COLOR and TERM=dumb turn `auto` off
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+/// `--color` on a command whose output has no colour (`report`, `docs`,
+/// `rotation`, `fingerprint`, `iam snapshot`, `aws snapshot`): still
+/// accepted, and checked, so scripts written when these commands listed it
+/// keep working, but hidden from `--help` and without effect.
+#[derive(Args, Debug, Clone)]
+pub struct HiddenColorArgs {
+    #[arg(long, value_enum, value_name = "WHEN", hide = true)]
+    pub color: Option<ColorChoice>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

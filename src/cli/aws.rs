@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::args::ColorArgs;
+use super::args::HiddenColorArgs;
 use super::iam::{AwsArgs, CheckIamArgs};
 use super::Outcome;
 use secretary::diag::{Code, InputError};
@@ -29,7 +29,7 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 pub fn run(command: AwsCommand) -> Outcome {
@@ -39,7 +39,7 @@ pub fn run(command: AwsCommand) -> Outcome {
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Outcome {
-    let printer = args.color.printer();
+    let printer = super::output::Printer::plain();
     let texts = SourceTexts::default();
     // Without an inventory, every secret and parameter is in scope.
     let (iam, stores) = match live(&args.aws, &Scope::Everything) {
@@ -74,7 +74,7 @@ pub fn gap_errors(stores: &Stores) -> Vec<InputError> {
                 ),
             )
             .help(format!(
-                "the caller needs `{}` (the README's read-only IAM policy lists every permission); check credentials, throttling and network, then run again",
+                "the caller needs `{}` (the read-only IAM policy in the book's Live IAM page lists every permission); check credentials, throttling and network, then run again",
                 gap.permission
             ))
         })

@@ -74,6 +74,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     // all of them rendered, so a run never leaves some outputs half done.
     let mut stdout = None;
     let mut files = Vec::new();
+    let mut written_formats = Vec::new();
     for (format, path) in &args.output.outputs {
         let mut out = Vec::new();
         let written = match format {
@@ -123,13 +124,20 @@ pub fn run(args: CheckArgs) -> Outcome {
         }
         match path {
             // Colour is for terminals: a file gets plain text.
-            Some(path) => files.push(Output {
-                path: path.clone(),
-                bytes: anstream::adapter::strip_bytes(&out).into_vec(),
-                // No format shows a value or its fingerprint.
-                access: Access::Shared,
-                replace: true,
-            }),
+            Some(path) => {
+                written_formats.push(
+                    clap::ValueEnum::to_possible_value(format)
+                        .map(|v| v.get_name().to_owned())
+                        .unwrap_or_default(),
+                );
+                files.push(Output {
+                    path: path.clone(),
+                    bytes: anstream::adapter::strip_bytes(&out).into_vec(),
+                    // No format shows a value or its fingerprint.
+                    access: Access::Shared,
+                    replace: true,
+                })
+            }
             None => stdout = Some(out),
         }
     }
@@ -151,6 +159,15 @@ pub fn run(args: CheckArgs) -> Outcome {
     if let Err(errors) = write(&files, &inputs) {
         printer.errors(&errors, &texts);
         return Outcome::BadInput;
+    }
+    // One line per file written, after all of them are in place.
+    let total = checked.report.findings.len();
+    for (output, format) in files.iter().zip(written_formats) {
+        eprintln!(
+            "wrote {} ({format}: {total} finding{})",
+            output.path.display(),
+            if total == 1 { "" } else { "s" }
+        );
     }
     if let Some(out) = stdout {
         printer.stdout(&out);

@@ -19,16 +19,25 @@ use secretary::source::Location;
 #[command(
     after_help = "Tables: secrets, env-vars, identities, encryption, never-log, \
 rotation-due, rotation-calendar, checklist, findings (the markdown templates `NAME.md` of the report).\n\n\
+Arguments: the positional FILEs are the markdown files `docs` rewrites; the inventory it \
+reads is given with `-i/--inventory` (every other command takes it as positional PATHs).\n\n\
+Findings never change the exit code of `docs`: gate a run on them with `secretary check` or \
+`secretary report --fail-on`.\n\n\
 Exit codes: 0 every file is current (or was updated), 1 with --check: some file is \
 stale (its diff is on stdout), 2 bad input (nothing is written)."
 )]
 pub struct DocsArgs {
-    /// Markdown files with `<!-- secretary:begin NAME -->` … `<!-- secretary:end NAME -->` markers
+    /// The markdown files to update (outputs, not the inventory): each with
+    /// `<!-- secretary:begin NAME -->` … `<!-- secretary:end NAME -->` markers
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
-    /// Inventory files or directories of them; repeatable [default: secretary.yaml]
+    /// The inventory to read: files or directories of them; repeatable [default: secretary.yaml]
     #[arg(long = "inventory", short = 'i', value_name = "PATH")]
     pub inventory: Vec<PathBuf>,
+    /// Accepted for scripts written when `docs` listed it, and ignored: the
+    /// tables do not depend on it and findings never fail `docs`
+    #[arg(long, value_enum, value_name = "SEVERITY", hide = true)]
+    pub fail_on: Option<super::args::FailOn>,
     /// Change nothing: print a diff of stale tables and exit 1 if there are any
     #[arg(long)]
     pub check: bool,
@@ -37,13 +46,23 @@ pub struct DocsArgs {
 }
 
 pub fn run(args: DocsArgs) -> Outcome {
-    let printer = args.inputs.color.printer();
+    let printer = super::output::Printer::plain();
+    if let Some(level) = args.fail_on {
+        let level = clap::ValueEnum::to_possible_value(&level)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        eprintln!(
+            "warning: `docs --fail-on {level}` has no effect: findings never fail `docs`; gate on them with `secretary check --fail-on {level}`"
+        );
+    }
     let prepared = match prepare(
         &args.inputs,
         args.inventory.clone(),
         None,
         &Default::default(),
         &Default::default(),
+        // The tables show no verdict, so the threshold changes nothing.
+        secretary::findings::Severity::Low,
         &printer,
     ) {
         Ok(prepared) => prepared,

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{resolve_now, ColorArgs};
+use super::args::{resolve_now, HiddenColorArgs};
 use super::write::{write, Access, Inputs, Output};
 use super::Outcome;
 use secretary::diag::InputError;
@@ -44,11 +44,11 @@ pub struct FingerprintArgs {
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 pub fn run(args: FingerprintArgs) -> Outcome {
-    let printer = args.color.printer();
+    let printer = super::output::Printer::plain();
     let mut texts = SourceTexts::default();
     let now = match resolve_now(args.now.as_deref()) {
         Ok(now) => now,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::args::ColorArgs;
+use super::args::HiddenColorArgs;
 use super::Outcome;
 use secretary::diag::InputError;
 use secretary::observe::iam::Snapshot;
@@ -49,7 +49,7 @@ pub struct AwsArgs {
 /// The AWS flags of `check`.
 #[derive(Args, Debug, Clone)]
 pub struct CheckIamArgs {
-    /// Also read the live AWS account's IAM state and check it (read-only; see the README)
+    /// Also read the live AWS account's IAM state and check it (read-only; see the book's Live IAM page)
     #[arg(long, conflicts_with = "iam_snapshot", help_heading = "Live AWS")]
     pub iam: bool,
     /// Check a saved IAM snapshot (from `secretary iam snapshot`) instead of the live account
@@ -88,7 +88,7 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 pub fn run(command: IamCommand) -> Outcome {
@@ -98,7 +98,7 @@ pub fn run(command: IamCommand) -> Outcome {
 }
 
 fn run_snapshot(args: SnapshotArgs) -> Outcome {
-    let printer = args.color.printer();
+    let printer = super::output::Printer::plain();
     let texts = SourceTexts::default();
     let snapshot = match live(&args.aws) {
         Ok(snapshot) => snapshot,
@@ -160,7 +160,7 @@ pub fn gap_errors(snapshot: &Snapshot) -> Vec<InputError> {
                 ),
             )
             .help(format!(
-                "the caller needs `{}` (the README's read-only IAM policy lists every permission); check credentials, throttling and network, then run again",
+                "the caller needs `{}` (the read-only IAM policy in the book's Live IAM page lists every permission); check credentials, throttling and network, then run again",
                 gap.permission
             ))
         })

@@ -14,6 +14,12 @@ use secretary::source::FileKind;
 pub const STARTER: &str = include_str!("../../templates/starter-inventory.yaml");
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "The inventory's first line is a `yaml-language-server` modeline naming \
+the JSON Schema of this version (`docs/src/inventory.schema.json` at its tag), so editors \
+complete and check every key; `secretary schema -o FILE` writes the same schema for offline use.\n\n\
+Exit codes: 0 the inventory was written, 2 bad input or the file exists (nothing is written)."
+)]
 pub struct InitArgs {
     /// Where to write the inventory
     #[arg(default_value = "secretary.yaml", value_name = "PATH")]
@@ -54,6 +60,12 @@ pub fn run(args: InitArgs) -> Outcome {
         }
         (path, text, inputs)
     };
+    // The first line tells editors with the YAML language server where the
+    // schema of this version is, so they complete and check every key.
+    let text = format!(
+        "# yaml-language-server: $schema={}\n{text}",
+        secretary::inventory::SCHEMA_URL
+    );
     // A new file, as the umask allows: an inventory holds no value.
     let output = Output {
         path: path.clone(),

@@ -15,6 +15,12 @@ impl Printer {
         Self { color }
     }
 
+    /// The printer of a command whose output has no colour: any escape
+    /// sequence is stripped, whatever the terminal.
+    pub fn plain() -> Self {
+        Self::new(anstream::ColorChoice::Never)
+    }
+
     /// Writes a finished result to stdout in one go.
     pub fn stdout(&self, bytes: &[u8]) {
         let result = if bytes.contains(&0x1b) {

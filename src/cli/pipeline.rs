@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::civil::Date;
 
-use super::args::{resolve_now, ColorArgs, FailOn, PolicyArgs};
+use super::args::{resolve_now, HiddenColorArgs, PolicyArgs};
 use super::baseline::BaselineArgs;
 use super::observe::ObserveArgs;
 use super::output::Printer;
@@ -196,16 +196,13 @@ pub struct ReportInputs {
     /// Evaluate as of this date (YYYY-MM-DD) instead of today, for reproducible results
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
-    /// Fail (exit 1) on findings at or above this severity
-    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
     /// A directory of templates replacing the built-in ones of the same file name
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     #[command(flatten)]
     pub observe: super::observe::ObserveArgs,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 /// Everything a report or docs run renders from.
@@ -248,6 +245,7 @@ pub fn prepare(
     generated_at: Option<jiff::Timestamp>,
     limit: &Limit,
     baseline: &BaselineArgs,
+    fail_on: Severity,
     printer: &Printer,
 ) -> Result<Prepared, Outcome> {
     let mut texts = SourceTexts::default();
@@ -295,7 +293,6 @@ pub fn prepare(
             return Err(Outcome::BadInput);
         }
     };
-    let fail_on = Severity::from(inputs.fail_on);
     Ok(Prepared {
         view: judged.view_limited(&inputs.observe, &texts, generated_at, fail_on, limit),
         inputs: super::write::Inputs::of_run(&texts, &judged.checked.inventory),

@@ -4,12 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::args::FailOn;
 use super::baseline::BaselineArgs;
 use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
 use super::write::{write, Access, Output};
 use super::Outcome;
+use secretary::findings::Severity;
 use secretary::render::report::{self, ReportFormat};
-use secretary::render::view::Limit;
+use secretary::render::view::{Limit, View};
 use secretary::source::SourceTexts;
 
 #[derive(Args, Debug)]
@@ -39,6 +41,9 @@ pub struct ReportArgs {
     /// controls (repeatable; a case-insensitive prefix, e.g. `nist`, `cis`)
     #[arg(long = "framework", value_name = "NAME")]
     pub frameworks: Vec<String>,
+    /// Fail (exit 1) on findings at or above this severity; the report is still written
+    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
     #[command(flatten)]
     pub inputs: ReportInputs,
     #[command(flatten)]
@@ -51,8 +56,31 @@ pub enum Format {
     Html,
 }
 
+/// The one line on stderr after `-o FILE`: the file, its format, and what
+/// it holds, so a CI log shows what was written without opening it.
+fn wrote(path: &std::path::Path, format: Format, view: &View) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let secrets = view.secrets.iter().map(|g| g.secrets.len()).sum();
+    let env_vars = view.env_vars.iter().map(|g| g.vars.len()).sum();
+    format!(
+        "wrote {} ({} report: {}, {}, {}; {}, {} at or above `{}`)",
+        path.display(),
+        match format {
+            Format::Markdown => "markdown",
+            Format::Html => "HTML",
+        },
+        plural(secrets, "secret", "secrets"),
+        plural(env_vars, "env var", "env vars"),
+        plural(view.identities.len(), "identity", "identities"),
+        plural(view.summary.total, "finding", "findings"),
+        view.summary.failing,
+        view.fail_on,
+    )
+}
+
 pub fn run(args: ReportArgs) -> Outcome {
-    let printer = args.inputs.color.printer();
+    let printer = super::output::Printer::plain();
     let generated_at = match resolve_generated_at() {
         Ok(at) => at,
         Err(error) => {
@@ -70,6 +98,7 @@ pub fn run(args: ReportArgs) -> Outcome {
         Some(generated_at),
         &limit,
         &args.baseline,
+        Severity::from(args.fail_on),
         &printer,
     ) {
         Ok(prepared) => prepared,
@@ -98,6 +127,7 @@ pub fn run(args: ReportArgs) -> Outcome {
                 printer.errors(&errors, &prepared.texts);
                 return Outcome::BadInput;
             }
+            eprintln!("{}", wrote(path, args.format, &prepared.view));
         }
         None => printer.stdout(text.as_bytes()),
     }

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{ColorArgs, PolicyArgs};
+use super::args::{HiddenColorArgs, PolicyArgs};
+use super::output::Printer;
 use super::pipeline::request;
 use super::write::{write, Access, Inputs, Output};
 use super::Outcome;
@@ -41,7 +42,7 @@ pub struct RotationArgs {
     #[command(flatten)]
     pub policies: PolicyArgs,
     #[command(flatten)]
-    pub color: ColorArgs,
+    pub color: HiddenColorArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -53,7 +54,7 @@ pub enum Format {
 }
 
 pub fn run(args: RotationArgs) -> Outcome {
-    let printer = args.color.printer();
+    let printer = Printer::plain();
     let mut texts = SourceTexts::default();
     let request = match request(args.paths, &args.policies, args.now.as_deref()) {
         Ok(request) => request,
@@ -85,7 +86,7 @@ pub fn run(args: RotationArgs) -> Outcome {
     match args.output {
         Some(path) => {
             let output = Output {
-                path,
+                path: path.clone(),
                 bytes: text.into_bytes(),
                 access: Access::Shared,
                 replace: true,
@@ -94,6 +95,18 @@ pub fn run(args: RotationArgs) -> Outcome {
                 printer.errors(&errors, &texts);
                 return Outcome::BadInput;
             }
+            let n = calendar.scheduled.len();
+            eprintln!(
+                "wrote {} ({}: {n} scheduled rotation{}, {} without a period)",
+                path.display(),
+                match args.format {
+                    Format::Ics => "iCalendar",
+                    Format::Csv => "CSV",
+                    Format::Json => "JSON",
+                },
+                if n == 1 { "" } else { "s" },
+                calendar.without_period.len(),
+            );
         }
         None => printer.stdout(text.as_bytes()),
     }

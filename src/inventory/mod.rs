@@ -23,6 +23,47 @@ pub use model::Inventory;
 use crate::diag::InputError;
 use crate::source::{FileKind, SourceTexts};
 
+/// Unicode `White_Space` (what `str::trim` removes), as regex escapes both
+/// ECMA-262 (editors) and Rust's regex read the same way.
+macro_rules! white_space {
+    () => {
+        r"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
+    };
+}
+
+/// The JSON Schema pattern of a period: exactly the texts [`period::parse_period`]
+/// accepts. Around the period, the Unicode white space `str::trim` removes;
+/// a named period; or a number (leading zeros allowed) and its unit, from 1
+/// day to 100 years: 1–36500 `d`, 1–5214 `w`, 1–100 `y`. A test checks the
+/// two agree on every number up to 40000 of each unit.
+pub const PERIOD_PATTERN: &str = concat!(
+    "^",
+    white_space!(),
+    "(daily|weekly|monthly|quarterly|yearly|annually",
+    "|0*([1-9][0-9]{0,3}|[12][0-9]{4}|3[0-5][0-9]{3}|36[0-4][0-9]{2}|36500)d",
+    "|0*([1-9][0-9]{0,2}|[1-4][0-9]{3}|5[01][0-9]{2}|520[0-9]|521[0-4])w",
+    "|0*([1-9][0-9]?|100)y)",
+    white_space!(),
+    "$"
+);
+
+/// The pattern of a date (`last_rotated`, a waiver's `expires`) in the JSON
+/// Schema; with `format: date`, a validator also rejects `2026-02-30`. The
+/// loader further requires a date from 2000 on, and a past one for
+/// `last_rotated`, which a schema cannot say.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+/// Where the JSON Schema of this version is published: the file
+/// `docs/src/inventory.schema.json` at this version's tag (a test keeps it
+/// equal to `secretary schema`). `secretary init` points the
+/// `yaml-language-server` modeline at it, so an editor validates an
+/// inventory against the schema of the secretary that wrote it.
+pub const SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/secretary-rs/secretary/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/src/inventory.schema.json"
+);
+
 /// The JSON Schema of an inventory file, for editors and `secretary schema`.
 pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(raw::RawDocument)).unwrap_or_default()

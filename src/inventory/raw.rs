@@ -29,6 +29,7 @@ pub type Items<T> = BTreeMap<Spanned<String>, T>;
 #[schemars(title = "secretary inventory")]
 pub struct RawDocument {
     /// Format version of this file. Must be `1`.
+    #[schemars(extend("const" = 1))]
     pub version: Spanned<u32>,
     /// Deployment environments, by name (e.g. `production`).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -206,6 +207,7 @@ pub struct RawStoreSettings {
     pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// Longest a secret may go unread before `store-secret-unused` (default `90d`).
     #[serde(default)]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub unused_max: Option<Spanned<String>>,
 }
 
@@ -215,9 +217,11 @@ pub struct RawStoreSettings {
 pub struct RawIamSettings {
     /// Oldest an access key may be when its identity declares no `rotation` (default `90d`, CIS 1.14).
     #[serde(default)]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub access_key_max_age: Option<Spanned<String>>,
     /// Longest a password or access key may go unused (default `45d`, CIS 1.12).
     #[serde(default)]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub unused_credentials_max: Option<Spanned<String>>,
 }
 
@@ -305,6 +309,7 @@ pub struct RawIdentity {
     pub credentials: Vec<Spanned<String>>,
     /// How often this identity's credentials must rotate, e.g. `90d`.
     #[serde(default)]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub rotation: Option<Spanned<String>>,
     /// For AWS IAM users and roles: where the identity lives.
     #[serde(default)]
@@ -505,6 +510,7 @@ pub struct RawRotation {
     /// How often: a number and a unit, `d` (days), `w` (weeks) or `y` (years), e.g. `90d`;
     /// or `monthly`, `quarterly`, `yearly`.
     #[serde(default)]
+    #[schemars(pattern(super::PERIOD_PATTERN))]
     pub period: Option<Spanned<String>>,
     /// `manual` or `automated`.
     #[serde(default)]
@@ -569,6 +575,7 @@ pub struct RawInstance {
     pub encryption: Option<Spanned<String>>,
     /// The date the value was last rotated, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schemars(pattern(super::DATE_PATTERN), extend("format" = "date"))]
     pub last_rotated: Option<Spanned<String>>,
     /// An opaque keyed hash of the value, computed elsewhere, used to check that values
     /// differ across environments and secrets. Never the value itself.
@@ -707,6 +714,7 @@ pub struct RawWaiver {
     pub owner: Spanned<String>,
     /// The last day the waiver applies, `YYYY-MM-DD`. After it, the waiver is itself a
     /// finding (`waiver-expired`) and the finding it accepted fails again.
+    #[schemars(pattern(super::DATE_PATTERN), extend("format" = "date"))]
     pub expires: Spanned<String>,
 }
 

@@ -47,7 +47,7 @@ pub(super) fn render(found: &Found) -> String {
         w,
         "# secretary inventory, started by `secretary init --from`. Nothing here is\n\
          # final: every `review:` is a guess to confirm, then delete. No value was copied.\n\
-         # Check it with `secretary check <this file>`; every key is in the README.\n\
+         # Check it with `secretary check <this file>`; every key is in the book's inventory reference.\n\
          version: 1\n"
     );
     let _ = writeln!(w, "environments:");
