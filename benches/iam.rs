@@ -32,6 +32,7 @@ fn main() {
         .endpoint_url(moto.url())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "bench"))
+        .http_client(collect::https_client())
         .build();
     let client = aws_sdk_iam::Client::from_conf(config);
     let options = collect::Options::default();

@@ -41,6 +41,7 @@ fn main() {
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "testing", "testing", None, None, "bench",
         )))
+        .http_client(secretary::observe::iam::collect::https_client())
         .build();
     let options = collect::Options {
         iam: Default::default(),

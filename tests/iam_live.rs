@@ -199,6 +199,7 @@ fn the_collector_calls_only_read_only_actions_a_fixed_number_of_times() {
         .endpoint_url(moto.url())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .http_client(collect::https_client())
         .build();
     let client = aws_sdk_iam::Client::from_conf(config);
     let started = jiff::Timestamp::from_second(1_795_000_000).unwrap();

@@ -388,7 +388,7 @@ fn the_book_quotes_the_read_only_policy_exactly() {
 
 #[test]
 fn live_collection_needs_the_aws_feature() {
-    if cfg!(feature = "aws") {
+    if !common::offline_binary() {
         return; // covered against the emulator in tests/iam_live.rs
     }
     let r = run(secretary(&repo_root()).args(["check", INVENTORY, "--iam"]));

@@ -318,6 +318,7 @@ fn the_inventory_scope_bounds_per_secret_calls_and_string_parameters() {
         .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(
             aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "test"),
         ))
+        .http_client(secretary::observe::iam::collect::https_client())
         .build();
     let options = collect::Options {
         iam: Default::default(),

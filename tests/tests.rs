@@ -36,6 +36,7 @@ mod iam_rules;
 mod iam_tables;
 mod init_from;
 mod layout;
+mod msrv;
 mod packs;
 mod published_defaults;
 mod report;

@@ -12,9 +12,14 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `secretary` binary, run from `dir` with colour off.
+/// The `secretary` binary, run from `dir` with colour off: the build of
+/// these tests, or the offline build (no `aws` feature) at the path in
+/// `SECRETARY_OFFLINE_BIN` (scripts/test.sh runs `iam_rules::` so).
 pub fn secretary(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("secretary").expect("binary builds");
+    let mut cmd = match std::env::var_os("SECRETARY_OFFLINE_BIN") {
+        Some(path) => Command::new(path),
+        None => Command::cargo_bin("secretary").expect("binary builds"),
+    };
     // A fixed width keeps wrapped help text the same on every machine.
     cmd.current_dir(dir)
         .env_remove("NO_COLOR")
@@ -22,6 +27,11 @@ pub fn secretary(dir: &Path) -> Command {
         .env("TERM", "dumb")
         .env("COLUMNS", "100");
     cmd
+}
+
+/// Whether the binary under test was built without the `aws` feature.
+pub fn offline_binary() -> bool {
+    std::env::var_os("SECRETARY_OFFLINE_BIN").is_some() || !cfg!(feature = "aws")
 }
 
 pub struct Run {

@@ -96,7 +96,8 @@ pub async fn config(options: &Options) -> aws_config::SdkConfig {
                 .connect_timeout(Duration::from_secs(10).min(options.timeout))
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(3));
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .http_client(https_client());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
     }
@@ -107,6 +108,16 @@ pub async fn config(options: &Options) -> aws_config::SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// The HTTP client of every AWS call: hyper with rustls on ring, trusting
+/// the platform's root certificates. Built here because the SDK's default
+/// client uses aws-lc, whose C build Cargo.toml avoids (docs/src/building.md).
+pub fn https_client() -> aws_sdk_iam::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// An IAM client of `config`, signed in `us-east-1` when no region is configured.
