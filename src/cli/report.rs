@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use super::args::FailOn;
 use super::baseline::BaselineArgs;
 use super::pipeline::{prepare, resolve_generated_at, ReportInputs};
-use super::write::{write, Access, Output};
+use super::write::emit;
 use super::Outcome;
 use secretary::findings::Severity;
 use secretary::render::report::{self, ReportFormat};
@@ -56,16 +56,15 @@ pub enum Format {
     Html,
 }
 
-/// The one line on stderr after `-o FILE`: the file, its format, and what
-/// it holds, so a CI log shows what was written without opening it.
-fn wrote(path: &std::path::Path, format: Format, view: &View) -> String {
+/// What a report written with `-o FILE` holds, for its `wrote` line on
+/// stderr: its format and counts, so a CI log shows it without opening it.
+fn what(format: Format, view: &View) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let secrets = view.secrets.iter().map(|g| g.secrets.len()).sum();
     let env_vars = view.env_vars.iter().map(|g| g.vars.len()).sum();
     format!(
-        "wrote {} ({} report: {}, {}, {}; {}, {} at or above `{}`)",
-        path.display(),
+        "{} report: {}, {}, {}; {}, {} at or above `{}`",
         match format {
             Format::Markdown => "markdown",
             Format::Html => "HTML",
@@ -115,21 +114,15 @@ pub fn run(args: ReportArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    match &args.output {
-        Some(path) => {
-            let output = Output {
-                path: path.clone(),
-                bytes: text.into_bytes(),
-                access: Access::Shared,
-                replace: true,
-            };
-            if let Err(errors) = write(&[output], &prepared.inputs) {
-                printer.errors(&errors, &prepared.texts);
-                return Outcome::BadInput;
-            }
-            eprintln!("{}", wrote(path, args.format, &prepared.view));
-        }
-        None => printer.stdout(text.as_bytes()),
+    let written = emit(
+        &printer,
+        args.output.as_deref(),
+        text,
+        (&prepared.inputs, &prepared.texts),
+        || what(args.format, &prepared.view),
+    );
+    if !written {
+        return Outcome::BadInput;
     }
     if prepared.fails {
         Outcome::Findings

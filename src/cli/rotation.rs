@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use super::args::{HiddenColorArgs, PolicyArgs};
 use super::output::Printer;
 use super::pipeline::request;
-use super::write::{write, Access, Inputs, Output};
+use super::write::{emit, Inputs};
 use super::Outcome;
 use secretary::render::rotation;
 use secretary::render::view;
@@ -83,22 +83,16 @@ pub fn run(args: RotationArgs) -> Outcome {
             }
         },
     };
-    match args.output {
-        Some(path) => {
-            let output = Output {
-                path: path.clone(),
-                bytes: text.into_bytes(),
-                access: Access::Shared,
-                replace: true,
-            };
-            if let Err(errors) = write(&[output], &Inputs::of_run(&texts, &loaded.inventory)) {
-                printer.errors(&errors, &texts);
-                return Outcome::BadInput;
-            }
+    let inputs = Inputs::of_run(&texts, &loaded.inventory);
+    let written = emit(
+        &printer,
+        args.output.as_deref(),
+        text,
+        (&inputs, &texts),
+        || {
             let n = calendar.scheduled.len();
-            eprintln!(
-                "wrote {} ({}: {n} scheduled rotation{}, {} without a period)",
-                path.display(),
+            format!(
+                "{}: {n} scheduled rotation{}, {} without a period",
                 match args.format {
                     Format::Ics => "iCalendar",
                     Format::Csv => "CSV",
@@ -106,9 +100,11 @@ pub fn run(args: RotationArgs) -> Outcome {
                 },
                 if n == 1 { "" } else { "s" },
                 calendar.without_period.len(),
-            );
-        }
-        None => printer.stdout(text.as_bytes()),
+            )
+        },
+    );
+    if !written {
+        return Outcome::BadInput;
     }
     Outcome::Compliant
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::output::Printer;
-use super::write::{write, Access, Inputs, Output};
+use super::write::{emit, Inputs};
 use super::Outcome;
 use secretary::source::SourceTexts;
 
@@ -52,25 +52,18 @@ pub fn run(args: SchemaArgs) -> Outcome {
             return Outcome::BadInput;
         }
     };
-    match args.output {
-        Some(path) => {
-            let output = Output {
-                path: path.clone(),
-                bytes: text.into_bytes(),
-                access: Access::Shared,
-                replace: true,
-            };
-            if let Err(errors) = write(&[output], &Inputs::new()) {
-                printer.errors(&errors, &SourceTexts::default());
-                return Outcome::BadInput;
-            }
-            let what = match args.format {
-                SchemaFormat::Json => "JSON Schema of inventory files",
-                SchemaFormat::Markdown => "inventory field tables",
-            };
-            eprintln!("wrote {} ({what})", path.display());
-        }
-        None => printer.stdout(text.as_bytes()),
+    let written = emit(
+        &printer,
+        args.output.as_deref(),
+        text,
+        (&Inputs::new(), &SourceTexts::default()),
+        || match args.format {
+            SchemaFormat::Json => "JSON Schema of inventory files".to_owned(),
+            SchemaFormat::Markdown => "inventory field tables".to_owned(),
+        },
+    );
+    if !written {
+        return Outcome::BadInput;
     }
     Outcome::Compliant
 }

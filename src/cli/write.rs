@@ -28,6 +28,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::output::Printer;
 use secretary::diag::{Code, InputError};
 use secretary::inventory::model::ValueSourceKind;
 use secretary::inventory::Inventory;
@@ -323,6 +324,35 @@ fn targets(outputs: &[(&Path, bool)], inputs: &Inputs) -> Result<Vec<Target>, Ve
             path: identity.path,
         })
         .collect())
+}
+
+/// The output of a command with one `-o FILE`: written to `path` (see
+/// [`write`]) and named on stderr in one line, `wrote PATH (what)`, or,
+/// without `-o`, printed on stdout. False when it could not be written; the
+/// errors are printed.
+pub fn emit(
+    printer: &Printer,
+    path: Option<&Path>,
+    text: String,
+    (inputs, texts): (&Inputs, &SourceTexts),
+    what: impl FnOnce() -> String,
+) -> bool {
+    let Some(path) = path else {
+        printer.stdout(text.as_bytes());
+        return true;
+    };
+    let output = Output {
+        path: path.to_path_buf(),
+        bytes: text.into_bytes(),
+        access: Access::Shared,
+        replace: true,
+    };
+    if let Err(errors) = write(&[output], inputs) {
+        printer.errors(&errors, texts);
+        return false;
+    }
+    eprintln!("wrote {} ({})", path.display(), what());
+    true
 }
 
 /// Writes `outputs`, all or nothing as far as the file system allows, once
