@@ -343,6 +343,12 @@ fn the_readme_is_short_and_keeps_the_quickstart_and_install() {
             "README.md lacks `{line}`"
         );
     }
+    // A newcomer finds the one test command under its own heading.
+    let tests = readme
+        .split("\n## ")
+        .find(|section| section.starts_with("Running the tests"))
+        .expect("README.md has a `## Running the tests` section");
+    assert_contains(tests, "```sh\n./scripts/test.sh\n```");
     // The version in the README is the crate's.
     let manifest = read("Cargo.toml");
     let version = manifest
