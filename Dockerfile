@@ -14,8 +14,9 @@
 ARG RUST_IMAGE=rust:1-alpine
 
 FROM ${RUST_IMAGE} AS build
-# C toolchain for the crates that build C (aws-lc-sys, mimalloc).
-RUN apk add --no-cache musl-dev build-base cmake perl ca-certificates
+# C toolchain for the crates that build C (ring, mimalloc); no cmake or Perl
+# since the SDK's TLS moved from aws-lc to ring (docs/src/building.md).
+RUN apk add --no-cache musl-dev build-base ca-certificates
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -34,13 +34,18 @@ cd "$root"
 
 # The host's own target is built without `--target`: the same binary, in
 # target/<profile>/, where the other cargo commands' artefacts already are.
+# CARGO_TARGET_DIR moves the artefacts (a CI cache often sets it); the `dev`
+# profile builds into `debug`.
 host=$(rustc -vV | sed -n 's/^host: //p' | tr -d '\r')
+target_dir=${CARGO_TARGET_DIR:-target}
+profile_dir=$profile
+if [ "$profile" = dev ] || [ "$profile" = test ]; then profile_dir=debug; fi
 if [ "$target" = "$host" ]; then
   "${CARGO:-cargo}" build --locked --profile "$profile"
-  dir="target/$profile"
+  dir="$target_dir/$profile_dir"
 else
   "${CARGO:-cargo}" build --locked --profile "$profile" --target "$target"
-  dir="target/$target/$profile"
+  dir="$target_dir/$target/$profile_dir"
 fi
 
 exe=secretary

@@ -17,7 +17,8 @@ cargo test --locked --all-features "$@"
 
 # The offline build (no AWS SDK) must compile and behave: its IAM tests run
 # against it. Only the lib and binary are built without `aws` (one debug
-# compile of the crate, sharing every dependency already built above); the
+# compile of the crate; the dependencies whose features the dev-dependencies
+# change, about 50, are compiled again, see docs/src/building.md); the
 # tests are the binary just built above, run with the offline binary as the
 # `secretary` under test (tests/common/mod.rs, SECRETARY_OFFLINE_BIN). Before,
 # `cargo test --no-default-features` compiled the crate and the whole test
