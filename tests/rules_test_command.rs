@@ -435,7 +435,14 @@ fn the_builtin_rules_pass_their_own_tests_at_full_coverage() {
             r.stdout,
             r.stderr
         );
-        assert_contains(&r.stdout, "0 failed, coverage 100%");
+        if cfg!(unix) {
+            assert_contains(&r.stdout, "0 failed, coverage 100%");
+        } else {
+            // The cases that set file modes are skipped, and say so.
+            assert_contains(&r.stdout, "0 failed, ");
+            assert_contains(&r.stdout, " skipped, coverage 100%");
+            assert_contains(&r.stdout, "which this system does not have");
+        }
         assert!(!r.stderr.contains("warning["), "{}", r.stderr);
     }
     let listed = json(&run(secretary(&root).args(["policies", "list", "--format", "json"])).stdout);

@@ -51,17 +51,17 @@ pub fn gap_errors(observations: &Observations) -> Vec<InputError> {
         }
     }
     for file in observations.files.iter().flat_map(|f| &f.files) {
-        if let files::FileState::Unreadable(problem) = &file.state {
+        if let Some((problem, help)) = file.state.not_verified() {
             errors.push(
                 InputError::new(
                     Code::FilesNotVerified,
                     format!(
-                        "cannot read the metadata of `{}` ({problem}); not verified: its mode and owner",
+                        "cannot read the mode and owner of `{}` ({problem}); not verified: who may read it",
                         file.written
                     ),
                 )
                 .at(file.location.clone())
-                .help("run the check as a user who may read the file's directory, or fix the path"),
+                .help(help),
             );
         }
     }

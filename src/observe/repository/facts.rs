@@ -70,6 +70,9 @@ pub fn instance_attrs(inventory: &Inventory, observed: &files::Observation) -> I
                     attrs.push(("file_mode_differs", boolean(want != *mode)));
                 }
             }
+            // Present, but no mode or owner attribute: the rules that read
+            // them stay silent, and the gap is a finding (see gap_findings).
+            FileState::PresentWithoutModes => attrs.push(("file_exists", boolean(true))),
             FileState::Missing => attrs.push(("file_exists", boolean(false))),
             // A gap: no attribute, so no rule reads it as clean (see gap_findings).
             FileState::Unreadable(_) => continue,
@@ -264,7 +267,7 @@ pub fn gap_findings(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for file in files.into_iter().flat_map(|f| &f.files) {
-        if let FileState::Unreadable(problem) = &file.state {
+        if let Some((problem, remediation)) = file.state.not_verified() {
             let message = format!(
                 "not verified: the mode and owner of `{}` ({problem})",
                 file.written
@@ -278,10 +281,7 @@ pub fn gap_findings(
                 )
                 .entity(uid("Secret", &file.secret))
                 .environment(file.environment.clone())
-                .remediation(
-                    "run the check as a user who may read the file's directory, or fix the path"
-                        .to_owned(),
-                ),
+                .remediation(remediation.to_owned()),
             );
         }
     }
@@ -306,4 +306,70 @@ pub fn gap_findings(
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::inventory::{parse_text, validate::validate};
+
+    /// An inventory with one secret file in production, and the observation
+    /// of that file in `state`.
+    fn observed(state: FileState) -> (Inventory, files::Observation) {
+        let text = "version: 1\nenvironments:\n  production: { tier: production }\nsecrets:\n  DB:\n    classification: critical\n    instances:\n      production: { backend: file, file: { path: secrets/db, mode: \"0640\", owner: app } }\n";
+        let parsed = parse_text(&Arc::from("inventory.yaml"), text).unwrap();
+        let inventory = validate(vec![parsed], "2026-11-23".parse().unwrap()).unwrap();
+        let mut observation = files::observe(&inventory, &["production".to_owned()]);
+        observation.files[0].state = state;
+        (inventory, observation)
+    }
+
+    /// The Windows state: the file exists, and nothing is claimed of its
+    /// mode or owner; the gap is an error finding, as an unreadable file's.
+    #[test]
+    fn a_file_without_unix_modes_is_present_and_not_verified() {
+        let (inventory, observation) = observed(FileState::PresentWithoutModes);
+        let attrs = instance_attrs(&inventory, &observation);
+        let names: Vec<_> = attrs.values().flatten().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["file_exists"]);
+        let findings = gap_findings(Some(&observation), None);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, FILES_NOT_VERIFIED);
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert_eq!(
+            findings[0].message,
+            "not verified: the mode and owner of `secrets/db` (this system has no Unix file modes or owners)"
+        );
+        assert!(findings[0]
+            .remediation
+            .as_deref()
+            .is_some_and(|r| r.contains("icacls")));
+    }
+
+    /// On Unix the same file gives every attribute the rules read, and no gap.
+    #[test]
+    fn a_file_with_unix_modes_gives_mode_and_owner_facts() {
+        let state = FileState::Present {
+            mode: 0o644,
+            uid: 1000,
+            user: Some("app".to_owned()),
+        };
+        let (inventory, observation) = observed(state);
+        let attrs = instance_attrs(&inventory, &observation);
+        let names: Vec<_> = attrs.values().flatten().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "file_exists",
+                "file_actual_mode",
+                "file_actual_mode_wider_than_0600",
+                "file_actual_owner",
+                "file_owner_differs",
+                "file_mode_differs"
+            ]
+        );
+        assert!(gap_findings(Some(&observation), None).is_empty());
+    }
 }

@@ -6,7 +6,10 @@
 //! absolute, or relative to the inventory file that declares the instance.
 //! A file that does not exist is an observation (the rules judge it); one
 //! whose metadata cannot be read (a directory without search permission) is
-//! a gap, reported as not verified.
+//! a gap, reported as not verified. So is a file on a system without Unix
+//! permission bits and owners (Windows): reading it as some mode and owner
+//! would pass `secret-file-too-open-on-disk` whatever its ACL allows and
+//! fail `secret-file-wrong-owner` whatever the owner, two wrong verdicts.
 
 use std::path::{Path, PathBuf};
 
@@ -43,9 +46,31 @@ pub enum FileState {
         /// The owner's user name, when this machine knows the uid.
         user: Option<String>,
     },
+    /// The file is there, on a system that has no Unix permission bits and
+    /// owners (Windows): who may read or change it is not known.
+    PresentWithoutModes,
     Missing,
     /// The metadata could not be read (never a value: an OS error text).
     Unreadable(String),
+}
+
+impl FileState {
+    /// Why the file's mode and owner were not verified, and what to do, for
+    /// a state that leaves them unknown; `None` when they were read, or the
+    /// file is missing (a fact the rules judge).
+    pub fn not_verified(&self) -> Option<(String, &'static str)> {
+        match self {
+            FileState::Unreadable(problem) => Some((
+                problem.clone(),
+                "run the check as a user who may read the file's directory, or fix the path",
+            )),
+            FileState::PresentWithoutModes => Some((
+                "this system has no Unix file modes or owners".to_owned(),
+                "check the file on the Unix host it is deployed to; on Windows, review its ACL (`icacls`)",
+            )),
+            FileState::Present { .. } | FileState::Missing => None,
+        }
+    }
 }
 
 /// Where an instance's `path` is on this machine: absolute, or relative to
@@ -110,18 +135,9 @@ fn present(meta: &std::fs::Metadata) -> FileState {
 }
 
 #[cfg(not(unix))]
-fn present(meta: &std::fs::Metadata) -> FileState {
-    // No Unix permission bits or owners: report what can be known.
-    let mode = if meta.permissions().readonly() {
-        0o400
-    } else {
-        0o600
-    };
-    FileState::Present {
-        mode,
-        uid: 0,
-        user: None,
-    }
+fn present(_meta: &std::fs::Metadata) -> FileState {
+    // A read-only flag says nothing of who else may read the file.
+    FileState::PresentWithoutModes
 }
 
 impl ObservedFile {

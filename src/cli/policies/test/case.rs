@@ -41,6 +41,23 @@ struct CaseFlags {
     observe: ObserveArgs,
 }
 
+/// Why `case` cannot be set up on this system, if it cannot: a workspace
+/// that gives a file a mode needs Unix permission bits (Windows has none).
+/// Such a case is reported as skipped with this reason, never run with the
+/// mode left out: it would judge a file other than the one it describes.
+pub fn cannot_run_here(case: &Case) -> Option<&'static str> {
+    needs_missing_unix_modes(case.workspace.as_ref(), cfg!(unix))
+}
+
+fn needs_missing_unix_modes(
+    workspace: Option<&Workspace>,
+    has_unix_modes: bool,
+) -> Option<&'static str> {
+    let sets_modes = workspace.is_some_and(|w| w.files.iter().any(|f| f.mode.is_some()));
+    (sets_modes && !has_unix_modes)
+        .then_some("its workspace sets file modes, which this system does not have")
+}
+
 /// Runs `case` of `file` against `rules` (loaded from `policies`) and
 /// returns the findings of the file's rules, waived or not.
 pub fn run(
@@ -301,5 +318,41 @@ fn null_device() -> &'static str {
         "NUL"
     } else {
         "/dev/null"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cli::policies::test::file::WorkspaceFile;
+    use secretary::source::Location;
+
+    fn workspace(mode: Option<u32>) -> Workspace {
+        Workspace {
+            git: false,
+            files: vec![WorkspaceFile {
+                path: PathBuf::from("secrets/db"),
+                content: String::new(),
+                mode,
+                commit: false,
+                location: Location::new(&Arc::from("t.test.yaml"), 1, 1),
+            }],
+        }
+    }
+
+    /// Only a case that sets a mode needs one, and only a system without
+    /// modes skips it.
+    #[test]
+    fn only_cases_setting_modes_need_unix_modes() {
+        let with_mode = workspace(Some(0o644));
+        assert!(needs_missing_unix_modes(Some(&with_mode), false).is_some());
+        assert_eq!(needs_missing_unix_modes(Some(&with_mode), true), None);
+        assert_eq!(
+            needs_missing_unix_modes(Some(&workspace(None)), false),
+            None
+        );
+        assert_eq!(needs_missing_unix_modes(None, false), None);
     }
 }

@@ -152,6 +152,17 @@ pub fn run(args: TestArgs) -> Outcome {
     let mut results = Vec::new();
     for file in &files {
         for case in &file.cases {
+            if let Some(reason) = case::cannot_run_here(case) {
+                results.push(CaseResult {
+                    file: Arc::clone(&file.path),
+                    name: case.name.clone(),
+                    location: case.location.clone(),
+                    missing: Vec::new(),
+                    unexpected: Vec::new(),
+                    skipped: Some(reason),
+                });
+                continue;
+            }
             match case::run(file, case, &dirs, &rules, now, &mut texts) {
                 Ok(findings) => {
                     let expected: Vec<_> = case.expect.clone();
@@ -162,6 +173,7 @@ pub fn run(args: TestArgs) -> Outcome {
                         location: case.location.clone(),
                         missing,
                         unexpected,
+                        skipped: None,
                     });
                 }
                 Err(mut problems) => errors.append(&mut problems),
@@ -186,7 +198,7 @@ pub fn run(args: TestArgs) -> Outcome {
     };
     printer.stdout(&out);
     let under = args.min_coverage.is_some_and(|m| coverage.percent() < m);
-    if results.iter().all(CaseResult::passed) && !under {
+    if !results.iter().any(CaseResult::failed) && !under {
         Outcome::Compliant
     } else {
         Outcome::Findings

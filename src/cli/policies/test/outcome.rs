@@ -22,11 +22,18 @@ pub struct CaseResult {
     pub missing: Vec<Key>,
     /// Found and not expected.
     pub unexpected: Vec<Key>,
+    /// Why the case was not run on this system (see `case::cannot_run_here`).
+    pub skipped: Option<&'static str>,
 }
 
 impl CaseResult {
+    /// Ran, and found what it expected. A skipped case did not pass.
     pub fn passed(&self) -> bool {
-        self.missing.is_empty() && self.unexpected.is_empty()
+        self.skipped.is_none() && !self.failed()
+    }
+
+    pub fn failed(&self) -> bool {
+        !self.missing.is_empty() || !self.unexpected.is_empty()
     }
 }
 
@@ -178,7 +185,12 @@ fn key_text(key: &Key) -> String {
 /// and the rules lacking coverage.
 pub fn human(results: &[CaseResult], coverage: &Coverage, minimum: Option<f64>) -> String {
     let mut out = String::new();
-    for result in results.iter().filter(|r| !r.passed()) {
+    for result in results {
+        if let Some(reason) = result.skipped {
+            let _ = writeln!(out, "SKIP {} {}: {reason}", result.location, result.name);
+        }
+    }
+    for result in results.iter().filter(|r| r.failed()) {
         let _ = writeln!(out, "FAIL {} {}", result.location, result.name);
         for key in &result.missing {
             let _ = writeln!(out, "  missing:    {}", key_text(key));
@@ -187,10 +199,14 @@ pub fn human(results: &[CaseResult], coverage: &Coverage, minimum: Option<f64>) 
             let _ = writeln!(out, "  unexpected: {}", key_text(key));
         }
     }
-    let failed = results.iter().filter(|r| !r.passed()).count();
+    let failed = results.iter().filter(|r| r.failed()).count();
+    let skipped = match results.iter().filter(|r| r.skipped.is_some()).count() {
+        0 => String::new(),
+        n => format!("{n} skipped, "),
+    };
     let _ = writeln!(
         out,
-        "{} cases, {failed} failed, {}",
+        "{} cases, {failed} failed, {skipped}{}",
         results.len(),
         coverage.summary()
     );
@@ -229,6 +245,7 @@ pub fn json(results: &[CaseResult], coverage: &Coverage, minimum: Option<f64>) -
                 "line": r.location.line,
                 "name": r.name,
                 "passed": r.passed(),
+                "skipped": r.skipped,
                 "missing": r.missing.iter().map(key_json).collect::<Vec<_>>(),
                 "unexpected": r.unexpected.iter().map(key_json).collect::<Vec<_>>(),
             })
@@ -250,7 +267,8 @@ pub fn json(results: &[CaseResult], coverage: &Coverage, minimum: Option<f64>) -
         "cases": cases,
         "summary": {
             "cases": results.len(),
-            "failed": results.iter().filter(|r| !r.passed()).count(),
+            "failed": results.iter().filter(|r| r.failed()).count(),
+            "skipped": results.iter().filter(|r| r.skipped.is_some()).count(),
         },
         "coverage": {
             "percent": coverage.percent(),
@@ -278,7 +296,11 @@ pub fn junit(
         let mut suite = TestSuite::new(&*file.path);
         suite.add_property(Property::new("rules", file.rules.join(", ")));
         for result in results.iter().filter(|r| r.file == file.path) {
-            let status = if result.passed() {
+            let status = if let Some(reason) = result.skipped {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(reason);
+                status
+            } else if result.passed() {
                 TestCaseStatus::success()
             } else {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -328,4 +350,77 @@ pub fn junit(
     report.serialize(&mut out).map_err(std::io::Error::other)?;
     out.push(b'\n');
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn result(name: &str, skipped: Option<&'static str>, missing: Vec<Key>) -> CaseResult {
+        let file: Arc<str> = Arc::from("t.test.yaml");
+        CaseResult {
+            location: Location::new(&file, 3, 5),
+            file,
+            name: name.to_owned(),
+            missing,
+            unexpected: Vec::new(),
+            skipped,
+        }
+    }
+
+    /// A skipped case says why in every format, is neither passed nor
+    /// failed, and the summary counts it apart.
+    #[test]
+    fn skipped_cases_are_told_apart_from_passed_and_failed_ones() {
+        let key = Key {
+            rule: "r".to_owned(),
+            entity: "Secret::\"A\"".to_owned(),
+            environment: None,
+            principal: None,
+        };
+        let results = [
+            result("ran", None, Vec::new()),
+            result("needs modes", Some("no modes here"), Vec::new()),
+            result("broke", None, vec![key]),
+        ];
+        assert!(results[0].passed() && !results[0].failed());
+        assert!(!results[1].passed() && !results[1].failed());
+        assert!(!results[2].passed() && results[2].failed());
+        let coverage = Coverage::of(std::iter::empty(), &[]);
+
+        let human = human(&results, &coverage, None);
+        assert!(
+            human.contains("SKIP t.test.yaml:3:5 needs modes: no modes here\n"),
+            "{human}"
+        );
+        assert!(human.contains("FAIL t.test.yaml:3:5 broke\n"), "{human}");
+        assert!(human.contains("3 cases, 1 failed, 1 skipped, "), "{human}");
+        let ran_only = super::human(&results[..1], &coverage, None);
+        assert!(
+            ran_only.contains("1 cases, 0 failed, coverage"),
+            "{ran_only}"
+        );
+
+        let json: serde_json::Value =
+            serde_json::from_str(&json(&results, &coverage, None)).unwrap();
+        assert_eq!(json["cases"][1]["skipped"], "no modes here");
+        assert_eq!(json["cases"][1]["passed"], false);
+        assert_eq!(json["cases"][0]["skipped"], serde_json::Value::Null);
+        assert_eq!(json["summary"]["failed"], 1);
+        assert_eq!(json["summary"]["skipped"], 1);
+
+        let files = [TestFile {
+            path: Arc::from("t.test.yaml"),
+            rules: Vec::new(),
+            cases: Vec::new(),
+        }];
+        let junit = String::from_utf8(junit(&files, &results, &coverage, None).unwrap()).unwrap();
+        assert!(junit.contains("skipped=\"1\""), "{junit}");
+        assert!(
+            junit.contains("<skipped message=\"no modes here\"/>"),
+            "{junit}"
+        );
+    }
 }
