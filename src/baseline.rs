@@ -174,7 +174,7 @@ impl Comparison {
 /// Reads and checks the baseline at `path`. Its text is recorded in
 /// `texts` as an input (no output may replace it), never quoted.
 pub fn load(path: &Path, texts: &mut SourceTexts) -> Result<Baseline, InputError> {
-    let file: Arc<str> = Arc::from(path.display().to_string());
+    let file: Arc<str> = Arc::from(crate::source::portable_path(path));
     let text = read_text(path, Kind::Baseline).map_err(|err| match err {
         ReadError::NotUtf8 { line, column } => {
             invalid(&file, "is not UTF-8 text, so not a JSON report")

@@ -41,6 +41,21 @@ impl Location {
     }
 }
 
+/// A path as outputs, locations and entity ids spell it: the same on every
+/// system, `/` between components. With Windows' `\\` the ids of compose
+/// files, code references and `.env.example` variables would differ from
+/// Unix's, and waivers, baselines and rule tests written on one system
+/// would not match on the other (found running the Windows build under
+/// Wine). On Unix a `\\` is part of a file name and stays.
+pub fn portable_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
+
 /// The line and column (from 1, in characters) of byte `offset` of
 /// `bytes`; the bytes before it are read as UTF-8 (a partial character
 /// counts as one).
@@ -402,6 +417,18 @@ fn redact_yaml_line(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Components are joined by `/` on every system; on Unix a `\\` is
+    /// part of a name.
+    #[test]
+    fn portable_paths_join_components_with_slashes() {
+        let path = std::path::Path::new("deploy").join("compose.yml");
+        assert_eq!(portable_path(&path), "deploy/compose.yml");
+        #[cfg(unix)]
+        assert_eq!(portable_path(std::path::Path::new("a\\b/c")), "a\\b/c");
+        #[cfg(windows)]
+        assert_eq!(portable_path(std::path::Path::new("a\\b/c")), "a/b/c");
+    }
 
     #[test]
     fn json_errors_quote_a_token_only_where_lines_may_be_quoted() {

@@ -82,7 +82,7 @@ pub fn run(args: DocsArgs) -> Outcome {
     let mut errors = Vec::new();
     let mut updates = Vec::new();
     for path in &args.files {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: Arc<str> = Arc::from(secretary::source::portable_path(path));
         let text = match secretary::read::read_text(path, secretary::read::Kind::Docs) {
             Ok(text) => text,
             Err(err) => {

@@ -192,7 +192,7 @@ fn merge(
     let mut seen: BTreeMap<String, Location> = BTreeMap::new();
     let mut first_key: Option<Location> = None;
     for path in paths {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: Arc<str> = Arc::from(secretary::source::portable_path(path));
         let text = match read::read_text(path, read::Kind::Fingerprints) {
             Ok(text) => text,
             Err(err) => {

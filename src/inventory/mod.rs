@@ -149,7 +149,7 @@ pub fn parse_files(
     let mut read = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for path in files {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: Arc<str> = Arc::from(crate::source::portable_path(&path));
         match crate::read::read_text(&path, crate::read::Kind::Inventory) {
             // One copy of the text, shared by the error snippets and the
             // positions: a large inventory is tens of megabytes.

@@ -47,7 +47,7 @@ fn invalid(file: &Arc<str>, node: Option<&Node>, problem: String) -> InputError 
 impl Lock {
     /// Reads the lock at `path`; a missing file is an empty lock.
     pub fn read(path: &Path) -> Result<Lock, InputError> {
-        let file: Arc<str> = Arc::from(path.display().to_string());
+        let file: Arc<str> = Arc::from(crate::source::portable_path(path));
         if !path.exists() && path.symlink_metadata().is_err() {
             return Ok(Lock::default());
         }

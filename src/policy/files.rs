@@ -71,7 +71,7 @@ fn shown_name(file: &Path, root: &Path, pack: Option<&str>) -> Arc<str> {
             Arc::from(format!("{name}{}", inner.join("/")))
         }
         (Some(name), _) => Arc::from(name.trim_end_matches(['/', '#'])),
-        (None, _) => Arc::from(file.display().to_string()),
+        (None, _) => Arc::from(crate::source::portable_path(file)),
     }
 }
 

@@ -338,10 +338,37 @@ pub fn load_text(display: &str, text: &str, schema: &Schema) -> Result<RuleSet, 
 /// thread: Cedar recurses as deep as a rule nests (see [`bounds`]). A
 /// thread of its own would do as well, but its allocator heap outlives the
 /// load (25 MB more at 5,000 rules).
+#[cfg(not(windows))]
 fn on_policy_stack(
     load: impl FnOnce() -> Result<RuleSet, Vec<InputError>>,
 ) -> Result<RuleSet, Vec<InputError>> {
     stacker::grow(bounds::POLICY_STACK_BYTES, load)
+}
+
+/// On Windows, on a thread of its own. There `stacker::grow` runs `load` on
+/// a fiber, and afterwards stacker's record of the calling thread's stack is
+/// wrong: Cedar's stack checks on that thread (a pool thread that goes on to
+/// evaluate) see no stack left, and every request of a compose file failed
+/// with "recursion limit reached" (found running the Windows build under
+/// Wine, on `examples/alga-psa`).
+#[cfg(windows)]
+fn on_policy_stack(
+    load: impl FnOnce() -> Result<RuleSet, Vec<InputError>> + Send,
+) -> Result<RuleSet, Vec<InputError>> {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .stack_size(bounds::POLICY_STACK_BYTES)
+            .spawn_scoped(scope, load)
+        {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => Err(vec![InputError::new(
+                crate::diag::Code::Internal,
+                format!("cannot start a thread to load the rules on: {error}"),
+            )]),
+        }
+    })
 }
 
 /// The steps of [`load`] after reading the files.

@@ -272,7 +272,7 @@ fn read_dir(dir: &Path) -> Result<Vec<Source>, Vec<InputError>> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in entries {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: Arc<str> = Arc::from(crate::source::portable_path(&path));
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -44,8 +44,8 @@ fn relative_to(path: &Path, dir: &Path) -> String {
     let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (path_abs, dir_abs) = (absolute(path), absolute(dir));
     match path_abs.strip_prefix(&dir_abs) {
-        Ok(relative) => relative.display().to_string(),
-        Err(_) => path_abs.display().to_string(),
+        Ok(relative) => secretary::source::portable_path(relative),
+        Err(_) => secretary::source::portable_path(&path_abs),
     }
 }
 
@@ -61,7 +61,7 @@ struct Input {
 fn read_inputs(from: &[PathBuf], errors: &mut Vec<InputError>) -> Vec<Input> {
     let mut inputs = Vec::new();
     for path in from {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: Arc<str> = Arc::from(secretary::source::portable_path(path));
         // The larger cap of the two kinds: the kind is known once read.
         let unreadable = |error: secretary::read::ReadError| {
             InputError::new(

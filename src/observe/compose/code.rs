@@ -101,7 +101,7 @@ pub fn scan_dir(root: &Path, named_at: &Location, code: &mut Code) {
             continue;
         };
         code.files_scanned += 1;
-        let file: Arc<str> = Arc::from(path.display().to_string());
+        let file: Arc<str> = Arc::from(crate::source::portable_path(path));
         scan_text(&file, &text, language, &mut code.references);
     }
 }

@@ -178,7 +178,7 @@ pub fn observe(
     let mut compose = Compose::default();
     let mut errors = Vec::new();
     for source in &inventory.sources.compose {
-        let file: Arc<str> = Arc::from(source.file.path.display().to_string());
+        let file: Arc<str> = Arc::from(crate::source::portable_path(&source.file.path));
         let text = match crate::read::read_text(&source.file.path, crate::read::Kind::Compose) {
             Ok(text) => zeroize::Zeroizing::new(text),
             Err(error) => {

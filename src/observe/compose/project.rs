@@ -155,7 +155,7 @@ impl Project<'_> {
         if let Some(parsed) = self.cache.get(&key) {
             return Some(Rc::clone(parsed));
         }
-        let file: Arc<str> = Arc::from(path.display().to_string());
+        let file: Arc<str> = Arc::from(crate::source::portable_path(path));
         if self.cache.len() >= MAX_COMPOSE_FILES {
             self.errors.push(
                 InputError::new(

@@ -200,7 +200,7 @@ impl ServiceReader<'_> {
             };
             let resolved = self.dir.join(path);
             let mut record = EnvFileRef {
-                path: self.relative_dir.join(path).display().to_string(),
+                path: crate::source::portable_path(&self.relative_dir.join(path)),
                 required,
                 found: false,
             };

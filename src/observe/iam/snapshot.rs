@@ -468,7 +468,7 @@ pub fn load_as<X: serde::de::DeserializeOwned>(
     texts: &mut SourceTexts,
     format: &Format,
 ) -> Result<(Snapshot<X>, Arc<str>, String), InputError> {
-    let display: Arc<str> = Arc::from(path.display().to_string());
+    let display: Arc<str> = Arc::from(crate::source::portable_path(path));
     let text =
         crate::read::read_text(path, crate::read::Kind::Snapshot).map_err(|err| match err {
             crate::read::ReadError::NotUtf8 { line, column } => InputError::new(

@@ -71,11 +71,9 @@ pub fn observe(
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for source in sources {
-        let display: Arc<str> = Arc::from(
-            super::git::normalize(&source.path)
-                .to_string_lossy()
-                .replace('\\', "/"),
-        );
+        let display: Arc<str> = Arc::from(crate::source::portable_path(&super::git::normalize(
+            &source.path,
+        )));
         let text = match crate::read::read_text(&source.path, crate::read::Kind::EnvExample) {
             Ok(text) => zeroize::Zeroizing::new(text),
             Err(crate::read::ReadError::NotUtf8 { .. }) => {

@@ -110,9 +110,7 @@ fn root_id(inventory: &Inventory, repository: Option<&git::Observation>) -> Stri
     if let Some(repository) = repository {
         return repository.root.clone();
     }
-    git::normalize(&inventory.dir)
-        .to_string_lossy()
-        .replace('\\', "/")
+    crate::source::portable_path(&git::normalize(&inventory.dir))
 }
 
 fn scan_fact(

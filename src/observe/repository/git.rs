@@ -160,7 +160,7 @@ fn absolute(path: &Path) -> Option<PathBuf> {
 }
 
 fn display_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    crate::source::portable_path(path)
 }
 
 /// Runs `git -C root args...`; the error says what went wrong, never more

@@ -243,7 +243,7 @@ impl Read {
         key: &str,
         parsed: &Result<dotenv::Parsed, String>,
     ) -> Read {
-        let file: Arc<str> = Arc::from(path.display().to_string());
+        let file: Arc<str> = Arc::from(crate::source::portable_path(path));
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(problem) if problem.is_empty() => {

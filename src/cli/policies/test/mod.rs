@@ -108,7 +108,7 @@ pub fn run(args: TestArgs) -> Outcome {
             .help("fix the path or its permissions")
         }));
         for path in found {
-            let display: Arc<str> = Arc::from(path.display().to_string());
+            let display: Arc<str> = Arc::from(secretary::source::portable_path(&path));
             match secretary::read::read_text(&path, secretary::read::Kind::Inventory) {
                 Ok(text) => {
                     texts.insert(&display, text.as_str(), FileKind::Inventory);
