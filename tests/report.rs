@@ -496,7 +496,10 @@ fn broken_templates_are_located_errors() {
     );
     assert_contains(
         &r.stderr,
-        &format!("{}:3:1", templates.path().join("report.html").display()),
+        &format!(
+            "{}:3:1",
+            portable(&templates.path().join("report.html").display().to_string())
+        ),
     );
     assert_contains(&r.stderr, "3 | {% for x in %}");
     assert!(!out.exists());
@@ -521,7 +524,10 @@ fn broken_templates_are_located_errors() {
     );
     assert_contains(
         &r.stderr,
-        &format!("{}:2:1", templates.path().join("never-log.md").display()),
+        &format!(
+            "{}:2:1",
+            portable(&templates.path().join("never-log.md").display().to_string())
+        ),
     );
 
     // A missing directory.

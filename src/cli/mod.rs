@@ -50,8 +50,11 @@ impl From<Outcome> for ExitCode {
 }
 
 #[derive(Parser)]
+// `bin_name`: usage lines say `secretary`, not the file run (`secretary.exe`
+// on Windows).
 #[command(
     name = "secretary",
+    bin_name = "secretary",
     version,
     about = "Check a secrets inventory against policy-as-code rules written in Cedar",
     long_about = "secretary reads a YAML inventory of environments, services, identities, \

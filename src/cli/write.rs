@@ -129,7 +129,7 @@ impl Inputs {
 
     /// Whether `target`, an existing file, is source code the scan reads.
     fn scanned(&self, target: &Identity) -> bool {
-        target.inode.is_some()
+        target.exists
             && language_of(&target.path).is_some()
             && self
                 .code_dirs
@@ -139,19 +139,25 @@ impl Inputs {
 }
 
 /// A file as the file system knows it: its canonical path (symlinks
-/// followed; for a file not there yet, its canonical directory and name)
-/// and, where it exists, its device and inode.
+/// followed; for a file not there yet, its canonical directory and name),
+/// whether it exists and, where it exists on Unix, its device and inode.
 #[derive(Debug)]
 struct Identity {
     path: PathBuf,
+    exists: bool,
     inode: Option<(u64, u64)>,
 }
 
 impl Identity {
     fn of(path: &Path) -> Identity {
         if let Ok(path) = std::fs::canonicalize(path) {
-            let inode = std::fs::metadata(&path).ok().map(|m| dev_ino(&m));
-            return Identity { path, inode };
+            let metadata = std::fs::metadata(&path).ok();
+            let inode = metadata.as_ref().and_then(dev_ino);
+            return Identity {
+                path,
+                exists: metadata.is_some(),
+                inode,
+            };
         }
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -161,7 +167,11 @@ impl Identity {
             (Ok(dir), Some(name)) => dir.join(name),
             _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
         };
-        Identity { path, inode: None }
+        Identity {
+            path,
+            exists: false,
+            inode: None,
+        }
     }
 
     fn is_same(&self, other: &Identity) -> bool {
@@ -170,14 +180,17 @@ impl Identity {
 }
 
 #[cfg(unix)]
-fn dev_ino(metadata: &std::fs::Metadata) -> (u64, u64) {
+fn dev_ino(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
-    (metadata.dev(), metadata.ino())
+    Some((metadata.dev(), metadata.ino()))
 }
 
+/// Stable Rust has no file id on Windows: files compare by path only. (A
+/// made-up id, the same for every file, once made every `-o` there look like
+/// it would replace the inventory; found running the build under Wine.)
 #[cfg(not(unix))]
-fn dev_ino(_: &std::fs::Metadata) -> (u64, u64) {
-    (0, 0)
+fn dev_ino(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Who may read an output file.

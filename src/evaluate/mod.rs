@@ -63,37 +63,39 @@ pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema)
         .iter()
         .map(|(type_name, id)| crate::entities::uid(type_name, id))
         .collect();
-    let (findings, counts) = (0..plan.chunk_count())
-        .into_par_iter()
-        .map(|index| {
-            let mut counts = SetCounts::new();
-            let findings = evaluate_chunk(
-                plan.build_chunk(index),
-                rules,
-                schema,
-                &literals,
-                &mut counts,
-            )
-            .unwrap_or_else(|problem| {
-                vec![Finding::new(
-                    "internal-error",
-                    Severity::Error,
-                    format!("{problem}; please report this"),
-                    plan.chunk_location(index),
-                )]
-            });
-            (findings, counts)
-        })
-        .reduce(
-            || (Vec::new(), SetCounts::new()),
-            |(mut findings, mut counts), (more, more_counts)| {
-                findings.extend(more);
-                for (key, (set, n)) in more_counts {
-                    counts.entry(key).or_insert((set, 0)).1 += n;
-                }
+    let (findings, counts) = on_evaluation_pool(|| {
+        (0..plan.chunk_count())
+            .into_par_iter()
+            .map(|index| {
+                let mut counts = SetCounts::new();
+                let findings = evaluate_chunk(
+                    plan.build_chunk(index),
+                    rules,
+                    schema,
+                    &literals,
+                    &mut counts,
+                )
+                .unwrap_or_else(|problem| {
+                    vec![Finding::new(
+                        "internal-error",
+                        Severity::Error,
+                        format!("{problem}; please report this"),
+                        plan.chunk_location(index),
+                    )]
+                });
                 (findings, counts)
-            },
-        );
+            })
+            .reduce(
+                || (Vec::new(), SetCounts::new()),
+                |(mut findings, mut counts), (more, more_counts)| {
+                    findings.extend(more);
+                    for (key, (set, n)) in more_counts {
+                        counts.entry(key).or_insert((set, 0)).1 += n;
+                    }
+                    (findings, counts)
+                },
+            )
+    });
     let mut facts = BTreeMap::new();
     for (set, n) in counts.into_values() {
         for policy in set.policies() {
@@ -101,6 +103,33 @@ pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema)
         }
     }
     Evaluation { findings, facts }
+}
+
+/// The stack of each thread rules are evaluated on (8 MiB, a Linux main
+/// thread's): Cedar's evaluator recurses once or more per level of a rule,
+/// and `policy::bounds` counts on this much.
+pub const EVALUATION_STACK_BYTES: usize = 8 << 20;
+
+/// Runs `work` on a pool of its own whose threads have
+/// [`EVALUATION_STACK_BYTES`], however many chunks there are. The global
+/// pool's threads have 2 MiB, too little for a rule at the nesting bound in
+/// a debug build, and a parallel iterator of one item runs on the calling
+/// thread, whose stack is 8 MiB on Linux but 1 MiB on Windows (where every
+/// such rule failed with "recursion limit reached", found under Wine). If
+/// the pool cannot be built, the global one serves.
+fn on_evaluation_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(EVALUATION_STACK_BYTES)
+            .thread_name(|i| format!("secretary-evaluate-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => rayon::scope(|_| work()),
+    }
 }
 
 /// What a fact still needs after its screens.

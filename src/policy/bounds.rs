@@ -15,10 +15,14 @@
 //! stack per level (a record literal; a bracket about 56 KiB, an operator
 //! about 15 KiB), so [`load`](super::load) runs on a stack of
 //! [`POLICY_STACK_BYTES`] (grown on the calling thread), about nine times
-//! what a rule at the bound needs. Evaluation runs on the thread pool's 2 MiB stacks, where Cedar's
-//! evaluator stops with a "recursion limit" error from about 148 levels of
-//! `if` or 158 of `+`: the bound is 64, a margin above two. Release builds
-//! need less stack for every level.
+//! what a rule at the bound needs. Evaluation runs on a pool of its own
+//! whose threads have [`EVALUATION_STACK_BYTES`](crate::evaluate::EVALUATION_STACK_BYTES)
+//! (8 MiB, as a Linux main thread), where every kind of rule at the bound
+//! evaluates in a debug build (`tests/hostile_policies.rs`). (The 2 MiB of rayon's
+//! default threads is not enough for every kind of rule at the bound in a
+//! debug build; a one-chunk run used to evaluate on the main thread, so this
+//! went unnoticed until the Windows build, whose main thread has 1 MiB, ran
+//! under Wine.) Release builds need less stack for every level.
 
 use std::sync::Arc;
 

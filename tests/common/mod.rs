@@ -71,3 +71,13 @@ pub fn finding_keys(report: &serde_json::Value) -> Vec<(String, String, String, 
 pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
 }
+
+/// A path as secretary prints it: `/` between components on every system
+/// (`secretary::source::portable_path`).
+pub fn portable(path: &str) -> String {
+    if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_owned()
+    }
+}
