@@ -96,6 +96,12 @@ enum Command {
 }
 
 pub fn run() -> ExitCode {
+    // Rules are evaluated on rayon's global pool, whose threads need this
+    // much stack for a rule at the nesting bound (see the constant). Only
+    // fails if the pool was built already, which nothing here does.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(secretary::evaluate::EVALUATION_STACK_BYTES)
+        .build_global();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -105,31 +105,21 @@ pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema)
     Evaluation { findings, facts }
 }
 
-/// The stack of each thread rules are evaluated on (8 MiB, a Linux main
+/// The stack each thread rules are evaluated on needs (8 MiB, a Linux main
 /// thread's): Cedar's evaluator recurses once or more per level of a rule,
-/// and `policy::bounds` counts on this much.
+/// and `policy::bounds` counts on this much. The binary gives it to rayon's
+/// global pool (`cli::run`); rayon's default, 2 MiB, is too little for every
+/// kind of rule at the nesting bound in a debug build, and a rule that runs
+/// out is reported as an error, never as passing.
 pub const EVALUATION_STACK_BYTES: usize = 8 << 20;
 
-/// Runs `work` on a pool of its own whose threads have
-/// [`EVALUATION_STACK_BYTES`], however many chunks there are. The global
-/// pool's threads have 2 MiB, too little for a rule at the nesting bound in
-/// a debug build, and a parallel iterator of one item runs on the calling
-/// thread, whose stack is 8 MiB on Linux but 1 MiB on Windows (where every
-/// such rule failed with "recursion limit reached", found under Wine). If
-/// the pool cannot be built, the global one serves.
+/// Runs `work` on rayon's global pool, however many chunks there are: a
+/// parallel iterator of one item runs on the calling thread, whose stack is
+/// 8 MiB on Linux but 1 MiB on Windows (where every rule at the bound failed
+/// with "recursion limit reached", found under Wine). No pool of its own:
+/// two more threads cost the 10k bench 24 MB of malloc arenas.
 fn on_evaluation_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    let pool = POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .stack_size(EVALUATION_STACK_BYTES)
-            .thread_name(|i| format!("secretary-evaluate-{i}"))
-            .build()
-            .ok()
-    });
-    match pool {
-        Some(pool) => pool.install(work),
-        None => rayon::scope(|_| work()),
-    }
+    rayon::scope(|_| work())
 }
 
 /// What a fact still needs after its screens.

@@ -15,8 +15,8 @@
 //! stack per level (a record literal; a bracket about 56 KiB, an operator
 //! about 15 KiB), so [`load`](super::load) runs on a stack of
 //! [`POLICY_STACK_BYTES`] (grown on the calling thread), about nine times
-//! what a rule at the bound needs. Evaluation runs on a pool of its own
-//! whose threads have [`EVALUATION_STACK_BYTES`](crate::evaluate::EVALUATION_STACK_BYTES)
+//! what a rule at the bound needs. Evaluation runs on rayon's pool, whose
+//! threads the binary gives [`EVALUATION_STACK_BYTES`](crate::evaluate::EVALUATION_STACK_BYTES)
 //! (8 MiB, as a Linux main thread), where every kind of rule at the bound
 //! evaluates in a debug build (`tests/hostile_policies.rs`). (The 2 MiB of rayon's
 //! default threads is not enough for every kind of rule at the bound in a
