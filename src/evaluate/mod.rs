@@ -63,7 +63,12 @@ pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema)
         .iter()
         .map(|(type_name, id)| crate::entities::uid(type_name, id))
         .collect();
-    let (findings, counts) = on_evaluation_pool(|| {
+    // `rayon::scope` puts the work on the pool however many chunks there
+    // are: a parallel iterator of one item runs on the calling thread, whose
+    // stack is 1 MiB on Windows (every rule at the bound failed there with
+    // "recursion limit reached", found under Wine). No pool of its own: two
+    // more threads cost the 10k bench 24 MB of malloc arenas.
+    let (findings, counts) = rayon::scope(|_| {
         (0..plan.chunk_count())
             .into_par_iter()
             .map(|index| {
@@ -112,15 +117,6 @@ pub fn evaluate_counted(plan: &EntityPlan<'_>, rules: &RuleSet, schema: &Schema)
 /// kind of rule at the nesting bound in a debug build, and a rule that runs
 /// out is reported as an error, never as passing.
 pub const EVALUATION_STACK_BYTES: usize = 8 << 20;
-
-/// Runs `work` on rayon's global pool, however many chunks there are: a
-/// parallel iterator of one item runs on the calling thread, whose stack is
-/// 8 MiB on Linux but 1 MiB on Windows (where every rule at the bound failed
-/// with "recursion limit reached", found under Wine). No pool of its own:
-/// two more threads cost the 10k bench 24 MB of malloc arenas.
-fn on_evaluation_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    rayon::scope(|_| work())
-}
 
 /// What a fact still needs after its screens.
 enum Verdict<'r> {
